@@ -1,0 +1,255 @@
+//! Command-line definitions (clap derive only): one `Args` struct per subcommand.
+//!
+//! Nothing here does work; each subcommand turns its args into a validated configuration.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Runtime-security inspection for a Linux (Kubernetes) node.
+#[derive(Debug, Parser)]
+#[command(name = "ksec", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Count syscalls, their errors and time, in strace's -c table layout.
+    Trace(TraceArgs),
+    /// List the file descriptors a process holds open, with sockets resolved.
+    Fds(FdsArgs),
+    /// Print a process's environment, in the kernel's order.
+    Environ(EnvironArgs),
+    /// Read a container's file system through /proc/PID/root, without escaping it.
+    Root(RootArgs),
+    /// List processes with their container id and pod uid.
+    Ps(PsArgs),
+    /// Search what processes hold open, their environment and memory, for secrets.
+    GrepSecret(GrepSecretArgs),
+}
+
+// ---------------------------------------------------------------------------------------------
+// trace
+
+/// Where ksec runs the tracer and the tracees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CpuPlacement {
+    /// Run the tracer and every tracee on one CPU while tracing (each stop is then a context
+    /// switch, not a cross-CPU wakeup); every tracee's own affinity is restored at detach.
+    Same,
+    /// Leave CPU placement to the scheduler.
+    Off,
+}
+
+/// Count syscalls like `strace -c`: calls, errors and time per syscall, in strace's table layout.
+///
+/// Time: with -w, the wall-clock time between syscall entry and exit. Without -w, the CPU time
+/// the calling thread spent between entry and exit, per thread and in nanoseconds (read from the
+/// scheduler's per-thread runtime, /proc/TID/schedstat), where strace reports process-wide,
+/// tick-coarse system time from rusage. The wall-* columns (-U) always show wall-clock time.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  ksec trace -cw -- ls /\n  ksec trace -f -c -p 1234,1235\n  ksec trace -c -S calls -U name,calls,errors,max-time -e trace=%file -- make\n  ksec trace -f -c --per-process --json -o summary.json -- ./build.sh"
+)]
+pub struct TraceArgs {
+    /// Count time, calls and errors for each syscall and print a summary (the only mode; accepted
+    /// for strace compatibility).
+    #[arg(short = 'c', long = "summary-only")]
+    pub summary: bool,
+
+    /// Summarise wall-clock time between syscall entry and exit (strace's -w).
+    #[arg(short = 'w', long = "summary-wall-clock")]
+    pub wall_clock: bool,
+
+    /// Follow forks, vforks and clones (threads); with -p, attach every thread of the process.
+    #[arg(short = 'f', long = "follow-forks")]
+    pub follow_forks: bool,
+
+    /// Attach to PID (repeatable; also comma- or space-separated lists).
+    #[arg(short = 'p', long = "attach", value_name = "PID")]
+    pub pids: Vec<String>,
+
+    /// Sort the table by KEY: time (time_percent, time_total, total_time), min_time (shortest,
+    /// time_min), max_time (longest, time_max), avg_time (time_avg), calls (count), errors (error),
+    /// name (syscall, syscall_name), none.
+    #[arg(short = 'S', long = "summary-sort-by", value_name = "KEY")]
+    pub sort_by: Option<String>,
+
+    /// Columns to show, comma-separated: time-percent, total-time, min-time, max-time, avg-time,
+    /// calls, errors, name, wall-total, wall-min, wall-max, wall-avg (and strace's aliases).
+    #[arg(short = 'U', long = "summary-columns", value_name = "COLUMNS")]
+    pub columns: Option<String>,
+
+    /// Write the summary to FILE instead of standard error.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Subtract OVERHEAD (microseconds, or with a unit: s, ms, us, ns) from each syscall's time.
+    #[arg(short = 'O', long = "summary-syscall-overhead", value_name = "OVERHEAD")]
+    pub overhead: Option<String>,
+
+    /// Which syscalls to count, as strace's -e trace=: names, %classes (%file, %process,
+    /// %network, %signal, %ipc, %desc, %memory, %creds, %clock, %stat, %lstat, %fstat, %statfs,
+    /// %fstatfs, %%stat, %%statfs, %pure), /regex, all, none; `!` negates. Repeatable.
+    #[arg(short = 'e', value_name = "EXPR")]
+    pub expr: Vec<String>,
+
+    /// Same as -e trace=SET.
+    #[arg(long = "trace", value_name = "SET")]
+    pub trace: Vec<String>,
+
+    /// Also print one table per process (tgid).
+    #[arg(long)]
+    pub per_process: bool,
+
+    /// Also print one table per thread (tid).
+    #[arg(long)]
+    pub per_thread: bool,
+
+    /// Write the summary as one JSON document (every column; per-process/thread when asked).
+    #[arg(long)]
+    pub json: bool,
+
+    /// CPU placement while tracing: `same` runs tracer and tracees on one CPU (much faster on
+    /// small VMs; affinities are restored at detach), `off` leaves it to the scheduler.
+    #[arg(long, value_enum, default_value_t = CpuPlacement::Same)]
+    pub cpu_placement: CpuPlacement,
+
+    /// The command to run and trace.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process selection and /proc location, shared by fds, environ, root, ps and grep-secret.
+
+/// Where /proc is: `--proc-root DIR`, else $HOST_PROC, else /proc.
+#[derive(Debug, Clone, Args)]
+pub struct ProcArgs {
+    /// Read /proc from DIR (e.g. the host's /proc mounted at /host/proc); default $HOST_PROC or /proc.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub proc_root: Option<PathBuf>,
+}
+
+/// Which processes a subcommand looks at: pids or names, a container, or all.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Process ids or unambiguous process names.
+    #[arg(value_name = "PID|NAME")]
+    pub targets: Vec<String>,
+
+    /// Processes of the container with this id (a unique prefix is enough).
+    #[arg(long, value_name = "ID")]
+    pub container: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// fds, environ, root, ps (issue: /proc inspector)
+
+#[derive(Debug, Args)]
+pub struct FdsArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub proc: ProcArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvironArgs {
+    /// Process id or unambiguous name.
+    #[arg(value_name = "PID|NAME")]
+    pub target: Option<String>,
+    /// Print only the value of this variable.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    /// Processes of the container with this id (a unique prefix is enough).
+    #[arg(long, value_name = "ID")]
+    pub container: Option<String>,
+    #[command(flatten)]
+    pub proc: ProcArgs,
+    /// Mask values of variables whose names or values look secret.
+    #[arg(long)]
+    pub redact: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RootArgs {
+    /// Process id or unambiguous name.
+    #[arg(value_name = "PID|NAME")]
+    pub target: String,
+    /// ls, cat, find or stat.
+    #[arg(value_name = "OP")]
+    pub op: String,
+    /// A path inside the process's root.
+    #[arg(value_name = "PATH", default_value = "/")]
+    pub path: String,
+    #[command(flatten)]
+    pub proc: ProcArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Show only processes whose name or command line contains NAME.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    /// Show only processes of the container with this id (a unique prefix is enough).
+    #[arg(long, value_name = "ID")]
+    pub container: Option<String>,
+    /// Show every process, kernel threads included.
+    #[arg(long)]
+    pub all: bool,
+    /// Show 64-hex container ids.
+    #[arg(long)]
+    pub long: bool,
+    #[command(flatten)]
+    pub proc: ProcArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// grep-secret (issue: grep-secret)
+
+#[derive(Debug, Args)]
+pub struct GrepSecretArgs {
+    /// Literal to search for (a regex with -E); without it, the built-in detectors run.
+    #[arg(value_name = "PATTERN")]
+    pub pattern: Option<String>,
+    /// Process ids or names to scan (repeatable).
+    #[arg(short = 'p', long = "pid", value_name = "PID|NAME")]
+    pub pids: Vec<String>,
+    /// Scan the processes of the container with this id (a unique prefix is enough).
+    #[arg(long, value_name = "ID")]
+    pub container: Option<String>,
+    /// Scan every process.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub proc: ProcArgs,
+    /// Print JSON, one object per finding.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

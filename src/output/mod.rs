@@ -1,0 +1,4 @@
+//! Rendering helpers shared by subcommands: escaping untrusted bytes for terminals.
+#![forbid(unsafe_code)]
+
+pub mod sanitize;

@@ -1,0 +1,113 @@
+//! Architecture-specific facts in one place: personalities (syscall tables), their audit arch
+//! values as PTRACE_GET_SYSCALL_INFO reports them, syscall names from the `syscalls` crate's
+//! tables, and the table headings strace prints.
+
+use serde::Serialize;
+
+/// A syscall table a process can call into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Personality {
+    /// The native table (x86_64 on x86_64, aarch64 on aarch64).
+    Native,
+    /// The 32-bit compat table (i386 via `int 0x80` on x86_64).
+    Compat32,
+}
+
+// linux/audit.h
+const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
+const AUDIT_ARCH_I386: u32 = 0x4000_0003;
+const AUDIT_ARCH_AARCH64: u32 = 0xC000_00B7;
+const AUDIT_ARCH_ARM: u32 = 0x4000_0028;
+
+impl Personality {
+    /// Every personality, in the order strace prints their tables.
+    pub const ALL: [Personality; 2] = [Personality::Native, Personality::Compat32];
+
+    /// The personality of an audit arch value, as in `ptrace_syscall_info.arch`.
+    pub fn from_audit_arch(arch: u32) -> Personality {
+        match arch {
+            AUDIT_ARCH_I386 | AUDIT_ARCH_ARM => Personality::Compat32,
+            AUDIT_ARCH_X86_64 | AUDIT_ARCH_AARCH64 => Personality::Native,
+            _ => Personality::Native,
+        }
+    }
+
+    /// The line strace prints before this personality's table (none for the native one).
+    pub fn heading(self) -> Option<&'static str> {
+        match self {
+            Personality::Native => None,
+            Personality::Compat32 => Some("System call usage summary for 32 bit mode:"),
+        }
+    }
+
+    /// Short name used in JSON.
+    pub fn arch_name(self) -> &'static str {
+        match (self, cfg!(target_arch = "aarch64")) {
+            (Personality::Native, false) => "x86_64",
+            (Personality::Compat32, false) => "i386",
+            (Personality::Native, true) => "aarch64",
+            (Personality::Compat32, true) => "arm",
+        }
+    }
+
+    /// The kernel's name of syscall `nr`, if the table has one.
+    pub fn syscall_name(self, nr: u64) -> Option<&'static str> {
+        let nr = u32::try_from(nr).ok()?;
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Personality::Native => syscalls::x86_64::Sysno::new(nr as usize).map(|s| s.name()),
+            #[cfg(target_arch = "x86_64")]
+            Personality::Compat32 => syscalls::x86::Sysno::new(nr as usize).map(|s| s.name()),
+            #[cfg(target_arch = "aarch64")]
+            Personality::Native => syscalls::aarch64::Sysno::new(nr as usize).map(|s| s.name()),
+            #[cfg(target_arch = "aarch64")]
+            Personality::Compat32 => syscalls::arm::Sysno::new(nr as usize).map(|s| s.name()),
+        }
+    }
+
+    /// The row label strace prints: the name, or `syscall_0x1c3` for unknown numbers.
+    pub fn display_name(self, nr: u64) -> std::borrow::Cow<'static, str> {
+        match self.syscall_name(nr) {
+            Some(n) => n.into(),
+            None => format!("syscall_{nr:#x}").into(),
+        }
+    }
+
+    /// Every (number, name) of this personality's table, ascending.
+    pub fn syscalls(self) -> Vec<(u64, &'static str)> {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Personality::Native => syscalls::x86_64::Sysno::iter()
+                .map(|s| (s.id() as u64, s.name()))
+                .collect(),
+            #[cfg(target_arch = "x86_64")]
+            Personality::Compat32 => syscalls::x86::Sysno::iter()
+                .map(|s| (s.id() as u64, s.name()))
+                .collect(),
+            #[cfg(target_arch = "aarch64")]
+            Personality::Native => syscalls::aarch64::Sysno::iter()
+                .map(|s| (s.id() as u64, s.name()))
+                .collect(),
+            #[cfg(target_arch = "aarch64")]
+            Personality::Compat32 => syscalls::arm::Sysno::iter()
+                .map(|s| (s.id() as u64, s.name()))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::Personality::*;
+
+    #[test]
+    fn names_from_the_kernel_tables() {
+        assert_eq!(Native.syscall_name(0), Some("read"));
+        assert_eq!(Native.syscall_name(59), Some("execve"));
+        assert_eq!(Native.syscall_name(262), Some("newfstatat"));
+        assert_eq!(Compat32.syscall_name(1), Some("exit"));
+        assert_eq!(Compat32.syscall_name(4), Some("write"));
+        assert_eq!(Native.display_name(0x1c3), "syscall_0x1c3");
+    }
+}

@@ -1,0 +1,5 @@
+//! ksec's integration tests: one binary, a small harness in util.rs, one module per subcommand.
+
+mod util;
+
+mod trace;

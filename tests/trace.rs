@@ -1,0 +1,1 @@
+//! `ksec trace` against real programs whose syscall counts are known.
