@@ -7,3 +7,4 @@ pub mod fds;
 pub mod ps;
 pub mod root;
 pub mod rootfs;
+pub mod target;
