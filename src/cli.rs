@@ -36,6 +36,9 @@ pub enum Command {
 /// Where ksec runs the tracer and the tracees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CpuPlacement {
+    /// `same` for a command ksec starts, `off` with -p (pinning a running service's threads to
+    /// one CPU could slow it down more than tracing does).
+    Auto,
     /// Run the tracer and every tracee on one CPU while tracing (each stop is then a context
     /// switch, not a cross-CPU wakeup); every tracee's own affinity is restored at detach.
     Same,
@@ -113,8 +116,9 @@ pub struct TraceArgs {
     pub json: bool,
 
     /// CPU placement while tracing: `same` runs tracer and tracees on one CPU (much faster on
-    /// small VMs; affinities are restored at detach), `off` leaves it to the scheduler.
-    #[arg(long, value_enum, default_value_t = CpuPlacement::Same)]
+    /// small VMs; affinities are restored at detach), `off` leaves it to the scheduler, `auto`
+    /// is `same` for a command ksec starts and `off` with -p.
+    #[arg(long, value_enum, default_value_t = CpuPlacement::Auto)]
     pub cpu_placement: CpuPlacement,
 
     /// The command to run and trace.

@@ -41,3 +41,21 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::GrepSecret(args) => secret::run(args),
     }
 }
+
+/// An error that ends ksec with a specific exit status (e.g. 1 for strace-style usage errors).
+#[derive(Debug, thiserror::Error)]
+#[error("{msg}")]
+pub struct ExitError {
+    pub code: i32,
+    pub msg: String,
+}
+
+impl ExitError {
+    /// An error with exit status `code`.
+    pub fn new(code: i32, msg: impl Into<String>) -> Self {
+        Self {
+            code,
+            msg: msg.into(),
+        }
+    }
+}

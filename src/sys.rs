@@ -15,3 +15,236 @@ pub fn die_of_signal(sig: Signal) -> ! {
     let _ = nix::sys::signal::raise(sig);
     std::process::exit(128 + sig as i32)
 }
+
+// -------------------------------------------------------------------------------------------
+// ptrace and wait, raw: nix's WaitStatus cannot represent real-time signals (it fails on
+// SIGRTMIN+n, which glibc itself uses), and nix lacks PTRACE_LISTEN and PTRACE_GET_SYSCALL_INFO.
+
+use nix::errno::Errno;
+
+pub use libc::pid_t;
+
+/// ptrace options (linux/ptrace.h).
+pub const PTRACE_O_TRACESYSGOOD: libc::c_int = 0x01;
+pub const PTRACE_O_TRACEFORK: libc::c_int = 0x02;
+pub const PTRACE_O_TRACEVFORK: libc::c_int = 0x04;
+pub const PTRACE_O_TRACECLONE: libc::c_int = 0x08;
+pub const PTRACE_O_TRACEEXEC: libc::c_int = 0x10;
+pub const PTRACE_O_TRACEEXIT: libc::c_int = 0x40;
+
+/// ptrace event numbers, as in `status >> 16` of a wait status.
+pub const PTRACE_EVENT_FORK: i32 = 1;
+pub const PTRACE_EVENT_VFORK: i32 = 2;
+pub const PTRACE_EVENT_CLONE: i32 = 3;
+pub const PTRACE_EVENT_EXEC: i32 = 4;
+pub const PTRACE_EVENT_VFORK_DONE: i32 = 5;
+pub const PTRACE_EVENT_EXIT: i32 = 6;
+pub const PTRACE_EVENT_SECCOMP: i32 = 7;
+pub const PTRACE_EVENT_STOP: i32 = 128;
+
+const PTRACE_SEIZE: libc::c_uint = 0x4206;
+const PTRACE_INTERRUPT: libc::c_uint = 0x4207;
+const PTRACE_LISTEN: libc::c_uint = 0x4208;
+const PTRACE_GET_SYSCALL_INFO: libc::c_uint = 0x420e;
+
+/// `ptrace_syscall_info.op` values.
+pub const SYSCALL_INFO_ENTRY: u8 = 1;
+pub const SYSCALL_INFO_EXIT: u8 = 2;
+pub const SYSCALL_INFO_SECCOMP: u8 = 3;
+
+/// `struct ptrace_syscall_info` (linux/ptrace.h), entry/exit/seccomp views in one union.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct RawSyscallInfo {
+    op: u8,
+    pad: [u8; 3],
+    arch: u32,
+    instruction_pointer: u64,
+    stack_pointer: u64,
+    // entry: nr, args[6]; exit: rval (s64), is_error (u8); seccomp: nr, args[6], ret_data (u32)
+    data: [u64; 8],
+}
+
+/// What PTRACE_GET_SYSCALL_INFO says at a syscall stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyscallInfo {
+    /// Syscall-entry stop (or a seccomp stop): audit arch, number, arguments.
+    Entry { arch: u32, nr: u64, args: [u64; 6] },
+    /// Syscall-exit stop: return value and whether it is an error (-4095..-1).
+    Exit { rval: i64, is_error: bool },
+    /// Not a syscall stop.
+    None,
+}
+
+/// Raw ptrace request with an integer data argument.
+fn ptrace_raw(req: libc::c_uint, tid: pid_t, addr: usize, data: usize) -> nix::Result<libc::c_long> {
+    // SAFETY: the requests used here (SEIZE, INTERRUPT, LISTEN, SYSCALL, CONT, DETACH,
+    // GETEVENTMSG, GET_SYSCALL_INFO) read or write at most `data`/`addr` pointers that the safe
+    // callers below point at live, correctly sized locals; the others take plain integers.
+    Errno::result(unsafe { libc::ptrace(req, tid, addr as *mut libc::c_void, data as *mut libc::c_void) })
+}
+
+/// PTRACE_SEIZE with options.
+pub fn ptrace_seize(tid: pid_t, options: libc::c_int) -> nix::Result<()> {
+    ptrace_raw(PTRACE_SEIZE, tid, 0, options as usize).map(drop)
+}
+
+/// PTRACE_INTERRUPT: make a seized tracee stop.
+pub fn ptrace_interrupt(tid: pid_t) -> nix::Result<()> {
+    ptrace_raw(PTRACE_INTERRUPT, tid, 0, 0).map(drop)
+}
+
+/// PTRACE_LISTEN: leave a group-stopped tracee stopped, but let it be notified of SIGCONT.
+pub fn ptrace_listen(tid: pid_t) -> nix::Result<()> {
+    ptrace_raw(PTRACE_LISTEN, tid, 0, 0).map(drop)
+}
+
+/// PTRACE_SYSCALL: resume until the next syscall entry/exit, delivering `sig` (0 for none).
+#[inline]
+pub fn ptrace_syscall(tid: pid_t, sig: i32) -> nix::Result<()> {
+    ptrace_raw(libc::PTRACE_SYSCALL, tid, 0, sig as usize).map(drop)
+}
+
+/// PTRACE_DETACH, delivering `sig` (0 for none).
+pub fn ptrace_detach(tid: pid_t, sig: i32) -> nix::Result<()> {
+    ptrace_raw(libc::PTRACE_DETACH, tid, 0, sig as usize).map(drop)
+}
+
+/// PTRACE_GETEVENTMSG: the new tid of a fork/clone event, the former tid of an exec event.
+pub fn ptrace_geteventmsg(tid: pid_t) -> nix::Result<u64> {
+    let mut msg: libc::c_ulong = 0;
+    ptrace_raw(libc::PTRACE_GETEVENTMSG, tid, 0, &mut msg as *mut _ as usize)?;
+    Ok(msg as u64)
+}
+
+/// PTRACE_GET_SYSCALL_INFO (Linux 5.3+).
+#[inline]
+pub fn ptrace_get_syscall_info(tid: pid_t) -> nix::Result<SyscallInfo> {
+    let mut raw = RawSyscallInfo {
+        op: 0,
+        pad: [0; 3],
+        arch: 0,
+        instruction_pointer: 0,
+        stack_pointer: 0,
+        data: [0; 8],
+    };
+    let size = std::mem::size_of::<RawSyscallInfo>();
+    ptrace_raw(PTRACE_GET_SYSCALL_INFO, tid, size, &mut raw as *mut _ as usize)?;
+    Ok(match raw.op {
+        SYSCALL_INFO_ENTRY | SYSCALL_INFO_SECCOMP => SyscallInfo::Entry {
+            arch: raw.arch,
+            nr: raw.data[0],
+            args: [raw.data[1], raw.data[2], raw.data[3], raw.data[4], raw.data[5], raw.data[6]],
+        },
+        SYSCALL_INFO_EXIT => SyscallInfo::Exit {
+            rval: raw.data[0] as i64,
+            is_error: raw.data[1] as u8 != 0,
+        },
+        _ => SyscallInfo::None,
+    })
+}
+
+/// `waitpid(-1, &status, __WALL)` (or WNOHANG too): the tid and raw status, `None` with WNOHANG
+/// and nothing to report.
+#[inline]
+pub fn wait_any(nohang: bool) -> nix::Result<Option<(pid_t, i32)>> {
+    let mut status: libc::c_int = 0;
+    let flags = libc::__WALL | if nohang { libc::WNOHANG } else { 0 };
+    // SAFETY: `status` is a valid out pointer for the duration of the call.
+    let tid = Errno::result(unsafe { libc::waitpid(-1, &mut status, flags) })?;
+    Ok((tid != 0).then_some((tid, status)))
+}
+
+/// `waitpid(pid, &status, WSTOPPED|__WALL)` for the spawned child's self-stop before seizing.
+pub fn wait_stopped(pid: pid_t) -> nix::Result<i32> {
+    let mut status: libc::c_int = 0;
+    loop {
+        // SAFETY: `status` is a valid out pointer for the duration of the call.
+        match Errno::result(unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED | libc::__WALL) }) {
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+            Ok(_) => return Ok(status),
+        }
+    }
+}
+
+/// `tgkill(getpid(), tid, sig)`: wake a thread of this process blocked in a syscall.
+pub fn tgkill_self(tid: pid_t, sig: i32) -> nix::Result<()> {
+    // SAFETY: plain integer syscall.
+    Errno::result(unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, sig) }).map(drop)
+}
+
+/// The calling thread's id.
+pub fn gettid() -> pid_t {
+    nix::unistd::gettid().as_raw()
+}
+
+// -------------------------------------------------------------------------------------------
+// Signals ksec handles while tracing.
+
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// The fatal signal (SIGINT, SIGTERM, ...) ksec received while tracing, 0 if none.
+pub static FATAL_SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_fatal_signal(sig: libc::c_int) {
+    FATAL_SIGNAL.store(sig, Ordering::SeqCst);
+}
+
+extern "C" fn on_wake_signal(_sig: libc::c_int) {}
+
+/// Installs handlers (without SA_RESTART, so a blocked waitpid returns EINTR) recording `sigs`
+/// in [`FATAL_SIGNAL`], and a no-op handler for `wake`, used to interrupt the tracer's wait.
+///
+/// # Errors
+/// sigaction fails.
+pub fn install_signal_handlers(sigs: &[Signal], wake: Signal) -> nix::Result<()> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
+    let fatal = SigAction::new(SigHandler::Handler(on_fatal_signal), SaFlags::empty(), SigSet::empty());
+    for &s in sigs {
+        // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+        unsafe { sigaction(s, &fatal) }?;
+    }
+    let noop = SigAction::new(SigHandler::Handler(on_wake_signal), SaFlags::empty(), SigSet::empty());
+    // SAFETY: the handler does nothing.
+    unsafe { sigaction(wake, &noop) }?;
+    Ok(())
+}
+
+// -------------------------------------------------------------------------------------------
+// Starting the traced command.
+
+use std::ffi::CString;
+
+/// Forks a child that stops itself (SIGSTOP) and then execs `path` with `argv` and `envp`, as
+/// strace's startup_child does with PTRACE_SEIZE. Signal dispositions ksec changed and the signal
+/// mask are reset in the child first. If the exec fails, the child prints why and exits 127.
+///
+/// # Errors
+/// fork fails.
+pub fn spawn_stopped(path: &CString, argv: &[CString], envp: &[CString], reset: &[Signal]) -> nix::Result<pid_t> {
+    let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    argv_ptrs.push(std::ptr::null());
+    let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();
+    envp_ptrs.push(std::ptr::null());
+    let reset: Vec<libc::c_int> = reset.iter().map(|&s| s as libc::c_int).collect();
+    let msg = b"ksec: trace: exec failed\n";
+    // SAFETY: after fork the child only calls async-signal-safe functions (signal, sigprocmask,
+    // kill, getpid, execve, write, _exit) on memory prepared before the fork.
+    let pid = Errno::result(unsafe { libc::fork() })?;
+    if pid == 0 {
+        unsafe {
+            for &s in &reset {
+                libc::signal(s, libc::SIG_DFL);
+            }
+            let mut empty: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut empty);
+            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+            libc::kill(libc::getpid(), libc::SIGSTOP);
+            libc::execve(path.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr());
+            libc::write(2, msg.as_ptr().cast(), msg.len());
+            libc::_exit(127);
+        }
+    }
+    Ok(pid)
+}

@@ -4,6 +4,11 @@ use clap::Parser;
 use ksec::{cli::Cli, Exit};
 
 fn main() {
+    let mut args = std::env::args_os();
+    if args.nth(1).is_some_and(|a| a == "__affinity-guardian") {
+        ksec::trace::placement::guardian_main(std::io::stdin().lock());
+        return;
+    }
     let cli = Cli::parse();
     match ksec::run(cli) {
         Ok(Exit::Code(code)) => std::process::exit(code),
@@ -13,7 +18,10 @@ fn main() {
                 std::process::exit(0);
             }
             eprintln!("ksec: {err:#}");
-            std::process::exit(2);
+            let code = err
+                .downcast_ref::<ksec::ExitError>()
+                .map_or(2, |e| e.code);
+            std::process::exit(code);
         }
     }
 }

@@ -111,3 +111,46 @@ mod tests {
         assert_eq!(Native.display_name(0x1c3), "syscall_0x1c3");
     }
 }
+
+/// Syscalls the tracer itself must look at (CPU placement keeps what the tracee sees true).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watched {
+    SchedSetaffinity,
+    SchedGetaffinity,
+}
+
+impl Personality {
+    /// Whether syscall `nr` is one the tracer watches.
+    #[inline]
+    pub fn watched(self, nr: u64) -> Option<Watched> {
+        #[cfg(target_arch = "x86_64")]
+        let (set, get) = match self {
+            Personality::Native => (
+                syscalls::x86_64::Sysno::sched_setaffinity as u64,
+                syscalls::x86_64::Sysno::sched_getaffinity as u64,
+            ),
+            Personality::Compat32 => (
+                syscalls::x86::Sysno::sched_setaffinity as u64,
+                syscalls::x86::Sysno::sched_getaffinity as u64,
+            ),
+        };
+        #[cfg(target_arch = "aarch64")]
+        let (set, get) = match self {
+            Personality::Native => (
+                syscalls::aarch64::Sysno::sched_setaffinity as u64,
+                syscalls::aarch64::Sysno::sched_getaffinity as u64,
+            ),
+            Personality::Compat32 => (
+                syscalls::arm::Sysno::sched_setaffinity as u64,
+                syscalls::arm::Sysno::sched_getaffinity as u64,
+            ),
+        };
+        if nr == set {
+            Some(Watched::SchedSetaffinity)
+        } else if nr == get {
+            Some(Watched::SchedGetaffinity)
+        } else {
+            None
+        }
+    }
+}

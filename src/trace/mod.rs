@@ -1,20 +1,197 @@
 //! `ksec trace`: strace-compatible syscall count tables over ptrace.
 //!
 //! Collection (the ptrace tracer, [`tracer`], with its raw calls in [`crate::sys`]) is kept apart
-//! from counting ([`stats`]) and rendering ([`summary`]), so another backend (eBPF) can feed the
-//! same tables.
+//! from counting ([`counter`], [`stats`]) and rendering ([`summary`]), so another backend (eBPF)
+//! can feed the same tables.
 #![forbid(unsafe_code)]
 
 pub mod arch;
+pub mod counter;
+pub mod placement;
 pub mod stats;
+pub mod tracer;
 
-use crate::cli::TraceArgs;
-use crate::Exit;
+use std::ffi::{CString, OsString};
+use std::io::Write;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::cli::{CpuPlacement, TraceArgs};
+use crate::{Exit, ExitError};
+use tracer::{Outcome, Stop, Target, TracerConfig};
+
+/// Parses strace's -p values: each may hold several pids separated by commas or spaces.
+///
+/// # Errors
+/// strace's wording: `Invalid process id: 'x'`.
+pub fn parse_pids(values: &[String]) -> Result<Vec<i32>, ExitError> {
+    let mut pids = Vec::new();
+    for v in values {
+        for item in v.split(|c: char| c == ',' || c.is_ascii_whitespace()) {
+            if item.is_empty() {
+                continue;
+            }
+            match item.parse::<i32>() {
+                Ok(p) if p > 0 => pids.push(p),
+                _ => return Err(ExitError::new(1, format!("Invalid process id: '{item}'"))),
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    pids.retain(|p| seen.insert(*p));
+    Ok(pids)
+}
+
+/// Finds the program as execvp would (PATH search when the name has no slash), failing like
+/// strace: `Can't stat 'foo': No such file or directory`.
+///
+/// # Errors
+/// The program does not exist or is not an executable file.
+pub fn resolve_program(name: &OsString) -> Result<PathBuf, ExitError> {
+    let shown = name.to_string_lossy();
+    let candidate = if name.as_bytes().contains(&b'/') {
+        Some(PathBuf::from(name))
+    } else {
+        let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+        std::env::split_paths(&path)
+            .map(|d| d.join(name))
+            .find(|p| is_executable_file(p))
+    };
+    let Some(p) = candidate else {
+        return Err(ExitError::new(1, format!("Can't stat '{shown}': No such file or directory")));
+    };
+    match std::fs::metadata(&p) {
+        Err(e) => Err(ExitError::new(1, format!("Can't stat '{shown}': {}", errno_text(&e)))),
+        Ok(m) if m.is_dir() => Err(ExitError::new(1, format!("Can't exec '{shown}': Is a directory"))),
+        Ok(_) if !is_executable_file(&p) => {
+            Err(ExitError::new(1, format!("Can't exec '{shown}': Permission denied")))
+        }
+        Ok(_) => Ok(p),
+    }
+}
+
+fn errno_text(e: &std::io::Error) -> String {
+    e.raw_os_error()
+        .map(|n| nix::errno::Errno::from_raw(n).desc().to_string())
+        .unwrap_or_else(|| e.to_string())
+}
+
+fn is_executable_file(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+fn cstring(bytes: Vec<u8>, what: &str) -> Result<CString, ExitError> {
+    CString::new(bytes).map_err(|_| ExitError::new(1, format!("{what} contains a NUL byte")))
+}
 
 /// Runs `ksec trace`.
 ///
 /// # Errors
-/// Invalid arguments, a command that cannot be started, a pid that cannot be attached.
-pub fn run(_args: TraceArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("trace: not built yet")
+/// Invalid arguments, a command that cannot be started, no pid that could be attached.
+pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
+    let pids = parse_pids(&args.pids)?;
+    let target = match (pids.is_empty(), args.command.is_empty()) {
+        (true, true) => {
+            return Err(ExitError::new(1, "must have PROG [ARGS] or -p PID").into());
+        }
+        (false, false) => {
+            return Err(ExitError::new(1, "give either a command or -p PID, not both").into());
+        }
+        (false, true) => Target::Attach(pids),
+        (true, false) => {
+            let path = resolve_program(&args.command[0])?;
+            let argv = args
+                .command
+                .iter()
+                .map(|a| cstring(a.clone().into_vec(), "an argument"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let envp = std::env::vars_os()
+                .map(|(k, v)| {
+                    let mut kv = k.into_vec();
+                    kv.push(b'=');
+                    kv.extend_from_slice(v.as_bytes());
+                    cstring(kv, "the environment")
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Target::Spawn {
+                path: cstring(path.into_os_string().into_vec(), "the program path")?,
+                argv,
+                envp,
+            }
+        }
+    };
+    let render = summary_config(&args)?;
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::stderr()),
+    };
+    let pin = match args.cpu_placement {
+        CpuPlacement::Same => true,
+        CpuPlacement::Off => false,
+        CpuPlacement::Auto => matches!(target, Target::Spawn { .. }),
+    };
+    let cfg = TracerConfig {
+        follow: args.follow_forks,
+        cpu_time: !args.wall_clock,
+        pin,
+    };
+    let mut counter = counter::Counter::new(render.wants, render.overhead_ns, args.per_process, args.per_thread);
+    let outcome = tracer::trace(target, cfg, &mut counter, &mut |w| eprintln!("ksec: trace: {w}"))?;
+    let report = counter.into_report();
+    render_report(&mut out, &report, &args)?;
+    out.flush()?;
+    Ok(exit_of(outcome))
+}
+
+/// ksec's exit: the signal that interrupted tracing, else the command's own end, as strace.
+fn exit_of(o: Outcome) -> Exit {
+    use nix::sys::signal::Signal;
+    let by_signal = |sig: i32| match Signal::try_from(sig) {
+        Ok(s) => Exit::Signal(s),
+        Err(_) => Exit::Code(128 + sig),
+    };
+    if let Some(sig) = o.interrupted {
+        return by_signal(sig);
+    }
+    match o.child {
+        Some(Stop::Exited(code)) => Exit::Code(code),
+        Some(Stop::Killed(sig)) => by_signal(sig),
+        _ => Exit::Code(0),
+    }
+}
+
+struct RenderConfig {
+    wants: counter::Wants,
+    overhead_ns: u64,
+}
+
+fn summary_config(_args: &TraceArgs) -> anyhow::Result<RenderConfig> {
+    Ok(RenderConfig {
+        wants: Box::new(|_, _| true),
+        overhead_ns: 0,
+    })
+}
+
+fn render_report(out: &mut dyn Write, report: &stats::Report, _args: &TraceArgs) -> anyhow::Result<()> {
+    for (p, t) in report.total.tables() {
+        for (nr, s) in t.iter() {
+            let errors = if s.errors == 0 { String::new() } else { s.errors.to_string() };
+            writeln!(
+                out,
+                "{:6.2} {:11.6} {:11} {:9} {:>9} {}",
+                0.0,
+                s.wall.total_ns as f64 / 1e9,
+                0,
+                s.calls,
+                errors,
+                p.display_name(nr)
+            )?;
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,662 @@
+//! The ptrace tracer: starts or attaches tracees, runs the wait loop, turns each wait status
+//! into a typed [`Stop`], keeps per-thread state keyed by tid, and hands completed syscalls and
+//! task lifecycle [`Event`]s to a [`Sink`]. It never prints.
+//!
+//! Protocol (as strace with PTRACE_SEIZE): options TRACESYSGOOD|TRACEEXEC|TRACEEXIT, plus
+//! TRACECLONE|TRACEFORK|TRACEVFORK with -f; PTRACE_INTERRUPT to stop an attached task;
+//! group-stops are left stopped with PTRACE_LISTEN; PTRACE_GET_SYSCALL_INFO tells entry from exit
+//! and gives the audit arch (the personality). A syscall is counted at its exit stop.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use nix::errno::Errno;
+use nix::sys::signal::Signal;
+
+use super::arch::{Personality, Watched};
+use super::placement::Placement;
+use super::stats::Completed;
+use crate::sys::{self, SyscallInfo};
+
+/// What to trace.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Run a command: resolved program path, argv, environment.
+    Spawn {
+        path: CString,
+        argv: Vec<CString>,
+        envp: Vec<CString>,
+    },
+    /// Attach to running processes.
+    Attach(Vec<i32>),
+}
+
+/// How to trace.
+#[derive(Debug, Clone, Copy)]
+pub struct TracerConfig {
+    /// Follow forks, vforks and clones; attach every thread with -p.
+    pub follow: bool,
+    /// Measure per-thread CPU time in each syscall (else only wall-clock time).
+    pub cpu_time: bool,
+    /// Run tracer and tracees on one CPU.
+    pub pin: bool,
+}
+
+/// A task lifecycle or syscall event, as the tracer reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A task was seen for the first time.
+    NewTask { tid: i32, tgid: i32 },
+    /// A completed syscall.
+    Syscall { tid: i32, tgid: i32, call: Completed },
+    /// A task execed; `former` is its tid before (differs when a non-leader thread execs).
+    Exec { tid: i32, former: i32 },
+    /// A task is gone.
+    Exit { tid: i32 },
+}
+
+/// Consumes the tracer's events.
+pub trait Sink {
+    fn event(&mut self, ev: Event);
+}
+
+/// A decoded wait status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Syscall-entry or -exit stop (SIGTRAP|0x80).
+    Syscall,
+    /// A PTRACE_EVENT_* stop with its stop signal.
+    PtraceEvent { event: i32, sig: i32 },
+    /// Signal-delivery stop.
+    Signal(i32),
+    /// Exited with a status.
+    Exited(i32),
+    /// Killed by a signal.
+    Killed(i32),
+}
+
+impl Stop {
+    /// Decodes a raw `waitpid` status.
+    pub fn from_raw(status: i32) -> Stop {
+        if libc::WIFEXITED(status) {
+            Stop::Exited(libc::WEXITSTATUS(status))
+        } else if libc::WIFSIGNALED(status) {
+            Stop::Killed(libc::WTERMSIG(status))
+        } else {
+            let sig = libc::WSTOPSIG(status);
+            let event = status >> 16;
+            if sig == (libc::SIGTRAP | 0x80) {
+                Stop::Syscall
+            } else if event != 0 {
+                Stop::PtraceEvent { event, sig }
+            } else {
+                Stop::Signal(sig)
+            }
+        }
+    }
+}
+
+/// How tracing ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// The spawned command's end: `Exited(code)` or `Killed(sig)`; None with -p.
+    pub child: Option<Stop>,
+    /// The signal that made ksec stop tracing (SIGINT, SIGTERM...), if any.
+    pub interrupted: Option<i32>,
+}
+
+/// An attach failure, one line naming the pid.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    #[error("pid {0}: no such process")]
+    NoSuchProcess(i32),
+    #[error("pid {0} is a kernel thread; kernel threads cannot be traced")]
+    KernelThread(i32),
+    #[error("pid {0} is a zombie; it has exited and makes no more syscalls")]
+    Zombie(i32),
+    #[error("attach to pid {0}: it is already traced by pid {1}")]
+    AlreadyTraced(i32, i32),
+    #[error("attach to pid {0}: operation not permitted (need root or CAP_SYS_PTRACE; check kernel.yama.ptrace_scope)")]
+    NotPermitted(i32),
+    #[error("attach to pid {0}: {1}")]
+    Other(i32, Errno),
+}
+
+struct Entry {
+    personality: Personality,
+    nr: u64,
+    wall: Instant,
+    cpu_ns: u64,
+    /// First and third arguments, kept for watched syscalls only.
+    arg0: u64,
+    arg2: u64,
+}
+
+struct Task {
+    tgid: i32,
+    entry: Option<Entry>,
+    schedstat: Option<File>,
+    /// Seen its first stop (auto-attached children start with one).
+    started: bool,
+}
+
+/// Fatal signals that make ksec detach and print the summary, as strace.
+pub const FATAL_SIGNALS: [Signal; 5] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGPIPE,
+];
+const WAKE_SIGNAL: Signal = Signal::SIGUSR1;
+
+/// The tracer's state.
+pub struct Tracer<'s> {
+    cfg: TracerConfig,
+    options: libc::c_int,
+    tasks: HashMap<i32, Task>,
+    sink: &'s mut dyn Sink,
+    placement: Option<Placement>,
+    /// Masks new children inherit from their creator (tid -> creator's original mask).
+    inherited: HashMap<i32, nix::sched::CpuSet>,
+    spawned: Option<i32>,
+    child_end: Option<Stop>,
+    detaching: bool,
+    interrupted: Option<i32>,
+}
+
+/// Runs a whole trace: start or attach, wait loop, detach. Attach errors for some of several
+/// pids are returned in the second element while the others are traced.
+///
+/// # Errors
+/// The command cannot be started, or no pid could be attached.
+pub fn trace(
+    target: Target,
+    cfg: TracerConfig,
+    sink: &mut dyn Sink,
+    warn: &mut dyn FnMut(String),
+) -> anyhow::Result<Outcome> {
+    let mut options = sys::PTRACE_O_TRACESYSGOOD | sys::PTRACE_O_TRACEEXEC | sys::PTRACE_O_TRACEEXIT;
+    if cfg.follow {
+        options |= sys::PTRACE_O_TRACECLONE | sys::PTRACE_O_TRACEFORK | sys::PTRACE_O_TRACEVFORK;
+    }
+    if cfg.cpu_time {
+        raise_nofile_limit();
+    }
+    sys::install_signal_handlers(&FATAL_SIGNALS, WAKE_SIGNAL).context("install signal handlers")?;
+    let mut t = Tracer {
+        cfg,
+        options,
+        tasks: HashMap::new(),
+        sink,
+        placement: None,
+        inherited: HashMap::new(),
+        spawned: None,
+        child_end: None,
+        detaching: false,
+        interrupted: None,
+    };
+    match target {
+        Target::Spawn { path, argv, envp } => t.spawn(&path, &argv, &envp)?,
+        Target::Attach(pids) => {
+            let mut attached = 0;
+            let mut last_err = None;
+            for pid in pids {
+                match t.attach(pid) {
+                    Ok(()) => attached += 1,
+                    Err(e) => {
+                        warn(e.to_string());
+                        last_err = Some(e);
+                    }
+                }
+            }
+            if attached == 0 {
+                match last_err {
+                    Some(e) => return Err(e.into()),
+                    None => bail!("no process to attach to"),
+                }
+            }
+        }
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    let waker = spawn_waker(sys::gettid(), done.clone());
+    let result = t.run_loop();
+    done.store(true, Ordering::SeqCst);
+    let _ = waker.join();
+    if let Some(p) = t.placement.take() {
+        p.finish();
+    }
+    result?;
+    Ok(Outcome {
+        child: t.child_end,
+        interrupted: t.interrupted,
+    })
+}
+
+/// A thread that, once a fatal signal has arrived, keeps interrupting the tracer's blocking
+/// waitpid (the signal may have landed on another thread, or just before the wait began).
+fn spawn_waker(tracer_tid: i32, done: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !done.load(Ordering::SeqCst) {
+            if sys::FATAL_SIGNAL.load(Ordering::SeqCst) != 0 {
+                let _ = sys::tgkill_self(tracer_tid, WAKE_SIGNAL as i32);
+                std::thread::sleep(Duration::from_millis(10));
+            } else {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    })
+}
+
+fn raise_nofile_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
+}
+
+fn read_schedstat(f: &File) -> Option<u64> {
+    let mut buf = [0u8; 64];
+    let n = f.read_at(&mut buf, 0).ok()?;
+    let end = buf[..n].iter().position(|&b| b == b' ').unwrap_or(n);
+    std::str::from_utf8(&buf[..end]).ok()?.parse().ok()
+}
+
+fn proc_status_field(pid: i32, field: &str) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .map(|v| v.trim().to_string())
+}
+
+fn tgid_of(tid: i32) -> i32 {
+    proc_status_field(tid, "Tgid")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(tid)
+}
+
+impl Tracer<'_> {
+    fn spawn(&mut self, path: &CString, argv: &[CString], envp: &[CString]) -> anyhow::Result<()> {
+        let mut reset: Vec<Signal> = FATAL_SIGNALS.to_vec();
+        reset.push(WAKE_SIGNAL);
+        let pid = sys::spawn_stopped(path, argv, envp, &reset).context("fork")?;
+        let status = sys::wait_stopped(pid).context("wait for the command to start")?;
+        if !libc::WIFSTOPPED(status) {
+            bail!("{}: the command ended before it could be traced", path.to_string_lossy());
+        }
+        if let Err(e) = sys::ptrace_seize(pid, self.options) {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
+            bail!("seize pid {pid}: {e}");
+        }
+        if self.cfg.pin {
+            self.placement = Placement::start(pid);
+        }
+        self.spawned = Some(pid);
+        self.add_task(pid, pid, true);
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGCONT);
+        Ok(())
+    }
+
+    fn attach(&mut self, pid: i32) -> Result<(), AttachError> {
+        let Some(state) = proc_status_field(pid, "State") else {
+            return Err(AttachError::NoSuchProcess(pid));
+        };
+        if state.starts_with('Z') || state.starts_with('X') {
+            return Err(AttachError::Zombie(pid));
+        }
+        if is_kernel_thread(pid) {
+            return Err(AttachError::KernelThread(pid));
+        }
+        if let Some(tracer) = proc_status_field(pid, "TracerPid").and_then(|v| v.parse::<i32>().ok()) {
+            if tracer != 0 {
+                return Err(AttachError::AlreadyTraced(pid, tracer));
+            }
+        }
+        if self.cfg.pin && self.placement.is_none() && self.tasks.is_empty() {
+            self.placement = Placement::start(pid);
+        }
+        let tgid = tgid_of(pid);
+        self.seize_one(pid, tgid).map_err(|e| match e {
+            Errno::ESRCH => AttachError::NoSuchProcess(pid),
+            Errno::EPERM => AttachError::NotPermitted(pid),
+            e => AttachError::Other(pid, e),
+        })?;
+        if self.cfg.follow {
+            // Threads may be created while we attach: repeat until a pass finds nothing new.
+            loop {
+                let tids = crate::proc::root::ProcRoot::default().tids(pid).unwrap_or_default();
+                let mut new = false;
+                for tid in tids {
+                    if !self.tasks.contains_key(&tid) {
+                        new = true;
+                        let _ = self.seize_one(tid, tgid);
+                    }
+                }
+                if !new {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn seize_one(&mut self, tid: i32, tgid: i32) -> Result<(), Errno> {
+        sys::ptrace_seize(tid, self.options)?;
+        self.add_task(tid, tgid, false);
+        if let Err(e) = sys::ptrace_interrupt(tid) {
+            if e != Errno::ESRCH {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn add_task(&mut self, tid: i32, tgid: i32, started: bool) {
+        let schedstat = if self.cfg.cpu_time {
+            File::open(format!("/proc/{tid}/schedstat")).ok()
+        } else {
+            None
+        };
+        self.tasks.insert(
+            tid,
+            Task {
+                tgid,
+                entry: None,
+                schedstat,
+                started,
+            },
+        );
+        if let Some(p) = &mut self.placement {
+            p.adopt(tid, self.inherited.remove(&tid));
+        }
+        self.sink.event(Event::NewTask { tid, tgid });
+    }
+
+    fn remove_task(&mut self, tid: i32) {
+        if self.tasks.remove(&tid).is_some() {
+            if let Some(p) = &mut self.placement {
+                p.forget(tid);
+            }
+            self.sink.event(Event::Exit { tid });
+        }
+    }
+
+    fn run_loop(&mut self) -> anyhow::Result<()> {
+        while !self.tasks.is_empty() {
+            let sig = sys::FATAL_SIGNAL.load(Ordering::SeqCst);
+            if sig != 0 && !self.detaching {
+                self.begin_detach(sig);
+            }
+            match sys::wait_any(false) {
+                Err(Errno::EINTR) => continue,
+                Err(Errno::ECHILD) => break,
+                Err(e) => bail!("waitpid: {e}"),
+                Ok(None) => continue,
+                Ok(Some((tid, status))) => self.handle(tid, Stop::from_raw(status)),
+            }
+        }
+        Ok(())
+    }
+
+    fn begin_detach(&mut self, sig: i32) {
+        self.detaching = true;
+        self.interrupted = Some(sig);
+        if let Some(child) = self.spawned {
+            // strace's cleanup: the command ksec started gets the signal ksec got.
+            let child = nix::unistd::Pid::from_raw(child);
+            let _ = nix::sys::signal::kill(child, Signal::SIGCONT);
+            if let Ok(s) = Signal::try_from(sig) {
+                let _ = nix::sys::signal::kill(child, s);
+            }
+        }
+        for &tid in self.tasks.keys() {
+            let _ = sys::ptrace_interrupt(tid);
+        }
+    }
+
+    fn detach(&mut self, tid: i32, sig: i32) {
+        if let Some(p) = &mut self.placement {
+            p.restore(tid);
+        }
+        let _ = sys::ptrace_detach(tid, sig);
+        if self.tasks.remove(&tid).is_some() {
+            self.sink.event(Event::Exit { tid });
+        }
+    }
+
+    fn resume(&mut self, tid: i32, sig: i32) {
+        if self.detaching {
+            self.detach(tid, sig);
+            return;
+        }
+        if let Err(Errno::ESRCH) = sys::ptrace_syscall(tid, sig) {
+            // Killed meanwhile (SIGKILL): its exit status follows.
+        }
+    }
+
+    fn handle(&mut self, tid: i32, stop: Stop) {
+        if !self.tasks.contains_key(&tid) {
+            match stop {
+                Stop::Exited(_) | Stop::Killed(_) => return, // not ours (e.g. the guardian)
+                _ => {
+                    // An auto-attached child reporting before its creator's fork event.
+                    let tgid = tgid_of(tid);
+                    self.add_task(tid, tgid, false);
+                }
+            }
+        }
+        match stop {
+            Stop::Syscall => {
+                self.syscall_stop(tid);
+                self.resume(tid, 0);
+            }
+            Stop::Signal(sig) => self.resume(tid, sig),
+            Stop::PtraceEvent { event, sig } => self.event_stop(tid, event, sig),
+            Stop::Exited(_) | Stop::Killed(_) => {
+                if Some(tid) == self.spawned {
+                    self.child_end = Some(stop);
+                }
+                self.remove_task(tid);
+            }
+        }
+    }
+
+    fn event_stop(&mut self, tid: i32, event: i32, sig: i32) {
+        match event {
+            sys::PTRACE_EVENT_FORK | sys::PTRACE_EVENT_VFORK | sys::PTRACE_EVENT_CLONE => {
+                if let Ok(new) = sys::ptrace_geteventmsg(tid) {
+                    let new = new as i32;
+                    let original = self.placement.as_ref().and_then(|p| p.original(tid));
+                    if !self.tasks.contains_key(&new) {
+                        if let Some(o) = original {
+                            self.inherited.insert(new, o);
+                        }
+                        let tgid = if event == sys::PTRACE_EVENT_CLONE {
+                            tgid_of(new)
+                        } else {
+                            new
+                        };
+                        self.add_task(new, tgid, false);
+                    } else if let (Some(o), Some(p)) = (original, self.placement.as_mut()) {
+                        // It reported first and was adopted with the pinned mask it inherited.
+                        p.set_original(new, o);
+                    }
+                }
+                self.resume(tid, 0);
+            }
+            sys::PTRACE_EVENT_EXEC => {
+                let former = sys::ptrace_geteventmsg(tid).map(|f| f as i32).unwrap_or(tid);
+                if former != tid {
+                    // A non-leader thread execed and took the leader's tid: its in-flight execve
+                    // moves with it; the old leader's in-flight syscall is never completed.
+                    if let Some(mut moved) = self.tasks.remove(&former) {
+                        if let Some(old_leader) = self.tasks.remove(&tid) {
+                            moved.schedstat = old_leader.schedstat.or(moved.schedstat);
+                            self.sink.event(Event::Exit { tid });
+                        }
+                        moved.tgid = tid;
+                        self.tasks.insert(tid, moved);
+                    }
+                    if let Some(p) = &mut self.placement {
+                        p.forget(tid);
+                        p.rename(former, tid);
+                    }
+                    if self.cfg.cpu_time {
+                        if let Some(t) = self.tasks.get_mut(&tid) {
+                            // The schedstat file follows the tid; reopen to be sure it is ours.
+                            t.schedstat = File::open(format!("/proc/{tid}/schedstat")).ok();
+                        }
+                    }
+                }
+                self.sink.event(Event::Exec { tid, former });
+                self.resume(tid, 0);
+            }
+            sys::PTRACE_EVENT_EXIT => {
+                if let Some(t) = self.tasks.get_mut(&tid) {
+                    t.entry = None; // exit/exit_group never complete
+                }
+                self.resume(tid, 0);
+            }
+            sys::PTRACE_EVENT_STOP => {
+                if let Some(t) = self.tasks.get_mut(&tid) {
+                    t.started = true;
+                }
+                let group_stop = matches!(
+                    sig,
+                    libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
+                );
+                if self.detaching {
+                    self.detach(tid, 0);
+                } else if group_stop {
+                    let _ = sys::ptrace_listen(tid);
+                } else {
+                    self.resume(tid, 0);
+                }
+            }
+            _ => self.resume(tid, 0),
+        }
+    }
+
+    fn syscall_stop(&mut self, tid: i32) {
+        let cpu_time = self.cfg.cpu_time;
+        let Some(task) = self.tasks.get_mut(&tid) else {
+            return;
+        };
+        if task.entry.is_some() {
+            // Exit: take the time as early as possible.
+            let now = Instant::now();
+            let cpu = if cpu_time {
+                task.schedstat.as_ref().and_then(read_schedstat)
+            } else {
+                None
+            };
+            let info = sys::ptrace_get_syscall_info(tid);
+            match info {
+                Ok(SyscallInfo::Exit { rval, is_error }) => {
+                    let entry = task.entry.take().expect("checked above");
+                    let tgid = task.tgid;
+                    let call = Completed {
+                        personality: entry.personality,
+                        nr: entry.nr,
+                        is_error,
+                        cpu_ns: cpu.map_or(0, |c| c.saturating_sub(entry.cpu_ns)),
+                        wall_ns: now.saturating_duration_since(entry.wall).as_nanos() as u64,
+                    };
+                    if self.placement.is_some() && !is_error {
+                        if let Some(w) = entry.personality.watched(entry.nr) {
+                            self.watched_exit(tid, w, &entry, rval);
+                        }
+                    }
+                    self.sink.event(Event::Syscall { tid, tgid, call });
+                }
+                Ok(SyscallInfo::Entry { arch, nr, args }) => {
+                    // The exit of the previous call was lost (cannot happen with a sane kernel);
+                    // start over with this entry.
+                    let task = self.tasks.get_mut(&tid).expect("present");
+                    task.entry = Some(new_entry(task, arch, nr, args, cpu_time));
+                }
+                _ => {
+                    task.entry = None;
+                }
+            }
+        } else {
+            match sys::ptrace_get_syscall_info(tid) {
+                Ok(SyscallInfo::Entry { arch, nr, args }) => {
+                    task.entry = Some(new_entry(task, arch, nr, args, cpu_time));
+                }
+                // An exit without a seen entry (attached mid-syscall): not counted.
+                _ => {}
+            }
+        }
+    }
+
+    /// Keeps what a pinned tracee sees about its affinity true.
+    fn watched_exit(&mut self, tid: i32, w: Watched, entry: &Entry, rval: i64) {
+        let Some(p) = self.placement.as_mut() else {
+            return;
+        };
+        let target = if entry.arg0 == 0 { tid } else { entry.arg0 as i32 };
+        match w {
+            Watched::SchedSetaffinity => {
+                if self.tasks.contains_key(&target) {
+                    if let Ok(mask) = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(target)) {
+                        p.set_original(target, mask);
+                    }
+                }
+            }
+            Watched::SchedGetaffinity => {
+                if let (Some(orig), true) = (p.original(target), rval > 0) {
+                    let bytes = super::placement::mask_bytes(&orig, rval as usize);
+                    let _ = nix::sys::uio::process_vm_writev(
+                        nix::unistd::Pid::from_raw(tid),
+                        &[std::io::IoSlice::new(&bytes)],
+                        &[nix::sys::uio::RemoteIoVec {
+                            base: entry.arg2 as usize,
+                            len: bytes.len(),
+                        }],
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn new_entry(task: &Task, arch: u32, nr: u64, args: [u64; 6], cpu_time: bool) -> Entry {
+    let cpu_ns = if cpu_time {
+        task.schedstat.as_ref().and_then(read_schedstat).unwrap_or(0)
+    } else {
+        0
+    };
+    Entry {
+        personality: Personality::from_audit_arch(arch),
+        nr,
+        arg0: args[0],
+        arg2: args[2],
+        // As late as possible: right before the tracee is resumed.
+        wall: Instant::now(),
+        cpu_ns,
+    }
+}
+
+/// Kernel threads have PF_KTHREAD in the flags field (9) of /proc/PID/stat.
+fn is_kernel_thread(pid: i32) -> bool {
+    const PF_KTHREAD: u64 = 0x0020_0000;
+    let Ok(stat) = std::fs::read(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let Some(close) = stat.iter().rposition(|&b| b == b')') else {
+        return false;
+    };
+    let rest = String::from_utf8_lossy(&stat[close + 2..]).into_owned();
+    rest.split(' ')
+        .nth(6)
+        .and_then(|f| f.parse::<u64>().ok())
+        .is_some_and(|f| f & PF_KTHREAD != 0)
+}
