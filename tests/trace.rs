@@ -1,1 +1,372 @@
-//! `ksec trace` against real programs whose syscall counts are known.
+//! `ksec trace` against real programs whose syscall counts are known (fixtures/tracees), and
+//! side by side with strace where it is installed.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::require;
+use crate::util::{self, ksec, native, parse_summary, run, run_with_timeout, text, tracee, Table};
+
+/// Runs `ksec trace FLAGS -o FILE -- PROG ARGS` and returns (exit status, summary text).
+fn ksec_trace(flags: &[&str], prog: &Path, args: &[&str]) -> (std::process::ExitStatus, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("summary");
+    let mut cmd = ksec(&["trace"]);
+    cmd.args(flags)
+        .arg("-o")
+        .arg(&out_file)
+        .arg("--")
+        .arg(prog)
+        .args(args)
+        .stdout(Stdio::null());
+    let out = run_with_timeout(&mut cmd, 60);
+    let summary = std::fs::read_to_string(&out_file).unwrap_or_default();
+    assert!(
+        out.stderr.is_empty() || out.status.code() == Some(7) || out.status.code() == Some(3),
+        "ksec stderr: {}",
+        text(&out).1
+    );
+    (out.status, summary)
+}
+
+/// Same with strace.
+fn strace_trace(flags: &[&str], prog: &Path, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("summary");
+    let out = run(Command::new("strace")
+        .args(flags)
+        .arg("-o")
+        .arg(&out_file)
+        .arg(prog)
+        .args(args)
+        .stdout(Stdio::null()));
+    assert!(out.status.code().is_some(), "strace failed: {}", text(&out).1);
+    std::fs::read_to_string(&out_file).unwrap()
+}
+
+fn calls(t: &Table, name: &str) -> (u64, u64) {
+    t.get(name).copied().unwrap_or((0, 0))
+}
+
+fn require_ptrace() -> bool {
+    util::is_root()
+}
+
+#[test]
+fn exact_counts_of_a_known_program() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let (status, s) = ksec_trace(&["-c"], &tracee("exact"), &[]);
+    assert!(status.success());
+    let t = native(&s);
+    assert_eq!(calls(&t, "getppid"), (100, 0), "{s}");
+    assert_eq!(calls(&t, "openat"), (51, 50), "{s}");
+    assert_eq!(calls(&t, "write"), (20, 0), "{s}");
+    assert_eq!(calls(&t, "close"), (8, 7), "{s}");
+    assert_eq!(calls(&t, "execve"), (1, 0), "{s}");
+    assert!(!t.contains_key("exit_group"), "exit_group is never counted: {s}");
+}
+
+#[test]
+fn wall_clock_mode_counts_the_same() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let (_, s) = ksec_trace(&["-c", "-w"], &tracee("exact"), &[]);
+    let t = native(&s);
+    assert_eq!(calls(&t, "getppid"), (100, 0), "{s}");
+    assert_eq!(calls(&t, "openat"), (51, 50), "{s}");
+}
+
+#[test]
+fn follows_forks_and_vforks_only_with_f() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let (status, s) = ksec_trace(&["-f", "-c"], &tracee("forker"), &[]);
+    assert_eq!(status.code(), Some(3), "exit status of the command");
+    let t = native(&s);
+    assert_eq!(calls(&t, "getppid"), (22, 0), "{s}");
+    assert_eq!(calls(&t, "wait4"), (4, 0), "{s}");
+    assert_eq!(calls(&t, "vfork"), (1, 0), "{s}");
+    let (_, s) = ksec_trace(&["-c"], &tracee("forker"), &[]);
+    let t = native(&s);
+    assert_eq!(calls(&t, "getppid"), (2, 0), "without -f only the parent: {s}");
+}
+
+#[test]
+fn follows_threads() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let (status, s) = ksec_trace(&["-f", "-c"], &tracee("threads"), &[]);
+    assert!(status.success());
+    let t = native(&s);
+    assert_eq!(calls(&t, "getppid"), (41, 0), "{s}");
+    assert_eq!(calls(&t, "close"), (12, 12), "{s}");
+}
+
+#[test]
+fn exec_by_a_non_leader_thread_is_counted_once() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let (status, s) = ksec_trace(&["-f", "-c"], &tracee("thread_exec"), &[]);
+    assert_eq!(status.code(), Some(7));
+    let t = native(&s);
+    // 1 execve starting the program, 1 by the thread; 3 getppid before, 4 after.
+    assert_eq!(calls(&t, "execve"), (2, 0), "{s}");
+    assert_eq!(calls(&t, "getppid"), (7, 0), "{s}");
+    assert!(!t.contains_key("nanosleep"), "the leader's sleep never completes: {s}");
+}
+
+#[test]
+fn int80_calls_get_their_own_32_bit_table() {
+    require!(require_ptrace(), "needs root for ptrace");
+    require!(cfg!(target_arch = "x86_64"), "x86_64 only");
+    let (_, s) = ksec_trace(&["-c"], &tracee("int80"), &[]);
+    let tables = parse_summary(&s);
+    assert_eq!(tables.len(), 2, "{s}");
+    assert_eq!(tables[1].0, "System call usage summary for 32 bit mode:");
+    assert_eq!(calls(&tables[1].1, "getpid"), (5, 0), "{s}");
+    assert_eq!(calls(&tables[0].1, "getppid"), (2, 0), "{s}");
+}
+
+/// Row sets and every calls/errors cell agree with strace on the same binary.
+#[test]
+fn agrees_with_strace() {
+    require!(require_ptrace(), "needs root for ptrace");
+    require!(util::which("strace").is_some(), "strace is not installed");
+    for (name, flags, args) in [
+        ("exact", &["-c"][..], &[][..]),
+        ("exact", &["-c", "-w"][..], &[][..]),
+        ("forker", &["-f", "-c"][..], &[][..]),
+        ("forker", &["-c"][..], &[][..]),
+        ("thread_exec", &["-f", "-c"][..], &[][..]),
+        ("int80", &["-c"][..], &[][..]),
+        ("threads", &["-f", "-c"][..], &[][..]),
+    ] {
+        let prog = tracee(name);
+        let (_, ours) = ksec_trace(flags, &prog, args);
+        let theirs = strace_trace(flags, &prog, args);
+        let mut a = parse_summary(&ours);
+        let mut b = parse_summary(&theirs);
+        if name == "threads" {
+            // futex calls in pthread_join depend on timing (whether the thread had ended).
+            for (_, t) in a.iter_mut().chain(b.iter_mut()) {
+                t.remove("futex");
+            }
+        }
+        assert_eq!(a, b, "{name} {flags:?}\nksec:\n{ours}\nstrace:\n{theirs}");
+    }
+}
+
+#[test]
+fn exit_status_and_signal_of_the_command() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let out = run(ksec(&["trace", "-c", "-o", "/dev/null", "--", "sh", "-c", "exit 42"]));
+    assert_eq!(out.status.code(), Some(42));
+    let out = run(ksec(&["trace", "-c", "-o", "/dev/null", "--", "sh", "-c", "kill -TERM $$"]));
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(15), "ksec dies of the command's signal");
+}
+
+#[test]
+fn missing_command_is_one_clear_line() {
+    let out = run(ksec(&["trace", "-c", "--", "ksec-no-such-command-xyz"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out).1,
+        "ksec: Can't stat 'ksec-no-such-command-xyz': No such file or directory\n"
+    );
+}
+
+#[test]
+fn bad_pids_are_one_clear_line() {
+    let out = run(ksec(&["trace", "-c", "-p", "12x"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out).1, "ksec: Invalid process id: '12x'\n");
+    let out = run(ksec(&["trace", "-c", "-p", "2147483000"]));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out).1.contains("pid 2147483000: no such process"), "{}", text(&out).1);
+    require!(require_ptrace(), "needs root for the kernel thread check");
+    // pid 2 is kthreadd on Linux (unless in a pid namespace).
+    if std::fs::read_to_string("/proc/2/comm").is_ok_and(|c| c.trim() == "kthreadd") {
+        let out = run(ksec(&["trace", "-c", "-p", "2"]));
+        assert_ne!(out.status.code(), Some(0));
+        assert!(text(&out).1.contains("pid 2 is a kernel thread"), "{}", text(&out).1);
+    }
+}
+
+#[test]
+fn zombie_and_already_traced_are_refused() {
+    require!(require_ptrace(), "needs root for ptrace");
+    // A zombie: a child of a sleeping shell that never reaps it.
+    let mut parent = Command::new("python3")
+        .args([
+            "-c",
+            "import os,time,sys\npid=os.fork()\nif pid==0: os._exit(0)\nprint(pid,flush=True)\ntime.sleep(30)",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    use std::io::BufRead;
+    std::io::BufReader::new(parent.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let zombie = line.trim().to_string();
+    std::thread::sleep(Duration::from_millis(200));
+    let out = run(ksec(&["trace", "-c", "-p", &zombie]));
+    let _ = parent.kill();
+    let _ = parent.wait();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out).1.contains(&format!("pid {zombie} is a zombie")), "{}", text(&out).1);
+
+    // Already traced: a process under strace.
+    require!(util::which("strace").is_some(), "strace is not installed");
+    let mut traced = Command::new("strace")
+        .args(["-o", "/dev/null", "sleep", "30"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let sleep_pid = child_of(traced.id() as i32).expect("sleep under strace");
+    let out = run(ksec(&["trace", "-c", "-p", &sleep_pid.to_string()]));
+    let _ = traced.kill();
+    let _ = Command::new("kill").arg(sleep_pid.to_string()).status();
+    let _ = traced.wait();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out).1.contains("already traced by pid"), "{}", text(&out).1);
+}
+
+/// The first child process of `pid`.
+fn child_of(pid: i32) -> Option<i32> {
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+    children.split_whitespace().next()?.parse().ok()
+}
+
+fn proc_state(pid: u32) -> Option<char> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let close = s.rfind(')')?;
+    s[close + 2..].chars().next()
+}
+
+fn affinity(pid: u32) -> String {
+    let out = run(Command::new("taskset").arg("-p").arg(pid.to_string()));
+    String::from_utf8_lossy(&out.stdout).rsplit(':').next().unwrap_or("").trim().to_string()
+}
+
+/// Starts the busy tracee, with its stdout captured.
+fn start_busy(iterations: u32, threads: bool) -> std::process::Child {
+    let mut cmd = Command::new(tracee("busy"));
+    cmd.arg(iterations.to_string());
+    if threads {
+        cmd.arg("threads");
+    }
+    cmd.stdout(Stdio::piped()).spawn().unwrap()
+}
+
+/// Checks the busy tracee's own output is complete and in order, and that it exited 0.
+fn assert_busy_output(child: std::process::Child, iterations: u32) {
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "busy exited {:?}", out.status);
+    let s = String::from_utf8(out.stdout).unwrap();
+    let mut expected: String = (0..iterations).map(|i| format!("{i}\n")).collect();
+    expected.push_str(&format!("done {iterations}\n"));
+    assert!(s == expected, "busy's output is not complete and in order");
+}
+
+fn attach_and_interrupt(pid: u32, flags: &[&str], secs: f64, sig: &str) -> (std::process::Output, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("summary");
+    let mut cmd = ksec(&["trace"]);
+    cmd.args(flags)
+        .arg("-o")
+        .arg(&out_file)
+        .arg("-p")
+        .arg(pid.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let tracer = cmd.spawn().unwrap();
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    let st = proc_state(pid);
+    assert!(st.is_some(), "tracee vanished while traced");
+    run(Command::new("kill").arg(format!("-{sig}")).arg(tracer.id().to_string()));
+    let out = tracer.wait_with_output().unwrap();
+    (out, std::fs::read_to_string(out_file).unwrap_or_default())
+}
+
+#[test]
+fn attach_detach_on_sigint_leaves_the_process_running() {
+    require!(require_ptrace(), "needs root for ptrace");
+    for (threads, sig, flags) in [
+        (false, "INT", &["-c"][..]),
+        (true, "TERM", &["-f", "-c", "-w"][..]),
+        (true, "HUP", &["-f", "-c", "--cpu-placement", "same"][..]),
+    ] {
+        let child = start_busy(1500, threads);
+        let pid = child.id();
+        std::thread::sleep(Duration::from_millis(100));
+        let before = affinity(pid);
+        let (out, summary) = attach_and_interrupt(pid, flags, 0.5, sig);
+        use std::os::unix::process::ExitStatusExt;
+        let signo = match sig {
+            "INT" => 2,
+            "TERM" => 15,
+            _ => 1,
+        };
+        assert_eq!(out.status.signal(), Some(signo), "ksec re-raises {sig}: {}", text(&out).1);
+        let t = native(&summary);
+        assert!(calls(&t, "write").0 > 10, "{summary}");
+        if threads {
+            assert!(calls(&t, "getppid").0 > 10, "-f attaches every thread: {summary}");
+        } else {
+            assert_eq!(calls(&t, "getppid").0, 0, "{summary}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        let st = proc_state(pid).expect("tracee alive after detach");
+        assert!(st != 't' && st != 'T', "tracee left stopped: state {st}");
+        assert_eq!(affinity(pid), before, "affinity restored after detach");
+        assert_busy_output(child, 1500);
+    }
+}
+
+#[test]
+fn sigkill_of_ksec_leaves_tracees_running_and_unpinned() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let child = start_busy(1500, true);
+    let pid = child.id();
+    std::thread::sleep(Duration::from_millis(100));
+    let before = affinity(pid);
+    let (out, _) = attach_and_interrupt(pid, &["-f", "-c", "--cpu-placement", "same"], 0.5, "KILL");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(9));
+    std::thread::sleep(Duration::from_millis(300));
+    let st = proc_state(pid).expect("tracee alive");
+    assert!(st != 't' && st != 'T', "tracee left stopped: state {st}");
+    assert_eq!(affinity(pid), before, "the guardian restored the affinity");
+    assert_busy_output(child, 1500);
+}
+
+#[test]
+fn the_tracee_sees_its_own_affinity() {
+    require!(require_ptrace(), "needs root for ptrace");
+    require!(util::which("nproc").is_some(), "nproc is not installed");
+    let plain = run(Command::new("nproc"));
+    let traced = run(ksec(&["trace", "-f", "-c", "-o", "/dev/null", "--cpu-placement", "same", "--", "nproc"]));
+    assert!(traced.status.success(), "{}", text(&traced).1);
+    assert_eq!(text(&traced).0, text(&plain).0, "nproc under ksec");
+}
+
+#[test]
+fn attaching_to_a_stopped_process_leaves_it_stopped() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let mut child = Command::new(tracee("busy"))
+        .arg("300")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    std::thread::sleep(Duration::from_millis(50));
+    run(Command::new("kill").arg("-STOP").arg(pid.to_string()));
+    std::thread::sleep(Duration::from_millis(50));
+    let (out, _) = attach_and_interrupt(pid, &["-c"], 0.3, "INT");
+    assert!(out.status.code().is_none(), "{}", text(&out).1);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(proc_state(pid), Some('T'), "a stopped process stays stopped");
+    run(Command::new("kill").arg("-CONT").arg(pid.to_string()));
+    let status = child.wait().unwrap();
+    assert!(status.success(), "continues and ends normally: {status:?}");
+}

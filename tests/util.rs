@@ -17,7 +17,8 @@ pub fn ksec(args: &[&str]) -> Command {
 }
 
 /// Runs a command and returns its output, panicking with a readable message if it cannot start.
-pub fn run(cmd: &mut Command) -> Output {
+pub fn run(mut cmd: impl std::borrow::BorrowMut<Command>) -> Output {
+    let cmd = cmd.borrow_mut();
     cmd.output()
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
@@ -53,4 +54,99 @@ pub fn text(out: &Output) -> (String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Builds a tracee from fixtures/tracees/NAME.c (static, -pthread) once per test run and
+/// returns its path.
+pub fn tracee(name: &str) -> PathBuf {
+    use std::sync::Mutex;
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tracees");
+    let bin = dir.join(name);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.iter().any(|b| b == name) {
+        std::fs::create_dir_all(&dir).expect("create tracee dir");
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/tracees")
+            .join(format!("{name}.c"));
+        let out = run(Command::new("gcc")
+            .args(["-O1", "-static", "-pthread", "-o"])
+            .arg(&bin)
+            .arg(&src));
+        assert!(out.status.success(), "gcc {name}: {}", text(&out).1);
+        built.push(name.to_string());
+    }
+    bin
+}
+
+/// One table of an strace-layout summary: syscall name -> (calls, errors).
+pub type Table = std::collections::BTreeMap<String, (u64, u64)>;
+
+/// Parses strace -c output in the default column layout into (heading, table) pairs; the
+/// native table has heading "". Rows without an errors value count 0 errors.
+pub fn parse_summary(s: &str) -> Vec<(String, Table)> {
+    let mut tables = Vec::new();
+    let mut heading = String::new();
+    let mut current: Option<Table> = None;
+    let mut seps = 0;
+    for line in s.lines() {
+        if line.starts_with("System call usage summary") {
+            heading = line.to_string();
+            continue;
+        }
+        if line.starts_with("% time") {
+            current = Some(Table::new());
+            seps = 0;
+            continue;
+        }
+        if line.starts_with("------") {
+            seps += 1;
+            if seps == 2 {
+                tables.push((std::mem::take(&mut heading), current.take().unwrap_or_default()));
+            }
+            continue;
+        }
+        if let (Some(t), 1) = (current.as_mut(), seps) {
+            let tok: Vec<&str> = line.split_whitespace().collect();
+            let name = tok.last().expect("row has a name").to_string();
+            let (calls, errors) = match tok.len() {
+                6 => (tok[3].parse().unwrap(), tok[4].parse().unwrap()),
+                5 => (tok[3].parse().unwrap(), 0),
+                _ => panic!("unexpected row: {line:?}"),
+            };
+            t.insert(name, (calls, errors));
+        }
+    }
+    tables
+}
+
+/// The native table of a summary (empty if none).
+pub fn native(s: &str) -> Table {
+    parse_summary(s)
+        .into_iter()
+        .find(|(h, _)| h.is_empty())
+        .map(|(_, t)| t)
+        .unwrap_or_default()
+}
+
+/// Runs `cmd` with a deadline: kills it and panics if it runs longer than `secs`.
+pub fn run_with_timeout(cmd: &mut Command, secs: u64) -> Output {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if child.try_wait().expect("try_wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!("{cmd:?} ran past {secs}s; stderr: {}", text(&out).1);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

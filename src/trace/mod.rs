@@ -179,6 +179,10 @@ fn summary_config(_args: &TraceArgs) -> anyhow::Result<RenderConfig> {
 
 fn render_report(out: &mut dyn Write, report: &stats::Report, _args: &TraceArgs) -> anyhow::Result<()> {
     for (p, t) in report.total.tables() {
+        if let Some(h) = p.heading() {
+            writeln!(out, "{h}")?;
+        }
+        writeln!(out, "% time\n------")?;
         for (nr, s) in t.iter() {
             let errors = if s.errors == 0 { String::new() } else { s.errors.to_string() };
             writeln!(
@@ -192,6 +196,7 @@ fn render_report(out: &mut dyn Write, report: &stats::Report, _args: &TraceArgs)
                 p.display_name(nr)
             )?;
         }
+        writeln!(out, "------")?;
     }
     Ok(())
 }
