@@ -7,6 +7,7 @@
 
 pub mod arch;
 pub mod stats;
+pub mod summary;
 
 use crate::cli::TraceArgs;
 use crate::Exit;
