@@ -230,3 +230,173 @@ fn jtable(t: &Table) -> JTable<'_> {
         },
     }
 }
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::trace::arch::Personality::{Compat32, Native};
+    use crate::trace::stats::{CallStats, TimeAgg};
+    use crate::trace::summary::{parse_columns, parse_sort_key};
+
+    fn stats(calls: u64, errors: u64, cpu: (u64, u64, u64), wall: (u64, u64, u64)) -> CallStats {
+        let agg = |(total_ns, min_ns, max_ns)| TimeAgg {
+            total_ns,
+            min_ns,
+            max_ns,
+        };
+        CallStats {
+            calls,
+            errors,
+            cpu: agg(cpu),
+            wall: agg(wall),
+        }
+    }
+
+    fn counts() -> Counts {
+        let mut c = Counts::default();
+        let t = c.table_mut(Native);
+        *t.entry(0) = stats(
+            3,
+            0,
+            (1_500_000, 200_000, 1_000_000),
+            (4_500_001, 1_000_000, 2_500_000),
+        );
+        *t.entry(1) = stats(
+            2,
+            2,
+            (3_000_001, 1_000_000, 2_000_001),
+            (3_000_003, 1_000_001, 2_000_002),
+        );
+        *c.table_mut(Compat32).entry(20) = stats(1, 0, (7, 7, 7), (9, 9, 9));
+        c
+    }
+
+    fn render(report: &Report, opts: &RenderOpts) -> Value {
+        let mut out = Vec::new();
+        write_json(&mut out, report, opts).unwrap();
+        assert_eq!(out.last(), Some(&b'\n'));
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn one_document_with_every_column() {
+        let mut r = Report {
+            total: counts(),
+            ..Report::default()
+        };
+        let label = TaskLabel {
+            pid: 42,
+            tid: None,
+            comm: b"bad\xffname".to_vec(),
+        };
+        r.per_process.insert(42, (label.clone(), counts()));
+        r.per_thread.insert(
+            43,
+            (
+                TaskLabel {
+                    tid: Some(43),
+                    comm: b"worker".to_vec(),
+                    ..label
+                },
+                counts(),
+            ),
+        );
+        let opts = RenderOpts {
+            wall: false,
+            sort: parse_sort_key("calls").unwrap(),
+            columns: parse_columns("calls,wall-total").unwrap(),
+        };
+        let v = render(&r, &opts);
+
+        assert_eq!(v["schema"], SCHEMA);
+        assert_eq!(
+            v["options"],
+            json!({"wall": false, "time_source": "cpu", "sort": "calls",
+                   "columns": ["calls", "wall-total", "name"]})
+        );
+        let tables = v["tables"].as_array().unwrap();
+        assert_eq!(tables.len(), 2);
+        let native = &tables[0];
+        assert_eq!(native["personality"], "native");
+        assert_eq!(native["arch"], "x86_64");
+        assert_eq!(native["heading"], Value::Null);
+        // Sorted by calls, as the text table would be.
+        let rows = native["rows"].as_array().unwrap();
+        assert_eq!(rows[0]["name"], "read");
+        assert_eq!(rows[1]["name"], "write");
+        assert_eq!(
+            rows[1],
+            json!({
+                "nr": 1, "name": "write", "calls": 2, "errors": 2,
+                "percent": 100.0 * 0.003000001 / 0.004500001,
+                "cpu": {"total_s": 0.003000001, "min_s": 0.001, "max_s": 0.002000001,
+                        "avg_s": 0.001500001, "total_ns": 3_000_001, "min_ns": 1_000_000,
+                        "max_ns": 2_000_001, "avg_ns": 1_500_001},
+                "wall": {"total_s": 0.003000003, "min_s": 0.001000001, "max_s": 0.002000002,
+                         "avg_s": 0.001500002, "total_ns": 3_000_003, "min_ns": 1_000_001,
+                         "max_ns": 2_000_002, "avg_ns": 1_500_002}
+            })
+        );
+        assert_eq!(native["total"]["calls"], 5);
+        assert_eq!(native["total"]["errors"], 2);
+        assert_eq!(native["total"]["percent"], 100.0);
+        assert_eq!(native["total"]["cpu"]["total_ns"], 4_500_001);
+        assert_eq!(native["total"]["cpu"]["min_ns"], 200_000);
+        assert_eq!(native["total"]["cpu"]["max_ns"], 2_000_001);
+        assert_eq!(native["total"]["cpu"]["avg_ns"], 900_000);
+        assert_eq!(native["total"]["wall"]["total_ns"], 7_500_004);
+        assert_eq!(native["total"]["wall"]["avg_ns"], 1_500_001);
+
+        let i386 = &tables[1];
+        assert_eq!(i386["personality"], "compat32");
+        assert_eq!(i386["arch"], "i386");
+        assert_eq!(
+            i386["heading"],
+            "System call usage summary for 32 bit mode:"
+        );
+        assert_eq!(i386["rows"][0]["name"], "getpid");
+        assert_eq!(i386["rows"][0]["percent"], 100.0);
+
+        let p = &v["per_process"][0];
+        assert_eq!(p["pid"], 42);
+        assert!(p.get("tid").is_none());
+        assert_eq!(p["comm"], "bad\u{fffd}name");
+        assert_eq!(
+            p["comm_bytes"],
+            json!([98, 97, 100, 255, 110, 97, 109, 101])
+        );
+        assert_eq!(p["tables"], v["tables"]);
+        let t = &v["per_thread"][0];
+        assert_eq!((t["pid"].as_i64(), t["tid"].as_i64()), (Some(42), Some(43)));
+        assert_eq!(t["comm"], "worker");
+        assert!(t.get("comm_bytes").is_none());
+    }
+
+    #[test]
+    fn wall_source_changes_percent_and_order() {
+        let r = Report {
+            total: counts(),
+            ..Report::default()
+        };
+        let opts = RenderOpts {
+            wall: true,
+            ..RenderOpts::default()
+        };
+        let v = render(&r, &opts);
+        assert_eq!(v["options"]["time_source"], "wall");
+        assert_eq!(v["options"]["sort"], "time");
+        let rows = &v["tables"][0]["rows"];
+        assert_eq!(rows[0]["name"], "read");
+        assert_eq!(rows[0]["percent"], 100.0 * 0.004500001 / 0.007500004);
+    }
+
+    #[test]
+    fn empty_report_is_a_document_without_tables() {
+        let v = render(&Report::default(), &RenderOpts::default());
+        assert_eq!(v["tables"], json!([]));
+        assert!(v.get("per_process").is_none());
+        assert!(v.get("per_thread").is_none());
+    }
+}

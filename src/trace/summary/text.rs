@@ -193,3 +193,402 @@ fn dashes(out: &mut String, widths: &[usize]) {
     }
     out.push('\n');
 }
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use crate::trace::arch::Personality::{self, Compat32, Native};
+    use crate::trace::stats::{CallStats, TimeAgg};
+    use crate::trace::summary::{parse_columns, parse_sort_key, SortKey};
+
+    const NS: u64 = 1_000_000_000;
+    const ALL: &str = "time-percent,total-time,min-time,max-time,avg-time,calls,errors,name";
+
+    fn agg((total_ns, min_ns, max_ns): (u64, u64, u64)) -> TimeAgg {
+        TimeAgg {
+            total_ns,
+            min_ns,
+            max_ns,
+        }
+    }
+
+    /// A row: (nr, calls, errors, cpu (total, min, max), wall (total, min, max)).
+    type Spec = (u64, u64, u64, (u64, u64, u64), (u64, u64, u64));
+
+    fn fill(counts: &mut Counts, p: Personality, rows: &[Spec]) {
+        for &(nr, calls, errors, cpu, wall) in rows {
+            *counts.table_mut(p).entry(nr) = CallStats {
+                calls,
+                errors,
+                cpu: agg(cpu),
+                wall: agg(wall),
+            };
+        }
+    }
+
+    fn report(rows: &[Spec]) -> Report {
+        let mut r = Report::default();
+        fill(&mut r.total, Native, rows);
+        r
+    }
+
+    fn opts(wall: bool, sort: &str, columns: &str) -> RenderOpts {
+        RenderOpts {
+            wall,
+            sort: parse_sort_key(sort).unwrap(),
+            columns: parse_columns(columns).unwrap(),
+        }
+    }
+
+    fn render(report: &Report, opts: &RenderOpts) -> String {
+        let mut out = Vec::new();
+        write_text(&mut out, report, opts).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[track_caller]
+    fn assert_text(got: &str, want: &str) {
+        assert!(got == want, "--- want\n{want}--- got\n{got}");
+    }
+
+    #[test]
+    fn widths_grow_with_large_counts_and_seconds() {
+        // More than 9 digits of calls, >= 10000 seconds, a 12-digit usecs/call, a 5-digit
+        // shortest and a 6-digit longest.
+        let r = report(&[
+            (
+                0,
+                12_345_678_901,
+                0,
+                (12_345_678_901_234, 1_000, 5_000_000),
+                (0, 0, 0),
+            ),
+            (
+                1,
+                3,
+                2,
+                (300_000 * NS, 99_999 * NS, 100_002 * NS),
+                (0, 0, 0),
+            ),
+        ]);
+        let want = "\
+% time       seconds     shortest       longest   usecs/call       calls    errors syscall
+------ ------------- ------------ ------------- ------------ ----------- --------- ----------------
+ 96.05 300000.000000 99999.000000 100002.000000 100000000000           3         2 write
+  3.95  12345.678901     0.000001      0.005000            1 12345678901           read
+------ ------------- ------------ ------------- ------------ ----------- --------- ----------------
+100.00 312345.678901     0.000001 100002.000000           25 12345678904         2 total
+";
+        assert_text(&render(&r, &opts(false, "time", ALL)), want);
+    }
+
+    /// Rows for the column tests: CPU and wall time differ; one syscall number is unknown.
+    fn cpu_and_wall() -> Report {
+        report(&[
+            (
+                0,
+                3,
+                0,
+                (1_500_000, 200_000, 1_000_000),
+                (4_500_001, 1_000_000, 2_500_000),
+            ),
+            (
+                1,
+                2,
+                2,
+                (3_000_001, 1_000_000, 2_000_001),
+                (3_000_003, 1_000_001, 2_000_002),
+            ),
+            (0x3e8, 1, 0, (500, 500, 500), (12 * NS, 12 * NS, 12 * NS)),
+        ])
+    }
+
+    #[test]
+    fn every_column_cpu_and_wall_together() {
+        let columns = format!("{ALL},wall-total,wall-min,wall-max,wall-avg");
+        // Name is not the last column: it is padded, header included.
+        let want = "\
+% time     seconds shortest  longest  usecs/call     calls    errors syscall           wall-total  wall-min  wall-max    wall-avg
+------ ----------- -------- -------- ----------- --------- --------- ---------------- ----------- --------- --------- -----------
+ 66.66    0.003000 0.001000 0.002000        1500         2         2 write               0.003000  0.001000  0.002000        1500
+ 33.33    0.001500 0.000200 0.001000         500         3           read                0.004500  0.001000  0.002500        1500
+  0.01    0.000000 0.000000 0.000000           0         1           syscall_0x3e8      12.000000 12.000000 12.000000    12000000
+------ ----------- -------- -------- ----------- --------- --------- ---------------- ----------- --------- --------- -----------
+100.00    0.004501 0.000000 0.002000         750         6         2 total              12.007500  0.001000 12.000000     2001250
+";
+        assert_text(
+            &render(&cpu_and_wall(), &opts(false, "time", &columns)),
+            want,
+        );
+
+        // With -w the time columns, the percentages and the sort use wall-clock time.
+        let want = "\
+% time     seconds  shortest   longest  usecs/call     calls    errors syscall           wall-total  wall-min  wall-max    wall-avg
+------ ----------- --------- --------- ----------- --------- --------- ---------------- ----------- --------- --------- -----------
+ 99.94   12.000000 12.000000 12.000000    12000000         1           syscall_0x3e8      12.000000 12.000000 12.000000    12000000
+  0.04    0.004500  0.001000  0.002500        1500         3           read                0.004500  0.001000  0.002500        1500
+  0.02    0.003000  0.001000  0.002000        1500         2         2 write               0.003000  0.001000  0.002000        1500
+------ ----------- --------- --------- ----------- --------- --------- ---------------- ----------- --------- --------- -----------
+100.00   12.007500  0.001000 12.000000     2001250         6         2 total              12.007500  0.001000 12.000000     2001250
+";
+        assert_text(
+            &render(&cpu_and_wall(), &opts(true, "time", &columns)),
+            want,
+        );
+    }
+
+    #[test]
+    fn default_options_are_stracess() {
+        let want = "\
+% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+ 66.66    0.003000        1500         2         2 write
+ 33.33    0.001500         500         3           read
+  0.01    0.000000           0         1           syscall_0x3e8
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.004501         750         6         2 total
+";
+        assert_text(&render(&cpu_and_wall(), &RenderOpts::default()), want);
+    }
+
+    #[test]
+    fn unknown_syscall_names_widen_the_name_column() {
+        let r = report(&[(0x1234_5678, 1, 1, (1_000, 1_000, 1_000), (0, 0, 0))]);
+        let want = "\
+syscall                 calls    errors
+------------------- --------- ---------
+syscall_0x12345678          1         1
+------------------- --------- ---------
+total                       1         1
+";
+        assert_text(&render(&r, &opts(false, "time", "name,calls,errors")), want);
+    }
+
+    #[test]
+    fn zero_times_print_zero_percent_and_blank_errors() {
+        // What strace -c prints for calls too short for rusage's system time: no NaN.
+        let r = report(&[
+            (0, 1, 0, (0, 0, 0), (0, 0, 0)),
+            (60, 2, 0, (0, 0, 0), (0, 0, 0)),
+        ]);
+        let want = "\
+% time     seconds shortest  longest  usecs/call     calls    errors syscall
+------ ----------- -------- -------- ----------- --------- --------- ----------------
+  0.00    0.000000 0.000000 0.000000           0         1           read
+  0.00    0.000000 0.000000 0.000000           0         2           exit
+------ ----------- -------- -------- ----------- --------- --------- ----------------
+100.00    0.000000 0.000000 0.000000           0         3           total
+";
+        assert_text(&render(&r, &opts(false, "time", ALL)), want);
+    }
+
+    #[test]
+    fn empty_report_prints_nothing() {
+        // strace 6.1: `strace -c -e trace=none true` prints no bytes at all.
+        assert_eq!(render(&Report::default(), &RenderOpts::default()), "");
+        // Neither does a personality, process or thread with a table but no calls.
+        let mut r = Report::default();
+        r.total.table_mut(Compat32).entry(20);
+        r.per_process.insert(
+            7,
+            (
+                TaskLabel {
+                    pid: 7,
+                    tid: None,
+                    comm: b"idle".to_vec(),
+                },
+                Counts::default(),
+            ),
+        );
+        assert_eq!(render(&r, &RenderOpts::default()), "");
+    }
+
+    fn small_tables(c: &mut Counts) {
+        fill(
+            c,
+            Native,
+            &[
+                (0, 2, 0, (3_000, 1_000, 2_000), (0, 0, 0)),
+                (1, 1, 1, (5_000, 5_000, 5_000), (0, 0, 0)),
+            ],
+        );
+        fill(c, Compat32, &[(20, 3, 0, (1_500, 400, 600), (0, 0, 0))]);
+    }
+
+    const NATIVE: &str = "\
+% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+ 62.50    0.000005           5         1         1 write
+ 37.50    0.000003           1         2           read
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.000008           2         3         1 total
+";
+    const I386: &str = "\
+System call usage summary for 32 bit mode:
+% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.000002           0         3           getpid
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.000002           0         3           total
+";
+
+    #[test]
+    fn i386_table_after_the_native_one() {
+        let mut r = Report::default();
+        small_tables(&mut r.total);
+        assert_text(
+            &render(&r, &RenderOpts::default()),
+            &format!("{NATIVE}{I386}"),
+        );
+
+        // Only 32-bit calls: the heading still comes first.
+        let mut r = Report::default();
+        fill(
+            &mut r.total,
+            Compat32,
+            &[(20, 3, 0, (1_500, 400, 600), (0, 0, 0))],
+        );
+        assert_text(&render(&r, &RenderOpts::default()), I386);
+    }
+
+    #[test]
+    fn per_process_and_per_thread_tables_follow_the_total() {
+        let mut r = Report::default();
+        small_tables(&mut r.total);
+        let mut p = Counts::default();
+        small_tables(&mut p);
+        let label = TaskLabel {
+            pid: 1234,
+            tid: None,
+            comm: b"evil\x1b[2J\n".to_vec(),
+        };
+        r.per_process.insert(1234, (label.clone(), p.clone()));
+        let mut t = Counts::default();
+        fill(&mut t, Native, &[(20, 3, 0, (1_500, 400, 600), (0, 0, 0))]);
+        r.per_thread.insert(
+            1235,
+            (
+                TaskLabel {
+                    tid: Some(1235),
+                    comm: b"worker".to_vec(),
+                    ..label
+                },
+                t,
+            ),
+        );
+        let want = format!(
+            "{NATIVE}{I386}Process 1234 (evil\\x1b[2J\\n):\n{NATIVE}{I386}\
+             Thread 1235 of process 1234 (worker):\n\
+% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.000002           0         3           writev
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.000002           0         3           total
+"
+        );
+        assert_text(&render(&r, &RenderOpts::default()), &want);
+    }
+
+    /// The syscall names in table order, for `sort` and the time source.
+    fn order(report: &Report, wall: bool, sort: &str) -> Vec<String> {
+        let text = render(report, &opts(wall, sort, "name"));
+        let lines: Vec<&str> = text.lines().collect();
+        lines[2..lines.len() - 2]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_sort_key_with_ties_in_number_order() {
+        // read=0, write=1, open=2, close=3, stat=4.
+        let r = report(&[
+            (0, 2, 0, (10, 4, 6), (100, 40, 60)),
+            (1, 1, 1, (10, 10, 10), (300, 300, 300)),
+            (2, 4, 1, (8, 1, 5), (80, 10, 50)),
+            (3, 4, 0, (20, 5, 5), (20, 5, 5)),
+            (4, 3, 3, (0, 0, 0), (30, 5, 20)),
+        ]);
+        let cases: &[(bool, &str, [&str; 5])] = &[
+            (false, "time", ["close", "read", "write", "open", "stat"]),
+            (
+                false,
+                "min_time",
+                ["write", "close", "read", "open", "stat"],
+            ),
+            (
+                false,
+                "max_time",
+                ["write", "read", "open", "close", "stat"],
+            ),
+            (
+                false,
+                "avg_time",
+                ["write", "read", "close", "open", "stat"],
+            ),
+            (false, "calls", ["open", "close", "stat", "read", "write"]),
+            (false, "errors", ["stat", "write", "open", "read", "close"]),
+            (false, "name", ["close", "open", "read", "stat", "write"]),
+            (false, "none", ["read", "write", "open", "close", "stat"]),
+            (
+                false,
+                "wall_total",
+                ["write", "read", "open", "stat", "close"],
+            ),
+            (
+                false,
+                "wall_min",
+                ["write", "read", "open", "close", "stat"],
+            ),
+            (
+                false,
+                "wall_max",
+                ["write", "read", "open", "stat", "close"],
+            ),
+            (
+                false,
+                "wall_avg",
+                ["write", "read", "open", "stat", "close"],
+            ),
+            // With -w the time keys use wall-clock time.
+            (true, "time", ["write", "read", "open", "stat", "close"]),
+            (true, "shortest", ["write", "read", "open", "close", "stat"]),
+            (true, "longest", ["write", "read", "open", "stat", "close"]),
+            (true, "time_avg", ["write", "read", "open", "stat", "close"]),
+            (true, "count", ["open", "close", "stat", "read", "write"]),
+        ];
+        for (wall, key, want) in cases {
+            assert_eq!(order(&r, *wall, key), want, "-S {key}, wall {wall}");
+        }
+        assert_eq!(RenderOpts::default().sort, SortKey::Time);
+    }
+
+    #[test]
+    fn name_sort_is_byte_order_with_unknown_numbers() {
+        let r = report(&[
+            (0x3e8, 1, 0, (1, 1, 1), (1, 1, 1)),
+            (1, 1, 0, (1, 1, 1), (1, 1, 1)),
+            (332, 1, 0, (1, 1, 1), (1, 1, 1)), // statx
+            (4, 1, 0, (1, 1, 1), (1, 1, 1)),   // stat
+        ]);
+        assert_eq!(
+            order(&r, false, "name"),
+            ["stat", "statx", "syscall_0x3e8", "write"]
+        );
+    }
+
+    #[test]
+    fn write_errors_are_returned() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let err = write_text(&mut Full, &cpu_and_wall(), &RenderOpts::default()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    }
+}
