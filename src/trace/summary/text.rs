@@ -592,3 +592,111 @@ System call usage summary for 32 bit mode:
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::trace::arch::Personality;
+    use crate::trace::stats::{CallStats, TimeAgg};
+    use crate::trace::summary::{write_json, Column, SortKey};
+
+    const KEYS: [SortKey; 12] = [
+        SortKey::Time,
+        SortKey::MinTime,
+        SortKey::MaxTime,
+        SortKey::AvgTime,
+        SortKey::Calls,
+        SortKey::Errors,
+        SortKey::Name,
+        SortKey::None,
+        SortKey::WallTotal,
+        SortKey::WallMin,
+        SortKey::WallMax,
+        SortKey::WallAvg,
+    ];
+
+    /// A time aggregate for `calls` calls of at most `max` ns each.
+    fn agg(calls: u64, a: u64, b: u64, max: u64) -> TimeAgg {
+        let (lo, hi) = (a.min(b) % max, a.max(b) % max);
+        let (lo, hi) = (lo.min(hi), lo.max(hi));
+        TimeAgg {
+            total_ns: lo.saturating_add(hi.saturating_mul(calls - 1)),
+            min_ns: lo,
+            max_ns: hi,
+        }
+    }
+
+    fn report() -> impl Strategy<Value = Report> {
+        let row = (
+            0u64..600,
+            1u64..100_000_000_000,
+            any::<u64>(),
+            [any::<u64>(); 4],
+            prop_oneof![
+                Just(1_000u64),
+                Just(1_000_000_000),
+                Just(1_000_000_000_000_000)
+            ],
+        );
+        proptest::collection::vec(row, 1..12).prop_map(|rows| {
+            let mut r = Report::default();
+            for (nr, calls, errors, t, max) in rows {
+                *r.total.table_mut(Personality::Native).entry(nr) = CallStats {
+                    calls,
+                    errors: errors % (calls + 1),
+                    cpu: agg(calls, t[0], t[1], max),
+                    wall: agg(calls, t[2], t[3], max),
+                };
+            }
+            r
+        })
+    }
+
+    proptest! {
+        /// Widths grow with the data: with the name column padded (not last), every line of the
+        /// table is exactly as long as the separator, whatever the magnitudes.
+        #[test]
+        fn every_line_fits_the_columns(r in report(), wall: bool, k in 0usize..12) {
+            let opts = RenderOpts {
+                wall,
+                sort: KEYS[k],
+                columns: vec![
+                    Column::Name, Column::TimePercent, Column::TotalTime, Column::MinTime,
+                    Column::MaxTime, Column::AvgTime, Column::Calls, Column::Errors,
+                    Column::WallTotal, Column::WallMin, Column::WallMax, Column::WallAvg,
+                ],
+            };
+            let mut out = Vec::new();
+            write_text(&mut out, &r, &opts).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            let width = lines[1].len();
+            for l in &lines {
+                prop_assert_eq!(l.len(), width, "{}", text);
+            }
+        }
+
+        /// JSON rows come in the text table's order.
+        #[test]
+        fn json_rows_in_text_order(r in report(), wall: bool, k in 0usize..12) {
+            let opts = RenderOpts { wall, sort: KEYS[k], columns: vec![Column::Name] };
+            let mut text = Vec::new();
+            write_text(&mut text, &r, &opts).unwrap();
+            let text = String::from_utf8(text).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            let text_names = &lines[2..lines.len() - 2];
+            let mut json = Vec::new();
+            write_json(&mut json, &r, &opts).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+            let json_names: Vec<&str> = v["tables"][0]["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| row["name"].as_str().unwrap())
+                .collect();
+            prop_assert_eq!(text_names, &json_names[..]);
+        }
+    }
+}
