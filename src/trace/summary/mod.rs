@@ -8,15 +8,15 @@
 //! by the tracer when it records a call ([`apply_overhead`]), as strace does in `count_syscall`.
 //!
 //! Layout, rounding and sorting follow strace's `src/count.c` (6.1, plus the wall-clock columns
-//! of 7.1); see `/work/shared/docs/strace-summary.md` and the tests against captured strace 6.1
-//! output in `testdata/`.
+//! of 7.1). The tests in `fixtures.rs` rebuild the counts of real strace 6.1 runs (captured by
+//! `testdata/capture.sh`) and compare ksec's tables with strace's, byte for byte.
 
 mod json;
 mod model;
 mod options;
 mod text;
 
-pub use json::write_json;
+pub use json::{write_json, SCHEMA as JSON_SCHEMA};
 pub use options::{apply_overhead, parse_columns, parse_overhead, parse_sort_key};
 pub use text::write_text;
 

@@ -113,6 +113,12 @@ enum Cell<'a> {
 }
 
 fn table_text(out: &mut String, t: &Table, columns: &[Column]) {
+    // parse_columns always includes the name; a hand-made empty list gets it too.
+    let columns = if columns.is_empty() {
+        &[Column::Name][..]
+    } else {
+        columns
+    };
     let widths: Vec<usize> = columns.iter().map(|c| width(*c, t)).collect();
     // Header: right-aligned, except the name (left-aligned, unpadded when last).
     let header: Vec<Cell> = columns.iter().map(|c| Cell::Text(c.header())).collect();
