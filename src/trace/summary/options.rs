@@ -548,6 +548,11 @@ mod tests {
         assert_eq!(ov("1.5s"), Some(1_500_000_000));
         assert_eq!(ov("1.5"), Some(1_500));
         assert_eq!(ov(".5"), Some(500));
+        assert_eq!(ov("+.5"), Some(500));
+        assert_eq!(ov("5.e1"), Some(50_000));
+        assert_eq!(ov("-0e5"), Some(0));
+        assert_eq!(ov("-.0"), Some(0));
+        assert_eq!(ov("0.0e-999"), Some(0)); // zero is not an underflow
         assert_eq!(ov("5."), Some(5_000));
         assert_eq!(ov("+0.5"), Some(500));
         assert_eq!(ov("00.5s"), Some(500_000_000));
