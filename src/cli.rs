@@ -90,7 +90,11 @@ pub struct TraceArgs {
     pub output: Option<PathBuf>,
 
     /// Subtract OVERHEAD (microseconds, or with a unit: s, ms, us, ns) from each syscall's time.
-    #[arg(short = 'O', long = "summary-syscall-overhead", value_name = "OVERHEAD")]
+    #[arg(
+        short = 'O',
+        long = "summary-syscall-overhead",
+        value_name = "OVERHEAD"
+    )]
     pub overhead: Option<String>,
 
     /// Which syscalls to count, as strace's -e trace=: names, %classes (%file, %process,
@@ -122,7 +126,11 @@ pub struct TraceArgs {
     pub cpu_placement: CpuPlacement,
 
     /// The command to run and trace.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
     pub command: Vec<std::ffi::OsString>,
 }
 

@@ -77,11 +77,23 @@ pub enum SyscallInfo {
 }
 
 /// Raw ptrace request with an integer data argument.
-fn ptrace_raw(req: libc::c_uint, tid: pid_t, addr: usize, data: usize) -> nix::Result<libc::c_long> {
+fn ptrace_raw(
+    req: libc::c_uint,
+    tid: pid_t,
+    addr: usize,
+    data: usize,
+) -> nix::Result<libc::c_long> {
     // SAFETY: the requests used here (SEIZE, INTERRUPT, LISTEN, SYSCALL, CONT, DETACH,
     // GETEVENTMSG, GET_SYSCALL_INFO) read or write at most `data`/`addr` pointers that the safe
     // callers below point at live, correctly sized locals; the others take plain integers.
-    Errno::result(unsafe { libc::ptrace(req, tid, addr as *mut libc::c_void, data as *mut libc::c_void) })
+    Errno::result(unsafe {
+        libc::ptrace(
+            req,
+            tid,
+            addr as *mut libc::c_void,
+            data as *mut libc::c_void,
+        )
+    })
 }
 
 /// PTRACE_SEIZE with options.
@@ -113,7 +125,12 @@ pub fn ptrace_detach(tid: pid_t, sig: i32) -> nix::Result<()> {
 /// PTRACE_GETEVENTMSG: the new tid of a fork/clone event, the former tid of an exec event.
 pub fn ptrace_geteventmsg(tid: pid_t) -> nix::Result<u64> {
     let mut msg: libc::c_ulong = 0;
-    ptrace_raw(libc::PTRACE_GETEVENTMSG, tid, 0, &mut msg as *mut _ as usize)?;
+    ptrace_raw(
+        libc::PTRACE_GETEVENTMSG,
+        tid,
+        0,
+        &mut msg as *mut _ as usize,
+    )?;
     Ok(msg as u64)
 }
 
@@ -129,12 +146,24 @@ pub fn ptrace_get_syscall_info(tid: pid_t) -> nix::Result<SyscallInfo> {
         data: [0; 8],
     };
     let size = std::mem::size_of::<RawSyscallInfo>();
-    ptrace_raw(PTRACE_GET_SYSCALL_INFO, tid, size, &mut raw as *mut _ as usize)?;
+    ptrace_raw(
+        PTRACE_GET_SYSCALL_INFO,
+        tid,
+        size,
+        &mut raw as *mut _ as usize,
+    )?;
     Ok(match raw.op {
         SYSCALL_INFO_ENTRY | SYSCALL_INFO_SECCOMP => SyscallInfo::Entry {
             arch: raw.arch,
             nr: raw.data[0],
-            args: [raw.data[1], raw.data[2], raw.data[3], raw.data[4], raw.data[5], raw.data[6]],
+            args: [
+                raw.data[1],
+                raw.data[2],
+                raw.data[3],
+                raw.data[4],
+                raw.data[5],
+                raw.data[6],
+            ],
         },
         SYSCALL_INFO_EXIT => SyscallInfo::Exit {
             rval: raw.data[0] as i64,
@@ -160,7 +189,9 @@ pub fn wait_stopped(pid: pid_t) -> nix::Result<i32> {
     let mut status: libc::c_int = 0;
     loop {
         // SAFETY: `status` is a valid out pointer for the duration of the call.
-        match Errno::result(unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED | libc::__WALL) }) {
+        match Errno::result(unsafe {
+            libc::waitpid(pid, &mut status, libc::WUNTRACED | libc::__WALL)
+        }) {
             Err(Errno::EINTR) => continue,
             Err(e) => return Err(e),
             Ok(_) => return Ok(status),
@@ -200,12 +231,20 @@ extern "C" fn on_wake_signal(_sig: libc::c_int) {}
 /// sigaction fails.
 pub fn install_signal_handlers(sigs: &[Signal], wake: Signal) -> nix::Result<()> {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
-    let fatal = SigAction::new(SigHandler::Handler(on_fatal_signal), SaFlags::empty(), SigSet::empty());
+    let fatal = SigAction::new(
+        SigHandler::Handler(on_fatal_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
     for &s in sigs {
         // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
         unsafe { sigaction(s, &fatal) }?;
     }
-    let noop = SigAction::new(SigHandler::Handler(on_wake_signal), SaFlags::empty(), SigSet::empty());
+    let noop = SigAction::new(
+        SigHandler::Handler(on_wake_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
     // SAFETY: the handler does nothing.
     unsafe { sigaction(wake, &noop) }?;
     Ok(())
@@ -222,7 +261,12 @@ use std::ffi::CString;
 ///
 /// # Errors
 /// fork fails.
-pub fn spawn_stopped(path: &CString, argv: &[CString], envp: &[CString], reset: &[Signal]) -> nix::Result<pid_t> {
+pub fn spawn_stopped(
+    path: &CString,
+    argv: &[CString],
+    envp: &[CString],
+    reset: &[Signal],
+) -> nix::Result<pid_t> {
     let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     argv_ptrs.push(std::ptr::null());
     let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();

@@ -41,7 +41,11 @@ fn strace_trace(flags: &[&str], prog: &Path, args: &[&str]) -> String {
         .arg(prog)
         .args(args)
         .stdout(Stdio::null()));
-    assert!(out.status.code().is_some(), "strace failed: {}", text(&out).1);
+    assert!(
+        out.status.code().is_some(),
+        "strace failed: {}",
+        text(&out).1
+    );
     std::fs::read_to_string(&out_file).unwrap()
 }
 
@@ -64,7 +68,10 @@ fn exact_counts_of_a_known_program() {
     assert_eq!(calls(&t, "write"), (20, 0), "{s}");
     assert_eq!(calls(&t, "close"), (8, 7), "{s}");
     assert_eq!(calls(&t, "execve"), (1, 0), "{s}");
-    assert!(!t.contains_key("exit_group"), "exit_group is never counted: {s}");
+    assert!(
+        !t.contains_key("exit_group"),
+        "exit_group is never counted: {s}"
+    );
 }
 
 #[test]
@@ -87,7 +94,11 @@ fn follows_forks_and_vforks_only_with_f() {
     assert_eq!(calls(&t, "vfork"), (1, 0), "{s}");
     let (_, s) = ksec_trace(&["-c"], &tracee("forker"), &[]);
     let t = native(&s);
-    assert_eq!(calls(&t, "getppid"), (2, 0), "without -f only the parent: {s}");
+    assert_eq!(
+        calls(&t, "getppid"),
+        (2, 0),
+        "without -f only the parent: {s}"
+    );
 }
 
 #[test]
@@ -109,7 +120,10 @@ fn exec_by_a_non_leader_thread_is_counted_once() {
     // 1 execve starting the program, 1 by the thread; 3 getppid before, 4 after.
     assert_eq!(calls(&t, "execve"), (2, 0), "{s}");
     assert_eq!(calls(&t, "getppid"), (7, 0), "{s}");
-    assert!(!t.contains_key("nanosleep"), "the leader's sleep never completes: {s}");
+    assert!(
+        !t.contains_key("nanosleep"),
+        "the leader's sleep never completes: {s}"
+    );
 }
 
 #[test]
@@ -156,11 +170,33 @@ fn agrees_with_strace() {
 #[test]
 fn exit_status_and_signal_of_the_command() {
     require!(require_ptrace(), "needs root for ptrace");
-    let out = run(ksec(&["trace", "-c", "-o", "/dev/null", "--", "sh", "-c", "exit 42"]));
+    let out = run(ksec(&[
+        "trace",
+        "-c",
+        "-o",
+        "/dev/null",
+        "--",
+        "sh",
+        "-c",
+        "exit 42",
+    ]));
     assert_eq!(out.status.code(), Some(42));
-    let out = run(ksec(&["trace", "-c", "-o", "/dev/null", "--", "sh", "-c", "kill -TERM $$"]));
+    let out = run(ksec(&[
+        "trace",
+        "-c",
+        "-o",
+        "/dev/null",
+        "--",
+        "sh",
+        "-c",
+        "kill -TERM $$",
+    ]));
     use std::os::unix::process::ExitStatusExt;
-    assert_eq!(out.status.signal(), Some(15), "ksec dies of the command's signal");
+    assert_eq!(
+        out.status.signal(),
+        Some(15),
+        "ksec dies of the command's signal"
+    );
 }
 
 #[test]
@@ -180,13 +216,21 @@ fn bad_pids_are_one_clear_line() {
     assert_eq!(text(&out).1, "ksec: Invalid process id: '12x'\n");
     let out = run(ksec(&["trace", "-c", "-p", "2147483000"]));
     assert_ne!(out.status.code(), Some(0));
-    assert!(text(&out).1.contains("pid 2147483000: no such process"), "{}", text(&out).1);
+    assert!(
+        text(&out).1.contains("pid 2147483000: no such process"),
+        "{}",
+        text(&out).1
+    );
     require!(require_ptrace(), "needs root for the kernel thread check");
     // pid 2 is kthreadd on Linux (unless in a pid namespace).
     if std::fs::read_to_string("/proc/2/comm").is_ok_and(|c| c.trim() == "kthreadd") {
         let out = run(ksec(&["trace", "-c", "-p", "2"]));
         assert_ne!(out.status.code(), Some(0));
-        assert!(text(&out).1.contains("pid 2 is a kernel thread"), "{}", text(&out).1);
+        assert!(
+            text(&out).1.contains("pid 2 is a kernel thread"),
+            "{}",
+            text(&out).1
+        );
     }
 }
 
@@ -213,7 +257,11 @@ fn zombie_and_already_traced_are_refused() {
     let _ = parent.kill();
     let _ = parent.wait();
     assert_ne!(out.status.code(), Some(0));
-    assert!(text(&out).1.contains(&format!("pid {zombie} is a zombie")), "{}", text(&out).1);
+    assert!(
+        text(&out).1.contains(&format!("pid {zombie} is a zombie")),
+        "{}",
+        text(&out).1
+    );
 
     // Already traced: a process under strace.
     require!(util::which("strace").is_some(), "strace is not installed");
@@ -228,7 +276,11 @@ fn zombie_and_already_traced_are_refused() {
     let _ = Command::new("kill").arg(sleep_pid.to_string()).status();
     let _ = traced.wait();
     assert_ne!(out.status.code(), Some(0));
-    assert!(text(&out).1.contains("already traced by pid"), "{}", text(&out).1);
+    assert!(
+        text(&out).1.contains("already traced by pid"),
+        "{}",
+        text(&out).1
+    );
 }
 
 /// The first child process of `pid`.
@@ -245,7 +297,12 @@ fn proc_state(pid: u32) -> Option<char> {
 
 fn affinity(pid: u32) -> String {
     let out = run(Command::new("taskset").arg("-p").arg(pid.to_string()));
-    String::from_utf8_lossy(&out.stdout).rsplit(':').next().unwrap_or("").trim().to_string()
+    String::from_utf8_lossy(&out.stdout)
+        .rsplit(':')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }
 
 /// Starts the busy tracee, with its stdout captured.
@@ -268,7 +325,12 @@ fn assert_busy_output(child: std::process::Child, iterations: u32) {
     assert!(s == expected, "busy's output is not complete and in order");
 }
 
-fn attach_and_interrupt(pid: u32, flags: &[&str], secs: f64, sig: &str) -> (std::process::Output, String) {
+fn attach_and_interrupt(
+    pid: u32,
+    flags: &[&str],
+    secs: f64,
+    sig: &str,
+) -> (std::process::Output, String) {
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("summary");
     let mut cmd = ksec(&["trace"]);
@@ -283,7 +345,9 @@ fn attach_and_interrupt(pid: u32, flags: &[&str], secs: f64, sig: &str) -> (std:
     std::thread::sleep(Duration::from_secs_f64(secs));
     let st = proc_state(pid);
     assert!(st.is_some(), "tracee vanished while traced");
-    run(Command::new("kill").arg(format!("-{sig}")).arg(tracer.id().to_string()));
+    run(Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(tracer.id().to_string()));
     let out = tracer.wait_with_output().unwrap();
     (out, std::fs::read_to_string(out_file).unwrap_or_default())
 }
@@ -307,11 +371,19 @@ fn attach_detach_on_sigint_leaves_the_process_running() {
             "TERM" => 15,
             _ => 1,
         };
-        assert_eq!(out.status.signal(), Some(signo), "ksec re-raises {sig}: {}", text(&out).1);
+        assert_eq!(
+            out.status.signal(),
+            Some(signo),
+            "ksec re-raises {sig}: {}",
+            text(&out).1
+        );
         let t = native(&summary);
         assert!(calls(&t, "write").0 > 10, "{summary}");
         if threads {
-            assert!(calls(&t, "getppid").0 > 10, "-f attaches every thread: {summary}");
+            assert!(
+                calls(&t, "getppid").0 > 10,
+                "-f attaches every thread: {summary}"
+            );
         } else {
             assert_eq!(calls(&t, "getppid").0, 0, "{summary}");
         }
@@ -345,7 +417,17 @@ fn the_tracee_sees_its_own_affinity() {
     require!(require_ptrace(), "needs root for ptrace");
     require!(util::which("nproc").is_some(), "nproc is not installed");
     let plain = run(Command::new("nproc"));
-    let traced = run(ksec(&["trace", "-f", "-c", "-o", "/dev/null", "--cpu-placement", "same", "--", "nproc"]));
+    let traced = run(ksec(&[
+        "trace",
+        "-f",
+        "-c",
+        "-o",
+        "/dev/null",
+        "--cpu-placement",
+        "same",
+        "--",
+        "nproc",
+    ]));
     assert!(traced.status.success(), "{}", text(&traced).1);
     assert_eq!(text(&traced).0, text(&plain).0, "nproc under ksec");
 }
@@ -365,7 +447,11 @@ fn attaching_to_a_stopped_process_leaves_it_stopped() {
     let (out, _) = attach_and_interrupt(pid, &["-c"], 0.3, "INT");
     assert!(out.status.code().is_none(), "{}", text(&out).1);
     std::thread::sleep(Duration::from_millis(50));
-    assert_eq!(proc_state(pid), Some('T'), "a stopped process stays stopped");
+    assert_eq!(
+        proc_state(pid),
+        Some('T'),
+        "a stopped process stays stopped"
+    );
     run(Command::new("kill").arg("-CONT").arg(pid.to_string()));
     let status = child.wait().unwrap();
     assert!(status.success(), "continues and ends normally: {status:?}");

@@ -102,7 +102,10 @@ pub fn parse_summary(s: &str) -> Vec<(String, Table)> {
         if line.starts_with("------") {
             seps += 1;
             if seps == 2 {
-                tables.push((std::mem::take(&mut heading), current.take().unwrap_or_default()));
+                tables.push((
+                    std::mem::take(&mut heading),
+                    current.take().unwrap_or_default(),
+                ));
             }
             continue;
         }

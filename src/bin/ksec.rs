@@ -18,9 +18,7 @@ fn main() {
                 std::process::exit(0);
             }
             eprintln!("ksec: {err:#}");
-            let code = err
-                .downcast_ref::<ksec::ExitError>()
-                .map_or(2, |e| e.code);
+            let code = err.downcast_ref::<ksec::ExitError>().map_or(2, |e| e.code);
             std::process::exit(code);
         }
     }

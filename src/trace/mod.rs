@@ -9,6 +9,7 @@ pub mod arch;
 pub mod counter;
 pub mod placement;
 pub mod stats;
+pub mod summary;
 pub mod tracer;
 
 use std::ffi::{CString, OsString};
@@ -54,20 +55,31 @@ pub fn resolve_program(name: &OsString) -> Result<PathBuf, ExitError> {
     let candidate = if name.as_bytes().contains(&b'/') {
         Some(PathBuf::from(name))
     } else {
-        let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+        let path =
+            std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
         std::env::split_paths(&path)
             .map(|d| d.join(name))
             .find(|p| is_executable_file(p))
     };
     let Some(p) = candidate else {
-        return Err(ExitError::new(1, format!("Can't stat '{shown}': No such file or directory")));
+        return Err(ExitError::new(
+            1,
+            format!("Can't stat '{shown}': No such file or directory"),
+        ));
     };
     match std::fs::metadata(&p) {
-        Err(e) => Err(ExitError::new(1, format!("Can't stat '{shown}': {}", errno_text(&e)))),
-        Ok(m) if m.is_dir() => Err(ExitError::new(1, format!("Can't exec '{shown}': Is a directory"))),
-        Ok(_) if !is_executable_file(&p) => {
-            Err(ExitError::new(1, format!("Can't exec '{shown}': Permission denied")))
-        }
+        Err(e) => Err(ExitError::new(
+            1,
+            format!("Can't stat '{shown}': {}", errno_text(&e)),
+        )),
+        Ok(m) if m.is_dir() => Err(ExitError::new(
+            1,
+            format!("Can't exec '{shown}': Is a directory"),
+        )),
+        Ok(_) if !is_executable_file(&p) => Err(ExitError::new(
+            1,
+            format!("Can't exec '{shown}': Permission denied"),
+        )),
         Ok(_) => Ok(p),
     }
 }
@@ -140,10 +152,17 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         cpu_time: !args.wall_clock,
         pin,
     };
-    let mut counter = counter::Counter::new(render.wants, render.overhead_ns, args.per_process, args.per_thread);
-    let outcome = tracer::trace(target, cfg, &mut counter, &mut |w| eprintln!("ksec: trace: {w}"))?;
+    let mut counter = counter::Counter::new(
+        render.wants,
+        render.overhead_ns,
+        args.per_process,
+        args.per_thread,
+    );
+    let outcome = tracer::trace(target, cfg, &mut counter, &mut |w| {
+        eprintln!("ksec: trace: {w}")
+    })?;
     let report = counter.into_report();
-    render_report(&mut out, &report, &args)?;
+    render_report(&mut out, &report, &args, &render.opts)?;
     out.flush()?;
     Ok(exit_of(outcome))
 }
@@ -168,35 +187,42 @@ fn exit_of(o: Outcome) -> Exit {
 struct RenderConfig {
     wants: counter::Wants,
     overhead_ns: u64,
+    opts: summary::RenderOpts,
 }
 
-fn summary_config(_args: &TraceArgs) -> anyhow::Result<RenderConfig> {
+fn summary_config(args: &TraceArgs) -> Result<RenderConfig, ExitError> {
+    let usage = |msg: String| ExitError::new(1, msg);
+    let mut opts = summary::RenderOpts {
+        wall: args.wall_clock,
+        ..Default::default()
+    };
+    if let Some(key) = &args.sort_by {
+        opts.sort = summary::parse_sort_key(key).map_err(usage)?;
+    }
+    if let Some(cols) = &args.columns {
+        opts.columns = summary::parse_columns(cols).map_err(usage)?;
+    }
+    let overhead_ns = match &args.overhead {
+        Some(o) => summary::parse_overhead(o).map_err(usage)?,
+        None => 0,
+    };
     Ok(RenderConfig {
         wants: Box::new(|_, _| true),
-        overhead_ns: 0,
+        overhead_ns,
+        opts,
     })
 }
 
-fn render_report(out: &mut dyn Write, report: &stats::Report, _args: &TraceArgs) -> anyhow::Result<()> {
-    for (p, t) in report.total.tables() {
-        if let Some(h) = p.heading() {
-            writeln!(out, "{h}")?;
-        }
-        writeln!(out, "% time\n------")?;
-        for (nr, s) in t.iter() {
-            let errors = if s.errors == 0 { String::new() } else { s.errors.to_string() };
-            writeln!(
-                out,
-                "{:6.2} {:11.6} {:11} {:9} {:>9} {}",
-                0.0,
-                s.wall.total_ns as f64 / 1e9,
-                0,
-                s.calls,
-                errors,
-                p.display_name(nr)
-            )?;
-        }
-        writeln!(out, "------")?;
+fn render_report(
+    out: &mut dyn Write,
+    report: &stats::Report,
+    args: &TraceArgs,
+    opts: &summary::RenderOpts,
+) -> std::io::Result<()> {
+    let mut out = out;
+    if args.json {
+        summary::write_json(&mut out, report, opts)
+    } else {
+        summary::write_text(&mut out, report, opts)
     }
-    Ok(())
 }

@@ -149,6 +149,12 @@ impl Counts {
         self.tables.get(&p).filter(|t| !t.is_empty())
     }
 
+    /// The table of one personality, created on first use; for consumers (and tests) that fill
+    /// counters directly, e.g. to merge aggregates from another backend.
+    pub fn table_mut(&mut self, p: Personality) -> &mut SyscallTable {
+        self.tables.entry(p).or_default()
+    }
+
     /// Non-empty tables, native personality first.
     pub fn tables(&self) -> impl Iterator<Item = (Personality, &SyscallTable)> + '_ {
         self.tables

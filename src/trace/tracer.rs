@@ -54,7 +54,11 @@ pub enum Event {
     /// A task was seen for the first time.
     NewTask { tid: i32, tgid: i32 },
     /// A completed syscall.
-    Syscall { tid: i32, tgid: i32, call: Completed },
+    Syscall {
+        tid: i32,
+        tgid: i32,
+        call: Completed,
+    },
     /// A task execed; `former` is its tid before (differs when a non-leader thread execs).
     Exec { tid: i32, former: i32 },
     /// A task is gone.
@@ -182,7 +186,8 @@ pub fn trace(
     sink: &mut dyn Sink,
     warn: &mut dyn FnMut(String),
 ) -> anyhow::Result<Outcome> {
-    let mut options = sys::PTRACE_O_TRACESYSGOOD | sys::PTRACE_O_TRACEEXEC | sys::PTRACE_O_TRACEEXIT;
+    let mut options =
+        sys::PTRACE_O_TRACESYSGOOD | sys::PTRACE_O_TRACEEXEC | sys::PTRACE_O_TRACEEXIT;
     if cfg.follow {
         options |= sys::PTRACE_O_TRACECLONE | sys::PTRACE_O_TRACEFORK | sys::PTRACE_O_TRACEVFORK;
     }
@@ -289,7 +294,10 @@ impl Tracer<'_> {
         let pid = sys::spawn_stopped(path, argv, envp, &reset).context("fork")?;
         let status = sys::wait_stopped(pid).context("wait for the command to start")?;
         if !libc::WIFSTOPPED(status) {
-            bail!("{}: the command ended before it could be traced", path.to_string_lossy());
+            bail!(
+                "{}: the command ended before it could be traced",
+                path.to_string_lossy()
+            );
         }
         if let Err(e) = sys::ptrace_seize(pid, self.options) {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
@@ -314,7 +322,9 @@ impl Tracer<'_> {
         if is_kernel_thread(pid) {
             return Err(AttachError::KernelThread(pid));
         }
-        if let Some(tracer) = proc_status_field(pid, "TracerPid").and_then(|v| v.parse::<i32>().ok()) {
+        if let Some(tracer) =
+            proc_status_field(pid, "TracerPid").and_then(|v| v.parse::<i32>().ok())
+        {
             if tracer != 0 {
                 return Err(AttachError::AlreadyTraced(pid, tracer));
             }
@@ -331,7 +341,9 @@ impl Tracer<'_> {
         if self.cfg.follow {
             // Threads may be created while we attach: repeat until a pass finds nothing new.
             loop {
-                let tids = crate::proc::root::ProcRoot::default().tids(pid).unwrap_or_default();
+                let tids = crate::proc::root::ProcRoot::default()
+                    .tids(pid)
+                    .unwrap_or_default();
                 let mut new = false;
                 for tid in tids {
                     if !self.tasks.contains_key(&tid) {
@@ -492,7 +504,9 @@ impl Tracer<'_> {
                 self.resume(tid, 0);
             }
             sys::PTRACE_EVENT_EXEC => {
-                let former = sys::ptrace_geteventmsg(tid).map(|f| f as i32).unwrap_or(tid);
+                let former = sys::ptrace_geteventmsg(tid)
+                    .map(|f| f as i32)
+                    .unwrap_or(tid);
                 if former != tid {
                     // A non-leader thread execed and took the leader's tid: its in-flight execve
                     // moves with it; the old leader's in-flight syscall is never completed.
@@ -587,12 +601,9 @@ impl Tracer<'_> {
                 }
             }
         } else {
-            match sys::ptrace_get_syscall_info(tid) {
-                Ok(SyscallInfo::Entry { arch, nr, args }) => {
-                    task.entry = Some(new_entry(task, arch, nr, args, cpu_time));
-                }
-                // An exit without a seen entry (attached mid-syscall): not counted.
-                _ => {}
+            // An exit without a seen entry (attached mid-syscall) is not counted.
+            if let Ok(SyscallInfo::Entry { arch, nr, args }) = sys::ptrace_get_syscall_info(tid) {
+                task.entry = Some(new_entry(task, arch, nr, args, cpu_time));
             }
         }
     }
@@ -602,11 +613,17 @@ impl Tracer<'_> {
         let Some(p) = self.placement.as_mut() else {
             return;
         };
-        let target = if entry.arg0 == 0 { tid } else { entry.arg0 as i32 };
+        let target = if entry.arg0 == 0 {
+            tid
+        } else {
+            entry.arg0 as i32
+        };
         match w {
             Watched::SchedSetaffinity => {
                 if self.tasks.contains_key(&target) {
-                    if let Ok(mask) = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(target)) {
+                    if let Ok(mask) =
+                        nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(target))
+                    {
                         p.set_original(target, mask);
                     }
                 }
@@ -630,7 +647,10 @@ impl Tracer<'_> {
 
 fn new_entry(task: &Task, arch: u32, nr: u64, args: [u64; 6], cpu_time: bool) -> Entry {
     let cpu_ns = if cpu_time {
-        task.schedstat.as_ref().and_then(read_schedstat).unwrap_or(0)
+        task.schedstat
+            .as_ref()
+            .and_then(read_schedstat)
+            .unwrap_or(0)
     } else {
         0
     };

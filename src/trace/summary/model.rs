@@ -1,0 +1,218 @@
+//! One table's rows, sorted, with the derived values both renderers need (averages, totals,
+//! percentages), computed the way strace's `call_summary_pers` computes them.
+
+use std::borrow::Cow;
+use std::cmp::Reverse;
+
+use crate::trace::arch::Personality;
+use crate::trace::stats::{CallStats, SyscallTable, TimeAgg};
+
+use super::{RenderOpts, SortKey};
+
+pub(super) const NS_IN_S: u64 = 1_000_000_000;
+
+/// strace's `ts_float`: whole seconds plus nanoseconds / 1e9, as a double (the exact operations
+/// matter for the printed digits).
+pub(super) fn ts_float(ns: u64) -> f64 {
+    (ns / NS_IN_S) as f64 + (ns % NS_IN_S) as f64 / 1e9
+}
+
+/// strace's `ts_div`: the average rounded to the nearest nanosecond.
+pub(super) fn avg_ns(total_ns: u64, calls: u64) -> u64 {
+    if calls == 0 {
+        return 0;
+    }
+    ((u128::from(total_ns) + u128::from(calls / 2)) / u128::from(calls)) as u64
+}
+
+/// Microseconds as strace prints them: `(uint64_t) (ts_float(avg) * 1e6)`.
+pub(super) fn usecs(ns: u64) -> u64 {
+    (ts_float(ns) * 1e6) as u64
+}
+
+/// Times of one row or of a table, for one time source, with the average rounded to the ns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Times {
+    pub total_ns: u64,
+    pub min_ns: u64,
+    pub max_ns: u64,
+    pub avg_ns: u64,
+}
+
+impl Times {
+    fn of(agg: &TimeAgg, calls: u64) -> Self {
+        Self {
+            total_ns: agg.total_ns,
+            min_ns: agg.min_ns,
+            max_ns: agg.max_ns,
+            avg_ns: avg_ns(agg.total_ns, calls),
+        }
+    }
+}
+
+/// One syscall's row.
+#[derive(Debug, Clone)]
+pub(super) struct Row {
+    pub nr: u64,
+    pub name: Cow<'static, str>,
+    pub calls: u64,
+    pub errors: u64,
+    pub cpu: Times,
+    pub wall: Times,
+    /// The time source (`wall` with -w, else `cpu`).
+    pub time: Times,
+    /// strace's percentage of the time source: `100 * t / total`, 0 when `t` is 0.
+    pub percent: f64,
+}
+
+/// Sums over a table's rows, and the largest per-row values that set column widths.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Totals {
+    pub calls: u64,
+    pub errors: u64,
+    pub total_ns: u64,
+    /// Smallest per-row minimum (printed in the total row).
+    pub min_ns: u64,
+    /// Largest per-row minimum (sets the width of `shortest`).
+    pub min_max_ns: u64,
+    /// Largest per-row maximum.
+    pub max_ns: u64,
+    /// Largest per-row (rounded) average (sets the width of `usecs/call`).
+    pub avg_max_ns: u64,
+}
+
+impl Totals {
+    fn add(&mut self, t: &Times) {
+        self.total_ns = self.total_ns.saturating_add(t.total_ns);
+        self.min_ns = self.min_ns.min(t.min_ns);
+        self.min_max_ns = self.min_max_ns.max(t.min_ns);
+        self.max_ns = self.max_ns.max(t.max_ns);
+        self.avg_max_ns = self.avg_max_ns.max(t.avg_ns);
+    }
+
+    /// The total row's `usecs/call`: `(uint64_t) (total seconds / calls * 1e6)`.
+    pub fn usecs_per_call(&self) -> u64 {
+        (ts_float(self.total_ns) / self.calls as f64 * 1e6) as u64
+    }
+
+    /// The total row's average in nanoseconds (JSON), rounded like a row's.
+    pub fn avg_ns(&self) -> u64 {
+        avg_ns(self.total_ns, self.calls)
+    }
+}
+
+/// One personality's table, rows sorted.
+#[derive(Debug, Clone)]
+pub(super) struct Table {
+    pub personality: Personality,
+    pub rows: Vec<Row>,
+    pub cpu: Totals,
+    pub wall: Totals,
+    /// The time source's totals.
+    pub time: Totals,
+    /// Longest row label, in bytes.
+    pub name_max: usize,
+}
+
+impl Table {
+    /// Builds and sorts the table of one personality, or `None` when nothing was counted in it.
+    pub fn build(
+        personality: Personality,
+        table: &SyscallTable,
+        opts: &RenderOpts,
+    ) -> Option<Self> {
+        let empty = Totals {
+            min_ns: u64::MAX,
+            ..Totals::default()
+        };
+        let (mut cpu, mut wall) = (empty, empty);
+        let mut rows: Vec<Row> = table
+            .iter()
+            .map(|(nr, s): (u64, &CallStats)| {
+                let cpu_t = Times::of(&s.cpu, s.calls);
+                let wall_t = Times::of(&s.wall, s.calls);
+                cpu.add(&cpu_t);
+                wall.add(&wall_t);
+                cpu.calls += s.calls;
+                cpu.errors += s.errors;
+                Row {
+                    nr,
+                    name: personality.display_name(nr),
+                    calls: s.calls,
+                    errors: s.errors,
+                    cpu: cpu_t,
+                    wall: wall_t,
+                    time: if opts.wall { wall_t } else { cpu_t },
+                    percent: 0.0,
+                }
+            })
+            .collect();
+        if rows.is_empty() {
+            return None;
+        }
+        wall.calls = cpu.calls;
+        wall.errors = cpu.errors;
+        let time = if opts.wall { wall } else { cpu };
+
+        let cum = ts_float(time.total_ns);
+        for r in &mut rows {
+            // As strace: the division is skipped when the row's time is 0, so that an all-zero
+            // table prints 0.00 rather than NaN.
+            let p = 100.0 * ts_float(r.time.total_ns);
+            r.percent = if p != 0.0 { p / cum } else { p };
+        }
+        sort(&mut rows, opts.sort);
+        let name_max = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+        Some(Self {
+            personality,
+            rows,
+            cpu,
+            wall,
+            time,
+            name_max,
+        })
+    }
+}
+
+/// Sorts rows (given in ascending syscall-number order) stably by `key`.
+fn sort(rows: &mut [Row], key: SortKey) {
+    match key {
+        SortKey::Time => rows.sort_by_key(|r| Reverse(r.time.total_ns)),
+        SortKey::MinTime => rows.sort_by_key(|r| Reverse(r.time.min_ns)),
+        SortKey::MaxTime => rows.sort_by_key(|r| Reverse(r.time.max_ns)),
+        SortKey::AvgTime => rows.sort_by_key(|r| Reverse(r.time.avg_ns)),
+        SortKey::Calls => rows.sort_by_key(|r| Reverse(r.calls)),
+        SortKey::Errors => rows.sort_by_key(|r| Reverse(r.errors)),
+        SortKey::Name => rows.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes())),
+        SortKey::None => {}
+        SortKey::WallTotal => rows.sort_by_key(|r| Reverse(r.wall.total_ns)),
+        SortKey::WallMin => rows.sort_by_key(|r| Reverse(r.wall.min_ns)),
+        SortKey::WallMax => rows.sort_by_key(|r| Reverse(r.wall.max_ns)),
+        SortKey::WallAvg => rows.sort_by_key(|r| Reverse(r.wall.avg_ns)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn averages_round_to_the_nearest_ns() {
+        assert_eq!(avg_ns(10, 3), 3);
+        assert_eq!(avg_ns(11, 3), 4);
+        assert_eq!(avg_ns(5, 2), 3); // half rounds up
+        assert_eq!(avg_ns(0, 7), 0);
+        assert_eq!(avg_ns(u64::MAX, 1), u64::MAX);
+    }
+
+    #[test]
+    fn usecs_truncate_the_double() {
+        assert_eq!(usecs(999), 0);
+        assert_eq!(usecs(1_000), 1);
+        assert_eq!(usecs(1_999), 1);
+        assert_eq!(usecs(373_499), 373);
+        assert_eq!(usecs(12_345_678_901), 12_345_678);
+        // The double product is what gets truncated, as in C.
+        assert_eq!(usecs(NS_IN_S + 1_000), ((1.0 + 1e-6) * 1e6) as u64);
+    }
+}
