@@ -456,3 +456,185 @@ fn attaching_to_a_stopped_process_leaves_it_stopped() {
     let status = child.wait().unwrap();
     assert!(status.success(), "continues and ends normally: {status:?}");
 }
+
+/// Runs ksec trace with --json and returns the document.
+fn ksec_json(flags: &[&str], prog: &Path, args: &[&str]) -> serde_json::Value {
+    let mut f = vec!["--json"];
+    f.extend_from_slice(flags);
+    let (_, s) = ksec_trace(&f, prog, args);
+    serde_json::from_str(&s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+fn json_calls(table: &serde_json::Value, name: &str) -> (u64, u64) {
+    table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .map(|r| (r["calls"].as_u64().unwrap(), r["errors"].as_u64().unwrap()))
+        .unwrap_or((0, 0))
+}
+
+#[test]
+fn per_process_tables() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let (_, s) = ksec_trace(&["-f", "-c", "--per-process"], &tracee("forker"), &[]);
+    let tables = parse_summary(&s);
+    // The total table, then one per process: the parent and its 4 children.
+    assert_eq!(tables.len(), 6, "{s}");
+    assert_eq!(calls(&tables[0].1, "getppid"), (22, 0));
+    assert_eq!(calls(&tables[1].1, "getppid"), (2, 0), "parent first: {s}");
+    assert_eq!(calls(&tables[1].1, "wait4"), (4, 0), "{s}");
+    for (_, t) in &tables[2..] {
+        assert_eq!(calls(t, "getppid"), (5, 0), "each child: {s}");
+        assert!(!t.contains_key("wait4"), "{s}");
+    }
+    let headings = s.lines().filter(|l| l.starts_with("Process ")).count();
+    assert_eq!(headings, 5, "{s}");
+
+    let doc = ksec_json(&["-f", "-c", "--per-process"], &tracee("forker"), &[]);
+    let pp = doc["per_process"].as_array().unwrap();
+    assert_eq!(pp.len(), 5);
+    assert_eq!(pp[0]["comm"], "forker");
+    assert_eq!(json_calls(&pp[0]["tables"][0], "getppid"), (2, 0));
+    assert_eq!(json_calls(&pp[4]["tables"][0], "getppid"), (5, 0));
+}
+
+#[test]
+fn per_thread_tables() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let doc = ksec_json(&["-f", "-c", "--per-thread"], &tracee("threads"), &[]);
+    let pt = doc["per_thread"].as_array().unwrap();
+    assert_eq!(pt.len(), 5, "main thread and 4 workers");
+    let pid = pt[0]["pid"].as_i64().unwrap();
+    assert_eq!(pt[0]["tid"].as_i64().unwrap(), pid);
+    assert_eq!(json_calls(&pt[0]["tables"][0], "getppid"), (1, 0));
+    for t in &pt[1..] {
+        assert_eq!(t["pid"].as_i64().unwrap(), pid);
+        assert_ne!(t["tid"].as_i64().unwrap(), pid);
+        assert_eq!(json_calls(&t["tables"][0], "getppid"), (10, 0));
+        assert_eq!(json_calls(&t["tables"][0], "close"), (3, 3));
+    }
+}
+
+#[test]
+fn json_has_every_column_and_the_same_counts() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let doc = ksec_json(&["-c"], &tracee("exact"), &[]);
+    assert_eq!(doc["schema"], "ksec-trace-summary/1");
+    let table = &doc["tables"][0];
+    assert_eq!(json_calls(table, "getppid"), (100, 0));
+    assert_eq!(json_calls(table, "openat"), (51, 50));
+    let row = table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "getppid")
+        .unwrap();
+    for clock in ["cpu", "wall"] {
+        for k in [
+            "total_ns", "min_ns", "max_ns", "avg_ns", "total_s", "min_s", "max_s", "avg_s",
+        ] {
+            assert!(row[clock][k].is_number(), "{clock}.{k} in {row}");
+        }
+    }
+    assert!(row["wall"]["min_ns"].as_u64() <= row["wall"]["max_ns"].as_u64());
+    assert_eq!(
+        table["total"]["calls"].as_u64(),
+        Some(
+            table["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["calls"].as_u64().unwrap())
+                .sum()
+        )
+    );
+}
+
+/// Without -w, time is the CPU the thread spent in the call: a 300 ms sleep costs almost no
+/// CPU, while its wall-clock time is at least 300 ms; with -w the time column is wall-clock.
+#[test]
+fn cpu_time_is_per_thread_and_wall_time_is_wall() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let sleep = util::which("sleep").expect("sleep");
+    let doc = ksec_json(&["-c"], &sleep, &["0.3"]);
+    let rows = doc["tables"][0]["rows"].as_array().unwrap();
+    let ns = rows
+        .iter()
+        .find(|r| r["name"] == "clock_nanosleep" || r["name"] == "nanosleep")
+        .expect("a sleep row");
+    let cpu = ns["cpu"]["total_ns"].as_u64().unwrap();
+    let wall = ns["wall"]["total_ns"].as_u64().unwrap();
+    assert!(wall >= 300_000_000, "wall {wall}");
+    assert!(cpu < 20_000_000, "a sleep is not CPU time: {cpu}");
+    assert!(cpu > 0, "CPU time is measured in ns, not ticks: {cpu}");
+    assert_eq!(doc["options"]["time_source"], "cpu");
+    // The text table's seconds column follows the time source.
+    let (_, text_cpu) = ksec_trace(
+        &["-c", "-U", "name,total-time,wall-total"],
+        &sleep,
+        &["0.3"],
+    );
+    let line = text_cpu
+        .lines()
+        .find(|l| l.contains("nanosleep"))
+        .unwrap()
+        .to_string();
+    let cols: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert!(cols[0] < 0.02 && cols[1] >= 0.3, "{line}");
+    let (_, text_wall) = ksec_trace(&["-c", "-w"], &sleep, &["0.3"]);
+    let line = text_wall
+        .lines()
+        .find(|l| l.contains("nanosleep"))
+        .unwrap()
+        .to_string();
+    let secs: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!(secs >= 0.3, "{line}");
+}
+
+#[test]
+fn sort_and_columns_errors_use_strace_wording() {
+    let out = run(ksec(&["trace", "-c", "-S", "foo", "--", "true"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out).1, "ksec: invalid sortby: 'foo'\n");
+    let out = run(ksec(&["trace", "-c", "-U", "calls,bogus", "--", "true"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out).1, "ksec: unknown column name: 'bogus'\n");
+    let out = run(ksec(&["trace", "-c", "-O", "abc", "--", "true"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out).1, "ksec: invalid -O argument: 'abc'\n");
+}
+
+#[test]
+fn sort_by_calls_and_custom_columns() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let (_, s) = ksec_trace(
+        &["-c", "-S", "calls", "-U", "calls,errors,name"],
+        &tracee("exact"),
+        &[],
+    );
+    let mut lines = s.lines();
+    assert_eq!(lines.next(), Some("    calls    errors syscall"));
+    assert_eq!(lines.next(), Some("--------- --------- ----------------"));
+    assert_eq!(lines.next(), Some("      100           getppid"));
+    assert_eq!(lines.next(), Some("       51        50 openat"));
+    assert_eq!(lines.next(), Some("       20           write"));
+    assert_eq!(lines.next(), Some("        8         7 close"));
+}
+
+#[test]
+fn overhead_is_subtracted_from_each_call() {
+    require!(require_ptrace(), "needs root for ptrace");
+    // 1 s of overhead per call leaves nothing: every time clamps at zero.
+    let doc = ksec_json(&["-c", "-w", "-O", "1s"], &tracee("exact"), &[]);
+    assert_eq!(
+        doc["tables"][0]["total"]["wall"]["total_ns"].as_u64(),
+        Some(0)
+    );
+    assert_eq!(json_calls(&doc["tables"][0], "getppid"), (100, 0));
+}
