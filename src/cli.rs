@@ -125,6 +125,11 @@ pub struct TraceArgs {
     #[arg(long, value_enum, default_value_t = CpuPlacement::Auto)]
     pub cpu_placement: CpuPlacement,
 
+    /// Stop only at the syscalls being counted (a seccomp-bpf filter installed in the command; needs
+    /// -f and a command, as strace's --seccomp-bpf). Much faster with a narrow -e trace= set.
+    #[arg(long)]
+    pub seccomp_bpf: bool,
+
     /// The command to run and trace.
     #[arg(
         trailing_var_arg = true,

@@ -31,6 +31,7 @@ pub const PTRACE_O_TRACEVFORK: libc::c_int = 0x04;
 pub const PTRACE_O_TRACECLONE: libc::c_int = 0x08;
 pub const PTRACE_O_TRACEEXEC: libc::c_int = 0x10;
 pub const PTRACE_O_TRACEEXIT: libc::c_int = 0x40;
+pub const PTRACE_O_TRACESECCOMP: libc::c_int = 0x80;
 
 /// ptrace event numbers, as in `status >> 16` of a wait status.
 pub const PTRACE_EVENT_FORK: i32 = 1;
@@ -115,6 +116,12 @@ pub fn ptrace_listen(tid: pid_t) -> nix::Result<()> {
 #[inline]
 pub fn ptrace_syscall(tid: pid_t, sig: i32) -> nix::Result<()> {
     ptrace_raw(libc::PTRACE_SYSCALL, tid, 0, sig as usize).map(drop)
+}
+
+/// PTRACE_CONT: resume without stopping at syscalls (seccomp stops still happen).
+#[inline]
+pub fn ptrace_cont(tid: pid_t, sig: i32) -> nix::Result<()> {
+    ptrace_raw(libc::PTRACE_CONT, tid, 0, sig as usize).map(drop)
 }
 
 /// PTRACE_DETACH, delivering `sig` (0 for none).
@@ -257,7 +264,9 @@ use std::ffi::CString;
 
 /// Forks a child that stops itself (SIGSTOP) and then execs `path` with `argv` and `envp`, as
 /// strace's startup_child does with PTRACE_SEIZE. Signal dispositions ksec changed and the signal
-/// mask are reset in the child first. If the exec fails, the child prints why and exits 127.
+/// mask are reset in the child first. With `seccomp`, the child installs that filter after the
+/// stop (when the tracer is attached), setting no_new_privs only if it must (not privileged).
+/// If the exec fails, the child prints why and exits 127.
 ///
 /// # Errors
 /// fork fails.
@@ -266,7 +275,23 @@ pub fn spawn_stopped(
     argv: &[CString],
     envp: &[CString],
     reset: &[Signal],
+    seccomp: Option<&[crate::trace::seccomp::Insn]>,
 ) -> nix::Result<pid_t> {
+    let mut filter: Vec<libc::sock_filter> = seccomp
+        .unwrap_or_default()
+        .iter()
+        .map(|i| libc::sock_filter {
+            code: i.code,
+            jt: i.jt,
+            jf: i.jf,
+            k: i.k,
+        })
+        .collect();
+    let prog = libc::sock_fprog {
+        len: filter.len() as libc::c_ushort,
+        filter: filter.as_mut_ptr(),
+    };
+    let use_seccomp = seccomp.is_some();
     let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     argv_ptrs.push(std::ptr::null());
     let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();
@@ -285,6 +310,19 @@ pub fn spawn_stopped(
             libc::sigemptyset(&mut empty);
             libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
             libc::kill(libc::getpid(), libc::SIGSTOP);
+            if use_seccomp {
+                let set = |p: &libc::sock_fprog| {
+                    libc::prctl(
+                        libc::PR_SET_SECCOMP,
+                        libc::SECCOMP_MODE_FILTER,
+                        p as *const libc::sock_fprog,
+                    )
+                };
+                if set(&prog) != 0 {
+                    libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                    set(&prog);
+                }
+            }
             libc::execve(path.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr());
             libc::write(2, msg.as_ptr().cast(), msg.len());
             libc::_exit(127);

@@ -33,6 +33,16 @@ impl Personality {
         }
     }
 
+    /// The audit arch value of this personality on this machine.
+    pub fn audit_arch(self) -> u32 {
+        match (self, cfg!(target_arch = "aarch64")) {
+            (Personality::Native, false) => AUDIT_ARCH_X86_64,
+            (Personality::Compat32, false) => AUDIT_ARCH_I386,
+            (Personality::Native, true) => AUDIT_ARCH_AARCH64,
+            (Personality::Compat32, true) => AUDIT_ARCH_ARM,
+        }
+    }
+
     /// The line strace prints before this personality's table (none for the native one).
     pub fn heading(self) -> Option<&'static str> {
         match self {
@@ -120,6 +130,12 @@ pub enum Watched {
 }
 
 impl Personality {
+    /// Whether `nr` is execve or execveat.
+    #[inline]
+    pub fn is_execve(self, nr: u64) -> bool {
+        matches!(self.syscall_name(nr), Some("execve" | "execveat"))
+    }
+
     /// Whether syscall `nr` is one the tracer watches.
     #[inline]
     pub fn watched(self, nr: u64) -> Option<Watched> {

@@ -8,6 +8,7 @@
 pub mod arch;
 pub mod counter;
 pub mod placement;
+pub mod seccomp;
 pub mod stats;
 pub mod summary;
 pub mod tracer;
@@ -152,13 +153,24 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         cpu_time: !args.wall_clock,
         pin,
     };
+    let seccomp = if args.seccomp_bpf {
+        if !args.follow_forks || !matches!(target, Target::Spawn { .. }) {
+            eprintln!("ksec: --seccomp-bpf needs -f and a command (not -p): disabled");
+            None
+        } else {
+            let traced = seccomp::Traced::from_predicate(&*render.wants);
+            Some(seccomp::program(&traced))
+        }
+    } else {
+        None
+    };
     let mut counter = counter::Counter::new(
         render.wants,
         render.overhead_ns,
         args.per_process,
         args.per_thread,
     );
-    let outcome = tracer::trace(target, cfg, &mut counter, &mut |w| {
+    let outcome = tracer::trace(target, cfg, seccomp, &mut counter, &mut |w| {
         eprintln!("ksec: trace: {w}")
     })?;
     let report = counter.into_report();

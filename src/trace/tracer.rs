@@ -48,6 +48,9 @@ pub struct TracerConfig {
     pub pin: bool,
 }
 
+/// With a seccomp filter (spawned commands with -f): the program to install.
+pub type SeccompProgram = Vec<super::seccomp::Insn>;
+
 /// A task lifecycle or syscall event, as the tracer reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -148,6 +151,8 @@ struct Task {
     schedstat: Option<File>,
     /// Seen its first stop (auto-attached children start with one).
     started: bool,
+    /// The spawned command before its first execve: its own setup calls are not counted.
+    pre_exec: bool,
 }
 
 /// Fatal signals that make ksec detach and print the summary, as strace.
@@ -170,6 +175,7 @@ pub struct Tracer<'s> {
     /// Masks new children inherit from their creator (tid -> creator's original mask).
     inherited: HashMap<i32, nix::sched::CpuSet>,
     spawned: Option<i32>,
+    seccomp: Option<SeccompProgram>,
     child_end: Option<Stop>,
     detaching: bool,
     interrupted: Option<i32>,
@@ -183,6 +189,7 @@ pub struct Tracer<'s> {
 pub fn trace(
     target: Target,
     cfg: TracerConfig,
+    seccomp: Option<SeccompProgram>,
     sink: &mut dyn Sink,
     warn: &mut dyn FnMut(String),
 ) -> anyhow::Result<Outcome> {
@@ -190,6 +197,9 @@ pub fn trace(
         sys::PTRACE_O_TRACESYSGOOD | sys::PTRACE_O_TRACEEXEC | sys::PTRACE_O_TRACEEXIT;
     if cfg.follow {
         options |= sys::PTRACE_O_TRACECLONE | sys::PTRACE_O_TRACEFORK | sys::PTRACE_O_TRACEVFORK;
+    }
+    if seccomp.is_some() {
+        options |= sys::PTRACE_O_TRACESECCOMP;
     }
     if cfg.cpu_time {
         raise_nofile_limit();
@@ -203,6 +213,7 @@ pub fn trace(
         placement: None,
         inherited: HashMap::new(),
         spawned: None,
+        seccomp,
         child_end: None,
         detaching: false,
         interrupted: None,
@@ -291,7 +302,8 @@ impl Tracer<'_> {
     fn spawn(&mut self, path: &CString, argv: &[CString], envp: &[CString]) -> anyhow::Result<()> {
         let mut reset: Vec<Signal> = FATAL_SIGNALS.to_vec();
         reset.push(WAKE_SIGNAL);
-        let pid = sys::spawn_stopped(path, argv, envp, &reset).context("fork")?;
+        let pid = sys::spawn_stopped(path, argv, envp, &reset, self.seccomp.as_deref())
+            .context("fork")?;
         let status = sys::wait_stopped(pid).context("wait for the command to start")?;
         if !libc::WIFSTOPPED(status) {
             bail!(
@@ -308,6 +320,9 @@ impl Tracer<'_> {
         }
         self.spawned = Some(pid);
         self.add_task(pid, pid, true);
+        if let Some(t) = self.tasks.get_mut(&pid) {
+            t.pre_exec = true;
+        }
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGCONT);
         Ok(())
     }
@@ -383,6 +398,7 @@ impl Tracer<'_> {
                 entry: None,
                 schedstat,
                 started,
+                pre_exec: false,
             },
         );
         if let Some(p) = &mut self.placement {
@@ -448,7 +464,19 @@ impl Tracer<'_> {
             self.detach(tid, sig);
             return;
         }
-        if let Err(Errno::ESRCH) = sys::ptrace_syscall(tid, sig) {
+        // With a seccomp filter, a task outside a syscall runs until its next traced syscall's
+        // seccomp stop; otherwise it stops at every syscall entry and exit.
+        let cont = self.seccomp.is_some()
+            && self
+                .tasks
+                .get(&tid)
+                .is_some_and(|t| t.entry.is_none() && !t.pre_exec);
+        let r = if cont {
+            sys::ptrace_cont(tid, sig)
+        } else {
+            sys::ptrace_syscall(tid, sig)
+        };
+        if let Err(Errno::ESRCH) = r {
             // Killed meanwhile (SIGKILL): its exit status follows.
         }
     }
@@ -532,6 +560,14 @@ impl Tracer<'_> {
                 self.sink.event(Event::Exec { tid, former });
                 self.resume(tid, 0);
             }
+            sys::PTRACE_EVENT_SECCOMP => {
+                // Entry of a traced syscall. If the entry was already seen by a syscall-entry
+                // stop (resumed with PTRACE_SYSCALL), this is the same syscall.
+                if self.tasks.get(&tid).is_some_and(|t| t.entry.is_none()) {
+                    self.syscall_stop(tid);
+                }
+                self.resume(tid, 0);
+            }
             sys::PTRACE_EVENT_EXIT => {
                 if let Some(t) = self.tasks.get_mut(&tid) {
                     t.entry = None; // exit/exit_group never complete
@@ -603,6 +639,11 @@ impl Tracer<'_> {
         } else {
             // An exit without a seen entry (attached mid-syscall) is not counted.
             if let Ok(SyscallInfo::Entry { arch, nr, args }) = sys::ptrace_get_syscall_info(tid) {
+                let p = Personality::from_audit_arch(arch);
+                if task.pre_exec && !p.is_execve(nr) {
+                    return;
+                }
+                task.pre_exec = false;
                 task.entry = Some(new_entry(task, arch, nr, args, cpu_time));
             }
         }
