@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod arch;
+pub mod filter;
 pub mod stats;
 
 use crate::cli::TraceArgs;
