@@ -22,6 +22,8 @@ pub struct Filter {
     /// Indexed by `Personality as usize`. Holds the final answer for every number below the
     /// table's end: named numbers as the set says, unnamed ones (holes) set.
     sets: [Bits; 2],
+    /// Parallel to [`SUBCALLS`]: whether each multiplexed call is traced.
+    subcalls: Box<[bool]>,
 }
 
 /// A fixed-size bitset over syscall numbers `0..len`.
@@ -104,15 +106,30 @@ impl Filter {
         })
     }
 
-    /// The named syscall numbers of personality `p` that are traced, ascending (for a seccomp
-    /// filter). Numbers without a name are not listed; they are always traced (see [`wants`]).
+    /// Whether a call multiplexed by i386's socketcall(2) or ipc(2) is traced. strace decodes
+    /// these calls and filters (and counts) them under the multiplexed call's name, not under
+    /// `socketcall` or `ipc`; see [`Subcall::decode`].
+    #[inline]
+    pub fn wants_subcall(&self, sub: Subcall) -> bool {
+        self.subcalls[sub.0]
+    }
+
+    /// The named syscall numbers of personality `p` a seccomp filter must stop on, ascending:
+    /// those [`wants`] accepts, and i386's socketcall and ipc when any call they multiplex is
+    /// traced. Numbers without a name are not listed; they are always traced.
     ///
     /// [`wants`]: Filter::wants
     pub fn traced(&self, p: Personality) -> Vec<u64> {
         p.syscalls()
             .into_iter()
             .map(|(nr, _)| nr)
-            .filter(|&nr| self.wants(p, nr))
+            .filter(|&nr| {
+                self.wants(p, nr)
+                    || SUBCALLS
+                        .iter()
+                        .zip(self.subcalls.iter())
+                        .any(|(sub, &wanted)| wanted && p.syscall_name(nr) == Some(sub.multiplexer))
+            })
             .collect()
     }
 
@@ -176,7 +193,8 @@ impl Filter {
             }
             bits
         });
-        Filter { sets }
+        let subcalls = spec.chosen_sub.iter().map(|&c| c != spec.negated).collect();
+        Filter { sets, subcalls }
     }
 }
 
@@ -249,6 +267,7 @@ fn split_qualifier(expr: &str) -> (Qualifier, &str) {
 /// The syscall names of each personality's table, indexed by number.
 struct Tables {
     names: [Vec<Option<&'static str>>; 2],
+    subcalls: &'static [SubcallEntry],
 }
 
 impl Tables {
@@ -263,9 +282,111 @@ impl Tables {
                 }
                 names
             }),
+            subcalls: SUBCALLS,
         }
     }
 }
+
+/// A call multiplexed by i386's socketcall(2) or ipc(2), as strace decodes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subcall(usize);
+
+impl Subcall {
+    /// The call an i386 `socketcall(call, args)` or `ipc(call, ...)` makes, given the syscall's
+    /// first argument, when strace would decode it (src/syscall.c, `decode_socket_subcall`,
+    /// `decode_ipc_subcall`): socketcall calls 1 to 20, ipc calls 1-4, 11-14 and 21-24 (the
+    /// low 16 bits; the high ones are a version). `None` for anything else, which strace
+    /// filters and counts as the multiplexer itself. strace also leaves a socketcall undecoded
+    /// when it cannot read its argument array from the tracee.
+    pub fn decode(p: Personality, nr: u64, arg0: u64) -> Option<Subcall> {
+        if p != Personality::Compat32 {
+            return None;
+        }
+        let multiplexer = p.syscall_name(nr)?;
+        let call = match multiplexer {
+            // (int) u_arg[0], then 1 <= call < 21
+            "socketcall" => arg0 as u32,
+            // u_arg[0] & 0xffff when a version is given; the same call numbers either way
+            "ipc" => arg0 as u32 & 0xffff,
+            _ => return None,
+        };
+        SUBCALLS
+            .iter()
+            .position(|s| s.multiplexer == multiplexer && s.call == call)
+            .map(Subcall)
+    }
+
+    /// The name strace gives the call (`socket`, `recv`, `semop`, ...).
+    pub fn name(self) -> &'static str {
+        SUBCALLS[self.0].name
+    }
+}
+
+/// One call i386 multiplexes, with strace's classes for it (src/linux/generic/subcallent.h).
+struct SubcallEntry {
+    multiplexer: &'static str,
+    call: u32,
+    name: &'static str,
+    flags: u32,
+}
+
+/// strace decodes socketcall(2) and ipc(2) only where their numbers are in the i386 table.
+#[cfg(target_arch = "x86_64")]
+const SUBCALLS: &[SubcallEntry] = {
+    use class::{IPC, MEMORY, NETWORK};
+    const fn sock(call: u32, name: &'static str) -> SubcallEntry {
+        SubcallEntry {
+            multiplexer: "socketcall",
+            call,
+            name,
+            flags: NETWORK,
+        }
+    }
+    const fn ipc(call: u32, name: &'static str, flags: u32) -> SubcallEntry {
+        SubcallEntry {
+            multiplexer: "ipc",
+            call,
+            name,
+            flags,
+        }
+    }
+    &[
+        sock(1, "socket"),
+        sock(2, "bind"),
+        sock(3, "connect"),
+        sock(4, "listen"),
+        sock(5, "accept"),
+        sock(6, "getsockname"),
+        sock(7, "getpeername"),
+        sock(8, "socketpair"),
+        sock(9, "send"),
+        sock(10, "recv"),
+        sock(11, "sendto"),
+        sock(12, "recvfrom"),
+        sock(13, "shutdown"),
+        sock(14, "setsockopt"),
+        sock(15, "getsockopt"),
+        sock(16, "sendmsg"),
+        sock(17, "recvmsg"),
+        sock(18, "accept4"),
+        sock(19, "recvmmsg"),
+        sock(20, "sendmmsg"),
+        ipc(1, "semop", IPC),
+        ipc(2, "semget", IPC),
+        ipc(3, "semctl", IPC),
+        ipc(4, "semtimedop", IPC),
+        ipc(11, "msgsnd", IPC),
+        ipc(12, "msgrcv", IPC),
+        ipc(13, "msgget", IPC),
+        ipc(14, "msgctl", IPC),
+        ipc(21, "shmat", IPC | MEMORY),
+        ipc(22, "shmdt", IPC | MEMORY),
+        ipc(23, "shmget", IPC),
+        ipc(24, "shmctl", IPC),
+    ]
+};
+#[cfg(not(target_arch = "x86_64"))]
+const SUBCALLS: &[SubcallEntry] = &[];
 
 /// The syscalls crate spells i386's 17 `r#break` (its Rust identifier); strace and the kernel
 /// say `break`.
@@ -276,6 +397,8 @@ fn kernel_name(name: &'static str) -> &'static str {
 /// A parsed set: the numbers its elements chose, per personality, and whether it is negated.
 struct SetSpec {
     chosen: [Vec<bool>; 2],
+    /// Parallel to [`SUBCALLS`].
+    chosen_sub: Vec<bool>,
     negated: bool,
 }
 
@@ -293,6 +416,7 @@ impl SetSpec {
     fn empty(tables: &Tables) -> SetSpec {
         SetSpec {
             chosen: [0, 1].map(|i| vec![false; tables.names[i].len()]),
+            chosen_sub: vec![false; tables.subcalls.len()],
             negated: false,
         }
     }
@@ -366,7 +490,8 @@ impl SetSpec {
         Ok(found || forgiven)
     }
 
-    /// strace's `qualify_syscall_pers` for table `i`; `add` false only checks validity.
+    /// strace's `qualify_syscall_pers` for table `i` (and, with the i386 table, for the calls
+    /// i386 multiplexes: strace's table holds them too); `add` false only checks validity.
     fn add_element(
         &mut self,
         elem: &str,
@@ -374,40 +499,46 @@ impl SetSpec {
         tables: &Tables,
         add: bool,
     ) -> Result<bool, String> {
-        let names = &tables.names[i];
-        let mut found = false;
-        let mut choose = |nr: usize, chosen: &mut Vec<bool>| {
-            found = true;
-            if add {
-                chosen[nr] = true;
-            }
-        };
-        if elem.starts_with(|c: char| c.is_ascii_digit()) {
-            // strace's string_to_uint: decimal, the whole string, at most INT_MAX.
-            if let Some(nr) = parse_number(elem).filter(|&nr| nr < names.len()) {
-                choose(nr, &mut self.chosen[i]);
-            }
+        enum Elem<'a> {
+            Number(Option<usize>),
+            Regex(regex::Regex),
+            Class(u32),
+            Name(&'a str),
+        }
+        let elem = if elem.starts_with(|c: char| c.is_ascii_digit()) {
+            Elem::Number(parse_number(elem))
         } else if let Some(pattern) = elem.strip_prefix('/') {
-            let re = regex::Regex::new(pattern).map_err(|e| regcomp_error(pattern, &e))?;
-            for (nr, name) in names.iter().enumerate() {
-                if name.is_some_and(|n| re.is_match(n)) {
-                    choose(nr, &mut self.chosen[i]);
-                }
-            }
+            Elem::Regex(regex::Regex::new(pattern).map_err(|e| regcomp_error(pattern, &e))?)
         } else if let Some(class) = lookup_class(elem) {
-            for (nr, name) in names.iter().enumerate() {
-                if let Some(name) = name {
-                    if class_of(name) & class == class {
-                        choose(nr, &mut self.chosen[i]);
-                    }
+            Elem::Class(class)
+        } else {
+            Elem::Name(elem)
+        };
+        let matches = |nr: usize, name: &str, flags: u32| match &elem {
+            Elem::Number(n) => *n == Some(nr),
+            Elem::Regex(re) => re.is_match(name),
+            Elem::Class(class) => flags & class == *class,
+            Elem::Name(n) => *n == name,
+        };
+        // A class is valid even where it selects nothing.
+        let mut found = matches!(elem, Elem::Class(_));
+        for (nr, name) in tables.names[i].iter().enumerate() {
+            if let Some(name) = name {
+                if matches(nr, name, class_of(name)) {
+                    found = true;
+                    self.chosen[i][nr] |= add;
                 }
             }
-            // A class is valid even where it selects nothing.
-            found = true;
-        } else {
-            for (nr, name) in names.iter().enumerate() {
-                if *name == Some(elem) {
-                    choose(nr, &mut self.chosen[i]);
+        }
+        if let Elem::Number(Some(nr)) = elem {
+            // Numbers in the table's range are valid even on holes.
+            found |= nr < tables.names[i].len();
+        }
+        if i == index(Personality::Compat32) && !matches!(elem, Elem::Number(_)) {
+            for (k, sub) in tables.subcalls.iter().enumerate() {
+                if matches(usize::MAX, sub.name, sub.flags) {
+                    found = true;
+                    self.chosen_sub[k] |= add;
                 }
             }
         }
@@ -877,10 +1008,12 @@ mod tests {
         Filter::parse(&strings(exprs), &[]).expect_err(&format!("{exprs:?} must fail"))
     }
 
+    /// The names `wants` accepts.
     fn names(f: &Filter, p: Personality) -> BTreeSet<&'static str> {
-        f.traced(p)
+        p.syscalls()
             .into_iter()
-            .map(|nr| kernel_name(p.syscall_name(nr).unwrap()))
+            .filter(|&(nr, _)| f.wants(p, nr))
+            .map(|(_, name)| kernel_name(name))
             .collect()
     }
 
@@ -1296,6 +1429,54 @@ mod tests {
     }
 
     #[test]
+    fn i386_multiplexed_calls() {
+        let socketcall = nr(Compat32, "socketcall");
+        let ipc = nr(Compat32, "ipc");
+        let sub = |mux, arg0| Subcall::decode(Compat32, mux, arg0);
+        assert_eq!(sub(socketcall, 1).map(Subcall::name), Some("socket"));
+        assert_eq!(sub(socketcall, 9).map(Subcall::name), Some("send"));
+        assert_eq!(sub(socketcall, 20).map(Subcall::name), Some("sendmmsg"));
+        assert_eq!(sub(ipc, 21).map(Subcall::name), Some("shmat"));
+        assert_eq!(sub(ipc, 0x1_0015).map(Subcall::name), Some("shmat"));
+        for (mux, arg0) in [
+            (socketcall, 0),
+            (socketcall, 21),
+            (socketcall, 1 << 31),
+            (ipc, 0),
+        ] {
+            assert_eq!(sub(mux, arg0), None, "{mux} {arg0:#x}");
+        }
+        assert_eq!(sub(ipc, 5), None);
+        assert_eq!(Subcall::decode(Native, 41, 1), None);
+        assert_eq!(Subcall::decode(Compat32, 0, 1), None);
+
+        let send = sub(socketcall, 9).unwrap();
+        let socket = sub(socketcall, 1).unwrap();
+        let shmat = sub(ipc, 21).unwrap();
+        let semop = sub(ipc, 1).unwrap();
+        // Names that only i386's multiplexed calls have are valid, as in strace.
+        let f = filter(&["trace=send"]);
+        assert!(f.wants_subcall(send) && !f.wants_subcall(socket));
+        assert!(!f.wants(Compat32, socketcall) && names(&f, Native).is_empty());
+        assert!(f.traced(Compat32).contains(&socketcall));
+        let f = filter(&["trace=socketcall"]);
+        assert!(f.wants(Compat32, socketcall) && !f.wants_subcall(send));
+        let f = filter(&["trace=%network"]);
+        assert!(f.wants_subcall(send) && f.wants_subcall(socket) && !f.wants_subcall(shmat));
+        assert!(!f.wants(Compat32, socketcall)); // socketcall itself is only %desc
+        let f = filter(&["trace=!%network"]);
+        assert!(!f.wants_subcall(send) && f.wants(Compat32, socketcall));
+        let f = filter(&["trace=%memory"]);
+        assert!(f.wants_subcall(shmat) && !f.wants_subcall(semop));
+        let f = filter(&["trace=/^se"]);
+        assert!(f.wants_subcall(send) && f.wants_subcall(semop));
+        assert_eq!(error(&["trace=send@64"]), "invalid system call 'send@64'");
+        assert!(!filter(&["trace=shmat@64"]).wants_subcall(shmat));
+        assert!(filter(&["trace=all"]).wants_subcall(semop));
+        assert!(!filter(&["trace=none"]).wants_subcall(semop));
+    }
+
+    #[test]
     fn hot_path_matches_traced() {
         let f = filter(&["trace=!%file,%desc"]);
         // `!` negates the whole set, and only in front of it.
@@ -1305,8 +1486,14 @@ mod tests {
         );
         for p in Personality::ALL {
             let traced: BTreeSet<u64> = f.traced(p).into_iter().collect();
-            for (nr, _) in p.syscalls() {
-                assert_eq!(f.wants(p, nr), traced.contains(&nr));
+            for (nr, name) in p.syscalls() {
+                // socketcall is %desc, but its socket calls are not.
+                let multiplexer = p == Compat32 && name == "socketcall";
+                assert_eq!(
+                    f.wants(p, nr) || multiplexer,
+                    traced.contains(&nr),
+                    "{name}"
+                );
             }
         }
     }
@@ -1431,6 +1618,65 @@ mod tests {
         }
     }
 
+    /// strace's decoding of i386 socketcall and ipc calls, against the probe's `sub` mode.
+    #[test]
+    fn live_multiplexed_calls_match_strace() {
+        let live = require_live!();
+        let out = live._dir.path().join("sub");
+        let socketcall = nr(Compat32, "socketcall");
+        let ipc = nr(Compat32, "ipc");
+        let calls: Vec<(u64, u64)> = (0..=21)
+            .map(|c| (socketcall, c))
+            .chain((0..=25).map(|c| (ipc, c)))
+            .chain((0..=25).map(|c| (ipc, 0x1_0000 | c)))
+            .collect();
+        for set in [
+            "all",
+            "none",
+            "%network",
+            "!%network",
+            "%ipc",
+            "%memory",
+            "%desc",
+            "socketcall",
+            "ipc",
+            "send,recv",
+            "/^se",
+            "accept",
+            "socket",
+            "shmat@32",
+            "%ipc@64",
+        ] {
+            let status = std::process::Command::new("/usr/bin/strace")
+                .arg("-o")
+                .arg(&out)
+                .args(["-e", "raw=all", "-e", &format!("trace={set}")])
+                .arg(&live.probe)
+                .arg("sub")
+                .status()
+                .unwrap();
+            assert!(status.success(), "strace -e trace={set}: {status}");
+            let printed: Vec<String> = std::fs::read_to_string(&out)
+                .unwrap()
+                .lines()
+                .filter(|l| l.ends_with("(Memory page has hardware error)"))
+                .map(|l| l.split('(').next().unwrap().to_string())
+                .filter(|n| n != "getpid")
+                .collect();
+            let f = filter(&[&format!("trace={set}")]);
+            let predicted: Vec<String> = calls
+                .iter()
+                .filter_map(|&(mux, arg0)| match Subcall::decode(Compat32, mux, arg0) {
+                    Some(sub) => f.wants_subcall(sub).then(|| sub.name().to_string()),
+                    None => f
+                        .wants(Compat32, mux)
+                        .then(|| Compat32.syscall_name(mux).unwrap().to_string()),
+                })
+                .collect();
+            assert_eq!(predicted, printed, "-e trace={set}");
+        }
+    }
+
     #[test]
     fn live_errors_match_strace() {
         let live = require_live!();
@@ -1448,6 +1694,7 @@ mod tests {
             "creds",
             "read,none",
             "/^zzz",
+            "send@64",
             "9999",
             "0x1",
             "read@99",
