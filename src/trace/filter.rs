@@ -138,14 +138,16 @@ impl Filter {
     /// The trace qualifier is `trace=`, `t=`, or none at all (`-e open` is `-e trace=open`); a
     /// later one replaces an earlier one. `abbrev=`, `verbose=` and `raw=` sets are checked like
     /// trace sets and otherwise ignored, as are `signal=`, `quiet=`, `read=`, `write=`, `kvm=`,
-    /// `decode-fds=`, `decode-pids=` and `secontext=`: they only change strace's per-call output,
-    /// which ksec does not print.
+    /// `decode-fds=` and `decode-pids=` values (checked as strace checks them) and `secontext=`
+    /// (not checked): they only change strace's per-call output, which ksec does not print.
+    /// `status=all` (every status) changes nothing and is accepted.
     ///
     /// # Errors
     /// strace's messages for a bad set (`invalid system call 'foo'`, `incorrect personality
-    /// designator ...`, `regcomp: ...`), `-e status=`, `-e fault=` and `-e inject=` (they change
-    /// what is counted; ksec does not support them), and `-e trace=` given together with
-    /// `--trace=` (clap keeps them apart, so their order, which decides the winner, is lost).
+    /// designator ...`, `regcomp: ...`, `invalid signal 'FOO'`, ...); `-e status=` other than
+    /// `all`, `-e fault=` and `-e inject=` (they change what is counted; ksec does not support
+    /// them); `-e trace=` given together with `--trace=` (clap keeps them apart, so their order,
+    /// which decides the winner, is lost).
     /// The binary prefixes `ksec: `, as strace prefixes `strace: `.
     pub fn parse(exprs: &[String], trace_sets: &[String]) -> Result<Filter, String> {
         let tables = Tables::load();
@@ -156,6 +158,22 @@ impl Filter {
                 Qualifier::Trace => trace = Some(SetSpec::parse(value, &tables)?),
                 Qualifier::SyscallSet => {
                     SetSpec::parse(value, &tables)?;
+                }
+                Qualifier::Values(values) => {
+                    parse_values(value, values)?;
+                }
+                Qualifier::Status => {
+                    let (chosen, negated) = parse_values(value, STATUS)?;
+                    let complete = if negated {
+                        chosen.is_empty()
+                    } else {
+                        (0..STATUSES.len() as u32).all(|s| chosen.contains(&s))
+                    };
+                    if !complete {
+                        return Err("-e status= is not supported: it changes which syscalls \
+                                    are counted (only status=all is accepted)"
+                            .to_string());
+                    }
                 }
                 Qualifier::Ignored => {}
                 Qualifier::Kvm => {
@@ -204,10 +222,130 @@ enum Qualifier {
     Trace,
     /// A syscall set that only changes strace's per-call output: checked, then ignored.
     SyscallSet,
-    /// Only changes strace's per-call output: ignored.
+    /// Only changes strace's per-call output: its values are checked, then ignored.
+    Values(Values),
+    /// `status=`: filters what is counted; only a complete set (`all`) is accepted.
+    Status,
+    /// Only changes strace's per-call output and takes any value here.
     Ignored,
     Kvm,
     Unsupported(&'static str, &'static str),
+}
+
+/// The values a non-syscall qualifier takes, as strace names them in its errors.
+#[derive(Clone, Copy)]
+struct Values {
+    what: &'static str,
+    lookup: fn(&str) -> Option<u32>,
+}
+
+const SIGNALS: Values = Values {
+    what: "signal",
+    lookup: signal_number,
+};
+const DESCRIPTORS: Values = Values {
+    what: "descriptor",
+    lookup: |s| parse_number(s).map(|n| n as u32),
+};
+const QUIET: Values = Values {
+    what: "quiet",
+    lookup: |s| {
+        keyword(
+            s,
+            &[
+                "attach",
+                "exit",
+                "exits",
+                "path-resolution",
+                "personality",
+                "superseded",
+                "thread-execve",
+            ],
+        )
+    },
+};
+const DECODE_FDS: Values = Values {
+    what: "decode-fds",
+    lookup: |s| keyword(s, &["path", "socket", "dev", "pidfd"]),
+};
+const DECODE_PIDS: Values = Values {
+    what: "decode-pids",
+    lookup: |s| keyword(s, &["pidns", "comm"]),
+};
+/// strace's statuses: successful, failed, unfinished, unavailable, detached.
+const STATUSES: [&str; 5] = [
+    "successful",
+    "failed",
+    "unfinished",
+    "unavailable",
+    "detached",
+];
+const STATUS: Values = Values {
+    what: "status",
+    lookup: |s| keyword(s, &STATUSES),
+};
+
+/// strace's `find_arg_val`: a case-insensitive keyword, as its index.
+fn keyword(s: &str, words: &[&str]) -> Option<u32> {
+    words
+        .iter()
+        .position(|w| w.eq_ignore_ascii_case(s))
+        .map(|i| i as u32)
+}
+
+/// strace's `sigstr_to_uint`: 0 to 255, or a name with or without `SIG`, in any case: the
+/// x86_64 names, `RTMIN` (32) and `RT_1` to `RT_32` (33 to 64).
+fn signal_number(s: &str) -> Option<u32> {
+    const NAMES: [&str; 32] = [
+        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+        "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+        "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS", "RTMIN",
+    ];
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        return parse_number(s).filter(|&n| n <= 255).map(|n| n as u32);
+    }
+    let name = match s.get(..3) {
+        Some(p) if p.eq_ignore_ascii_case("SIG") => &s[3..],
+        _ => s,
+    };
+    if let Some(i) = keyword(name, &NAMES) {
+        return Some(i + 1);
+    }
+    let rt = name.get(..3).filter(|p| p.eq_ignore_ascii_case("RT_"))?;
+    let n: u32 = name[rt.len()..].parse().ok()?;
+    // strace prints SIGRT_n with no leading zeros or sign: accept only that spelling.
+    (1..=32)
+        .contains(&n)
+        .then_some(n)
+        .filter(|n| n.to_string() == name[3..])
+        .map(|n| 32 + n)
+}
+
+/// strace's `qualify_tokens` for a non-syscall qualifier: the values chosen, and whether the
+/// set is negated.
+fn parse_values(set: &str, values: Values) -> Result<(Vec<u32>, bool), String> {
+    let mut negated = false;
+    let mut rest = set;
+    while let Some(r) = rest.strip_prefix('!') {
+        negated = !negated;
+        rest = r;
+    }
+    match rest {
+        "none" => return Ok((Vec::new(), negated)),
+        "all" => return Ok((Vec::new(), !negated)),
+        _ => {}
+    }
+    let mut chosen = Vec::new();
+    for token in rest.split(',').filter(|t| !t.is_empty()) {
+        match (values.lookup)(token) {
+            Some(v) => chosen.push(v),
+            None => return Err(format!("invalid {} '{token}'", values.what)),
+        }
+    }
+    if chosen.is_empty() {
+        return Err(format!("invalid {} '{set}'", values.what));
+    }
+    Ok((chosen, negated))
 }
 
 /// strace's qualifier names (src/filter_qualify.c, `qual_options`).
@@ -220,23 +358,20 @@ const QUALIFIERS: &[(&str, Qualifier)] = &[
     ("v", Qualifier::SyscallSet),
     ("raw", Qualifier::SyscallSet),
     ("x", Qualifier::SyscallSet),
-    ("signal", Qualifier::Ignored),
-    ("signals", Qualifier::Ignored),
-    (
-        "status",
-        Qualifier::Unsupported("status", "it changes which syscalls are counted"),
-    ),
-    ("s", Qualifier::Ignored),
-    ("quiet", Qualifier::Ignored),
-    ("silent", Qualifier::Ignored),
-    ("silence", Qualifier::Ignored),
-    ("q", Qualifier::Ignored),
-    ("read", Qualifier::Ignored),
-    ("reads", Qualifier::Ignored),
-    ("r", Qualifier::Ignored),
-    ("write", Qualifier::Ignored),
-    ("writes", Qualifier::Ignored),
-    ("w", Qualifier::Ignored),
+    ("signal", Qualifier::Values(SIGNALS)),
+    ("signals", Qualifier::Values(SIGNALS)),
+    ("status", Qualifier::Status),
+    ("s", Qualifier::Values(SIGNALS)),
+    ("quiet", Qualifier::Values(QUIET)),
+    ("silent", Qualifier::Values(QUIET)),
+    ("silence", Qualifier::Values(QUIET)),
+    ("q", Qualifier::Values(QUIET)),
+    ("read", Qualifier::Values(DESCRIPTORS)),
+    ("reads", Qualifier::Values(DESCRIPTORS)),
+    ("r", Qualifier::Values(DESCRIPTORS)),
+    ("write", Qualifier::Values(DESCRIPTORS)),
+    ("writes", Qualifier::Values(DESCRIPTORS)),
+    ("w", Qualifier::Values(DESCRIPTORS)),
     (
         "fault",
         Qualifier::Unsupported("fault", "ksec does not tamper with syscalls"),
@@ -246,10 +381,10 @@ const QUALIFIERS: &[(&str, Qualifier)] = &[
         Qualifier::Unsupported("inject", "ksec does not tamper with syscalls"),
     ),
     ("kvm", Qualifier::Kvm),
-    ("decode-fd", Qualifier::Ignored),
-    ("decode-fds", Qualifier::Ignored),
-    ("decode-pid", Qualifier::Ignored),
-    ("decode-pids", Qualifier::Ignored),
+    ("decode-fd", Qualifier::Values(DECODE_FDS)),
+    ("decode-fds", Qualifier::Values(DECODE_FDS)),
+    ("decode-pid", Qualifier::Values(DECODE_PIDS)),
+    ("decode-pids", Qualifier::Values(DECODE_PIDS)),
     ("secontext", Qualifier::Ignored),
 ];
 
@@ -1402,8 +1537,107 @@ mod tests {
         assert_eq!(error(&["raw=nosuch"]), "invalid system call 'nosuch'");
         assert_eq!(error(&["kvm=x"]), "invalid -e kvm= argument: 'x'");
         assert!(error(&["status=failed"]).starts_with("-e status= is not supported"));
+        assert!(error(&["status=!failed"]).starts_with("-e status= is not supported"));
+        assert!(error(&["status=none"]).starts_with("-e status= is not supported"));
+        assert_eq!(filter(&["status=all"]), all);
         assert!(error(&["fault=openat"]).starts_with("-e fault= is not supported"));
         assert!(error(&["inject=openat:error=ENOENT"]).starts_with("-e inject= is not supported"));
+    }
+
+    /// Expressions strace 6.1 rejects, each with the message ksec must give (strace's).
+    const BAD_EXPRS: &[&str] = &[
+        "trace=foo",
+        "trace=read,foo",
+        "trace=",
+        "trace=!",
+        "trace=!!",
+        "trace=,",
+        "trace=%",
+        "trace=%foo",
+        "trace=%FILE",
+        "trace=creds",
+        "trace=read,none",
+        "trace=/^zzz",
+        "trace=send@64",
+        "trace=9999",
+        "trace=0x1",
+        "trace=read@99",
+        "trace=foo@x32",
+        "trace=?nosuch,bar",
+        "foo=bar",
+        "raw=nosuch",
+        "signal=FOO",
+        "signal=256",
+        "signal=",
+        "signal=,",
+        "signal=RT_33",
+        "signal=RT_0",
+        "signal=RTMAX",
+        "signal=IOT",
+        "s=FOO",
+        "quiet=foo",
+        "read=x",
+        "read=-1",
+        "write=2147483648",
+        "decode-fds=foo",
+        "decode-pids=foo",
+        "kvm=x",
+        "status=foo",
+    ];
+
+    /// Expressions strace 6.1 accepts and ksec must accept too.
+    const GOOD_EXPRS: &[&str] = &[
+        "trace=?",
+        "trace=/",
+        "trace=!?foo",
+        "trace=read@x32",
+        "trace=335",
+        "trace=05",
+        "trace=send,recv,semop",
+        "t=read",
+        "read",
+        "signal=hup",
+        "signal=SIGHUP",
+        "signal=sigkill",
+        "signal=0",
+        "signal=64",
+        "signal=RTMIN",
+        "signal=SIGRT_3",
+        "signal=sigrt_32",
+        "signal=!none",
+        "quiet=ATTACH",
+        "quiet=!attach",
+        "quiet=path-resolution,superseded,thread-execve,personality,exits",
+        "read=05",
+        "read=,3",
+        "write=all",
+        "decode-fds=pidfd",
+        "decode-pids=PIDNS",
+        "decode-pid=comm",
+        "kvm=vcpu",
+        "status=all",
+        "status=!none",
+        "status=SUCCESSFUL,failed,unfinished,unavailable,detached",
+    ];
+
+    #[test]
+    fn bad_and_good_expressions() {
+        for expr in BAD_EXPRS {
+            let err = error(&[expr]);
+            if let Some(value) = expr.strip_prefix("status=") {
+                assert_eq!(err, format!("invalid status '{value}'"));
+            }
+            assert!(!err.is_empty());
+        }
+        for expr in GOOD_EXPRS {
+            assert!(Filter::parse(&strings(&[expr]), &[]).is_ok(), "-e {expr}");
+        }
+        assert_eq!(error(&["signal=FOO"]), "invalid signal 'FOO'");
+        assert_eq!(error(&["signal="]), "invalid signal ''");
+        assert_eq!(error(&["read=-1"]), "invalid descriptor '-1'");
+        assert_eq!(error(&["quiet=foo"]), "invalid quiet 'foo'");
+        assert_eq!(error(&["decode-fds=foo"]), "invalid decode-fds 'foo'");
+        assert_eq!(error(&["decode-pids=foo"]), "invalid decode-pids 'foo'");
     }
 
     #[test]
@@ -1681,41 +1915,23 @@ mod tests {
     fn live_errors_match_strace() {
         let live = require_live!();
         drop(live);
-        for set in [
-            "foo",
-            "read,foo",
-            "",
-            "!",
-            "!!",
-            ",",
-            "%",
-            "%foo",
-            "%FILE",
-            "creds",
-            "read,none",
-            "/^zzz",
-            "send@64",
-            "9999",
-            "0x1",
-            "read@99",
-            "foo@x32",
-            "?nosuch,bar",
-        ] {
-            let out = std::process::Command::new("/usr/bin/strace")
-                .args([
-                    "-c",
-                    "-o",
-                    "/dev/null",
-                    "-e",
-                    &format!("trace={set}"),
-                    "true",
-                ])
+        let run = |expr: &str| {
+            std::process::Command::new("/usr/bin/strace")
+                .args(["-c", "-o", "/dev/null", "-e", expr, "true"])
                 .output()
-                .unwrap();
+                .unwrap()
+        };
+        for expr in BAD_EXPRS {
+            let out = run(expr);
+            assert!(!out.status.success(), "strace accepts -e {expr}");
             let stderr = String::from_utf8_lossy(&out.stderr);
             let first = stderr.lines().next().unwrap_or_default();
             let want = first.strip_prefix("/usr/bin/strace: ").unwrap_or(first);
-            assert_eq!(error(&[&format!("trace={set}")]), want, "-e trace={set}");
+            assert_eq!(error(&[expr]), want, "-e {expr}");
+        }
+        for expr in GOOD_EXPRS {
+            assert!(run(expr).status.success(), "strace rejects -e {expr}");
+            assert!(Filter::parse(&strings(&[expr]), &[]).is_ok(), "-e {expr}");
         }
     }
 }
