@@ -13,14 +13,19 @@
 //! As in strace (src/syscall.c, `get_scno`: a number without a table entry keeps the default
 //! qualification flags), a syscall number with no name in its personality's table is always
 //! traced, whatever the set: even with `-e trace=none`.
+//!
+//! strace decodes i386's socketcall(2) and ipc(2) into the call they multiplex and filters that
+//! call by its own name and classes (`-e trace=send` is valid, and `%network` takes socketcall's
+//! socket calls but not socketcall itself, which is only `%desc`): [`Subcall`] and
+//! [`Filter::wants_subcall`] answer for those.
 
 use super::arch::Personality;
 
 /// A syscall filter: for each personality, whether each syscall number is traced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filter {
-    /// Indexed by `Personality as usize`. Holds the final answer for every number below the
-    /// table's end: named numbers as the set says, unnamed ones (holes) set.
+    /// Indexed by [`index`]. Holds the final answer for every number below the table's end:
+    /// named numbers as the set says, unnamed ones (holes) set.
     sets: [Bits; 2],
     /// Parallel to [`SUBCALLS`]: whether each multiplexed call is traced.
     subcalls: Box<[bool]>,
@@ -93,17 +98,18 @@ impl Filter {
     /// Whether every syscall is traced (`all`, `!none`, `/`, ...), so that filtering can be
     /// skipped altogether.
     pub fn is_all(&self) -> bool {
-        self.sets.iter().all(|s| {
-            s.words.iter().enumerate().all(|(i, w)| {
-                let bits_here = (s.len - 64 * i as u64).min(64);
-                let full = if bits_here == 64 {
-                    u64::MAX
-                } else {
-                    (1 << bits_here) - 1
-                };
-                w & full == full
+        self.subcalls.iter().all(|&s| s)
+            && self.sets.iter().all(|s| {
+                s.words.iter().enumerate().all(|(i, w)| {
+                    let bits_here = (s.len - 64 * i as u64).min(64);
+                    let full = if bits_here == 64 {
+                        u64::MAX
+                    } else {
+                        (1 << bits_here) - 1
+                    };
+                    w & full == full
+                })
             })
-        })
     }
 
     /// Whether a call multiplexed by i386's socketcall(2) or ipc(2) is traced. strace decodes
