@@ -1791,6 +1791,11 @@ mod tests {
 
     /// The named syscalls strace selects for `-e trace=SET`, made by the probe in personality p.
     fn strace_selects(live: &Live, set: &str, p: Personality) -> BTreeSet<String> {
+        strace_selects_args(live, &["-e", &format!("trace={set}")], p)
+    }
+
+    /// The same, for any strace options (after `-e raw=all`).
+    fn strace_selects_args(live: &Live, args: &[&str], p: Personality) -> BTreeSet<String> {
         let out = live._dir.path().join("out");
         let (mode, ranges): (&str, &[&str]) = match p {
             // 335..424 is a hole in the x86_64 table; some sandboxes' kernels use it.
@@ -1800,13 +1805,14 @@ mod tests {
         let status = std::process::Command::new("/usr/bin/strace")
             .arg("-o")
             .arg(&out)
-            .args(["-e", "raw=all", "-e", &format!("trace={set}")])
+            .args(["-e", "raw=all"])
+            .args(args)
             .arg(&live.probe)
             .arg(mode)
             .args(ranges)
             .status()
             .unwrap();
-        assert!(status.success(), "strace -e trace={set}: {status}");
+        assert!(status.success(), "strace {args:?}: {status}");
         std::fs::read_to_string(&out)
             .unwrap()
             .lines()
@@ -1814,6 +1820,48 @@ mod tests {
             .map(|l| l.split('(').next().unwrap().to_string())
             .filter(|n| !n.starts_with("syscall_"))
             .collect()
+    }
+
+    /// Several qualifiers on one command line, in strace's order.
+    #[test]
+    fn live_qualifier_order_matches_strace() {
+        let live = require_live!();
+        let cases: &[(&[&str], &[&str], &[&str])] = &[
+            (
+                &["-e", "trace=write", "-e", "trace=read"],
+                &["trace=write", "trace=read"],
+                &[],
+            ),
+            (&["-e", "read"], &["read"], &[]),
+            (&["-e", "t=write"], &["t=write"], &[]),
+            (&["--trace=write", "--trace=read"], &[], &["write", "read"]),
+            (
+                &[
+                    "-e",
+                    "trace=%file",
+                    "-e",
+                    "abbrev=none",
+                    "-e",
+                    "t=%%stat",
+                    "-e",
+                    "signal=all",
+                ],
+                &["trace=%file", "abbrev=none", "t=%%stat", "signal=all"],
+                &[],
+            ),
+        ];
+        for p in Personality::ALL {
+            let known = strace_selects(&live, "all", p);
+            for (args, exprs, sets) in cases {
+                let f = Filter::parse(&strings(exprs), &strings(sets)).unwrap();
+                let got: BTreeSet<String> = names(&f, p)
+                    .into_iter()
+                    .filter(|n| known.contains(*n))
+                    .map(String::from)
+                    .collect();
+                assert_eq!(got, strace_selects_args(&live, args, p), "{p:?} {args:?}");
+            }
+        }
     }
 
     #[test]
