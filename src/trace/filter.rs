@@ -649,7 +649,10 @@ impl SetSpec {
         let elem = if elem.starts_with(|c: char| c.is_ascii_digit()) {
             Elem::Number(parse_number(elem))
         } else if let Some(pattern) = elem.strip_prefix('/') {
-            Elem::Regex(regex::Regex::new(pattern).map_err(|e| regcomp_error(pattern, &e))?)
+            Elem::Regex(
+                regex::Regex::new(&posix_to_rust(pattern)?)
+                    .map_err(|e| regcomp_error(pattern, &e))?,
+            )
         } else if let Some(class) = lookup_class(elem) {
             Elem::Class(class)
         } else {
@@ -695,6 +698,76 @@ fn parse_number(s: &str) -> Option<usize> {
         .ok()
         .filter(|&n| n <= i32::MAX as u32)
         .map(|n| n as usize)
+}
+
+/// Rewrites a POSIX extended regex (as glibc's regcomp reads it with REG_EXTENDED) into the regex
+/// crate's syntax, where the two read the same text differently. Outside brackets, `\` makes the
+/// next character literal, except glibc's own escapes `\w \W \s \S \b \B \< \>`, and `` \` ``
+/// and `\'` (start and end): `\d` is `d`. Inside brackets `\` is a plain character and `[`
+/// opens only `[:class:]` (the regex crate would read an escape and a nested class), and `&`
+/// and `~` are plain (the crate's set operators). Everything else is kept, so patterns glibc
+/// rejects mostly fail here too, with the regex crate's message.
+///
+/// # Errors
+/// Back-references (`\1` to `\9`), which glibc has and the regex crate does not.
+fn posix_to_rust(pattern: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e @ ('w' | 'W' | 's' | 'S' | 'b' | 'B' | '<' | '>')) => {
+                    out.push('\\');
+                    out.push(e);
+                }
+                Some(d @ '1'..='9') => {
+                    return Err(format!(
+                        "regcomp: {pattern}: back-reference \\{d} is not supported by ksec"
+                    ))
+                }
+                Some('`') => out.push_str("\\A"),
+                Some('\'') => out.push_str("\\z"),
+                Some(e) => out.push_str(&regex::escape(e.encode_utf8(&mut [0; 4]))),
+                // glibc: "Trailing backslash"; the regex crate fails on it too.
+                None => out.push('\\'),
+            },
+            '[' => {
+                out.push('[');
+                if chars.next_if_eq(&'^').is_some() {
+                    out.push('^');
+                }
+                // A `]` first in the list is a member.
+                if chars.next_if_eq(&']').is_some() {
+                    out.push_str("\\]");
+                }
+                while let Some(b) = chars.next() {
+                    match b {
+                        ']' => {
+                            out.push(']');
+                            break;
+                        }
+                        '[' if chars.peek() == Some(&':') => {
+                            // [:class:], copied whole
+                            out.push('[');
+                            for k in chars.by_ref() {
+                                out.push(k);
+                                if k == ']' {
+                                    break;
+                                }
+                            }
+                        }
+                        '\\' | '[' | '&' | '~' => {
+                            out.push('\\');
+                            out.push(b);
+                        }
+                        _ => out.push(b),
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    Ok(out)
 }
 
 /// strace's `regcomp: PATTERN: MESSAGE`, with the regex crate's message in place of glibc's.
@@ -1405,6 +1478,14 @@ mod tests {
         let f = filter(&["trace=/^[[:alpha:]]+32$"]);
         assert!(names(&f, Compat32).contains("getuid32") && names(&f, Native).is_empty());
 
+        // glibc's dialect: `\d` is a plain `d`, `\` in brackets is plain, `]` first is a member.
+        let f = filter(&[r"trace=/^\d"]);
+        assert!(names(&f, Native).iter().all(|n| n.starts_with('d')));
+        assert!(names(&f, Native).contains("dup2"));
+        assert_eq!(filter(&[r"trace=/^[\d]up$"]), filter(&["trace=dup"]));
+        assert_eq!(filter(&[r"trace=/^[]d]up$"]), filter(&["trace=dup"]));
+        assert_eq!(filter(&[r"trace=/^\`dup\'"]), filter(&["trace=dup"]));
+
         // Empty elements are skipped, as strtok does.
         assert_eq!(filter(&["trace=,read,,"]), filter(&["trace=read"]));
     }
@@ -1666,6 +1747,10 @@ mod tests {
             assert_eq!(error(&[expr]), msg, "{expr}");
         }
         assert!(error(&["trace=/("]).starts_with("regcomp: (: "));
+        assert_eq!(
+            error(&["trace=/(read)\\1"]),
+            "regcomp: (read)\\1: back-reference \\1 is not supported by ksec"
+        );
     }
 
     #[test]
@@ -1822,6 +1907,32 @@ mod tests {
             .collect()
     }
 
+    /// Regular expressions where glibc's POSIX dialect and the regex crate's differ, or might.
+    const REGEXES: &[&str] = &[
+        r"\d",
+        r"\<read",
+        r"read\>",
+        r"\bread",
+        r"\w+64$",
+        r"\`get",
+        r"id\'",
+        r"[\d]",
+        r"[]a]",
+        r"[^]a-z_]",
+        r"[a&&b]",
+        r"[~]",
+        r"[[:digit:]]$",
+        r"[[:upper:]]",
+        r"^.{4}$",
+        r"^(get|set)(res)?[ug]id(32)?$",
+        r"a|",
+        r"^_",
+        r"\.",
+        r"\_",
+        r"x{2}",
+        r"^[a-c]+$",
+    ];
+
     /// Several qualifiers on one command line, in strace's order.
     #[test]
     fn live_qualifier_order_matches_strace() {
@@ -1860,6 +1971,25 @@ mod tests {
                     .map(String::from)
                     .collect();
                 assert_eq!(got, strace_selects_args(&live, args, p), "{p:?} {args:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn live_regexes_match_strace() {
+        let live = require_live!();
+        for p in Personality::ALL {
+            let known = strace_selects(&live, "all", p);
+            for re in REGEXES {
+                // `?`: strace refuses a regex that matches nothing.
+                let f = filter(&[&format!("trace=?/{re}")]);
+                let got: BTreeSet<String> = names(&f, p)
+                    .into_iter()
+                    .filter(|n| known.contains(*n))
+                    .map(String::from)
+                    .collect();
+                let want = strace_selects(&live, &format!("?/{re}"), p);
+                assert_eq!(got, want, "{p:?} /{re}");
             }
         }
     }
