@@ -79,7 +79,8 @@ impl Personality {
     /// The row label strace prints: the name, or `syscall_0x1c3` for unknown numbers.
     pub fn display_name(self, nr: u64) -> std::borrow::Cow<'static, str> {
         match self.syscall_name(nr) {
-            Some(n) => n.into(),
+            // The crate spells keywords as raw identifiers (i386's `r#break`).
+            Some(n) => n.trim_start_matches("r#").into(),
             None => format!("syscall_{nr:#x}").into(),
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod arch;
 pub mod counter;
+pub mod filter;
 pub mod placement;
 pub mod seccomp;
 pub mod stats;
@@ -218,8 +219,9 @@ fn summary_config(args: &TraceArgs) -> Result<RenderConfig, ExitError> {
         Some(o) => summary::parse_overhead(o).map_err(usage)?,
         None => 0,
     };
+    let filter = filter::Filter::parse(&args.expr, &args.trace).map_err(usage)?;
     Ok(RenderConfig {
-        wants: Box::new(|_, _| true),
+        wants: Box::new(move |p, nr| filter.wants(p, nr)),
         overhead_ns,
         opts,
     })
