@@ -638,3 +638,108 @@ fn overhead_is_subtracted_from_each_call() {
     );
     assert_eq!(json_calls(&doc["tables"][0], "getppid"), (100, 0));
 }
+
+#[test]
+fn trace_sets_select_rows_like_strace() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let prog = tracee("exact");
+    let (_, s) = ksec_trace(&["-c", "-e", "trace=%file"], &prog, &[]);
+    let t = native(&s);
+    assert_eq!(
+        t.keys().cloned().collect::<Vec<_>>(),
+        ["execve", "openat", "readlink"],
+        "{s}"
+    );
+    let (_, s) = ksec_trace(&["-c", "-e", "trace=!getppid,write"], &prog, &[]);
+    let t = native(&s);
+    assert!(
+        !t.contains_key("getppid") && !t.contains_key("write"),
+        "{s}"
+    );
+    assert_eq!(calls(&t, "close"), (8, 7), "{s}");
+    let (_, s) = ksec_trace(&["-c", "-e", "trace=/^(get|set)"], &prog, &[]);
+    let t = native(&s);
+    assert_eq!(calls(&t, "getppid"), (100, 0), "{s}");
+    assert!(
+        t.keys()
+            .all(|k| k.starts_with("get") || k.starts_with("set")),
+        "{s}"
+    );
+
+    require!(util::which("strace").is_some(), "strace is not installed");
+    for set in [
+        "trace=%file",
+        "trace=%desc",
+        "trace=!%memory",
+        "trace=/open|close",
+        "%process",
+    ] {
+        let (_, ours) = ksec_trace(&["-f", "-c", "-e", set], &tracee("forker"), &[]);
+        let theirs = strace_trace(&["-f", "-c", "-e", set], &tracee("forker"), &[]);
+        assert_eq!(
+            parse_summary(&ours),
+            parse_summary(&theirs),
+            "{set}\n{ours}\n{theirs}"
+        );
+    }
+}
+
+#[test]
+fn unknown_trace_set_is_strace_error() {
+    let out = run(ksec(&[
+        "trace",
+        "-c",
+        "-e",
+        "trace=nosuchcall",
+        "--",
+        "true",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out).1, "ksec: invalid system call 'nosuchcall'\n");
+}
+
+/// With --seccomp-bpf only the selected syscalls stop the tracee; the counts are the same.
+#[test]
+fn seccomp_bpf_counts_the_same() {
+    require!(require_ptrace(), "needs root for ptrace");
+    for (prog, set) in [
+        ("exact", "trace=getppid,openat,close"),
+        ("forker", "trace=getppid,wait4"),
+        ("threads", "trace=getppid,close"),
+    ] {
+        let (_, plain) = ksec_trace(&["-f", "-c", "-e", set], &tracee(prog), &[]);
+        let (status, filtered) = ksec_trace(
+            &["-f", "-c", "--seccomp-bpf", "-e", set],
+            &tracee(prog),
+            &[],
+        );
+        assert!(status.code().is_some());
+        assert_eq!(
+            parse_summary(&plain),
+            parse_summary(&filtered),
+            "{prog} {set}\n{plain}\n{filtered}"
+        );
+    }
+    let (_, s) = ksec_trace(
+        &["-f", "-c", "--seccomp-bpf", "-e", "trace=getppid"],
+        &tracee("forker"),
+        &[],
+    );
+    assert_eq!(calls(&native(&s), "getppid"), (22, 0), "{s}");
+    require!(util::which("strace").is_some(), "strace is not installed");
+    let theirs = strace_trace(
+        &["-f", "-c", "--seccomp-bpf", "-e", "trace=getppid,wait4"],
+        &tracee("forker"),
+        &[],
+    );
+    let (_, ours) = ksec_trace(
+        &["-f", "-c", "--seccomp-bpf", "-e", "trace=getppid,wait4"],
+        &tracee("forker"),
+        &[],
+    );
+    assert_eq!(
+        parse_summary(&ours),
+        parse_summary(&theirs),
+        "{ours}\n{theirs}"
+    );
+}
