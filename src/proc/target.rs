@@ -4,6 +4,7 @@
 
 use anyhow::{bail, Context};
 
+use super::process::{container_of, read_stat};
 use super::root::ProcRoot;
 
 /// What to select.
@@ -20,7 +21,8 @@ pub struct Selector {
 /// Resolves a selector to pids, ascending and without duplicates.
 ///
 /// A number is a pid (it must exist); anything else is a process name (comm, or the basename of
-/// argv[0]) that must match exactly one process.
+/// argv[0]) that must match exactly one process. A container id (or unique prefix) adds every
+/// process of that container (see [`container_pids`]).
 ///
 /// # Errors
 /// A pid that does not exist, a name matching no process or several, an unknown container.
@@ -42,11 +44,85 @@ pub fn resolve(root: &ProcRoot, sel: &Selector) -> anyhow::Result<Vec<i32>> {
         }
     }
     if let Some(id) = &sel.container {
-        bail!("container {id}: container discovery is not built yet");
+        pids.extend(container_pids(root, id)?.1);
     }
     pids.sort_unstable();
     pids.dedup();
     Ok(pids)
+}
+
+/// The processes of the one container whose id starts with `prefix`: its full id and its pids,
+/// ascending.
+///
+/// # Errors
+/// An empty or non-hex prefix, no container with that prefix, or several.
+pub fn container_pids(root: &ProcRoot, prefix: &str) -> anyhow::Result<(String, Vec<i32>)> {
+    let want = prefix.to_ascii_lowercase();
+    if want.is_empty() || !want.bytes().all(|b| b.is_ascii_hexdigit()) || want.len() > 64 {
+        bail!("container {prefix:?}: a container id is 1 to 64 hex digits");
+    }
+    let all = root
+        .pids()
+        .with_context(|| format!("read {}", root.path().display()))?;
+    let mut ids: Vec<String> = Vec::new();
+    let mut pids = Vec::new();
+    for pid in all {
+        let Some(c) = container_of(root, pid) else {
+            continue;
+        };
+        if c.id.starts_with(&want) {
+            if !ids.contains(&c.id) {
+                ids.push(c.id);
+            }
+            pids.push(pid);
+        }
+    }
+    match ids.as_slice() {
+        [] => bail!("container {prefix}: no running process belongs to a container with this id"),
+        [id] => Ok((id.clone(), pids)),
+        many => bail!(
+            "container {prefix}: ambiguous prefix, it matches {}",
+            many.iter()
+                .map(|id| id[..12].to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The one process a single-process subcommand (environ, root) looks at: a pid or name, or the
+/// main process of a container (the one whose parent is outside the container; the lowest pid
+/// when several are).
+///
+/// # Errors
+/// Nothing or too much selected, or what [`resolve`] and [`container_pids`] refuse.
+pub fn resolve_one(
+    root: &ProcRoot,
+    spec: Option<&str>,
+    container: Option<&str>,
+) -> anyhow::Result<i32> {
+    match (spec, container) {
+        (Some(_), Some(_)) => bail!("give a PID|NAME or --container ID, not both"),
+        (None, None) => bail!("give a PID|NAME or --container ID"),
+        (Some(spec), None) => {
+            let pids = resolve(
+                root,
+                &Selector {
+                    specs: vec![spec.to_string()],
+                    ..Selector::default()
+                },
+            )?;
+            Ok(pids[0])
+        }
+        (None, Some(prefix)) => {
+            let (_, pids) = container_pids(root, prefix)?;
+            let main = pids
+                .iter()
+                .copied()
+                .find(|&pid| read_stat(root, pid).is_ok_and(|st| !pids.contains(&st.ppid)));
+            Ok(main.unwrap_or(pids[0]))
+        }
+    }
 }
 
 /// The one process whose comm or argv[0] basename is `name`.
