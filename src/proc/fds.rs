@@ -80,7 +80,9 @@ impl SocketDesc {
                 remote,
                 state,
             } => {
-                if *state == "LISTEN" || (proto.starts_with("udp") && *state == "CLOSE") {
+                if proto.starts_with("udp") && *state == "CLOSE" {
+                    format!("{proto} {local}")
+                } else if *state == "LISTEN" {
                     format!("{proto} {local} {state}")
                 } else {
                     format!("{proto} {local} -> {remote} {state}")
@@ -278,16 +280,21 @@ pub fn target_text(row: &FdRow) -> String {
     t
 }
 
-/// Writes the tables or JSON.
+/// Writes the tables or JSON; with `headers`, each table is preceded by `pid N (comm)`.
 ///
 /// # Errors
 /// Writing fails.
-pub fn render(out: &mut impl Write, json: bool, procs: &[ProcessFds]) -> std::io::Result<()> {
+pub fn render(
+    out: &mut impl Write,
+    json: bool,
+    headers: bool,
+    procs: &[ProcessFds],
+) -> std::io::Result<()> {
     if json {
         return write_json(out, &procs);
     }
     for (i, p) in procs.iter().enumerate() {
-        if procs.len() > 1 {
+        if headers {
             if i > 0 {
                 writeln!(out)?;
             }
@@ -354,6 +361,7 @@ pub fn resolve_each(root: &ProcRoot, sel: &Selector) -> (Vec<i32>, bool) {
 pub fn run(args: FdsArgs) -> anyhow::Result<Exit> {
     let cfg = FdsConfig::from_args(args)?;
     let (pids, mut failed) = resolve_each(&cfg.root, &cfg.selector);
+    let headers = pids.len() > 1;
     let mut procs = Vec::new();
     for pid in pids {
         match collect(&cfg.root, pid) {
@@ -365,6 +373,6 @@ pub fn run(args: FdsArgs) -> anyhow::Result<Exit> {
         }
     }
     let stdout = std::io::stdout();
-    render(&mut stdout.lock(), cfg.json, &procs)?;
+    render(&mut stdout.lock(), cfg.json, headers, &procs)?;
     Ok(Exit::Code(i32::from(failed)))
 }
