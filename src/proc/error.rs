@@ -89,3 +89,50 @@ pub fn read_pid_file(root: &ProcRoot, pid: i32, rel: &str) -> Result<Vec<u8>, Pr
     let path = root.pid_path(pid, rel);
     std::fs::read(&path).map_err(|e| ProcError::from_io(root, pid, &path, e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_means_what_it_means_for_proc() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("7")).unwrap();
+        let root = ProcRoot::new(dir.path());
+        let path = root.pid_path(7, "environ");
+        let e = |errno| ProcError::from_io(&root, 7, &path, io::Error::from_raw_os_error(errno));
+        assert!(matches!(e(libc::ESRCH), ProcError::Exited { pid: 7, .. }));
+        assert!(matches!(
+            e(libc::EACCES),
+            ProcError::PermissionDenied { pid: 7, .. }
+        ));
+        assert!(matches!(
+            e(libc::EPERM),
+            ProcError::PermissionDenied { pid: 7, .. }
+        ));
+        // ENOENT with the pid directory still there: the file is missing, not the process.
+        assert!(matches!(e(libc::ENOENT), ProcError::Io { pid: 7, .. }));
+        // ENOENT after the pid directory vanished: the process exited while being read.
+        std::fs::remove_dir(dir.path().join("7")).unwrap();
+        let gone = e(libc::ENOENT);
+        assert!(matches!(gone, ProcError::Exited { pid: 7, .. }));
+        assert_eq!(
+            gone.to_string(),
+            format!(
+                "pid 7: process exited while being read ({})",
+                path.display()
+            )
+        );
+        assert!(matches!(
+            read_pid_file(&root, 7, "environ"),
+            Err(ProcError::NoSuchProcess { pid: 7 })
+        ));
+        assert_eq!(
+            e(libc::EACCES).to_string(),
+            format!(
+                "pid 7: {}: permission denied (run as root or with CAP_SYS_PTRACE)",
+                path.display()
+            )
+        );
+    }
+}

@@ -16,7 +16,7 @@ use super::net::{sockets_of, Socket};
 use super::process::require_live_user_process;
 use super::render::{table, write_json, write_table};
 use super::root::ProcRoot;
-use super::target::{resolve, Selector};
+use super::target::{resolve_each, Selector};
 use crate::cli::FdsArgs;
 use crate::Exit;
 
@@ -318,40 +318,6 @@ pub fn render(
         write_table(out, &t)?;
     }
     Ok(())
-}
-
-/// Resolves each pid or name on its own, so that one that does not exist is reported and the
-/// others still shown; returns the pids and whether any failed.
-///
-/// Errors are printed on stderr as they happen.
-pub fn resolve_each(root: &ProcRoot, sel: &Selector) -> (Vec<i32>, bool) {
-    let mut pids = Vec::new();
-    let mut failed = false;
-    let one = |spec: Option<&String>| Selector {
-        specs: spec.into_iter().cloned().collect(),
-        container: if spec.is_none() {
-            sel.container.clone()
-        } else {
-            None
-        },
-        all: false,
-    };
-    let mut parts: Vec<Selector> = sel.specs.iter().map(|s| one(Some(s))).collect();
-    if sel.container.is_some() {
-        parts.push(one(None));
-    }
-    for part in parts {
-        match resolve(root, &part) {
-            Ok(p) => pids.extend(p),
-            Err(e) => {
-                eprintln!("ksec: {e:#}");
-                failed = true;
-            }
-        }
-    }
-    pids.sort_unstable();
-    pids.dedup();
-    (pids, failed)
 }
 
 /// Runs the subcommand: per-process errors are reported on stderr and the others still shown.

@@ -51,6 +51,40 @@ pub fn resolve(root: &ProcRoot, sel: &Selector) -> anyhow::Result<Vec<i32>> {
     Ok(pids)
 }
 
+/// Resolves each pid or name on its own, so that one that does not exist is reported and the
+/// others still shown; returns the pids and whether any failed.
+///
+/// Errors are printed on stderr as they happen.
+pub fn resolve_each(root: &ProcRoot, sel: &Selector) -> (Vec<i32>, bool) {
+    let mut pids = Vec::new();
+    let mut failed = false;
+    let one = |spec: Option<&String>| Selector {
+        specs: spec.into_iter().cloned().collect(),
+        container: if spec.is_none() {
+            sel.container.clone()
+        } else {
+            None
+        },
+        all: false,
+    };
+    let mut parts: Vec<Selector> = sel.specs.iter().map(|s| one(Some(s))).collect();
+    if sel.container.is_some() {
+        parts.push(one(None));
+    }
+    for part in parts {
+        match resolve(root, &part) {
+            Ok(p) => pids.extend(p),
+            Err(e) => {
+                eprintln!("ksec: {e:#}");
+                failed = true;
+            }
+        }
+    }
+    pids.sort_unstable();
+    pids.dedup();
+    (pids, failed)
+}
+
 /// The processes of the one container whose id starts with `prefix`: its full id and its pids,
 /// ascending.
 ///
