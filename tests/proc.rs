@@ -547,20 +547,29 @@ fn fds_several_pids_report_and_go_on() {
 // ---------------------------------------------------------------------------------------------
 // environ
 
-fn execve_env() -> PathBuf {
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("execve_env");
-    static BUILD: std::sync::Once = std::sync::Once::new();
-    BUILD.call_once(|| {
+/// A helper from fixtures/proc/NAME.c, compiled once per test run into the target's tmp dir.
+fn c_helper(name: &str) -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let src = fixture(&format!("{name}.c"));
+    let fresh = |o: &Path| -> bool {
+        let (Ok(o), Ok(s)) = (std::fs::metadata(o), std::fs::metadata(&src)) else {
+            return false;
+        };
+        o.modified().unwrap() >= s.modified().unwrap()
+    };
+    if !fresh(&out) {
         let tmp = out.with_extension(format!("tmp{}", std::process::id()));
-        let st = run(Command::new("gcc")
-            .arg("-O")
-            .arg("-o")
-            .arg(&tmp)
-            .arg(fixture("execve_env.c")));
-        assert!(st.status.success(), "gcc failed: {}", text(&st).1);
+        let st = run(Command::new("gcc").arg("-O").arg("-o").arg(&tmp).arg(&src));
+        assert!(st.status.success(), "gcc {name}.c failed: {}", text(&st).1);
         std::fs::rename(&tmp, &out).unwrap();
-    });
+    }
     out
+}
+
+fn execve_env() -> PathBuf {
+    c_helper("execve_env")
 }
 
 fn env_proc(entries: &[&[u8]]) -> Proc {
@@ -992,9 +1001,8 @@ fn root_of_a_chrooted_process_never_escapes() {
     assert_never_escapes(&[], &p.pid_s());
 }
 
-#[test]
-fn root_of_a_fixture_tree_never_escapes() {
-    // /proc-root/PID/root is a plain directory here: the same openat2 guarantees, no root needed.
+/// A fake /proc with one process, 4242, whose root is a directory with escaping symlinks.
+fn fake_proc_with_escaping_root() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let proc_dir = dir.path().join("proc/4242");
     std::fs::create_dir_all(&proc_dir).unwrap();
@@ -1004,8 +1012,42 @@ fn root_of_a_fixture_tree_never_escapes() {
     )
     .unwrap();
     escaping_tree(&proc_dir.join("root"));
-    let proc_root = dir.path().join("proc");
-    assert_never_escapes(&["--proc-root", proc_root.to_str().unwrap()], "4242");
+    let proc_root = dir.path().join("proc").to_str().unwrap().to_string();
+    (dir, proc_root)
+}
+
+#[test]
+fn root_refuses_without_openat2() {
+    require!(which_all(&["gcc"]), "gcc is not installed");
+    let (_dir, proc_root) = fake_proc_with_escaping_root();
+    let jail = c_helper("no_openat2");
+    for args in [
+        vec!["cat", "/abs"],
+        vec!["cat", "/etc/passwd"],
+        vec!["ls", "/"],
+        vec!["find", "/"],
+        vec!["stat", "/rel"],
+    ] {
+        let mut cmd = Command::new(&jail);
+        cmd.arg(util::ksec_bin())
+            .args(["root", "--proc-root", &proc_root, "4242"])
+            .args(&args);
+        let out = run(&mut cmd);
+        fails_with(&out, "openat2(2) is not available");
+        fails_with(&out, "refusing to resolve paths in the root without it");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?} printed something: {}",
+            text(&out).0
+        );
+    }
+}
+
+#[test]
+fn root_of_a_fixture_tree_never_escapes() {
+    // /proc-root/PID/root is a plain directory here: the same openat2 guarantees, no root needed.
+    let (_dir, proc_root) = fake_proc_with_escaping_root();
+    assert_never_escapes(&["--proc-root", &proc_root], "4242");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1408,4 +1450,40 @@ fn container_discovery_in_real_cgroups() {
     for (dir, _, _, _) in &cases {
         assert!(!dir.exists(), "cgroup {} not cleaned up", dir.display());
     }
+}
+
+#[test]
+fn fds_resolve_sockets_in_the_processs_own_network_namespace() {
+    require!(
+        util::is_root(),
+        "needs root for a private network namespace"
+    );
+    require!(
+        which_all(&["unshare", "python3"]),
+        "unshare or python3 is not installed"
+    );
+    let mut p = spawn(Command::new("unshare").args(["-n", "python3", "-c"]).arg(
+        "import socket, sys\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\nprint(s.fileno(), s.getsockname()[1], flush=True)\nsys.stdin.read()",
+    ));
+    let line = p.ready_line();
+    let (fd, port) = line.trim().split_once(' ').expect("fd and port");
+    let ns = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/net")).unwrap();
+    assert_ne!(
+        ns(&p.pid_s()),
+        ns("self"),
+        "the helper has its own network namespace"
+    );
+    let rows = fd_rows(&json_out(&run(ksec(&["fds", "--json", &p.pid_s()]))));
+    let row = &rows[&fd.parse::<i64>().unwrap()];
+    assert_eq!(
+        row["socket"],
+        json!({"family": "inet", "proto": "tcp", "local": format!("127.0.0.1:{port}"), "remote": "0.0.0.0:0", "state": "LISTEN"})
+    );
+    // The caller's own table does not have that socket: it came from the helper's namespace.
+    let inode = row["inode"].as_u64().unwrap().to_string();
+    let mine = std::fs::read_to_string("/proc/self/net/tcp").unwrap();
+    assert!(
+        !mine.split_whitespace().any(|f| f == inode),
+        "socket {inode} visible in the caller's namespace"
+    );
 }
