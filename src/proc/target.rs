@@ -195,3 +195,90 @@ fn process_is_named(root: &ProcRoot, pid: i32, name: &str) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "aaaa000000000000000000000000000000000000000000000000000000000001";
+    const B: &str = "aaab000000000000000000000000000000000000000000000000000000000002";
+
+    /// A fake /proc: (pid, ppid, comm, argv0, cgroup path).
+    fn fake(procs: &[(i32, i32, &str, &str, &str)]) -> (tempfile::TempDir, ProcRoot) {
+        let dir = tempfile::tempdir().unwrap();
+        for (pid, ppid, comm, argv0, cgroup) in procs {
+            let d = dir.path().join(pid.to_string());
+            std::fs::create_dir(&d).unwrap();
+            let stat = format!("{pid} ({comm}) S {ppid} {pid} {pid} 0 -1 4194560 0 0\n");
+            std::fs::write(d.join("stat"), stat).unwrap();
+            std::fs::write(d.join("comm"), format!("{comm}\n")).unwrap();
+            std::fs::write(d.join("cmdline"), format!("{argv0}\0--flag\0")).unwrap();
+            std::fs::write(d.join("cgroup"), format!("0::{cgroup}\n")).unwrap();
+        }
+        let root = ProcRoot::new(dir.path());
+        (dir, root)
+    }
+
+    fn sel(specs: &[&str], container: Option<&str>) -> Selector {
+        Selector {
+            specs: specs.iter().map(|s| s.to_string()).collect(),
+            container: container.map(String::from),
+            all: false,
+        }
+    }
+
+    #[test]
+    fn pids_names_and_containers() {
+        let a = format!("/kubepods.slice/cri-containerd-{A}.scope");
+        let b = format!("/system.slice/crio-{B}.scope");
+        let (_d, root) = fake(&[
+            (10, 1, "etcd", "/usr/bin/etcd", &a),
+            (11, 10, "sh", "/bin/sh", &a),
+            (20, 1, "sleep", "sleep", &b),
+            (21, 1, "sleep", "/bin/sleep", "/"),
+            (
+                30,
+                1,
+                "kube-apiserver",
+                "/usr/local/bin/kube-apiserver",
+                "/",
+            ),
+        ]);
+        assert_eq!(
+            resolve(&root, &sel(&["11", "10", "11"], None)).unwrap(),
+            [10, 11]
+        );
+        assert_eq!(resolve(&root, &sel(&["etcd"], None)).unwrap(), [10]);
+        // argv[0]'s basename counts too (comm is cut at 15 bytes).
+        assert_eq!(
+            resolve(&root, &sel(&["kube-apiserver"], None)).unwrap(),
+            [30]
+        );
+        let err = resolve(&root, &sel(&["sleep"], None)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "process name \"sleep\" is ambiguous: pids 20, 21"
+        );
+        let err = resolve(&root, &sel(&["99"], None)).unwrap_err();
+        assert_eq!(err.to_string(), "pid 99: no such process");
+        assert_eq!(resolve(&root, &sel(&[], Some("aaaa"))).unwrap(), [10, 11]);
+        assert_eq!(resolve(&root, &sel(&[], Some("AAAB"))).unwrap(), [20]);
+        let err = resolve(&root, &sel(&[], Some("aaa"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "container aaa: ambiguous prefix, it matches aaaa00000000, aaab00000000"
+        );
+        assert!(resolve(&root, &sel(&[], Some("ffff"))).is_err());
+        assert!(resolve(&root, &sel(&[], Some("not-hex"))).is_err());
+        // The container's main process: the one whose parent is outside it.
+        assert_eq!(resolve_one(&root, None, Some("aaaa")).unwrap(), 10);
+        assert_eq!(resolve_one(&root, Some("sh"), None).unwrap(), 11);
+        assert!(resolve_one(&root, None, None).is_err());
+        assert!(resolve_one(&root, Some("10"), Some("aaaa")).is_err());
+        // resolve_each reports a bad spec and keeps the others.
+        assert_eq!(
+            resolve_each(&root, &sel(&["10", "99", "sleep"], Some("aaab"))),
+            (vec![10, 20], true)
+        );
+    }
+}
