@@ -1511,3 +1511,43 @@ fn fds_resolve_sockets_in_the_processs_own_network_namespace() {
         "socket {inode} visible in the caller's namespace"
     );
 }
+
+#[test]
+fn root_cat_is_raw_on_a_pipe_and_escaped_on_a_terminal() {
+    let (dir, proc_root) = fake_proc_with_escaping_root();
+    let content: &[u8] = b"a\x1b[31mred\xff\nline2\n";
+    std::fs::write(dir.path().join("proc/4242/root/etc/motd"), content).unwrap();
+    let out = run(ksec(&[
+        "root",
+        "--proc-root",
+        &proc_root,
+        "4242",
+        "cat",
+        "/etc/motd",
+    ]));
+    assert_eq!(ok(&out).stdout, content, "a pipe gets the file's bytes");
+    let v = json_out(&run(ksec(&[
+        "root",
+        "--json",
+        "--proc-root",
+        &proc_root,
+        "4242",
+        "cat",
+        "/etc/motd",
+    ])));
+    assert_eq!(bytes_of(&v["content"]), content, "JSON is lossless");
+    require!(
+        which_all(&["script"]),
+        "script (util-linux) is not installed: no pty test"
+    );
+    let cmd = format!(
+        "{} root --proc-root {proc_root} 4242 cat /etc/motd",
+        util::ksec_bin().display()
+    );
+    let out = run(Command::new("script").args(["-qec", &cmd, "/dev/null"]));
+    assert!(!out.stdout.contains(&0x1b), "raw ESC reached the terminal");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
+        "a\\x1b[31mred\\xff\nline2\n"
+    );
+}

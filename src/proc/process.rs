@@ -55,11 +55,18 @@ pub fn parse_cmdline(bytes: &[u8]) -> Vec<Bytes> {
     bytes.split(|&b| b == 0).map(Bytes::from).collect()
 }
 
+/// User names by uid, looked up once each (getpwuid_r reads /etc/passwd or NSS every time).
+pub type UserCache = std::collections::HashMap<u32, Option<String>>;
+
 /// Reads one process. Only stat is required; cmdline, status and cgroup are best effort.
 ///
 /// # Errors
 /// No such process, or its stat cannot be read.
-pub fn read_process(root: &ProcRoot, pid: i32) -> Result<Process, ProcError> {
+pub fn read_process(
+    root: &ProcRoot,
+    pid: i32,
+    users: &mut UserCache,
+) -> Result<Process, ProcError> {
     let stat = read_stat(root, pid)?;
     let cmdline = std::fs::read(root.pid_path(pid, "cmdline"))
         .map(|b| parse_cmdline(&b))
@@ -68,10 +75,15 @@ pub fn read_process(root: &ProcRoot, pid: i32) -> Result<Process, ProcError> {
         .ok()
         .and_then(|b| parse_status_uid(&b));
     let user = uid.and_then(|uid| {
-        nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-            .ok()
-            .flatten()
-            .map(|u| u.name)
+        users
+            .entry(uid)
+            .or_insert_with(|| {
+                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                    .ok()
+                    .flatten()
+                    .map(|u| u.name)
+            })
+            .clone()
     });
     Ok(Process {
         pid,

@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Context;
 
 use super::bytes::Bytes;
-use super::process::{read_process, Process};
+use super::process::{read_process, Process, UserCache};
 use super::render::{table, write_json, write_table};
 use super::root::ProcRoot;
 use super::target::container_pids;
@@ -55,8 +55,9 @@ pub fn collect(cfg: &PsConfig) -> anyhow::Result<Vec<Process>> {
     };
     let me = std::process::id() as i32;
     let mut out = Vec::new();
+    let mut users = UserCache::new();
     for pid in pids {
-        let Ok(p) = read_process(&cfg.root, pid) else {
+        let Ok(p) = read_process(&cfg.root, pid, &mut users) else {
             continue; // exited during the scan
         };
         if p.kernel_thread && !cfg.all && cfg.container.is_none() {
