@@ -1551,3 +1551,48 @@ fn root_cat_is_raw_on_a_pipe_and_escaped_on_a_terminal() {
         "a\\x1b[31mred\\xff\nline2\n"
     );
 }
+
+#[test]
+fn processes_exiting_while_being_read_are_one_line_or_nothing() {
+    require!(which_all(&["sleep"]), "sleep is not installed");
+    // Short-lived processes, each read by fds, environ and root while it may be exiting.
+    for round in 0..20u32 {
+        let mut child = Command::new("sleep")
+            .arg(format!("0.0{}", round % 5))
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id().to_string();
+        for args in [
+            vec!["fds", "--json", pid.as_str()],
+            vec!["environ", pid.as_str()],
+            vec!["root", pid.as_str(), "stat", "/"],
+        ] {
+            let out = run(ksec(&args));
+            let (_, e) = text(&out);
+            assert!(!e.contains("panicked"), "{args:?}: {e}");
+            if !out.status.success() {
+                assert_eq!(e.lines().count(), 1, "{args:?}: {e}");
+                assert!(e.contains(&format!("pid {pid}")), "{args:?}: {e}");
+            }
+        }
+        let _ = child.wait();
+        // Exited and reaped: a clear "no such process".
+        fails_with(
+            &run(ksec(&["environ", &pid])),
+            &format!("pid {pid}: no such process"),
+        );
+    }
+    // A whole-system scan while processes come and go never fails.
+    let mut churn = Command::new("sh")
+        .args([
+            "-c",
+            "i=0; while [ $i -lt 200 ]; do sleep 0.001 & i=$((i+1)); done; wait",
+        ])
+        .spawn()
+        .unwrap();
+    for _ in 0..5 {
+        ok(&run(ksec(&["ps", "--all", "--json"])));
+    }
+    let _ = churn.wait();
+}
