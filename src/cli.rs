@@ -165,7 +165,12 @@ pub struct TargetArgs {
 // ---------------------------------------------------------------------------------------------
 // fds, environ, root, ps (issue: /proc inspector)
 
+/// List the file descriptors of processes: number, mode, type, target, offset and flags, with
+/// sockets resolved to endpoints from the process's own network namespace.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  ksec fds 1234\n  ksec fds etcd --json\n  ksec fds --container 3f2a9c\n  HOST_PROC=/host/proc ksec fds 1 2 3"
+)]
 pub struct FdsArgs {
     #[command(flatten)]
     pub target: TargetArgs,
@@ -176,15 +181,17 @@ pub struct FdsArgs {
     pub json: bool,
 }
 
+/// Print a process's environment in the kernel's order: duplicates kept, values with newlines
+/// or invalid UTF-8 kept (escaped in the table, lossless in JSON).
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  ksec environ 1234\n  ksec environ etcd --redact\n  ksec environ 1234 DB_PASSWORD\n  ksec environ --container 3f2a9c NODE_NAME --json"
+)]
 pub struct EnvironArgs {
-    /// Process id or unambiguous name.
-    #[arg(value_name = "PID|NAME")]
-    pub target: Option<String>,
-    /// Print only the value of this variable.
-    #[arg(value_name = "NAME")]
-    pub name: Option<String>,
-    /// Processes of the container with this id (a unique prefix is enough).
+    /// PID|NAME, then optionally one variable NAME (with --container: only the variable NAME).
+    #[arg(value_name = "PID|NAME [VAR]", num_args = 0..=2)]
+    pub args: Vec<String>,
+    /// The main process of the container with this id (a unique prefix is enough).
     #[arg(long, value_name = "ID")]
     pub container: Option<String>,
     #[command(flatten)]
@@ -197,17 +204,19 @@ pub struct EnvironArgs {
     pub json: bool,
 }
 
+/// Read a process's (a container's) file system through /proc/PID/root: every path, symlink
+/// and `..` is resolved inside that root (openat2 RESOLVE_IN_ROOT) and never reaches the host.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  ksec root 1234 ls /etc\n  ksec root 1234 cat /etc/os-release\n  ksec root --container 3f2a9c find /var/run/secrets\n  ksec root nginx stat /etc/passwd --json"
+)]
 pub struct RootArgs {
-    /// Process id or unambiguous name.
-    #[arg(value_name = "PID|NAME")]
-    pub target: String,
-    /// ls, cat, find or stat.
-    #[arg(value_name = "OP")]
-    pub op: String,
-    /// A path inside the process's root.
-    #[arg(value_name = "PATH", default_value = "/")]
-    pub path: String,
+    /// PID|NAME (omitted with --container), then OP (ls, cat, find, stat), then PATH (default /).
+    #[arg(value_name = "PID|NAME OP [PATH]", num_args = 1..=3, required = true)]
+    pub args: Vec<String>,
+    /// The main process of the container with this id (a unique prefix is enough).
+    #[arg(long, value_name = "ID")]
+    pub container: Option<String>,
     #[command(flatten)]
     pub proc: ProcArgs,
     /// Print JSON instead of a table.
@@ -215,7 +224,11 @@ pub struct RootArgs {
     pub json: bool,
 }
 
+/// List processes with pid, ppid, user, state, container id, pod uid and command line.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  ksec ps etcd\n  ksec ps --container 3f2a9c --long\n  ksec ps --all --json"
+)]
 pub struct PsArgs {
     /// Show only processes whose name or command line contains NAME.
     #[arg(value_name = "NAME")]

@@ -1,12 +1,155 @@
-//! `ksec environ` (not built yet: see the /proc inspector issue).
+//! `ksec environ`: a process's environment as the kernel holds it (/proc/PID/environ), in its
+//! order, duplicates kept, any byte kept; `--redact` masks values that look secret.
 
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::bytes::Bytes;
+use super::environ_parse::{looks_secret, parse_environ};
+use super::error::{read_pid_file, ProcError};
+use super::process::require_live_user_process;
+use super::render::{table, write_json, write_table};
+use super::root::ProcRoot;
+use super::target::resolve_one;
 use crate::cli::EnvironArgs;
 use crate::Exit;
+
+/// What to show, validated.
+#[derive(Debug, Clone)]
+pub struct EnvironConfig {
+    pub root: ProcRoot,
+    pub target: Option<String>,
+    pub container: Option<String>,
+    /// Only this variable's value.
+    pub name: Option<String>,
+    pub redact: bool,
+    pub json: bool,
+}
+
+impl EnvironConfig {
+    /// Validates the raw arguments: `PID|NAME [VAR]`, or `--container ID [VAR]`.
+    ///
+    /// # Errors
+    /// Nothing selected, or a pid and a container both given.
+    pub fn from_args(args: EnvironArgs) -> anyhow::Result<Self> {
+        let mut pos = args.args.into_iter();
+        let (target, name) = if args.container.is_some() {
+            let name = pos.next();
+            if pos.next().is_some() {
+                anyhow::bail!("with --container give only the variable NAME, not a PID too");
+            }
+            (None, name)
+        } else {
+            let Some(target) = pos.next() else {
+                anyhow::bail!("give a PID|NAME or --container ID");
+            };
+            (Some(target), pos.next())
+        };
+        Ok(Self {
+            root: ProcRoot::from_args(&args.proc),
+            target,
+            container: args.container,
+            name,
+            redact: args.redact,
+            json: args.json,
+        })
+    }
+}
+
+/// One variable as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct VarRow {
+    pub name: Bytes,
+    /// `null` when the entry has no `=`, or when redacted.
+    pub value: Option<Bytes>,
+    /// The value was masked by --redact.
+    pub redacted: bool,
+}
+
+/// The environment of one process.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcessEnviron {
+    pub pid: i32,
+    pub comm: Bytes,
+    pub vars: Vec<VarRow>,
+}
+
+/// Reads the environment of `pid`, masking secret-looking values when `redact`.
+///
+/// # Errors
+/// No such process, kernel thread, zombie, exited, permission denied.
+pub fn collect(root: &ProcRoot, pid: i32, redact: bool) -> Result<ProcessEnviron, ProcError> {
+    let stat = require_live_user_process(root, pid, "environment")?;
+    let bytes = read_pid_file(root, pid, "environ")?;
+    let vars = parse_environ(&bytes)
+        .into_iter()
+        .map(|v| {
+            let redacted = redact && v.value.is_some() && looks_secret(&v);
+            VarRow {
+                name: Bytes(v.name),
+                value: if redacted { None } else { v.value.map(Bytes) },
+                redacted,
+            }
+        })
+        .collect();
+    Ok(ProcessEnviron {
+        pid,
+        comm: Bytes(stat.comm),
+        vars,
+    })
+}
+
+fn value_text(v: &VarRow) -> String {
+    match (&v.value, v.redacted) {
+        (_, true) => "<redacted>".into(),
+        (Some(value), false) => value.escaped(),
+        (None, false) => "<no '='>".into(),
+    }
+}
+
+/// Writes the table or JSON (or, with `name`, the one value).
+///
+/// # Errors
+/// Writing fails.
+pub fn render(out: &mut impl Write, json: bool, env: &ProcessEnviron) -> std::io::Result<()> {
+    if json {
+        return write_json(out, env);
+    }
+    let mut t = table(&["NAME", "VALUE"]);
+    for v in &env.vars {
+        t.add_row(vec![v.name.escaped(), value_text(v)]);
+    }
+    write_table(out, &t)
+}
 
 /// Runs the subcommand.
 ///
 /// # Errors
-/// Always, until it is built.
-pub fn run(_args: EnvironArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("this subcommand is not built yet")
+/// Selection or reading fails; the variable is not set; writing fails.
+pub fn run(args: EnvironArgs) -> anyhow::Result<Exit> {
+    let cfg = EnvironConfig::from_args(args)?;
+    let pid = resolve_one(&cfg.root, cfg.target.as_deref(), cfg.container.as_deref())?;
+    let env = collect(&cfg.root, pid, cfg.redact)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match &cfg.name {
+        None => render(&mut out, cfg.json, &env)?,
+        Some(name) => {
+            // The first match, as getenv(3) returns.
+            let Some(var) = env
+                .vars
+                .iter()
+                .find(|v| v.name.as_slice() == name.as_bytes())
+            else {
+                anyhow::bail!("pid {pid}: no variable {name:?} in its environment");
+            };
+            if cfg.json {
+                write_json(&mut out, var)?;
+            } else {
+                writeln!(out, "{}", value_text(var))?;
+            }
+        }
+    }
+    Ok(Exit::Code(0))
 }

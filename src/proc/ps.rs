@@ -1,12 +1,148 @@
-//! `ksec ps` (not built yet: see the /proc inspector issue).
+//! `ksec ps`: processes with pid, ppid, user, state, command line, and the container id and pod
+//! uid when the process runs in a container.
 
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::bytes::Bytes;
+use super::process::{read_process, Process, UserCache};
+use super::render::{table, write_json, write_table};
+use super::root::ProcRoot;
+use super::target::container_pids;
 use crate::cli::PsArgs;
 use crate::Exit;
+
+/// What to list, validated.
+#[derive(Debug, Clone)]
+pub struct PsConfig {
+    pub root: ProcRoot,
+    /// Substring of comm or command line.
+    pub name: Option<String>,
+    /// Container id prefix.
+    pub container: Option<String>,
+    /// Kernel threads too.
+    pub all: bool,
+    pub long_ids: bool,
+    pub json: bool,
+}
+
+impl PsConfig {
+    /// Validates the raw arguments.
+    pub fn from_args(args: PsArgs) -> Self {
+        Self {
+            root: ProcRoot::from_args(&args.proc),
+            name: args.name,
+            container: args.container,
+            all: args.all,
+            long_ids: args.long,
+            json: args.json,
+        }
+    }
+}
+
+/// Collects the processes `cfg` selects. Processes that vanish during the scan are skipped.
+///
+/// # Errors
+/// The /proc root cannot be listed, or the container prefix matches no or several containers.
+pub fn collect(cfg: &PsConfig) -> anyhow::Result<Vec<Process>> {
+    let pids = match &cfg.container {
+        Some(prefix) => container_pids(&cfg.root, prefix)?.1,
+        None => cfg
+            .root
+            .pids()
+            .with_context(|| format!("read {}", cfg.root.path().display()))?,
+    };
+    let me = std::process::id() as i32;
+    let mut out = Vec::new();
+    let mut users = UserCache::new();
+    for pid in pids {
+        let Ok(p) = read_process(&cfg.root, pid, &mut users) else {
+            continue; // exited during the scan
+        };
+        if p.kernel_thread && !cfg.all && cfg.container.is_none() {
+            continue;
+        }
+        if let Some(name) = &cfg.name {
+            if pid == me || !matches_name(&p, name.as_bytes()) {
+                continue;
+            }
+        }
+        out.push(p);
+    }
+    Ok(out)
+}
+
+fn matches_name(p: &Process, name: &[u8]) -> bool {
+    let contains = |hay: &[u8]| memchr::memmem::find(hay, name).is_some();
+    contains(p.comm.as_slice()) || p.cmdline.iter().any(|a| contains(a.as_slice()))
+}
+
+/// The command line as shown in the table: argv joined by spaces, each escaped; `[comm]` for a
+/// process without one (kernel threads, zombies).
+pub fn command_text(p: &Process) -> String {
+    if p.cmdline.is_empty() {
+        format!("[{}]", p.comm.escaped())
+    } else {
+        p.cmdline
+            .iter()
+            .map(Bytes::escaped)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Writes the table or JSON.
+///
+/// # Errors
+/// Writing fails.
+pub fn render(out: &mut impl Write, cfg: &PsConfig, procs: &[Process]) -> std::io::Result<()> {
+    if cfg.json {
+        return write_json(out, &procs);
+    }
+    let mut t = table(&["PID", "PPID", "USER", "S", "CONTAINER", "POD", "COMMAND"]);
+    for p in procs {
+        let user = match (&p.user, p.uid) {
+            (Some(u), _) => u.clone(),
+            (None, Some(uid)) => uid.to_string(),
+            (None, None) => "?".into(),
+        };
+        let (cid, pod) = match &p.container {
+            Some(c) => (
+                if cfg.long_ids {
+                    c.id.clone()
+                } else {
+                    c.short_id().to_string()
+                },
+                c.pod_uid.clone().unwrap_or_default(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        t.add_row(vec![
+            p.pid.to_string(),
+            p.ppid.to_string(),
+            user,
+            p.state.clone(),
+            cid,
+            pod,
+            command_text(p),
+        ]);
+    }
+    write_table(out, &t)
+}
 
 /// Runs the subcommand.
 ///
 /// # Errors
-/// Always, until it is built.
-pub fn run(_args: PsArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("this subcommand is not built yet")
+/// See [`collect`]; writing fails.
+pub fn run(args: PsArgs) -> anyhow::Result<Exit> {
+    let cfg = PsConfig::from_args(args);
+    let procs = collect(&cfg)?;
+    let stdout = std::io::stdout();
+    render(&mut stdout.lock(), &cfg, &procs)?;
+    Ok(Exit::Code(if procs.is_empty() && (cfg.name.is_some()) {
+        1
+    } else {
+        0
+    }))
 }

@@ -4,6 +4,7 @@
 
 use anyhow::{bail, Context};
 
+use super::process::{container_of, read_stat};
 use super::root::ProcRoot;
 
 /// What to select.
@@ -20,7 +21,8 @@ pub struct Selector {
 /// Resolves a selector to pids, ascending and without duplicates.
 ///
 /// A number is a pid (it must exist); anything else is a process name (comm, or the basename of
-/// argv[0]) that must match exactly one process.
+/// argv[0]) that must match exactly one process. A container id (or unique prefix) adds every
+/// process of that container (see [`container_pids`]).
 ///
 /// # Errors
 /// A pid that does not exist, a name matching no process or several, an unknown container.
@@ -42,11 +44,119 @@ pub fn resolve(root: &ProcRoot, sel: &Selector) -> anyhow::Result<Vec<i32>> {
         }
     }
     if let Some(id) = &sel.container {
-        bail!("container {id}: container discovery is not built yet");
+        pids.extend(container_pids(root, id)?.1);
     }
     pids.sort_unstable();
     pids.dedup();
     Ok(pids)
+}
+
+/// Resolves each pid or name on its own, so that one that does not exist is reported and the
+/// others still shown; returns the pids and whether any failed.
+///
+/// Errors are printed on stderr as they happen.
+pub fn resolve_each(root: &ProcRoot, sel: &Selector) -> (Vec<i32>, bool) {
+    let mut pids = Vec::new();
+    let mut failed = false;
+    let one = |spec: Option<&String>| Selector {
+        specs: spec.into_iter().cloned().collect(),
+        container: if spec.is_none() {
+            sel.container.clone()
+        } else {
+            None
+        },
+        all: false,
+    };
+    let mut parts: Vec<Selector> = sel.specs.iter().map(|s| one(Some(s))).collect();
+    if sel.container.is_some() {
+        parts.push(one(None));
+    }
+    for part in parts {
+        match resolve(root, &part) {
+            Ok(p) => pids.extend(p),
+            Err(e) => {
+                eprintln!("ksec: {e:#}");
+                failed = true;
+            }
+        }
+    }
+    pids.sort_unstable();
+    pids.dedup();
+    (pids, failed)
+}
+
+/// The processes of the one container whose id starts with `prefix`: its full id and its pids,
+/// ascending.
+///
+/// # Errors
+/// An empty or non-hex prefix, no container with that prefix, or several.
+pub fn container_pids(root: &ProcRoot, prefix: &str) -> anyhow::Result<(String, Vec<i32>)> {
+    let want = prefix.to_ascii_lowercase();
+    if want.is_empty() || !want.bytes().all(|b| b.is_ascii_hexdigit()) || want.len() > 64 {
+        bail!("container {prefix:?}: a container id is 1 to 64 hex digits");
+    }
+    let all = root
+        .pids()
+        .with_context(|| format!("read {}", root.path().display()))?;
+    let mut ids: Vec<String> = Vec::new();
+    let mut pids = Vec::new();
+    for pid in all {
+        let Some(c) = container_of(root, pid) else {
+            continue;
+        };
+        if c.id.starts_with(&want) {
+            if !ids.contains(&c.id) {
+                ids.push(c.id);
+            }
+            pids.push(pid);
+        }
+    }
+    match ids.as_slice() {
+        [] => bail!("container {prefix}: no running process belongs to a container with this id"),
+        [id] => Ok((id.clone(), pids)),
+        many => bail!(
+            "container {prefix}: ambiguous prefix, it matches {}",
+            many.iter()
+                .map(|id| id[..12].to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The one process a single-process subcommand (environ, root) looks at: a pid or name, or the
+/// main process of a container (the one whose parent is outside the container; the lowest pid
+/// when several are).
+///
+/// # Errors
+/// Nothing or too much selected, or what [`resolve`] and [`container_pids`] refuse.
+pub fn resolve_one(
+    root: &ProcRoot,
+    spec: Option<&str>,
+    container: Option<&str>,
+) -> anyhow::Result<i32> {
+    match (spec, container) {
+        (Some(_), Some(_)) => bail!("give a PID|NAME or --container ID, not both"),
+        (None, None) => bail!("give a PID|NAME or --container ID"),
+        (Some(spec), None) => {
+            let pids = resolve(
+                root,
+                &Selector {
+                    specs: vec![spec.to_string()],
+                    ..Selector::default()
+                },
+            )?;
+            Ok(pids[0])
+        }
+        (None, Some(prefix)) => {
+            let (_, pids) = container_pids(root, prefix)?;
+            let main = pids
+                .iter()
+                .copied()
+                .find(|&pid| read_stat(root, pid).is_ok_and(|st| !pids.contains(&st.ppid)));
+            Ok(main.unwrap_or(pids[0]))
+        }
+    }
 }
 
 /// The one process whose comm or argv[0] basename is `name`.
@@ -84,4 +194,91 @@ fn process_is_named(root: &ProcRoot, pid: i32, name: &str) -> bool {
         return !base.is_empty() && base == name.as_bytes();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "aaaa000000000000000000000000000000000000000000000000000000000001";
+    const B: &str = "aaab000000000000000000000000000000000000000000000000000000000002";
+
+    /// A fake /proc: (pid, ppid, comm, argv0, cgroup path).
+    fn fake(procs: &[(i32, i32, &str, &str, &str)]) -> (tempfile::TempDir, ProcRoot) {
+        let dir = tempfile::tempdir().unwrap();
+        for (pid, ppid, comm, argv0, cgroup) in procs {
+            let d = dir.path().join(pid.to_string());
+            std::fs::create_dir(&d).unwrap();
+            let stat = format!("{pid} ({comm}) S {ppid} {pid} {pid} 0 -1 4194560 0 0\n");
+            std::fs::write(d.join("stat"), stat).unwrap();
+            std::fs::write(d.join("comm"), format!("{comm}\n")).unwrap();
+            std::fs::write(d.join("cmdline"), format!("{argv0}\0--flag\0")).unwrap();
+            std::fs::write(d.join("cgroup"), format!("0::{cgroup}\n")).unwrap();
+        }
+        let root = ProcRoot::new(dir.path());
+        (dir, root)
+    }
+
+    fn sel(specs: &[&str], container: Option<&str>) -> Selector {
+        Selector {
+            specs: specs.iter().map(|s| s.to_string()).collect(),
+            container: container.map(String::from),
+            all: false,
+        }
+    }
+
+    #[test]
+    fn pids_names_and_containers() {
+        let a = format!("/kubepods.slice/cri-containerd-{A}.scope");
+        let b = format!("/system.slice/crio-{B}.scope");
+        let (_d, root) = fake(&[
+            (10, 1, "etcd", "/usr/bin/etcd", &a),
+            (11, 10, "sh", "/bin/sh", &a),
+            (20, 1, "sleep", "sleep", &b),
+            (21, 1, "sleep", "/bin/sleep", "/"),
+            (
+                30,
+                1,
+                "kube-apiserver",
+                "/usr/local/bin/kube-apiserver",
+                "/",
+            ),
+        ]);
+        assert_eq!(
+            resolve(&root, &sel(&["11", "10", "11"], None)).unwrap(),
+            [10, 11]
+        );
+        assert_eq!(resolve(&root, &sel(&["etcd"], None)).unwrap(), [10]);
+        // argv[0]'s basename counts too (comm is cut at 15 bytes).
+        assert_eq!(
+            resolve(&root, &sel(&["kube-apiserver"], None)).unwrap(),
+            [30]
+        );
+        let err = resolve(&root, &sel(&["sleep"], None)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "process name \"sleep\" is ambiguous: pids 20, 21"
+        );
+        let err = resolve(&root, &sel(&["99"], None)).unwrap_err();
+        assert_eq!(err.to_string(), "pid 99: no such process");
+        assert_eq!(resolve(&root, &sel(&[], Some("aaaa"))).unwrap(), [10, 11]);
+        assert_eq!(resolve(&root, &sel(&[], Some("AAAB"))).unwrap(), [20]);
+        let err = resolve(&root, &sel(&[], Some("aaa"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "container aaa: ambiguous prefix, it matches aaaa00000000, aaab00000000"
+        );
+        assert!(resolve(&root, &sel(&[], Some("ffff"))).is_err());
+        assert!(resolve(&root, &sel(&[], Some("not-hex"))).is_err());
+        // The container's main process: the one whose parent is outside it.
+        assert_eq!(resolve_one(&root, None, Some("aaaa")).unwrap(), 10);
+        assert_eq!(resolve_one(&root, Some("sh"), None).unwrap(), 11);
+        assert!(resolve_one(&root, None, None).is_err());
+        assert!(resolve_one(&root, Some("10"), Some("aaaa")).is_err());
+        // resolve_each reports a bad spec and keeps the others.
+        assert_eq!(
+            resolve_each(&root, &sel(&["10", "99", "sleep"], Some("aaab"))),
+            (vec![10, 20], true)
+        );
+    }
 }

@@ -1,0 +1,98 @@
+//! Parsers for /proc/PID/stat and /proc/PID/status (the few fields ksec needs), from bytes.
+
+/// `PF_KTHREAD` in /proc/PID/stat's flags field (include/linux/sched.h).
+const PF_KTHREAD: u64 = 0x0020_0000;
+
+/// The fields of /proc/PID/stat that ksec uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stat {
+    /// The command name between the parentheses (may hold spaces, `)` and any byte).
+    pub comm: Vec<u8>,
+    /// R, S, D, Z, T, t, X, I...
+    pub state: u8,
+    pub ppid: i32,
+    /// The task's PF_* flags.
+    pub flags: u64,
+}
+
+impl Stat {
+    /// A kernel thread (PF_KTHREAD).
+    pub fn is_kernel_thread(&self) -> bool {
+        self.flags & PF_KTHREAD != 0
+    }
+
+    /// Exited, not yet reaped.
+    pub fn is_zombie(&self) -> bool {
+        self.state == b'Z' || self.state == b'X'
+    }
+}
+
+/// Parses /proc/PID/stat: `pid (comm) state ppid pgrp session tty_nr tpgid flags ...`.
+///
+/// comm is everything between the first `(` and the LAST `)`, as the kernel does not escape it.
+pub fn parse_stat(bytes: &[u8]) -> Option<Stat> {
+    let open = memchr::memchr(b'(', bytes)?;
+    let close = memchr::memrchr(b')', bytes)?;
+    if close < open {
+        return None;
+    }
+    let comm = bytes[open + 1..close].to_vec();
+    let rest = std::str::from_utf8(bytes.get(close + 1..)?).ok()?;
+    let mut fields = rest.split_ascii_whitespace();
+    let state = *fields.next()?.as_bytes().first()?;
+    let ppid = fields.next()?.parse().ok()?;
+    // pgrp, session, tty_nr, tpgid, then flags.
+    let flags = fields.nth(4)?.parse().ok()?;
+    Some(Stat {
+        comm,
+        state,
+        ppid,
+        flags,
+    })
+}
+
+/// The real uid from /proc/PID/status (`Uid:\treal\teffective\tsaved\tfs`).
+pub fn parse_status_uid(bytes: &[u8]) -> Option<u32> {
+    bytes
+        .split(|&b| b == b'\n')
+        .find_map(|line| line.strip_prefix(b"Uid:"))
+        .and_then(|rest| std::str::from_utf8(rest).ok())
+        .and_then(|rest| rest.split_ascii_whitespace().next())
+        .and_then(|uid| uid.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_stat_with_hostile_comm() {
+        let s = parse_stat(b"42 (a) b (c)) S 1 42 42 0 -1 4194560 100 0 0 0\n").unwrap();
+        assert_eq!(s.comm, b"a) b (c)");
+        assert_eq!((s.state, s.ppid, s.flags), (b'S', 1, 4194560));
+        assert!(!s.is_kernel_thread());
+        let k = parse_stat(b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0").unwrap();
+        assert!(k.is_kernel_thread());
+        let z = parse_stat(b"7 (sh) Z 1 7 7 0 -1 4194316 0").unwrap();
+        assert!(z.is_zombie());
+        assert_eq!(parse_stat(b"7 (sh"), None);
+        assert_eq!(parse_stat(b"7 )sh( Z 1 7 7 0 -1 4 0"), None);
+    }
+
+    #[test]
+    fn parses_status_uid() {
+        let status =
+            b"Name:\tcat\nUmask:\t0022\nState:\tR\nUid:\t1000\t1000\t1000\t1000\nGid:\t0\n";
+        assert_eq!(parse_status_uid(status), Some(1000));
+        assert_eq!(parse_status_uid(b"Name:\tx\n"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn stat_parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = parse_stat(&bytes);
+            let _ = parse_status_uid(&bytes);
+        }
+    }
+}
