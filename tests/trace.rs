@@ -743,3 +743,58 @@ fn seccomp_bpf_counts_the_same() {
         "{ours}\n{theirs}"
     );
 }
+
+#[test]
+fn attach_to_several_pids_given_as_a_list() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let a = start_busy(800, false);
+    let b = start_busy(800, false);
+    std::thread::sleep(Duration::from_millis(100));
+    let list = format!("{},{}", a.id(), b.id());
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("summary");
+    let tracer = ksec(&["trace", "-c", "--per-process", "-p", &list, "-o"])
+        .arg(&out_file)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    run(Command::new("kill")
+        .arg("-INT")
+        .arg(tracer.id().to_string()));
+    let out = tracer.wait_with_output().unwrap();
+    assert!(out.status.code().is_none(), "dies of SIGINT");
+    let summary = std::fs::read_to_string(out_file).unwrap();
+    let tables = parse_summary(&summary);
+    assert_eq!(tables.len(), 3, "total and one per pid: {summary}");
+    for (_, t) in &tables[1..] {
+        assert!(calls(t, "write").0 > 5, "{summary}");
+    }
+    assert_busy_output(a, 800);
+    assert_busy_output(b, 800);
+}
+
+#[test]
+fn attach_without_privilege_is_one_clear_line() {
+    require!(
+        require_ptrace(),
+        "needs root to switch to an unprivileged user"
+    );
+    require!(util::which("setpriv").is_some(), "setpriv is not installed");
+    let mut victim = Command::new("sleep").arg("30").spawn().unwrap();
+    let out = run(Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(util::ksec_bin())
+        .args(["trace", "-c", "-p", &victim.id().to_string()]));
+    let _ = victim.kill();
+    let _ = victim.wait();
+    assert_ne!(out.status.code(), Some(0));
+    let err = text(&out).1;
+    assert!(
+        err.contains(&format!(
+            "attach to pid {}: operation not permitted",
+            victim.id()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

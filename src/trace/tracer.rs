@@ -222,21 +222,21 @@ pub fn trace(
         Target::Spawn { path, argv, envp } => t.spawn(&path, &argv, &envp)?,
         Target::Attach(pids) => {
             let mut attached = 0;
-            let mut last_err = None;
+            let mut errors = Vec::new();
             for pid in pids {
                 match t.attach(pid) {
                     Ok(()) => attached += 1,
-                    Err(e) => {
-                        warn(e.to_string());
-                        last_err = Some(e);
-                    }
+                    Err(e) => errors.push(e),
                 }
             }
-            if attached == 0 {
-                match last_err {
-                    Some(e) => return Err(e.into()),
-                    None => bail!("no process to attach to"),
-                }
+            // With nothing attached, the last error is the command's error; the others (and
+            // all of them when something was attached) are warnings.
+            let fatal = if attached == 0 { errors.pop() } else { None };
+            for e in errors {
+                warn(e.to_string());
+            }
+            if let Some(e) = fatal {
+                return Err(e.into());
             }
         }
     }
