@@ -13,6 +13,9 @@ pub struct Stat {
     pub ppid: i32,
     /// The task's PF_* flags.
     pub flags: u64,
+    /// Start time after boot in clock ticks (field 22), to tell a task from a later one that
+    /// reuses its pid; None when the line is cut short.
+    pub starttime: Option<u64>,
 }
 
 impl Stat {
@@ -43,12 +46,25 @@ pub fn parse_stat(bytes: &[u8]) -> Option<Stat> {
     let ppid = fields.next()?.parse().ok()?;
     // pgrp, session, tty_nr, tpgid, then flags.
     let flags = fields.nth(4)?.parse().ok()?;
+    // minflt cminflt majflt cmajflt utime stime cutime cstime priority nice num_threads
+    // itrealvalue, then starttime.
+    let starttime = fields.nth(12).and_then(|f| f.parse().ok());
     Some(Stat {
         comm,
         state,
         ppid,
         flags,
+        starttime,
     })
+}
+
+/// The value of one `Name:\tvalue` line of /proc/PID/status, trimmed.
+pub fn parse_status_field<'a>(bytes: &'a [u8], name: &str) -> Option<&'a str> {
+    bytes
+        .split(|&b| b == b'\n')
+        .find_map(|line| line.strip_prefix(name.as_bytes())?.strip_prefix(b":"))
+        .and_then(|rest| std::str::from_utf8(rest).ok())
+        .map(str::trim)
 }
 
 /// The real uid from /proc/PID/status (`Uid:\treal\teffective\tsaved\tfs`).
@@ -74,6 +90,13 @@ mod tests {
         assert!(!s.is_kernel_thread());
         let k = parse_stat(b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0").unwrap();
         assert!(k.is_kernel_thread());
+        let full = parse_stat(b"9 (x y) S 1 9 9 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 1 0 123456 9 9\n");
+        assert_eq!(full.unwrap().starttime, Some(123456));
+        assert_eq!(
+            parse_status_field(b"Name:\tx\nTgid:\t42\nTracerPid:\t0\n", "Tgid"),
+            Some("42")
+        );
+        assert_eq!(parse_status_field(b"Tgid:\t42\n", "Pid"), None);
         let z = parse_stat(b"7 (sh) Z 1 7 7 0 -1 4194316 0").unwrap();
         assert!(z.is_zombie());
         assert_eq!(parse_stat(b"7 (sh"), None);

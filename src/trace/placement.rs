@@ -44,12 +44,10 @@ pub fn mask_bytes(set: &CpuSet, len: usize) -> Vec<u8> {
     out
 }
 
-/// The start time (field 22 of /proc/TID/stat), to tell a task from a later one with its tid.
+/// The start time of a task, to tell it from a later one with its tid.
 fn starttime(tid: i32) -> Option<u64> {
     let stat = std::fs::read(format!("/proc/{tid}/stat")).ok()?;
-    let close = stat.iter().rposition(|&b| b == b')')?;
-    let rest = std::str::from_utf8(&stat[close + 2..]).ok()?;
-    rest.split(' ').nth(19)?.parse().ok()
+    crate::proc::stat::parse_stat(&stat)?.starttime
 }
 
 /// Pins tracees to the tracer's CPU and remembers their own masks.

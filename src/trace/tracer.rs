@@ -285,11 +285,8 @@ fn read_schedstat(f: &File) -> Option<u64> {
 }
 
 fn proc_status_field(pid: i32, field: &str) -> Option<String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .map(|v| v.trim().to_string())
+    let status = std::fs::read(format!("/proc/{pid}/status")).ok()?;
+    crate::proc::stat::parse_status_field(&status, field).map(str::to_string)
 }
 
 fn tgid_of(tid: i32) -> i32 {
@@ -706,18 +703,9 @@ fn new_entry(task: &Task, arch: u32, nr: u64, args: [u64; 6], cpu_time: bool) ->
     }
 }
 
-/// Kernel threads have PF_KTHREAD in the flags field (9) of /proc/PID/stat.
 fn is_kernel_thread(pid: i32) -> bool {
-    const PF_KTHREAD: u64 = 0x0020_0000;
-    let Ok(stat) = std::fs::read(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    let Some(close) = stat.iter().rposition(|&b| b == b')') else {
-        return false;
-    };
-    let rest = String::from_utf8_lossy(&stat[close + 2..]).into_owned();
-    rest.split(' ')
-        .nth(6)
-        .and_then(|f| f.parse::<u64>().ok())
-        .is_some_and(|f| f & PF_KTHREAD != 0)
+    std::fs::read(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|b| crate::proc::stat::parse_stat(&b))
+        .is_some_and(|s| s.is_kernel_thread())
 }
