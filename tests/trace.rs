@@ -798,3 +798,12 @@ fn attach_without_privilege_is_one_clear_line() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn unknown_syscall_numbers_are_hex_rows() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let (_, s) = ksec_trace(&["-c"], &tracee("unknown"), &[]);
+    let t = native(&s);
+    assert_eq!(calls(&t, "syscall_0x3e8"), (3, 3), "{s}");
+    assert_eq!(calls(&t, "getppid"), (1, 0), "{s}");
+}

@@ -90,7 +90,8 @@ mod tests {
         assert!(!s.is_kernel_thread());
         let k = parse_stat(b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0").unwrap();
         assert!(k.is_kernel_thread());
-        let full = parse_stat(b"9 (x y) S 1 9 9 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 1 0 123456 9 9\n");
+        let full =
+            parse_stat(b"9 (x y) S 1 9 9 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 1 0 123456 9 9\n");
         assert_eq!(full.unwrap().starttime, Some(123456));
         assert_eq!(
             parse_status_field(b"Name:\tx\nTgid:\t42\nTracerPid:\t0\n", "Tgid"),
