@@ -149,8 +149,6 @@ struct Task {
     tgid: i32,
     entry: Option<Entry>,
     schedstat: Option<File>,
-    /// Seen its first stop (auto-attached children start with one).
-    started: bool,
     /// The spawned command before its first execve: its own setup calls are not counted.
     pre_exec: bool,
 }
@@ -316,7 +314,7 @@ impl Tracer<'_> {
             self.placement = Placement::start(pid);
         }
         self.spawned = Some(pid);
-        self.add_task(pid, pid, true);
+        self.add_task(pid, pid);
         if let Some(t) = self.tasks.get_mut(&pid) {
             t.pre_exec = true;
         }
@@ -373,7 +371,7 @@ impl Tracer<'_> {
 
     fn seize_one(&mut self, tid: i32, tgid: i32) -> Result<(), Errno> {
         sys::ptrace_seize(tid, self.options)?;
-        self.add_task(tid, tgid, false);
+        self.add_task(tid, tgid);
         if let Err(e) = sys::ptrace_interrupt(tid) {
             if e != Errno::ESRCH {
                 return Err(e);
@@ -382,7 +380,7 @@ impl Tracer<'_> {
         Ok(())
     }
 
-    fn add_task(&mut self, tid: i32, tgid: i32, started: bool) {
+    fn add_task(&mut self, tid: i32, tgid: i32) {
         let schedstat = if self.cfg.cpu_time {
             File::open(format!("/proc/{tid}/schedstat")).ok()
         } else {
@@ -394,7 +392,6 @@ impl Tracer<'_> {
                 tgid,
                 entry: None,
                 schedstat,
-                started,
                 pre_exec: false,
             },
         );
@@ -485,7 +482,7 @@ impl Tracer<'_> {
                 _ => {
                     // An auto-attached child reporting before its creator's fork event.
                     let tgid = tgid_of(tid);
-                    self.add_task(tid, tgid, false);
+                    self.add_task(tid, tgid);
                 }
             }
         }
@@ -520,7 +517,7 @@ impl Tracer<'_> {
                         } else {
                             new
                         };
-                        self.add_task(new, tgid, false);
+                        self.add_task(new, tgid);
                     } else if let (Some(o), Some(p)) = (original, self.placement.as_mut()) {
                         // It reported first and was adopted with the pinned mask it inherited.
                         p.set_original(new, o);
@@ -572,9 +569,6 @@ impl Tracer<'_> {
                 self.resume(tid, 0);
             }
             sys::PTRACE_EVENT_STOP => {
-                if let Some(t) = self.tasks.get_mut(&tid) {
-                    t.started = true;
-                }
                 let group_stop = matches!(
                     sig,
                     libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
