@@ -807,3 +807,24 @@ fn unknown_syscall_numbers_are_hex_rows() {
     assert_eq!(calls(&t, "syscall_0x3e8"), (3, 3), "{s}");
     assert_eq!(calls(&t, "getppid"), (1, 0), "{s}");
 }
+
+/// -p tracing ends when the process exits: ksec prints the summary and exits 0, and the
+/// process's own output is complete.
+#[test]
+fn attach_until_the_process_exits() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let child = start_busy(400, true);
+    std::thread::sleep(Duration::from_millis(50));
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("summary");
+    let mut cmd = ksec(&["trace", "-f", "-c", "-p", &child.id().to_string(), "-o"]);
+    cmd.arg(&out_file);
+    let waiter = std::thread::spawn(move || assert_busy_output(child, 400));
+    let out = run_with_timeout(&mut cmd, 60);
+    waiter.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let s = std::fs::read_to_string(out_file).unwrap();
+    let t = native(&s);
+    assert!(calls(&t, "write").0 > 100, "{s}");
+    assert!(!t.contains_key("exit_group"), "{s}");
+}
