@@ -1,5 +1,10 @@
-//! `ksec grep-secret` (not built yet: see the grep-secret issue).
+//! `ksec grep-secret`: search what processes hold open, their environment and their memory, for
+//! a pattern or for secrets found by built-in detectors.
 #![forbid(unsafe_code)]
+
+pub mod detectors;
+pub mod scan;
+pub mod strings;
 
 use crate::cli::GrepSecretArgs;
 use crate::Exit;
