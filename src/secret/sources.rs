@@ -1,0 +1,392 @@
+//! The I/O side of a scan: a process's cmdline, environ, open regular files (through
+//! /proc/PID/fd/N) and, with `--memory`, its readable memory (/proc/PID/mem over /proc/PID/maps);
+//! or files named with `--file`. Everything found or skipped goes to a sink as an [`Event`].
+//!
+//! Harmlessness: an fd is first `stat`ed through its /proc link and only regular files are
+//! opened; the /proc path is opened anew (`O_RDONLY|O_NONBLOCK|O_NOCTTY`), so the target's file
+//! description and offset are untouched, and the opened file is `fstat`ed again before reading.
+//! Files are read with `pread` up to their size at open time, never past `--max-filesize`.
+//! FIFOs, sockets, devices and ttys are listed as skipped and never opened.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::Path;
+
+use super::detectors::Detectors;
+use super::maps;
+use super::report::{Bytes, Event, Finding, Origin, Skipped, SourceKind};
+use super::scan::{Matcher, ReadAt, Scanner};
+use crate::proc::root::ProcRoot;
+
+/// Where events go; an error (a closed pipe) stops the scan.
+pub type Sink<'s> = dyn FnMut(Event) -> io::Result<()> + 's;
+
+/// Counts for the exit status and the closing summary.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub findings: u64,
+    pub errors: u64,
+    pub skipped: u64,
+    pub sources: u64,
+    pub bytes: u64,
+}
+
+/// Walks processes and files, scanning each source with one reused [`Scanner`].
+pub struct Walker<'a> {
+    matcher: &'a Matcher,
+    redact: Option<&'a Detectors>,
+    scanner: Scanner,
+    max_filesize: u64,
+    memory: bool,
+    /// (dev, ino) of every file searched, and where it was first seen.
+    seen: HashMap<(u64, u64), String>,
+    pub stats: Stats,
+}
+
+impl<'a> Walker<'a> {
+    /// A walker searching with `matcher`; `redact` masks findings with these detectors.
+    pub fn new(
+        matcher: &'a Matcher,
+        redact: Option<&'a Detectors>,
+        scanner: Scanner,
+        max_filesize: u64,
+        memory: bool,
+    ) -> Self {
+        Self {
+            matcher,
+            redact,
+            scanner,
+            max_filesize,
+            memory,
+            seen: HashMap::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Searches process `pid`: cmdline, environ, every regular file it holds open, and memory
+    /// with `--memory`. Per-item failures become skipped events; the walk goes on.
+    ///
+    /// # Errors
+    /// Only a failing sink (e.g. a closed pipe).
+    pub fn scan_process(&mut self, root: &ProcRoot, pid: i32, sink: &mut Sink) -> io::Result<()> {
+        let comm = std::fs::read(root.pid_path(pid, "comm"))
+            .ok()
+            .map(|c| Bytes(c.strip_suffix(b"\n").unwrap_or(&c).to_vec()));
+        let origin = |source, fd, path: Option<&[u8]>| Origin {
+            pid: Some(pid),
+            comm: comm.clone(),
+            source,
+            fd,
+            path: path.map(|p| Bytes(p.to_vec())),
+            region: None,
+        };
+        if pid == std::process::id() as i32 {
+            return self.skip(
+                sink,
+                origin(SourceKind::Process, None, None),
+                "ksec itself".into(),
+                false,
+            );
+        }
+        let fd_dir = root.pid_path(pid, "fd");
+        let fds = match std::fs::read_dir(&fd_dir) {
+            Ok(rd) => {
+                let mut fds: Vec<i32> = rd
+                    .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                    .collect();
+                fds.sort_unstable();
+                fds
+            }
+            Err(e) => {
+                let gone = is_gone(&e);
+                let reason = format!("read {}: {e}", fd_dir.display());
+                self.skip(sink, origin(SourceKind::Process, None, None), reason, !gone)?;
+                if gone {
+                    return Ok(());
+                }
+                Vec::new()
+            }
+        };
+        for (name, kind) in [
+            ("cmdline", SourceKind::Cmdline),
+            ("environ", SourceKind::Environ),
+        ] {
+            let path = root.pid_path(pid, name);
+            match read_capped(&path, self.max_filesize) {
+                Ok(data) => {
+                    let mut src: &[u8] = &data;
+                    self.scan_source(
+                        &mut src,
+                        0,
+                        data.len() as u64,
+                        origin(kind, None, None),
+                        sink,
+                    )?;
+                }
+                Err(e) => {
+                    let reason = format!("read {}: {e}", path.display());
+                    self.skip(sink, origin(kind, None, None), reason, !is_gone(&e))?;
+                }
+            }
+        }
+        for fd in fds {
+            let link = root.pid_path(pid, &format!("fd/{fd}"));
+            let target = std::fs::read_link(&link)
+                .map(|t| t.as_os_str().as_bytes().to_vec())
+                .unwrap_or_default();
+            let o = origin(SourceKind::Fd, Some(fd), Some(&target));
+            let here = format!("pid {pid} fd {fd}");
+            self.scan_regular(&link, o, here, sink)?;
+        }
+        if self.memory {
+            self.scan_memory(root, pid, &origin(SourceKind::Memory, None, None), sink)?;
+        }
+        Ok(())
+    }
+
+    /// Searches a file named on the command line (regular files only, as for fds).
+    ///
+    /// # Errors
+    /// Only a failing sink.
+    pub fn scan_path(&mut self, path: &Path, sink: &mut Sink) -> io::Result<()> {
+        let o = Origin {
+            pid: None,
+            comm: None,
+            source: SourceKind::File,
+            fd: None,
+            path: Some(Bytes(path.as_os_str().as_bytes().to_vec())),
+            region: None,
+        };
+        self.scan_regular(path, o, path.display().to_string(), sink)
+    }
+
+    /// stat, skip if not regular or too big or already searched, open anew, fstat, pread.
+    fn scan_regular(
+        &mut self,
+        path: &Path,
+        o: Origin,
+        here: String,
+        sink: &mut Sink,
+    ) -> io::Result<()> {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                let reason = format!("stat {}: {e}", path.display());
+                return self.skip(sink, o, reason, !is_gone(&e));
+            }
+        };
+        if let Some(what) = not_regular(&meta) {
+            return self.skip(sink, o, format!("{what}, not read"), false);
+        }
+        // O_NONBLOCK: should the file be swapped for a FIFO between stat and open, open does
+        // not wait for a writer; O_NOCTTY: never become a controlling terminal.
+        let file = match OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+        {
+            Ok(f) => f,
+            Err(e) => {
+                let reason = format!("open {}: {e}", path.display());
+                return self.skip(sink, o, reason, !is_gone(&e));
+            }
+        };
+        let meta = match file.metadata() {
+            Ok(m) => m,
+            Err(e) => return self.skip(sink, o, format!("fstat {}: {e}", path.display()), true),
+        };
+        if let Some(what) = not_regular(&meta) {
+            return self.skip(sink, o, format!("{what}, not read"), false);
+        }
+        if meta.len() > self.max_filesize {
+            let reason = format!(
+                "{} bytes, over --max-filesize {}",
+                meta.len(),
+                self.max_filesize
+            );
+            return self.skip(sink, o, reason, false);
+        }
+        let key = (meta.dev(), meta.ino());
+        if let Some(first) = self.seen.get(&key) {
+            let reason = format!("same file as {first}, searched there");
+            return self.skip(sink, o, reason, false);
+        }
+        self.seen.insert(key, here);
+        let mut file = file;
+        self.scan_source(&mut file, 0, meta.len(), o, sink)
+    }
+
+    fn scan_memory(
+        &mut self,
+        root: &ProcRoot,
+        pid: i32,
+        base: &Origin,
+        sink: &mut Sink,
+    ) -> io::Result<()> {
+        let maps_path = root.pid_path(pid, "maps");
+        let regions = match std::fs::read(&maps_path) {
+            Ok(data) => maps::parse_maps(&data),
+            Err(e) => {
+                let reason = format!("read {}: {e}", maps_path.display());
+                return self.skip(sink, base.clone(), reason, !is_gone(&e));
+            }
+        };
+        let mem_path = root.pid_path(pid, "mem");
+        let mem = match File::open(&mem_path) {
+            Ok(f) => f,
+            Err(e) => {
+                let reason = format!("open {}: {e}", mem_path.display());
+                return self.skip(sink, base.clone(), reason, !is_gone(&e));
+            }
+        };
+        let mut reader = MemReader { mem, unreadable: 0 };
+        for r in regions {
+            let o = Origin {
+                path: Some(Bytes(r.path.clone())),
+                region: Some((r.start, r.end)),
+                ..base.clone()
+            };
+            match r.skip_reason() {
+                Some("not readable") => continue,
+                Some(why) => {
+                    self.skip(sink, o, why.to_string(), false)?;
+                    continue;
+                }
+                None => {}
+            }
+            if r.len() > self.max_filesize {
+                let reason = format!(
+                    "{} bytes, over --max-filesize {}",
+                    r.len(),
+                    self.max_filesize
+                );
+                self.skip(sink, o, reason, false)?;
+                continue;
+            }
+            reader.unreadable = 0;
+            self.scan_source(&mut reader, r.start, r.len(), o.clone(), sink)?;
+            if reader.unreadable > 0 {
+                let reason = format!("{} bytes unreadable, the rest searched", reader.unreadable);
+                self.skip(sink, o, reason, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Scans one source; a read error becomes a skipped event (after what was found before it).
+    fn scan_source(
+        &mut self,
+        src: &mut dyn ReadAt,
+        start: u64,
+        len: u64,
+        o: Origin,
+        sink: &mut Sink,
+    ) -> io::Result<()> {
+        let mut sink_err = None;
+        let mut findings = 0u64;
+        let redact = self.redact;
+        let result = self
+            .scanner
+            .scan(src, start, len, self.matcher, &mut |found| {
+                if sink_err.is_some() {
+                    return;
+                }
+                let mut f = Finding::new(o.clone(), found);
+                if let Some(d) = redact {
+                    f.redact(d);
+                }
+                findings += 1;
+                if let Err(e) = sink(Event::Finding(Box::new(f))) {
+                    sink_err = Some(e);
+                }
+            });
+        self.stats.findings += findings;
+        self.stats.sources += 1;
+        if let Some(e) = sink_err {
+            return Err(e);
+        }
+        match result {
+            Ok(n) => {
+                self.stats.bytes += n;
+                Ok(())
+            }
+            Err(e) => self.skip(sink, o, format!("read: {e}"), !is_gone(&e)),
+        }
+    }
+
+    fn skip(
+        &mut self,
+        sink: &mut Sink,
+        origin: Origin,
+        reason: String,
+        error: bool,
+    ) -> io::Result<()> {
+        if error {
+            self.stats.errors += 1;
+        } else {
+            self.stats.skipped += 1;
+        }
+        sink(Event::Skipped(Skipped {
+            origin,
+            reason,
+            error,
+        }))
+    }
+}
+
+/// What a non-regular file is, for the skip message.
+fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() {
+        None
+    } else if t.is_fifo() {
+        Some("fifo")
+    } else if t.is_socket() {
+        Some("socket")
+    } else if t.is_char_device() {
+        Some("character device")
+    } else if t.is_block_device() {
+        Some("block device")
+    } else if t.is_dir() {
+        Some("directory")
+    } else {
+        Some("not a regular file")
+    }
+}
+
+/// The process exited, or the fd was closed, while we looked: not a failure.
+fn is_gone(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH))
+}
+
+/// Reads at most `cap` bytes of a /proc file (their stat size is 0, so no size check first).
+fn read_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    let mut data = Vec::new();
+    File::open(path)?.take(cap).read_to_end(&mut data)?;
+    Ok(data)
+}
+
+/// /proc/PID/mem, where pages that cannot be read (EIO, EFAULT: guard pages, unmapped since
+/// maps was read) read as zeros, which end printable runs, and are counted.
+struct MemReader {
+    mem: File,
+    unreadable: u64,
+}
+
+impl ReadAt for MemReader {
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        match std::os::unix::fs::FileExt::read_at(&self.mem, buf, offset) {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EIO) | Some(libc::EFAULT)) => {
+                let page = 4096 - (offset % 4096) as usize;
+                let n = page.min(buf.len());
+                buf[..n].fill(0);
+                self.unreadable += n as u64;
+                Ok(n)
+            }
+            other => other,
+        }
+    }
+}
