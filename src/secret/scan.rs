@@ -240,7 +240,9 @@ impl Scanner {
             self.buf.copy_within(keep_from..filled, 0);
             filled -= keep_from;
             base += keep_from as u64;
-            done = limit - keep_from;
+            // Matches do not overlap, across borders either.
+            let last_end = self.hits.iter().map(|h| h.range.end).max().unwrap_or(0);
+            done = limit.max(last_end) - keep_from;
         };
         if let Some(p) = pending {
             emit(p);

@@ -139,7 +139,7 @@ impl<'a> Walker<'a> {
                 .unwrap_or_default();
             let o = origin(SourceKind::Fd, Some(fd), Some(&target));
             let here = format!("pid {pid} fd {fd}");
-            self.scan_regular(&link, o, here, sink)?;
+            self.scan_regular(&link, o, here, true, sink)?;
         }
         if self.memory {
             self.scan_memory(root, pid, &origin(SourceKind::Memory, None, None), sink)?;
@@ -160,22 +160,25 @@ impl<'a> Walker<'a> {
             path: Some(Bytes(path.as_os_str().as_bytes().to_vec())),
             region: None,
         };
-        self.scan_regular(path, o, path.display().to_string(), sink)
+        self.scan_regular(path, o, path.display().to_string(), false, sink)
     }
 
     /// stat, skip if not regular or too big or already searched, open anew, fstat, pread.
+    /// `in_proc`: the path is an fd link, which vanishing (ENOENT) is no failure.
     fn scan_regular(
         &mut self,
         path: &Path,
         o: Origin,
         here: String,
+        in_proc: bool,
         sink: &mut Sink,
     ) -> io::Result<()> {
+        let gone = |e: &io::Error| in_proc && is_gone(e);
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
                 let reason = format!("stat {}: {e}", path.display());
-                return self.skip(sink, o, reason, !is_gone(&e));
+                return self.skip(sink, o, reason, !gone(&e));
             }
         };
         if let Some(what) = not_regular(&meta) {
@@ -191,7 +194,7 @@ impl<'a> Walker<'a> {
             Ok(f) => f,
             Err(e) => {
                 let reason = format!("open {}: {e}", path.display());
-                return self.skip(sink, o, reason, !is_gone(&e));
+                return self.skip(sink, o, reason, !gone(&e));
             }
         };
         let meta = match file.metadata() {

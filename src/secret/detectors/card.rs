@@ -70,15 +70,18 @@ impl Card {
     }
 }
 
-/// A letter, a digit, or a separator/decimal point joined to more digits or letters, next to the
-/// candidate means it is part of something longer (a UUID, a hex string, a decimal, a version).
+/// A digit, a hex letter (a-f), or a separator/decimal point joined to more letters or digits,
+/// next to the candidate means it is part of something longer (a UUID, a hex string, a decimal,
+/// a version). Other letters may touch it: in a database page the next key often follows the
+/// value directly (etcd's bbolt file has `cc=1111222233334444lease`).
 fn bad_neighbour(buf: &[u8], s: usize, e: usize) -> bool {
+    let hexish = |i: usize| buf.get(i).is_some_and(|b| b.is_ascii_hexdigit());
     let alnum = |i: usize| buf.get(i).is_some_and(|b| b.is_ascii_alphanumeric());
     let joiner = |b: u8| matches!(b, b'-' | b'.' | b',' | b'_' | b'/' | b':');
-    if s > 0 && (alnum(s - 1) || (joiner(buf[s - 1]) && s > 1 && alnum(s - 2))) {
+    if s > 0 && (hexish(s - 1) || (joiner(buf[s - 1]) && s > 1 && alnum(s - 2))) {
         return true;
     }
-    if alnum(e) || (buf.get(e).is_some_and(|&b| joiner(b)) && alnum(e + 1)) {
+    if hexish(e) || (buf.get(e).is_some_and(|&b| joiner(b)) && alnum(e + 1)) {
         return true;
     }
     false
@@ -208,6 +211,7 @@ mod tests {
             ("4111111111111111 12/29", "4111111111111111"),
             // No issuer prefix, but Luhn-valid and labelled as a card: the etcd seed secret.
             ("cc=1111222233334444", "1111222233334444"),
+            ("\x13cc=1111222233334444lease\x00", "1111222233334444"), // bbolt: next key follows
             (
                 "{\"card_number\": \"1111222233334444\"}",
                 "1111222233334444",
@@ -232,8 +236,9 @@ mod tests {
             "2023-11-14 22:13:20.123456789",              // date
             "41111111111111111111111111",                 // inside a longer digit run
             "94111111111111111",                          // inside a longer digit run
-            "x4111111111111111",                          // next to a letter (hex)
-            "4111111111111111abc",                        // next to a letter
+            "a4111111111111111",                          // next to a hex letter
+            "deadbeef4111111111111111",                   // inside a hex string
+            "4111111111111111abc",                        // next to a hex letter
             "3.4111111111111111",                         // a decimal
             "550e8400-e29b-41d4-a716-446655440000",       // UUID
             "41111111-1111-1111-1111-111111111111",       // all-digit UUID
