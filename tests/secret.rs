@@ -594,55 +594,48 @@ fn json_and_redact() {
 
 #[test]
 fn matches_across_chunk_borders_in_a_large_file() {
-    // The scanner reads 1 MiB chunks and keeps 64 KiB on each side of its report limit; put
-    // secrets on and around every border of the first rounds.
-    const MIB: usize = 1 << 20;
-    const WIN: usize = 64 << 10;
-    let mut data = vec![0u8; 4 * MIB];
+    // The scanner reads 64 KiB chunks and keeps 16 KiB (WIN) on each side of the limit up to
+    // which it reports; limits fall at 80 KiB + k * 64 KiB. Put a secret with context on, just
+    // before and just after every limit and buffer edge of the first rounds, for several shifts.
+    const CHUNK: usize = 64 << 10;
+    const WIN: usize = 16 << 10;
     let secret = b"ctx-before\x00BORDER-SECRET-0123456789\x00ctx-after";
-    let mut at = Vec::new();
-    for border in [
-        MIB,
-        MIB + WIN,
-        2 * MIB,
-        2 * MIB + WIN,
-        3 * MIB - WIN,
-        3 * MIB + WIN,
-    ] {
-        for delta in [-3000i64, -25, -11, 0, 7, 3000] {
-            at.push((border as i64 + delta) as usize);
-        }
-    }
-    // Keep secrets apart so each is its own finding.
-    at.sort_unstable();
-    at.dedup_by(|a, b| *a - *b < 100);
-    for &p in &at {
-        data[p - 11..p - 11 + secret.len()].copy_from_slice(secret);
-    }
+    let lead = b"ctx-before\x00".len();
     let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("big.bin");
-    write(&f, &data);
-    let out = run_timeout(
-        &mut ksec(&[
-            "grep-secret",
-            "BORDER-SECRET",
-            "-C",
-            "1",
-            "--json",
-            "--file",
-            f.to_str().unwrap(),
-        ]),
-        TIMEOUT,
-    );
-    let found = findings(&out);
-    let offsets: Vec<usize> = found
-        .iter()
-        .map(|v| v["offset"].as_u64().unwrap() as usize)
-        .collect();
-    assert_eq!(offsets, at);
-    for v in &found {
-        assert_eq!(v["line"], "BORDER-SECRET-0123456789");
-        assert_eq!(strs(&v["before"]), ["ctx-before"]);
-        assert_eq!(strs(&v["after"]), ["ctx-after"]);
+    for delta in [-40i64, -24, -13, -12, -11, -5, -1, 0, 1, 5, 13, 24, 40] {
+        let mut at = Vec::new();
+        for k in 0..6 {
+            let limit = CHUNK + WIN + k * CHUNK;
+            for edge in [limit - WIN, limit, limit + WIN] {
+                at.push((edge as i64 + delta) as usize);
+            }
+        }
+        let mut data = vec![0u8; 1 << 20];
+        for &p in &at {
+            data[p - lead..p - lead + secret.len()].copy_from_slice(secret);
+        }
+        let f = dir.path().join("big.bin");
+        write(&f, &data);
+        let out = run_timeout(
+            &mut ksec(&[
+                "grep-secret",
+                "BORDER-SECRET",
+                "--json",
+                "--file",
+                f.to_str().unwrap(),
+            ]),
+            TIMEOUT,
+        );
+        let found = findings(&out);
+        let offsets: Vec<usize> = found
+            .iter()
+            .map(|v| v["offset"].as_u64().unwrap() as usize)
+            .collect();
+        assert_eq!(offsets, at, "shift {delta}");
+        for v in &found {
+            assert_eq!(v["line"], "BORDER-SECRET-0123456789", "shift {delta}");
+            assert_eq!(strs(&v["before"]), ["ctx-before"], "shift {delta}");
+            assert_eq!(strs(&v["after"]), ["ctx-after"], "shift {delta}");
+        }
     }
 }

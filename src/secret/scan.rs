@@ -84,8 +84,10 @@ pub struct ScanOpts {
 impl Default for ScanOpts {
     fn default() -> Self {
         Self {
-            chunk: 1 << 20,
-            window: 64 << 10,
+            // Chunk plus both windows (96 KiB) stays in a core's L2 cache between the kernel's
+            // copy and the search; a 1 MiB chunk measured 2-3x slower on the benchmark machine.
+            chunk: 64 << 10,
+            window: 16 << 10,
             max_line: 4 << 10,
             min_len: 4,
             before: 5,
