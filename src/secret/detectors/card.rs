@@ -10,14 +10,12 @@ use regex::bytes::Regex;
 use super::{Hit, Kind};
 
 pub struct Card {
-    candidate: Regex,
     keyword: Regex,
 }
 
 impl Card {
     pub fn new() -> Self {
         Self {
-            candidate: Regex::new(r"[0-9](?:[ -]?[0-9])*").expect("valid regex"),
             keyword: Regex::new(
                 r#"(?i)(?:^|[^a-z])(?:cc|ccn|cc_?num(?:ber)?|pan|card|credit_?card|card_?(?:no|num|number)|credit-card)["']?\s*[:=]\s*["']?$"#,
             )
@@ -26,8 +24,17 @@ impl Card {
     }
 
     pub fn find(&self, buf: &[u8], from: usize, out: &mut Vec<Hit>) {
-        for m in self.candidate.find_iter(&buf[from..]) {
-            let (s, e) = (from + m.start(), from + m.end());
+        // Every form a card is written in has a run of at least 4 digits, and such a run covers
+        // an offset that is a multiple of 4: looking at every 4th byte finds every candidate
+        // (this runs over whole files, so it must be fast on binary noise).
+        let mut i = from.next_multiple_of(4);
+        while i < buf.len() {
+            if !buf[i].is_ascii_digit() {
+                i += 4;
+                continue;
+            }
+            let (s, e) = token_around(buf, i);
+            i = e.next_multiple_of(4).max(i + 4);
             if e - s < 13 {
                 continue;
             }
@@ -68,6 +75,33 @@ impl Card {
         let lo = s.saturating_sub(24);
         self.keyword.is_match(&buf[lo..s])
     }
+}
+
+/// The maximal run of digits joined by single spaces or dashes around the digit at `i`.
+fn token_around(buf: &[u8], i: usize) -> (usize, usize) {
+    let digit = |j: usize| buf.get(j).is_some_and(u8::is_ascii_digit);
+    let sep = |j: usize| matches!(buf.get(j), Some(b' ' | b'-'));
+    let mut s = i;
+    loop {
+        if s >= 1 && digit(s - 1) {
+            s -= 1;
+        } else if s >= 2 && sep(s - 1) && digit(s - 2) {
+            s -= 2;
+        } else {
+            break;
+        }
+    }
+    let mut e = i + 1;
+    loop {
+        if digit(e) {
+            e += 1;
+        } else if sep(e) && digit(e + 1) {
+            e += 2;
+        } else {
+            break;
+        }
+    }
+    (s, e)
 }
 
 /// A digit, a hex letter (a-f), or a separator/decimal point joined to more letters or digits,

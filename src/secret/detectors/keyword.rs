@@ -19,7 +19,7 @@ impl Keyword {
     pub fn new() -> Self {
         Self {
             re: Regex::new(
-                r#"(?i)[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key)[a-z0-9_.-]*["']?[ \t]*[:=][ \t]*["']?([[\x21-\x7e]&&[^"'`,;&<>]]{8,256})"#,
+                r#"(?i)(?:password|passwd|pwd|secret|token|api[_-]?key)[a-z0-9_.-]*["']?[ \t]*[:=][ \t]*["']?([[\x21-\x7e]&&[^"'`,;&<>]]{8,256})"#,
             )
             .expect("valid regex"),
         }
