@@ -10,8 +10,9 @@ use serde::{Serialize, Serializer};
 use super::detectors::{Detectors, Kind};
 use crate::output::sanitize::escape_bytes;
 
-/// Bytes from another process: a JSON string when valid UTF-8, else an array of byte values
-/// (lossless either way); escaped by [`escape_bytes`] for terminals.
+/// Bytes from another process: a JSON string when valid UTF-8, else `{"bytes": [104, 255, ...]}`
+/// (lossless either way, the convention of ksec's other JSON); escaped by [`escape_bytes`] for
+/// terminals.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bytes(pub Vec<u8>);
 
@@ -19,7 +20,12 @@ impl Serialize for Bytes {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match std::str::from_utf8(&self.0) {
             Ok(text) => s.serialize_str(text),
-            Err(_) => self.0.serialize(s),
+            Err(_) => {
+                use serde::ser::SerializeMap;
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("bytes", &self.0)?;
+                m.end()
+            }
         }
     }
 }
@@ -388,7 +394,7 @@ mod tests {
         assert_eq!(v["comm"], "etcd\u{1b}[31m");
         assert_eq!(
             v["line"],
-            serde_json::json!([99, 99, 61, 255, 49, 49, 49, 49])
+            serde_json::json!({"bytes": [99, 99, 61, 255, 49, 49, 49, 49]})
         );
         assert_eq!(v["kinds"], serde_json::json!(["pattern"]));
         assert_eq!(v["matches"][0]["start"], 3);
