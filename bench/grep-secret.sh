@@ -3,7 +3,7 @@
 # `strings FILE | grep -A5 -B5 PATTERN` and `LC_ALL=C grep -a -c -F PATTERN FILE`, measured in the
 # same run with hyperfine (medians of several runs, warm page cache), plus ksec's peak RSS from
 # /usr/bin/time -v. Prints a `## grep-secret` Markdown section for BENCHMARKS.md and saves it
-# to bench/grep-secret.last.md.
+# to $BENCH_DIR/grep-secret.md.
 #
 # Usage: bench/grep-secret.sh [RUNS]        (needs hyperfine, strings, GNU time, python3)
 # Env:   BENCH_DIR (where the 1 GiB file goes; default a temp dir), BENCH_SIZE_MIB (default 1024)
@@ -67,7 +67,7 @@ RSS_GREP=$(rss_kib env LC_ALL=C grep -a -c -F "$PATTERN" "$FILE")
 CPU=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 MACHINE="$(nproc) CPUs ($CPU), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r), $(hyperfine --version), GNU strings $(strings --version | head -1 | awk '{print $NF}'), GNU grep $(grep --version | head -1 | awk '{print $NF}')"
 
-python3 - "$OUT" "$RUNS" "$SIZE_MIB" "$PATTERN" "$MACHINE" "$RSS_FD" "$RSS_FILE" "$RSS_DET" "$RSS_GREP" <<'PY' | tee bench/grep-secret.last.md
+python3 - "$OUT" "$RUNS" "$SIZE_MIB" "$PATTERN" "$MACHINE" "$RSS_FD" "$RSS_FILE" "$RSS_DET" "$RSS_GREP" <<'PY' | tee "$DIR/grep-secret.md"
 import json, sys
 out, runs, size, pattern, machine, rss_fd, rss_file, rss_det, rss_grep = sys.argv[1:]
 res = {r["command"]: r for r in json.load(open(out))["results"]}

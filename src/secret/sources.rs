@@ -91,6 +91,11 @@ impl<'a> Walker<'a> {
                 false,
             );
         }
+        let stat = std::fs::read(root.pid_path(pid, "stat")).unwrap_or_default();
+        if is_kernel_thread(&stat) {
+            let reason = "kernel thread: no environment, files or user memory".into();
+            return self.skip(sink, origin(SourceKind::Process, None, None), reason, false);
+        }
         let fd_dir = root.pid_path(pid, "fd");
         let fds = match std::fs::read_dir(&fd_dir) {
             Ok(rd) => {
@@ -340,6 +345,21 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// True when a /proc/PID/stat line has the PF_KTHREAD flag (the 9th field; the comm in
+/// parentheses may hold spaces and parentheses, so fields are counted after the last `)`).
+pub fn is_kernel_thread(stat: &[u8]) -> bool {
+    const PF_KTHREAD: u64 = 0x0020_0000;
+    let Some(close) = stat.iter().rposition(|&b| b == b')') else {
+        return false;
+    };
+    stat[close + 1..]
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|f| !f.is_empty())
+        .nth(6)
+        .and_then(|f| std::str::from_utf8(f).ok()?.parse::<u64>().ok())
+        .is_some_and(|flags| flags & PF_KTHREAD != 0)
+}
+
 /// What a non-regular file is, for the skip message.
 fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
     let t = meta.file_type();
@@ -391,5 +411,131 @@ impl ReadAt for MemReader {
             }
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::detectors::Kind;
+    use memchr::memmem;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn kernel_threads_from_stat() {
+        assert!(is_kernel_thread(
+            b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 3 0 0 20 0 1 0 30"
+        ));
+        assert!(!is_kernel_thread(
+            b"27192 (cat) R 27143 27143 4153 0 -1 4194304 128 0 0 0"
+        ));
+        // A comm with spaces and parentheses does not shift the fields.
+        assert!(!is_kernel_thread(
+            b"7 (a) b (c) 1 2) R 1 7 7 0 -1 4194560 0 0"
+        ));
+        assert!(!is_kernel_thread(b""));
+        assert!(!is_kernel_thread(b"1 (x) S"));
+    }
+
+    /// A fake /proc (the injectable root) with one process: a readable environ, a cmdline that
+    /// cannot be read (a directory), and fds to a regular file, a FIFO, a dangling link and the
+    /// same file again.
+    #[test]
+    fn walks_a_fake_proc_tree_and_keeps_going_on_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("proc/4242");
+        std::fs::create_dir_all(p.join("fd")).unwrap();
+        std::fs::create_dir_all(p.join("cmdline")).unwrap();
+        std::fs::write(p.join("comm"), b"app\n").unwrap();
+        std::fs::write(p.join("stat"), b"4242 (app) S 1 4242 4242 0 -1 4194560 0 0").unwrap();
+        std::fs::write(p.join("environ"), b"HOME=/\0API_TOKEN=zR8vK2mQ9xL4pW7nB3\0").unwrap();
+        let data = dir.path().join("data.db");
+        std::fs::write(&data, b"\x00/registry/secrets/x\x00cc=1111222233334444\x00").unwrap();
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        symlink(&data, p.join("fd/3")).unwrap();
+        symlink(&fifo, p.join("fd/4")).unwrap();
+        symlink(dir.path().join("gone"), p.join("fd/5")).unwrap();
+        symlink(&data, p.join("fd/6")).unwrap();
+
+        let root = ProcRoot::new(dir.path().join("proc"));
+        let matcher = Matcher::Literal(Box::new(memmem::Finder::new(b"111122").into_owned()));
+        let mut w = Walker::new(
+            &matcher,
+            None,
+            Scanner::new(Default::default()),
+            1 << 30,
+            false,
+        );
+        let mut events = Vec::new();
+        w.scan_process(&root, 4242, &mut |e| {
+            events.push(e);
+            Ok(())
+        })
+        .unwrap();
+        let mut found = Vec::new();
+        let mut skipped = Vec::new();
+        for e in events {
+            match e {
+                Event::Finding(f) => found.push(f),
+                Event::Skipped(s) => {
+                    skipped.push((s.origin.source, s.origin.fd, s.reason, s.error))
+                }
+            }
+        }
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].origin.fd, Some(3));
+        assert_eq!(found[0].origin.comm, Some(Bytes(b"app".to_vec())));
+        assert_eq!(found[0].kinds, vec![Kind::Pattern]);
+        assert_eq!(
+            found[0].before,
+            vec![Bytes(b"/registry/secrets/x".to_vec())]
+        );
+        let reasons: Vec<_> = skipped.iter().map(|s| (s.0, s.1, s.3)).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (SourceKind::Cmdline, None, true), // a directory: read error, reported
+                (SourceKind::Fd, Some(4), false),  // FIFO
+                (SourceKind::Fd, Some(5), false),  // dangling: closed while we looked
+                (SourceKind::Fd, Some(6), false),  // same file as fd 3
+            ],
+            "{skipped:#?}"
+        );
+        assert_eq!(skipped[1].2, "fifo, not read");
+        assert!(
+            skipped[3].2.starts_with("same file as pid 4242 fd 3"),
+            "{skipped:#?}"
+        );
+        assert_eq!(
+            (w.stats.findings, w.stats.errors, w.stats.skipped),
+            (1, 1, 3)
+        );
+    }
+
+    #[test]
+    fn kernel_threads_are_skipped_in_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("2");
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::write(p.join("stat"), b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0").unwrap();
+        let matcher = Matcher::Detectors(Box::default());
+        let mut w = Walker::new(
+            &matcher,
+            None,
+            Scanner::new(Default::default()),
+            1 << 30,
+            true,
+        );
+        let mut events = Vec::new();
+        w.scan_process(&ProcRoot::new(dir.path()), 2, &mut |e| {
+            events.push(e);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(events.len(), 1);
+        assert!(
+            matches!(&events[0], Event::Skipped(s) if s.reason.starts_with("kernel thread") && !s.error)
+        );
     }
 }

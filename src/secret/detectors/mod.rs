@@ -173,6 +173,28 @@ mod tests {
             .collect()
     }
 
+    proptest::proptest! {
+        #[test]
+        fn hits_are_in_range_and_ordered(
+            buf in proptest::collection::vec(proptest::prop_oneof![
+                proptest::prelude::Just(b'4'), proptest::prelude::Just(b'1'), proptest::prelude::Just(b' '),
+                proptest::prelude::Just(b'='), proptest::prelude::any::<u8>()], 0..400),
+            from in 0usize..400,
+            to in 0usize..400,
+        ) {
+            let (from, to) = (from.min(buf.len()), to.min(buf.len()));
+            let mut out = Vec::new();
+            Detectors::new().find(&buf, from, to, &mut out);
+            let mut last = 0;
+            for h in &out {
+                proptest::prop_assert!(h.range.start >= from && h.range.start < to.max(from));
+                proptest::prop_assert!(h.range.end <= buf.len() && h.range.start < h.range.end);
+                proptest::prop_assert!(h.range.start >= last);
+                last = h.range.end;
+            }
+        }
+    }
+
     #[test]
     fn entropy_of_known_strings() {
         assert_eq!(entropy(b""), 0.0);
