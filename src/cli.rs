@@ -245,7 +245,7 @@ pub struct PsArgs {
 /// if not.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  ksec grep-secret 111122 -p $(pgrep -x etcd)\n  ksec grep-secret -E 'cc=[0-9]{16}' -C 2 -p etcd\n  ksec grep-secret --memory -p 4242\n  ksec grep-secret --all --redact --json\n  ksec grep-secret --container 3f2a --fail-on-find --redact"
+    after_help = "Exit status: 0 found, 1 not found, 2 error (nothing found and something could not be read); with --fail-on-find, 1 found and 0 not found.\n\nExamples:\n  ksec grep-secret 111122 -p $(pgrep -x etcd)\n  ksec grep-secret -E 'cc=[0-9]{16}' -C 2 -p etcd\n  ksec grep-secret --memory -p 4242\n  ksec grep-secret --all --redact --json\n  ksec grep-secret --container 3f2a --fail-on-find --redact"
 )]
 pub struct GrepSecretArgs {
     /// Literal to search for (a regex with -E); without it, the built-in detectors run.

@@ -639,3 +639,51 @@ fn matches_across_chunk_borders_in_a_large_file() {
         }
     }
 }
+
+#[test]
+fn file_being_written_and_huge_sparse_file_do_not_hang() {
+    require!(which("python3").is_some(), "python3 is not installed");
+    let dir = tempfile::tempdir().unwrap();
+    // An 8 GiB sparse file: over the default --max-filesize (4G), skipped without a read.
+    let sparse = dir.path().join("sparse.img");
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(8 << 30)
+        .unwrap();
+    // A process that keeps appending to a file it holds open, and holds the sparse file too.
+    let growing = dir.path().join("growing.log");
+    let mut writer = Reaped(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import sys, time\nf = open(sys.argv[1], 'ab')\ns = open(sys.argv[2], 'rb')\nprint('ready', flush=True)\nwhile True:\n    f.write(b'GROWING-LINE ' * 4096 + b'\\x00')\n    f.flush()\n    time.sleep(0.001)\n",
+            ])
+            .arg(&growing)
+            .arg(&sparse)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start python3"),
+    );
+    let mut child_out = BufReader::new(writer.0.stdout.take().unwrap());
+    let mut line = String::new();
+    child_out.read_line(&mut line).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = writer.0.id().to_string();
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "never-there-XYZ", "-p", &pid]),
+        TIMEOUT,
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}: skipped: 8589934592 bytes, over --max-filesize",
+            sparse.display()
+        )),
+        "{stderr}"
+    );
+    // The growing file was searched (up to its size when opened) and the scan ended.
+    assert!(!stderr.contains("growing.log: skipped"), "{stderr}");
+    drop(writer);
+}

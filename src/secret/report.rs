@@ -147,6 +147,8 @@ impl Finding {
     pub fn redact(&mut self, detectors: &Detectors) {
         for m in &self.matches {
             let r = widen_token(&self.line.0, m.start..m.end);
+            // A match on a key (`DB_PASSWORD` in `DB_PASSWORD=hunter22`): the value goes too.
+            let r = r.start..value_after(&self.line.0, r.end).map_or(r.end, |v| v.end);
             mask(&mut self.line.0, r);
         }
         for line in std::iter::once(&mut self.line)
@@ -176,6 +178,27 @@ fn widen_token(line: &[u8], r: Range<usize>) -> Range<usize> {
         e += 1;
     }
     s..e
+}
+
+/// The token after `=`/`:` (with optional spaces and quotes) right at `pos`, if any.
+fn value_after(line: &[u8], pos: usize) -> Option<Range<usize>> {
+    let mut i = pos;
+    let skip = |i: &mut usize, set: &[u8]| {
+        while *i < line.len() && set.contains(&line[*i]) {
+            *i += 1;
+        }
+    };
+    skip(&mut i, b" \t\"'");
+    if i >= line.len() || !b"=:".contains(&line[i]) {
+        return None;
+    }
+    i += 1;
+    skip(&mut i, b" \t\"'");
+    let start = i;
+    while i < line.len() && !b" \t\"'`,;&<>".contains(&line[i]) {
+        i += 1;
+    }
+    (i > start).then_some(start..i)
 }
 
 fn mask(line: &mut [u8], r: Range<usize>) {
@@ -398,6 +421,19 @@ mod tests {
         );
         assert_eq!(v["kinds"], serde_json::json!(["pattern"]));
         assert_eq!(v["matches"][0]["start"], 3);
+    }
+
+    #[test]
+    fn redaction_of_a_key_masks_its_value() {
+        let mut f = finding();
+        f.line = Bytes(b"x DB_PASSWORD = 'hunter22' y".to_vec());
+        f.matches = vec![Span {
+            start: 5,
+            end: 13,
+            kind: Kind::Pattern,
+        }];
+        f.redact(&Detectors::new());
+        assert_eq!(f.line.0, format!("x {}' y", "*".repeat(23)).into_bytes());
     }
 
     #[test]
