@@ -93,15 +93,70 @@ pub struct Finding {
     pub redacted: bool,
 }
 
+/// Why something was not searched (or not all of it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Why {
+    #[error("ksec itself")]
+    Itself,
+    #[error("kernel thread: no environment, files or user memory")]
+    KernelThread,
+    /// A FIFO, socket, device, directory or anon inode: never opened.
+    #[error("{0}, not read")]
+    NotRegular(&'static str),
+    #[error("{size} bytes, over --max-filesize {max}")]
+    TooLarge { size: u64, max: u64 },
+    /// Already searched through another fd or process (named).
+    #[error("same file as {0}, searched there")]
+    SameFile(String),
+    /// A memory mapping --memory does not read ([vvar], a device).
+    #[error("{0}")]
+    Mapping(&'static str),
+    #[error("{0} bytes unreadable, the rest searched")]
+    Unreadable(u64),
+    /// A failed system call on `path`; `gone` when the process or fd went away meanwhile.
+    #[error("{op} {path}: {message}")]
+    Io {
+        op: &'static str,
+        path: String,
+        message: String,
+        errno: Option<i32>,
+        gone: bool,
+    },
+}
+
+impl Why {
+    /// An I/O failure of `op` on `path`; `gone_ok`: ENOENT/ESRCH mean it went away (a /proc path).
+    pub fn io(op: &'static str, path: &std::path::Path, e: &io::Error, gone_ok: bool) -> Self {
+        let errno = e.raw_os_error();
+        Why::Io {
+            op,
+            path: path.display().to_string(),
+            message: e.to_string(),
+            errno,
+            gone: gone_ok && matches!(errno, Some(libc::ENOENT) | Some(libc::ESRCH)),
+        }
+    }
+
+    /// True for failures (permission denied, I/O errors); false for what is skipped by design
+    /// (special and oversized files, ksec itself, kernel threads, a process that went away).
+    pub fn is_error(&self) -> bool {
+        matches!(self, Why::Io { gone: false, .. })
+    }
+}
+
 /// Something not searched, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
     #[serde(flatten)]
     pub origin: Origin,
-    pub reason: String,
-    /// True for failures (permission denied, I/O error); false for what is skipped by design
-    /// (special files, oversized files, ksec itself, a process that exited).
+    #[serde(serialize_with = "display")]
+    pub reason: Why,
+    /// [`Why::is_error`].
     pub error: bool,
+}
+
+fn display<S: Serializer>(why: &Why, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(why)
 }
 
 /// What a scan reports, in order.

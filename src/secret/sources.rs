@@ -17,7 +17,7 @@ use std::path::Path;
 
 use super::detectors::Detectors;
 use super::maps;
-use super::report::{Bytes, Event, Finding, Origin, Skipped, SourceKind};
+use super::report::{Bytes, Event, Finding, Origin, Skipped, SourceKind, Why};
 use super::scan::{Matcher, ReadAt, Scanner};
 use crate::proc::root::ProcRoot;
 
@@ -84,17 +84,12 @@ impl<'a> Walker<'a> {
             region: None,
         };
         if pid == std::process::id() as i32 {
-            return self.skip(
-                sink,
-                origin(SourceKind::Process, None, None),
-                "ksec itself".into(),
-                false,
-            );
+            return self.skip(sink, origin(SourceKind::Process, None, None), Why::Itself);
         }
         let stat = std::fs::read(root.pid_path(pid, "stat")).unwrap_or_default();
         if is_kernel_thread(&stat) {
-            let reason = "kernel thread: no environment, files or user memory".into();
-            return self.skip(sink, origin(SourceKind::Process, None, None), reason, false);
+            let o = origin(SourceKind::Process, None, None);
+            return self.skip(sink, o, Why::KernelThread);
         }
         let fd_dir = root.pid_path(pid, "fd");
         let fds = match std::fs::read_dir(&fd_dir) {
@@ -106,9 +101,9 @@ impl<'a> Walker<'a> {
                 fds
             }
             Err(e) => {
-                let gone = is_gone(&e);
-                let reason = format!("read {}: {e}", fd_dir.display());
-                self.skip(sink, origin(SourceKind::Process, None, None), reason, !gone)?;
+                let why = Why::io("read", &fd_dir, &e, true);
+                let gone = !why.is_error();
+                self.skip(sink, origin(SourceKind::Process, None, None), why)?;
                 if gone {
                     return Ok(());
                 }
@@ -132,8 +127,8 @@ impl<'a> Walker<'a> {
                     )?;
                 }
                 Err(e) => {
-                    let reason = format!("read {}: {e}", path.display());
-                    self.skip(sink, origin(kind, None, None), reason, !is_gone(&e))?;
+                    let why = Why::io("read", &path, &e, true);
+                    self.skip(sink, origin(kind, None, None), why)?;
                 }
             }
         }
@@ -178,16 +173,12 @@ impl<'a> Walker<'a> {
         in_proc: bool,
         sink: &mut Sink,
     ) -> io::Result<()> {
-        let gone = |e: &io::Error| in_proc && is_gone(e);
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
-            Err(e) => {
-                let reason = format!("stat {}: {e}", path.display());
-                return self.skip(sink, o, reason, !gone(&e));
-            }
+            Err(e) => return self.skip(sink, o, Why::io("stat", path, &e, in_proc)),
         };
         if let Some(what) = not_regular(&meta) {
-            return self.skip(sink, o, format!("{what}, not read"), false);
+            return self.skip(sink, o, Why::NotRegular(what));
         }
         // O_NONBLOCK: should the file be swapped for a FIFO between stat and open, open does
         // not wait for a writer; O_NOCTTY: never become a controlling terminal.
@@ -197,30 +188,25 @@ impl<'a> Walker<'a> {
             .open(path)
         {
             Ok(f) => f,
-            Err(e) => {
-                let reason = format!("open {}: {e}", path.display());
-                return self.skip(sink, o, reason, !gone(&e));
-            }
+            Err(e) => return self.skip(sink, o, Why::io("open", path, &e, in_proc)),
         };
         let meta = match file.metadata() {
             Ok(m) => m,
-            Err(e) => return self.skip(sink, o, format!("fstat {}: {e}", path.display()), true),
+            Err(e) => return self.skip(sink, o, Why::io("fstat", path, &e, false)),
         };
         if let Some(what) = not_regular(&meta) {
-            return self.skip(sink, o, format!("{what}, not read"), false);
+            return self.skip(sink, o, Why::NotRegular(what));
         }
         if meta.len() > self.max_filesize {
-            let reason = format!(
-                "{} bytes, over --max-filesize {}",
-                meta.len(),
-                self.max_filesize
-            );
-            return self.skip(sink, o, reason, false);
+            let why = Why::TooLarge {
+                size: meta.len(),
+                max: self.max_filesize,
+            };
+            return self.skip(sink, o, why);
         }
         let key = (meta.dev(), meta.ino());
         if let Some(first) = self.seen.get(&key) {
-            let reason = format!("same file as {first}, searched there");
-            return self.skip(sink, o, reason, false);
+            return self.skip(sink, o, Why::SameFile(first.clone()));
         }
         self.seen.insert(key, here);
         let mut file = file;
@@ -237,18 +223,12 @@ impl<'a> Walker<'a> {
         let maps_path = root.pid_path(pid, "maps");
         let regions = match std::fs::read(&maps_path) {
             Ok(data) => maps::parse_maps(&data),
-            Err(e) => {
-                let reason = format!("read {}: {e}", maps_path.display());
-                return self.skip(sink, base.clone(), reason, !is_gone(&e));
-            }
+            Err(e) => return self.skip(sink, base.clone(), Why::io("read", &maps_path, &e, true)),
         };
         let mem_path = root.pid_path(pid, "mem");
         let mem = match File::open(&mem_path) {
             Ok(f) => f,
-            Err(e) => {
-                let reason = format!("open {}: {e}", mem_path.display());
-                return self.skip(sink, base.clone(), reason, !is_gone(&e));
-            }
+            Err(e) => return self.skip(sink, base.clone(), Why::io("open", &mem_path, &e, true)),
         };
         let mut reader = MemReader { mem, unreadable: 0 };
         for r in regions {
@@ -260,25 +240,23 @@ impl<'a> Walker<'a> {
             match r.skip_reason() {
                 Some("not readable") => continue,
                 Some(why) => {
-                    self.skip(sink, o, why.to_string(), false)?;
+                    self.skip(sink, o, Why::Mapping(why))?;
                     continue;
                 }
                 None => {}
             }
             if r.len() > self.max_filesize {
-                let reason = format!(
-                    "{} bytes, over --max-filesize {}",
-                    r.len(),
-                    self.max_filesize
-                );
-                self.skip(sink, o, reason, false)?;
+                let why = Why::TooLarge {
+                    size: r.len(),
+                    max: self.max_filesize,
+                };
+                self.skip(sink, o, why)?;
                 continue;
             }
             reader.unreadable = 0;
             self.scan_source(&mut reader, r.start, r.len(), o.clone(), sink)?;
             if reader.unreadable > 0 {
-                let reason = format!("{} bytes unreadable, the rest searched", reader.unreadable);
-                self.skip(sink, o, reason, false)?;
+                self.skip(sink, o, Why::Unreadable(reader.unreadable))?;
             }
         }
         Ok(())
@@ -321,17 +299,19 @@ impl<'a> Walker<'a> {
                 self.stats.bytes += n;
                 Ok(())
             }
-            Err(e) => self.skip(sink, o, format!("read: {e}"), !is_gone(&e)),
+            Err(e) => {
+                let path = o
+                    .path
+                    .as_ref()
+                    .map(|p| String::from_utf8_lossy(&p.0).into_owned());
+                let why = Why::io("read", Path::new(&path.unwrap_or_default()), &e, true);
+                self.skip(sink, o, why)
+            }
         }
     }
 
-    fn skip(
-        &mut self,
-        sink: &mut Sink,
-        origin: Origin,
-        reason: String,
-        error: bool,
-    ) -> io::Result<()> {
+    fn skip(&mut self, sink: &mut Sink, origin: Origin, reason: Why) -> io::Result<()> {
+        let error = reason.is_error();
         if error {
             self.stats.errors += 1;
         } else {
@@ -378,11 +358,6 @@ fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
     } else {
         Some("not a regular file")
     }
-}
-
-/// The process exited, or the fd was closed, while we looked: not a failure.
-fn is_gone(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH))
 }
 
 /// Reads at most `cap` bytes of a /proc file (their stat size is 0, so no size check first).
@@ -479,7 +454,7 @@ mod tests {
             match e {
                 Event::Finding(f) => found.push(f),
                 Event::Skipped(s) => {
-                    skipped.push((s.origin.source, s.origin.fd, s.reason, s.error))
+                    skipped.push((s.origin.source, s.origin.fd, s.reason.to_string(), s.error))
                 }
             }
         }
@@ -535,7 +510,7 @@ mod tests {
         .unwrap();
         assert_eq!(events.len(), 1);
         assert!(
-            matches!(&events[0], Event::Skipped(s) if s.reason.starts_with("kernel thread") && !s.error)
+            matches!(&events[0], Event::Skipped(s) if s.reason == Why::KernelThread && !s.error)
         );
     }
 }
