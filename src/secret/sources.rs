@@ -3,8 +3,9 @@
 //! or files named with `--file`. Everything found or skipped goes to a sink as an [`Event`].
 //!
 //! Harmlessness: an fd is first `stat`ed through its /proc link and only regular files are
-//! opened; the /proc path is opened anew (`O_RDONLY|O_NONBLOCK|O_NOCTTY`), so the target's file
-//! description and offset are untouched, and the opened file is `fstat`ed again before reading.
+//! opened; the /proc path is opened anew (`O_RDONLY|O_NONBLOCK|O_NOCTTY|O_NOATIME`), so the
+//! target's file description and offset are untouched, and the opened file is `fstat`ed again
+//! before reading.
 //! Files are read with `pread` up to their size at open time, never past `--max-filesize`.
 //! FIFOs, sockets, devices and ttys are listed as skipped and never opened.
 
@@ -180,13 +181,7 @@ impl<'a> Walker<'a> {
         if let Some(what) = not_regular(&meta) {
             return self.skip(sink, o, Why::NotRegular(what));
         }
-        // O_NONBLOCK: should the file be swapped for a FIFO between stat and open, open does
-        // not wait for a writer; O_NOCTTY: never become a controlling terminal.
-        let file = match OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-            .open(path)
-        {
+        let file = match open_for_search(path) {
             Ok(f) => f,
             Err(e) => return self.skip(sink, o, Why::io("open", path, &e, in_proc)),
         };
@@ -338,6 +333,19 @@ pub fn is_kernel_thread(stat: &[u8]) -> bool {
         .nth(6)
         .and_then(|f| std::str::from_utf8(f).ok()?.parse::<u64>().ok())
         .is_some_and(|flags| flags & PF_KTHREAD != 0)
+}
+
+/// Opens `path` read-only without side effects on anyone: O_NONBLOCK (should the file be
+/// swapped for a FIFO between stat and open, open does not wait for a writer), O_NOCTTY (never
+/// become a controlling terminal), O_NOATIME (reading does not update the file's access time;
+/// the kernel allows it to the owner and CAP_FOWNER only, so without it on EPERM).
+fn open_for_search(path: &Path) -> io::Result<File> {
+    let open = |flags| OpenOptions::new().read(true).custom_flags(flags).open(path);
+    let base = libc::O_NONBLOCK | libc::O_NOCTTY;
+    match open(base | libc::O_NOATIME) {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(base),
+        other => other,
+    }
 }
 
 /// What a non-regular file is, for the skip message.
