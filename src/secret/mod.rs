@@ -121,6 +121,9 @@ fn build_regex(src: &str, ignore_case: bool) -> Result<regex::bytes::Regex, rege
         RegexBuilder::new(src)
             .unicode(unicode)
             .case_insensitive(ignore_case)
+            // `^` and `$` at line breaks; the buffer's own edges are chunk borders, never
+            // searched as line starts (see scan.rs).
+            .multi_line(true)
             .size_limit(64 << 20)
             .build()
     };
@@ -278,5 +281,8 @@ mod tests {
         assert!(!build_regex(&regex::escape("a.b"), true)
             .unwrap()
             .is_match(b"axb"));
+        assert!(build_regex("^cc=[0-9]+$", false)
+            .unwrap()
+            .is_match(b"x\ncc=42\ny"));
     }
 }
