@@ -8,7 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::require;
-use crate::util::{ksec, run_timeout, text, which};
+use crate::util::{is_root, ksec, run_timeout, text, which};
 
 /// Every ksec run here must end within this many seconds, or the test fails.
 const TIMEOUT: u64 = 120;
@@ -412,6 +412,16 @@ fn fifo_and_dev_zero_are_skipped_without_a_hang() {
 
 #[test]
 fn secret_only_in_memory_needs_memory() {
+    // ksec is the holder's sibling, not its parent: Yama's ptrace_scope >= 1 lets only root read
+    // its memory.
+    let yama: u32 = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    require!(
+        is_root() || yama == 0,
+        "reading another process's memory needs root or kernel.yama.ptrace_scope=0"
+    );
     let Some(h) = start_holder() else {
         require!(false, "python3 is not installed");
         return;
