@@ -220,19 +220,20 @@ impl Scanner {
             self.hits.clear();
             m.find(&self.buf[..filled], done, limit, &mut self.hits);
             for h in &self.hits {
+                let at = base + h.range.start as u64;
+                // Another match on the pending finding's line joins it (checked before any
+                // line or context is built, so dense matches cost O(1) each).
+                if let Some(p) = &mut pending {
+                    let shift = at.wrapping_sub(p.line_offset) as usize;
+                    if at >= p.line_offset && shift < p.line.len() {
+                        let end = (shift + h.range.len()).min(p.line.len());
+                        p.matches.push((shift..end, h.kind));
+                        continue;
+                    }
+                }
                 let f = found(&self.buf[..filled], base, h, &o);
-                match &mut pending {
-                    Some(p) if p.line_offset == f.line_offset => {
-                        let shift = (f.offset - p.line_offset) as usize;
-                        if shift + h.range.len() <= p.line.len() {
-                            p.matches.push((shift..shift + h.range.len(), h.kind));
-                        }
-                    }
-                    _ => {
-                        if let Some(p) = pending.replace(f) {
-                            emit(p);
-                        }
-                    }
+                if let Some(p) = pending.replace(f) {
+                    emit(p);
                 }
             }
             if eof {
@@ -350,6 +351,17 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![0..3, 4..7, 8..11]
         );
+    }
+
+    #[test]
+    fn dense_matches_on_long_lines_stay_fast() {
+        // 4 MiB of one printable line: every byte matches; one finding per (cut) line.
+        let data = vec![b'e'; 4 << 20];
+        let t = std::time::Instant::now();
+        let found = scan_all(&data, &literal("e"), ScanOpts::default());
+        assert!(t.elapsed() < std::time::Duration::from_secs(20));
+        let matches: usize = found.iter().map(|f| f.matches.len()).sum();
+        assert_eq!(matches, data.len());
     }
 
     #[test]
