@@ -206,6 +206,8 @@ pub fn scan(
         cfg.max_filesize,
         cfg.memory,
     );
+    // With --all, kernel threads are expected: counted, not listed one by one.
+    walker.quiet_kernel_threads = cfg.selector.as_ref().is_some_and(|s| s.all);
     for &pid in pids {
         walker.scan_process(&cfg.root, pid, sink)?;
     }

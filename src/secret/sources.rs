@@ -44,6 +44,8 @@ pub struct Walker<'a> {
     memory: bool,
     /// (dev, ino) of every file searched, and where it was first seen.
     seen: HashMap<(u64, u64), String>,
+    /// Skip kernel threads without an event (for `--all`, where they are expected).
+    pub quiet_kernel_threads: bool,
     pub stats: Stats,
 }
 
@@ -63,6 +65,7 @@ impl<'a> Walker<'a> {
             max_filesize,
             memory,
             seen: HashMap::new(),
+            quiet_kernel_threads: false,
             stats: Stats::default(),
         }
     }
@@ -89,6 +92,10 @@ impl<'a> Walker<'a> {
         }
         let stat = std::fs::read(root.pid_path(pid, "stat")).unwrap_or_default();
         if is_kernel_thread(&stat) {
+            if self.quiet_kernel_threads {
+                self.stats.skipped += 1;
+                return Ok(());
+            }
             let o = origin(SourceKind::Process, None, None);
             return self.skip(sink, o, Why::KernelThread);
         }
