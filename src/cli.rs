@@ -252,25 +252,85 @@ pub struct PsArgs {
 // ---------------------------------------------------------------------------------------------
 // grep-secret (issue: grep-secret)
 
+/// Search what processes hold open, their environment and memory, for a pattern or for secrets.
+///
+/// For each process: its cmdline and environ, every regular file it holds open (read through
+/// /proc/PID/fd/N, so deleted files and files inside containers are found; FIFOs, sockets,
+/// devices and ttys are listed as skipped and never read) and, with --memory, its readable
+/// memory. Matches are shown inside their printable-string line (as `strings -n MIN-LEN`), with
+/// -B/-A printable lines of context. Without PATTERN, built-in detectors look for private keys,
+/// AWS access keys, JWTs and Kubernetes service-account tokens, payment-card numbers and
+/// keyword=value secrets. Nothing is sent anywhere.
+///
+/// Exit status: 0 if something was found, 1 if not, 2 on error (nothing found and something
+/// could not be read, or a bad command line). With --fail-on-find: 1 if something was found, 0
+/// if not.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 found, 1 not found, 2 error (nothing found and something could not be read); with --fail-on-find, 1 found and 0 not found.\n\nExamples:\n  ksec grep-secret 111122 -p $(pgrep -x etcd)\n  ksec grep-secret -E 'cc=[0-9]{16}' -C 2 -p etcd\n  ksec grep-secret --memory -p 4242\n  ksec grep-secret --all --redact --json\n  ksec grep-secret --container 3f2a --fail-on-find --redact"
+)]
 pub struct GrepSecretArgs {
     /// Literal to search for (a regex with -E); without it, the built-in detectors run.
     #[arg(value_name = "PATTERN")]
     pub pattern: Option<String>,
-    /// Process ids or names to scan (repeatable).
-    #[arg(short = 'p', long = "pid", value_name = "PID|NAME")]
+    /// Process ids or names to scan (repeatable, or comma-separated).
+    #[arg(
+        short = 'p',
+        long = "pid",
+        value_name = "PID|NAME",
+        value_delimiter = ','
+    )]
     pub pids: Vec<String>,
     /// Scan the processes of the container with this id (a unique prefix is enough).
     #[arg(long, value_name = "ID")]
     pub container: Option<String>,
-    /// Scan every process.
+    /// Scan every process (except ksec itself).
     #[arg(long)]
     pub all: bool,
+    /// Also scan this file directly (repeatable): a database copy, a core dump, a benchmark.
+    #[arg(long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub proc: ProcArgs,
-    /// Print JSON, one object per finding.
+    /// PATTERN is a regular expression (Rust regex syntax, over bytes).
+    #[arg(short = 'E', long = "regexp")]
+    pub regex: bool,
+    /// Match PATTERN case-insensitively (ASCII).
+    #[arg(short = 'i', long = "ignore-case")]
+    pub ignore_case: bool,
+    /// Printable lines of context after each match.
+    #[arg(short = 'A', long = "after-context", value_name = "NUM")]
+    pub after: Option<usize>,
+    /// Printable lines of context before each match.
+    #[arg(short = 'B', long = "before-context", value_name = "NUM")]
+    pub before: Option<usize>,
+    /// Printable lines of context before and after each match [default: 5, as the
+    /// `strings | grep -A 5 -B 5` pipeline it replaces].
+    #[arg(short = 'C', long = "context", value_name = "NUM")]
+    pub context: Option<usize>,
+    /// Shortest printable run counted as a line of context, as `strings -n`.
+    #[arg(
+        short = 'n',
+        long = "min-len",
+        value_name = "MIN-LEN",
+        default_value_t = 4
+    )]
+    pub min_len: usize,
+    /// Also scan each process's readable memory (/proc/PID/mem over /proc/PID/maps).
+    #[arg(long)]
+    pub memory: bool,
+    /// Skip files and memory regions larger than SIZE (bytes, or with K, M, G, T suffix).
+    #[arg(long, value_name = "SIZE", default_value = "4G")]
+    pub max_filesize: String,
+    /// Mask the secrets in the output (text and JSON): matched tokens, detector hits, key bodies.
+    #[arg(long)]
+    pub redact: bool,
+    /// Print JSON, one object per line: findings ("type":"finding") and skipped items ("type":"skipped").
     #[arg(long)]
     pub json: bool,
+    /// For CI: exit 1 when something is found, 0 when nothing is (2 stays "error").
+    #[arg(long)]
+    pub fail_on_find: bool,
 }
 
 #[cfg(test)]

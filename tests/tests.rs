@@ -3,4 +3,5 @@
 mod util;
 
 mod proc;
+mod secret;
 mod trace;

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::require;
-use crate::util::{self, ksec, native, parse_summary, run, run_with_timeout, text, tracee, Table};
+use crate::util::{self, ksec, native, parse_summary, run, run_timeout, text, tracee, Table};
 
 /// Runs `ksec trace FLAGS -o FILE -- PROG ARGS` and returns (exit status, summary text).
 fn ksec_trace(flags: &[&str], prog: &Path, args: &[&str]) -> (std::process::ExitStatus, String) {
@@ -20,7 +20,7 @@ fn ksec_trace(flags: &[&str], prog: &Path, args: &[&str]) -> (std::process::Exit
         .arg(prog)
         .args(args)
         .stdout(Stdio::null());
-    let out = run_with_timeout(&mut cmd, 60);
+    let out = run_timeout(&mut cmd, 60);
     let summary = std::fs::read_to_string(&out_file).unwrap_or_default();
     assert!(
         out.stderr.is_empty() || out.status.code() == Some(7) || out.status.code() == Some(3),
@@ -820,7 +820,7 @@ fn attach_until_the_process_exits() {
     let mut cmd = ksec(&["trace", "-f", "-c", "-p", &child.id().to_string(), "-o"]);
     cmd.arg(&out_file);
     let waiter = std::thread::spawn(move || assert_busy_output(child, 400));
-    let out = run_with_timeout(&mut cmd, 60);
+    let out = run_timeout(&mut cmd, 60);
     waiter.join().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
     let s = std::fs::read_to_string(out_file).unwrap();

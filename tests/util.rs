@@ -132,24 +132,46 @@ pub fn native(s: &str) -> Table {
         .unwrap_or_default()
 }
 
-/// Runs `cmd` with a deadline: kills it and panics if it runs longer than `secs`.
-pub fn run_with_timeout(cmd: &mut Command, secs: u64) -> Output {
+/// Runs `cmd` with stdout and stderr captured; if it has not ended after `secs` seconds it is
+/// killed and the test fails (a hang is a bug, not a slow test).
+pub fn run_timeout(cmd: &mut Command, secs: u64) -> Output {
+    use std::io::Read;
     use std::process::Stdio;
+    use std::time::{Duration, Instant};
     let mut child = cmd
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-    loop {
-        if child.try_wait().expect("try_wait").is_some() {
-            return child.wait_with_output().expect("output");
+    // Drain the pipes on threads so a chatty child cannot block on a full pipe.
+    let mut out_pipe = child.stdout.take().expect("stdout");
+    let mut err_pipe = child.stderr.take().expect("stderr");
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out_pipe.read_to_end(&mut v);
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err_pipe.read_to_end(&mut v);
+        v
+    });
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
         }
-        if std::time::Instant::now() > deadline {
+        if Instant::now() > deadline {
             let _ = child.kill();
-            let out = child.wait_with_output().expect("output");
-            panic!("{cmd:?} ran past {secs}s; stderr: {}", text(&out).1);
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {secs} s (killed)");
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out_t.join().expect("stdout reader"),
+        stderr: err_t.join().expect("stderr reader"),
     }
 }

@@ -1,0 +1,225 @@
+//! Built-in secret detectors, run when `ksec grep-secret` is given no PATTERN.
+//!
+//! Each detector looks at raw bytes and returns [`Hit`]s: the byte range of the secret and its
+//! [`Kind`]. Detectors are pure functions over `&[u8]` (no I/O) and are tested with literal bytes,
+//! true and false cases for every family.
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+mod aws;
+mod card;
+mod jwt;
+mod keyword;
+mod pem;
+
+/// What a detector found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// The PATTERN given on the command line.
+    Pattern,
+    /// A PEM or OpenSSH private key header.
+    PrivateKey,
+    /// An AWS access key id (AKIA..., ASIA...).
+    AwsAccessKey,
+    /// A Kubernetes service-account token (a JWT with kubernetes.io claims).
+    K8sServiceAccountToken,
+    /// A JSON Web Token.
+    Jwt,
+    /// A payment-card number passing the Luhn check, with an issuer's prefix and length.
+    CreditCard,
+    /// password=/secret=/token=/api_key= followed by a high-entropy value.
+    KeywordSecret,
+}
+
+impl Kind {
+    /// The kebab-case name used in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Pattern => "pattern",
+            Kind::PrivateKey => "private-key",
+            Kind::AwsAccessKey => "aws-access-key",
+            Kind::K8sServiceAccountToken => "k8s-service-account-token",
+            Kind::Jwt => "jwt",
+            Kind::CreditCard => "credit-card",
+            Kind::KeywordSecret => "keyword-secret",
+        }
+    }
+
+    /// Lower is more specific: when two hits overlap, the more specific one is kept.
+    fn rank(self) -> u8 {
+        match self {
+            Kind::Pattern => 0,
+            Kind::PrivateKey => 1,
+            Kind::K8sServiceAccountToken => 2,
+            Kind::AwsAccessKey => 3,
+            Kind::Jwt => 4,
+            Kind::CreditCard => 5,
+            Kind::KeywordSecret => 6,
+        }
+    }
+}
+
+/// One detection: the secret's bytes are `range` of the searched buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub range: Range<usize>,
+    pub kind: Kind,
+}
+
+/// All built-in detectors, compiled once.
+pub struct Detectors {
+    pem: pem::Pem,
+    aws: aws::Aws,
+    jwt: jwt::Jwt,
+    card: card::Card,
+    keyword: keyword::Keyword,
+}
+
+impl Default for Detectors {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Detectors {
+    /// Compiles every detector.
+    pub fn new() -> Self {
+        Self {
+            pem: pem::Pem::new(),
+            aws: aws::Aws::new(),
+            jwt: jwt::Jwt::new(),
+            card: card::Card::new(),
+            keyword: keyword::Keyword::new(),
+        }
+    }
+
+    /// Hits in `buf` starting in `from..to` (bytes outside that range are looked at for
+    /// boundaries only), sorted by start, overlaps resolved in favour of the more specific kind.
+    pub fn find(&self, buf: &[u8], from: usize, to: usize, out: &mut Vec<Hit>) {
+        let mut hits = Vec::new();
+        self.pem.find(buf, from, &mut hits);
+        self.aws.find(buf, from, &mut hits);
+        self.jwt.find(buf, from, &mut hits);
+        self.card.find(buf, from, &mut hits);
+        self.keyword.find(buf, from, &mut hits);
+        hits.retain(|h| h.range.start >= from && h.range.start < to);
+        hits.sort_by_key(|h| (h.range.start, h.kind.rank()));
+        resolve_overlaps(hits, out);
+    }
+}
+
+/// Keeps, of overlapping hits, the most specific (lowest rank); input sorted by start.
+fn resolve_overlaps(hits: Vec<Hit>, out: &mut Vec<Hit>) {
+    let base = out.len();
+    for h in hits {
+        let mut keep = true;
+        let mut i = base;
+        while i < out.len() {
+            let o = &out[i];
+            if o.range.start < h.range.end && h.range.start < o.range.end {
+                if h.kind.rank() < o.kind.rank() {
+                    out.remove(i);
+                    continue;
+                }
+                keep = false;
+            }
+            i += 1;
+        }
+        if keep {
+            out.push(h);
+        }
+    }
+    out[base..].sort_by_key(|h| h.range.start);
+}
+
+/// Shannon entropy of `bytes`, in bits per byte.
+pub fn entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let n = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// True when `buf[i]` exists and is an ASCII letter, digit or underscore.
+fn is_word(buf: &[u8], i: Option<usize>) -> bool {
+    i.and_then(|i| buf.get(i))
+        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn kinds(buf: &[u8]) -> Vec<(String, Kind)> {
+        let mut out = Vec::new();
+        Detectors::new().find(buf, 0, buf.len(), &mut out);
+        out.into_iter()
+            .map(|h| (String::from_utf8_lossy(&buf[h.range]).into_owned(), h.kind))
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn hits_are_in_range_and_ordered(
+            buf in proptest::collection::vec(proptest::prop_oneof![
+                proptest::prelude::Just(b'4'), proptest::prelude::Just(b'1'), proptest::prelude::Just(b' '),
+                proptest::prelude::Just(b'='), proptest::prelude::any::<u8>()], 0..400),
+            from in 0usize..400,
+            to in 0usize..400,
+        ) {
+            let (from, to) = (from.min(buf.len()), to.min(buf.len()));
+            let mut out = Vec::new();
+            Detectors::new().find(&buf, from, to, &mut out);
+            let mut last = 0;
+            for h in &out {
+                proptest::prop_assert!(h.range.start >= from && h.range.start < to.max(from));
+                proptest::prop_assert!(h.range.end <= buf.len() && h.range.start < h.range.end);
+                proptest::prop_assert!(h.range.start >= last);
+                last = h.range.end;
+            }
+        }
+    }
+
+    #[test]
+    fn entropy_of_known_strings() {
+        assert_eq!(entropy(b""), 0.0);
+        assert_eq!(entropy(b"aaaa"), 0.0);
+        assert!((entropy(b"abcd") - 2.0).abs() < 1e-9);
+        assert!(entropy(b"Xk9#mQ2$vL7pR4wz") > 3.5);
+    }
+
+    #[test]
+    fn overlaps_keep_the_specific_kind() {
+        // A JWT given as token=... is reported as a JWT, not as a keyword secret.
+        let jwt =
+            jwt::tests::make_jwt(r#"{"sub":"alice","name":"Alice Example","iat":1516239022}"#);
+        let buf = format!("token={jwt}\n");
+        assert_eq!(kinds(buf.as_bytes()), vec![(jwt, Kind::Jwt)]);
+    }
+
+    #[test]
+    fn nothing_in_plain_text_or_noise() {
+        assert!(
+            kinds(b"The quick brown fox jumps over the lazy dog, 2024-01-02T03:04:05Z.").is_empty()
+        );
+        let noise: Vec<u8> = (0..65536u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        assert!(kinds(&noise).is_empty(), "{:?}", kinds(&noise));
+    }
+}

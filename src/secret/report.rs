@@ -1,0 +1,504 @@
+//! What a scan yields ([`Event`]: findings and skipped items, plain `Serialize` data), redaction
+//! of findings, and the two renderers (human text like `strings | grep -B -A`, and JSON lines).
+//! Renderers write to any `impl Write`; nothing here reads /proc.
+
+use std::io::{self, Write};
+use std::ops::Range;
+
+use serde::{Serialize, Serializer};
+
+use super::detectors::{Detectors, Kind};
+use crate::output::sanitize::escape_bytes;
+
+/// Bytes from another process: a JSON string when valid UTF-8, else `{"bytes": [104, 255, ...]}`
+/// (lossless either way, the convention of ksec's other JSON); escaped by [`escape_bytes`] for
+/// terminals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(&self.0) {
+            Ok(text) => s.serialize_str(text),
+            Err(_) => {
+                use serde::ser::SerializeMap;
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("bytes", &self.0)?;
+                m.end()
+            }
+        }
+    }
+}
+
+/// Which part of a process (or which file) a finding or a skip is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// The process as a whole (could not be read at all).
+    Process,
+    /// /proc/PID/cmdline.
+    Cmdline,
+    /// /proc/PID/environ.
+    Environ,
+    /// A file descriptor, read through /proc/PID/fd/N.
+    Fd,
+    /// A region of /proc/PID/mem (`--memory`).
+    Memory,
+    /// A file named with `--file`.
+    File,
+}
+
+/// Where something was found or skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comm: Option<Bytes>,
+    pub source: SourceKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fd: Option<i32>,
+    /// The fd's target, the file, or the mapping's path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<Bytes>,
+    /// For memory regions: start and end addresses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<(u64, u64)>,
+}
+
+/// One match in its line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+}
+
+/// A match (or several on one printable line) with its context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    #[serde(flatten)]
+    pub origin: Origin,
+    /// Offset in the file (or address in memory) of the first match.
+    pub offset: u64,
+    /// Offset (address) of the line's first byte.
+    pub line_offset: u64,
+    /// Distinct kinds found on the line, in order.
+    pub kinds: Vec<Kind>,
+    pub line: Bytes,
+    /// Matches as byte ranges of `line`.
+    pub matches: Vec<Span>,
+    pub before: Vec<Bytes>,
+    pub after: Vec<Bytes>,
+    pub redacted: bool,
+}
+
+/// Why something was not searched (or not all of it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Why {
+    #[error("ksec itself")]
+    Itself,
+    #[error("kernel thread: no environment, files or user memory")]
+    KernelThread,
+    /// A FIFO, socket, device, directory or anon inode: never opened.
+    #[error("{0}, not read")]
+    NotRegular(&'static str),
+    #[error("{size} bytes, over --max-filesize {max}")]
+    TooLarge { size: u64, max: u64 },
+    /// Already searched through another fd or process (named).
+    #[error("same file as {0}, searched there")]
+    SameFile(String),
+    /// A memory mapping --memory does not read ([vvar], a device).
+    #[error("{0}")]
+    Mapping(&'static str),
+    #[error("{0} bytes unreadable, the rest searched")]
+    Unreadable(u64),
+    /// A failed system call on `path`; `gone` when the process or fd went away meanwhile.
+    #[error("{op} {path}: {message}")]
+    Io {
+        op: &'static str,
+        path: String,
+        message: String,
+        errno: Option<i32>,
+        gone: bool,
+    },
+}
+
+impl Why {
+    /// An I/O failure of `op` on `path`; `gone_ok`: ENOENT/ESRCH mean it went away (a /proc path).
+    pub fn io(op: &'static str, path: &std::path::Path, e: &io::Error, gone_ok: bool) -> Self {
+        let errno = e.raw_os_error();
+        Why::Io {
+            op,
+            path: path.display().to_string(),
+            message: e.to_string(),
+            errno,
+            gone: gone_ok && matches!(errno, Some(libc::ENOENT) | Some(libc::ESRCH)),
+        }
+    }
+
+    /// True for failures (permission denied, I/O errors); false for what is skipped by design
+    /// (special and oversized files, ksec itself, kernel threads, a process that went away).
+    pub fn is_error(&self) -> bool {
+        matches!(self, Why::Io { gone: false, .. })
+    }
+}
+
+/// Something not searched, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    #[serde(flatten)]
+    pub origin: Origin,
+    #[serde(serialize_with = "display")]
+    pub reason: Why,
+    /// [`Why::is_error`].
+    pub error: bool,
+}
+
+fn display<S: Serializer>(why: &Why, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(why)
+}
+
+/// What a scan reports, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Finding(Box<Finding>),
+    Skipped(Skipped),
+}
+
+impl Finding {
+    /// Builds a finding from the scanner's output.
+    pub fn new(origin: Origin, f: super::scan::Found) -> Self {
+        let mut kinds: Vec<Kind> = Vec::new();
+        for (_, k) in &f.matches {
+            if !kinds.contains(k) {
+                kinds.push(*k);
+            }
+        }
+        Self {
+            origin,
+            offset: f.offset,
+            line_offset: f.line_offset,
+            kinds,
+            line: Bytes(f.line),
+            matches: f
+                .matches
+                .into_iter()
+                .map(|(r, kind)| Span {
+                    start: r.start,
+                    end: r.end,
+                    kind,
+                })
+                .collect(),
+            before: f.before.into_iter().map(Bytes).collect(),
+            after: f.after.into_iter().map(Bytes).collect(),
+            redacted: false,
+        }
+    }
+
+    /// Masks the secret in the line and context with `*`: each match widened to the token it is
+    /// part of (so `111122` masks all of `1111222233334444`), every detector hit in any line,
+    /// and base64 bodies (PEM key lines). Offsets and ranges are kept.
+    pub fn redact(&mut self, detectors: &Detectors) {
+        for m in &self.matches {
+            let r = widen_token(&self.line.0, m.start..m.end);
+            // A match on a key (`DB_PASSWORD` in `DB_PASSWORD=hunter22`): the value goes too.
+            let r = r.start..value_after(&self.line.0, r.end).map_or(r.end, |v| v.end);
+            mask(&mut self.line.0, r);
+        }
+        for line in std::iter::once(&mut self.line)
+            .chain(self.before.iter_mut())
+            .chain(self.after.iter_mut())
+        {
+            redact_line(&mut line.0, detectors);
+        }
+        self.redacted = true;
+    }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"_-+/.~%".contains(&b)
+}
+
+/// `r` widened to the surrounding token bytes (letters, digits, `_-+/.~%`, trailing `=`).
+fn widen_token(line: &[u8], r: Range<usize>) -> Range<usize> {
+    let (mut s, mut e) = (r.start.min(line.len()), r.end.min(line.len()));
+    while s > 0 && is_token_byte(line[s - 1]) {
+        s -= 1;
+    }
+    while e < line.len() && is_token_byte(line[e]) {
+        e += 1;
+    }
+    while e < line.len() && line[e] == b'=' {
+        e += 1;
+    }
+    s..e
+}
+
+/// The token after `=`/`:` (with optional spaces and quotes) right at `pos`, if any.
+fn value_after(line: &[u8], pos: usize) -> Option<Range<usize>> {
+    let mut i = pos;
+    let skip = |i: &mut usize, set: &[u8]| {
+        while *i < line.len() && set.contains(&line[*i]) {
+            *i += 1;
+        }
+    };
+    skip(&mut i, b" \t\"'");
+    if i >= line.len() || !b"=:".contains(&line[i]) {
+        return None;
+    }
+    i += 1;
+    skip(&mut i, b" \t\"'");
+    let start = i;
+    while i < line.len() && !b" \t\"'`,;&<>".contains(&line[i]) {
+        i += 1;
+    }
+    (i > start).then_some(start..i)
+}
+
+fn mask(line: &mut [u8], r: Range<usize>) {
+    for b in &mut line[r] {
+        *b = b'*';
+    }
+}
+
+fn redact_line(line: &mut [u8], detectors: &Detectors) {
+    let mut hits = Vec::new();
+    detectors.find(line, 0, line.len(), &mut hits);
+    for h in hits {
+        // A key's header is not secret; its body lines are masked below.
+        if h.kind != Kind::PrivateKey {
+            mask(line, h.range);
+        }
+    }
+    // PEM key bodies (and other long base64 blobs): mixed case and digits, nothing else.
+    let base64_body = line.len() >= 24
+        && line
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
+        && line.iter().any(u8::is_ascii_uppercase)
+        && line.iter().any(u8::is_ascii_lowercase)
+        && line.iter().any(u8::is_ascii_digit);
+    if base64_body {
+        let n = line.len();
+        mask(line, 0..n);
+    }
+}
+
+/// Writes events for people: each finding as a header, `-B` lines, the line (`>`), `-A` lines and
+/// `--`; skipped items as `ksec: ...` notes on the error stream. Untrusted bytes are escaped.
+pub struct HumanPrinter<O: Write, E: Write> {
+    pub out: O,
+    pub err: E,
+}
+
+/// Writes one JSON object per line: findings with `"type":"finding"`, skips with `"type":"skipped"`.
+pub struct JsonPrinter<O: Write> {
+    pub out: O,
+}
+
+/// Something that renders events.
+pub trait Printer {
+    /// Renders one event.
+    ///
+    /// # Errors
+    /// Writing failed (a closed pipe included).
+    fn event(&mut self, e: &Event) -> io::Result<()>;
+    /// Flushes buffered output.
+    ///
+    /// # Errors
+    /// Writing failed.
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// `pid 42 (etcd) fd 9 /var/lib/etcd/member/snap/db`, escaped.
+pub fn describe(o: &Origin) -> String {
+    let mut s = String::new();
+    if let Some(pid) = o.pid {
+        s.push_str(&format!("pid {pid}"));
+        if let Some(comm) = &o.comm {
+            s.push_str(&format!(" ({})", escape_bytes(&comm.0)));
+        }
+        s.push(' ');
+    }
+    match o.source {
+        SourceKind::Process => s.push_str("process"),
+        SourceKind::Cmdline => s.push_str("cmdline"),
+        SourceKind::Environ => s.push_str("environ"),
+        SourceKind::Fd => s.push_str(&format!("fd {}", o.fd.unwrap_or(-1))),
+        SourceKind::Memory => {
+            let (a, b) = o.region.unwrap_or_default();
+            s.push_str(&format!("memory {a:x}-{b:x}"));
+        }
+        SourceKind::File => s.push_str("file"),
+    }
+    if let Some(p) = &o.path {
+        if !p.0.is_empty() {
+            s.push(' ');
+            s.push_str(&escape_bytes(&p.0));
+        }
+    }
+    s.trim_end().to_string()
+}
+
+impl<O: Write, E: Write> Printer for HumanPrinter<O, E> {
+    fn event(&mut self, e: &Event) -> io::Result<()> {
+        match e {
+            Event::Finding(f) => {
+                let kinds: Vec<&str> = f.kinds.iter().map(|k| k.name()).collect();
+                let offset = if f.origin.source == SourceKind::Memory {
+                    format!("address 0x{:x}", f.offset)
+                } else {
+                    format!("offset {}", f.offset)
+                };
+                writeln!(
+                    self.out,
+                    "{} {offset} [{}]",
+                    describe(&f.origin),
+                    kinds.join(",")
+                )?;
+                for l in &f.before {
+                    writeln!(self.out, "  {}", escape_bytes(&l.0))?;
+                }
+                writeln!(self.out, "> {}", escape_bytes(&f.line.0))?;
+                for l in &f.after {
+                    writeln!(self.out, "  {}", escape_bytes(&l.0))?;
+                }
+                writeln!(self.out, "--")
+            }
+            Event::Skipped(s) => {
+                let what = if s.error { "error" } else { "skipped" };
+                writeln!(
+                    self.err,
+                    "ksec: {}: {what}: {}",
+                    describe(&s.origin),
+                    s.reason
+                )
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()?;
+        self.err.flush()
+    }
+}
+
+impl<O: Write> Printer for JsonPrinter<O> {
+    fn event(&mut self, e: &Event) -> io::Result<()> {
+        #[derive(Serialize)]
+        struct Tagged<'a, T: Serialize> {
+            r#type: &'static str,
+            #[serde(flatten)]
+            inner: &'a T,
+        }
+        match e {
+            Event::Finding(f) => serde_json::to_writer(
+                &mut self.out,
+                &Tagged {
+                    r#type: "finding",
+                    inner: f.as_ref(),
+                },
+            ),
+            Event::Skipped(s) => serde_json::to_writer(
+                &mut self.out,
+                &Tagged {
+                    r#type: "skipped",
+                    inner: s,
+                },
+            ),
+        }
+        .map_err(io::Error::from)?;
+        self.out.write_all(b"\n")
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::scan::Found;
+
+    fn finding() -> Finding {
+        Finding::new(
+            Origin {
+                pid: Some(42),
+                comm: Some(Bytes(b"etcd\x1b[31m".to_vec())),
+                source: SourceKind::Fd,
+                fd: Some(9),
+                path: Some(Bytes(b"/var/lib/etcd/member/snap/db".to_vec())),
+                region: None,
+            },
+            Found {
+                offset: 1003,
+                line_offset: 1000,
+                line: b"cc=1111222233334444".to_vec(),
+                matches: vec![(3..9, Kind::Pattern)],
+                before: vec![b"%/registry/secrets/default/credit-card".to_vec()],
+                after: vec![
+                    b"password=Xk9#mQ2$vL7pR4wz".to_vec(),
+                    b"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC".to_vec(),
+                ],
+            },
+        )
+    }
+
+    #[test]
+    fn human_output() {
+        let mut p = HumanPrinter {
+            out: Vec::new(),
+            err: Vec::new(),
+        };
+        p.event(&Event::Finding(Box::new(finding()))).unwrap();
+        assert_eq!(
+            String::from_utf8(p.out).unwrap(),
+            "pid 42 (etcd\\x1b[31m) fd 9 /var/lib/etcd/member/snap/db offset 1003 [pattern]\n  %/registry/secrets/default/credit-card\n> cc=1111222233334444\n  password=Xk9#mQ2$vL7pR4wz\n  MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n--\n"
+        );
+    }
+
+    #[test]
+    fn json_output_is_lossless() {
+        let mut f = finding();
+        f.line = Bytes(b"cc=\xff1111".to_vec());
+        let mut p = JsonPrinter { out: Vec::new() };
+        p.event(&Event::Finding(Box::new(f))).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&p.out).unwrap();
+        assert_eq!(v["type"], "finding");
+        assert_eq!(v["pid"], 42);
+        assert_eq!(v["fd"], 9);
+        assert_eq!(v["comm"], "etcd\u{1b}[31m");
+        assert_eq!(
+            v["line"],
+            serde_json::json!({"bytes": [99, 99, 61, 255, 49, 49, 49, 49]})
+        );
+        assert_eq!(v["kinds"], serde_json::json!(["pattern"]));
+        assert_eq!(v["matches"][0]["start"], 3);
+    }
+
+    #[test]
+    fn redaction_of_a_key_masks_its_value() {
+        let mut f = finding();
+        f.line = Bytes(b"x DB_PASSWORD = 'hunter22' y".to_vec());
+        f.matches = vec![Span {
+            start: 5,
+            end: 13,
+            kind: Kind::Pattern,
+        }];
+        f.redact(&Detectors::new());
+        assert_eq!(f.line.0, format!("x {}' y", "*".repeat(23)).into_bytes());
+    }
+
+    #[test]
+    fn redaction_masks_the_token_and_other_secrets() {
+        let mut f = finding();
+        f.redact(&Detectors::new());
+        assert_eq!(f.line.0, b"cc=****************");
+        assert_eq!(f.before[0].0, b"%/registry/secrets/default/credit-card");
+        assert_eq!(f.after[0].0, b"password=****************");
+        assert_eq!(f.after[1].0, b"********************************");
+        assert!(f.redacted);
+    }
+}

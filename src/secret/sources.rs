@@ -1,0 +1,531 @@
+//! The I/O side of a scan: a process's cmdline, environ, open regular files (through
+//! /proc/PID/fd/N) and, with `--memory`, its readable memory (/proc/PID/mem over /proc/PID/maps);
+//! or files named with `--file`. Everything found or skipped goes to a sink as an [`Event`].
+//!
+//! Harmlessness: an fd is first `stat`ed through its /proc link and only regular files are
+//! opened; the /proc path is opened anew (`O_RDONLY|O_NONBLOCK|O_NOCTTY|O_NOATIME`), so the
+//! target's file description and offset are untouched, and the opened file is `fstat`ed again
+//! before reading.
+//! Files are read with `pread` up to their size at open time, never past `--max-filesize`.
+//! FIFOs, sockets, devices and ttys are listed as skipped and never opened.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::Path;
+
+use super::detectors::Detectors;
+use super::maps;
+use super::report::{Bytes, Event, Finding, Origin, Skipped, SourceKind, Why};
+use super::scan::{Matcher, ReadAt, Scanner};
+use crate::proc::root::ProcRoot;
+
+/// Where events go; an error (a closed pipe) stops the scan.
+pub type Sink<'s> = dyn FnMut(Event) -> io::Result<()> + 's;
+
+/// Counts for the exit status and the closing summary.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub findings: u64,
+    pub errors: u64,
+    pub skipped: u64,
+    pub sources: u64,
+    pub bytes: u64,
+}
+
+/// Walks processes and files, scanning each source with one reused [`Scanner`].
+pub struct Walker<'a> {
+    matcher: &'a Matcher,
+    redact: Option<&'a Detectors>,
+    scanner: Scanner,
+    max_filesize: u64,
+    memory: bool,
+    /// (dev, ino) of every file searched, and where it was first seen.
+    seen: HashMap<(u64, u64), String>,
+    /// Skip kernel threads without an event (for `--all`, where they are expected).
+    pub quiet_kernel_threads: bool,
+    pub stats: Stats,
+}
+
+impl<'a> Walker<'a> {
+    /// A walker searching with `matcher`; `redact` masks findings with these detectors.
+    pub fn new(
+        matcher: &'a Matcher,
+        redact: Option<&'a Detectors>,
+        scanner: Scanner,
+        max_filesize: u64,
+        memory: bool,
+    ) -> Self {
+        Self {
+            matcher,
+            redact,
+            scanner,
+            max_filesize,
+            memory,
+            seen: HashMap::new(),
+            quiet_kernel_threads: false,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Searches process `pid`: cmdline, environ, every regular file it holds open, and memory
+    /// with `--memory`. Per-item failures become skipped events; the walk goes on.
+    ///
+    /// # Errors
+    /// Only a failing sink (e.g. a closed pipe).
+    pub fn scan_process(&mut self, root: &ProcRoot, pid: i32, sink: &mut Sink) -> io::Result<()> {
+        let comm = std::fs::read(root.pid_path(pid, "comm"))
+            .ok()
+            .map(|c| Bytes(c.strip_suffix(b"\n").unwrap_or(&c).to_vec()));
+        let origin = |source, fd, path: Option<&[u8]>| Origin {
+            pid: Some(pid),
+            comm: comm.clone(),
+            source,
+            fd,
+            path: path.map(|p| Bytes(p.to_vec())),
+            region: None,
+        };
+        if pid == std::process::id() as i32 {
+            return self.skip(sink, origin(SourceKind::Process, None, None), Why::Itself);
+        }
+        let stat = std::fs::read(root.pid_path(pid, "stat")).unwrap_or_default();
+        if is_kernel_thread(&stat) {
+            if self.quiet_kernel_threads {
+                self.stats.skipped += 1;
+                return Ok(());
+            }
+            let o = origin(SourceKind::Process, None, None);
+            return self.skip(sink, o, Why::KernelThread);
+        }
+        let fd_dir = root.pid_path(pid, "fd");
+        let fds = match std::fs::read_dir(&fd_dir) {
+            Ok(rd) => {
+                let mut fds: Vec<i32> = rd
+                    .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                    .collect();
+                fds.sort_unstable();
+                fds
+            }
+            Err(e) => {
+                let why = Why::io("read", &fd_dir, &e, true);
+                let gone = !why.is_error();
+                self.skip(sink, origin(SourceKind::Process, None, None), why)?;
+                if gone {
+                    return Ok(());
+                }
+                Vec::new()
+            }
+        };
+        for (name, kind) in [
+            ("cmdline", SourceKind::Cmdline),
+            ("environ", SourceKind::Environ),
+        ] {
+            let path = root.pid_path(pid, name);
+            match read_capped(&path, self.max_filesize) {
+                Ok(data) => {
+                    let mut src: &[u8] = &data;
+                    self.scan_source(
+                        &mut src,
+                        0,
+                        data.len() as u64,
+                        origin(kind, None, None),
+                        sink,
+                    )?;
+                }
+                Err(e) => {
+                    let why = Why::io("read", &path, &e, true);
+                    self.skip(sink, origin(kind, None, None), why)?;
+                }
+            }
+        }
+        for fd in fds {
+            let link = root.pid_path(pid, &format!("fd/{fd}"));
+            let target = std::fs::read_link(&link)
+                .map(|t| t.as_os_str().as_bytes().to_vec())
+                .unwrap_or_default();
+            let o = origin(SourceKind::Fd, Some(fd), Some(&target));
+            let here = format!("pid {pid} fd {fd}");
+            self.scan_regular(&link, o, here, true, sink)?;
+        }
+        if self.memory {
+            self.scan_memory(root, pid, &origin(SourceKind::Memory, None, None), sink)?;
+        }
+        Ok(())
+    }
+
+    /// Searches a file named on the command line (regular files only, as for fds).
+    ///
+    /// # Errors
+    /// Only a failing sink.
+    pub fn scan_path(&mut self, path: &Path, sink: &mut Sink) -> io::Result<()> {
+        let o = Origin {
+            pid: None,
+            comm: None,
+            source: SourceKind::File,
+            fd: None,
+            path: Some(Bytes(path.as_os_str().as_bytes().to_vec())),
+            region: None,
+        };
+        self.scan_regular(path, o, path.display().to_string(), false, sink)
+    }
+
+    /// stat, skip if not regular or too big or already searched, open anew, fstat, pread.
+    /// `in_proc`: the path is an fd link, which vanishing (ENOENT) is no failure.
+    fn scan_regular(
+        &mut self,
+        path: &Path,
+        o: Origin,
+        here: String,
+        in_proc: bool,
+        sink: &mut Sink,
+    ) -> io::Result<()> {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => return self.skip(sink, o, Why::io("stat", path, &e, in_proc)),
+        };
+        if let Some(what) = not_regular(&meta) {
+            return self.skip(sink, o, Why::NotRegular(what));
+        }
+        let file = match open_for_search(path) {
+            Ok(f) => f,
+            Err(e) => return self.skip(sink, o, Why::io("open", path, &e, in_proc)),
+        };
+        let meta = match file.metadata() {
+            Ok(m) => m,
+            Err(e) => return self.skip(sink, o, Why::io("fstat", path, &e, false)),
+        };
+        if let Some(what) = not_regular(&meta) {
+            return self.skip(sink, o, Why::NotRegular(what));
+        }
+        if meta.len() > self.max_filesize {
+            let why = Why::TooLarge {
+                size: meta.len(),
+                max: self.max_filesize,
+            };
+            return self.skip(sink, o, why);
+        }
+        let key = (meta.dev(), meta.ino());
+        if let Some(first) = self.seen.get(&key) {
+            return self.skip(sink, o, Why::SameFile(first.clone()));
+        }
+        self.seen.insert(key, here);
+        let mut file = file;
+        self.scan_source(&mut file, 0, meta.len(), o, sink)
+    }
+
+    fn scan_memory(
+        &mut self,
+        root: &ProcRoot,
+        pid: i32,
+        base: &Origin,
+        sink: &mut Sink,
+    ) -> io::Result<()> {
+        let maps_path = root.pid_path(pid, "maps");
+        let regions = match std::fs::read(&maps_path) {
+            Ok(data) => maps::parse_maps(&data),
+            Err(e) => return self.skip(sink, base.clone(), Why::io("read", &maps_path, &e, true)),
+        };
+        let mem_path = root.pid_path(pid, "mem");
+        let mem = match File::open(&mem_path) {
+            Ok(f) => f,
+            Err(e) => return self.skip(sink, base.clone(), Why::io("open", &mem_path, &e, true)),
+        };
+        let mut reader = MemReader { mem, unreadable: 0 };
+        for r in regions {
+            let o = Origin {
+                path: Some(Bytes(r.path.clone())),
+                region: Some((r.start, r.end)),
+                ..base.clone()
+            };
+            match r.skip_reason() {
+                Some("not readable") => continue,
+                Some(why) => {
+                    self.skip(sink, o, Why::Mapping(why))?;
+                    continue;
+                }
+                None => {}
+            }
+            if r.len() > self.max_filesize {
+                let why = Why::TooLarge {
+                    size: r.len(),
+                    max: self.max_filesize,
+                };
+                self.skip(sink, o, why)?;
+                continue;
+            }
+            reader.unreadable = 0;
+            self.scan_source(&mut reader, r.start, r.len(), o.clone(), sink)?;
+            if reader.unreadable > 0 {
+                self.skip(sink, o, Why::Unreadable(reader.unreadable))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Scans one source; a read error becomes a skipped event (after what was found before it).
+    fn scan_source(
+        &mut self,
+        src: &mut dyn ReadAt,
+        start: u64,
+        len: u64,
+        o: Origin,
+        sink: &mut Sink,
+    ) -> io::Result<()> {
+        let mut sink_err = None;
+        let mut findings = 0u64;
+        let redact = self.redact;
+        let result = self
+            .scanner
+            .scan(src, start, len, self.matcher, &mut |found| {
+                if sink_err.is_some() {
+                    return;
+                }
+                let mut f = Finding::new(o.clone(), found);
+                if let Some(d) = redact {
+                    f.redact(d);
+                }
+                findings += 1;
+                if let Err(e) = sink(Event::Finding(Box::new(f))) {
+                    sink_err = Some(e);
+                }
+            });
+        self.stats.findings += findings;
+        self.stats.sources += 1;
+        if let Some(e) = sink_err {
+            return Err(e);
+        }
+        match result {
+            Ok(n) => {
+                self.stats.bytes += n;
+                Ok(())
+            }
+            Err(e) => {
+                let path = o
+                    .path
+                    .as_ref()
+                    .map(|p| String::from_utf8_lossy(&p.0).into_owned());
+                let why = Why::io("read", Path::new(&path.unwrap_or_default()), &e, true);
+                self.skip(sink, o, why)
+            }
+        }
+    }
+
+    fn skip(&mut self, sink: &mut Sink, origin: Origin, reason: Why) -> io::Result<()> {
+        let error = reason.is_error();
+        if error {
+            self.stats.errors += 1;
+        } else {
+            self.stats.skipped += 1;
+        }
+        sink(Event::Skipped(Skipped {
+            origin,
+            reason,
+            error,
+        }))
+    }
+}
+
+/// True when a /proc/PID/stat line has the PF_KTHREAD flag (the 9th field; the comm in
+/// parentheses may hold spaces and parentheses, so fields are counted after the last `)`).
+pub fn is_kernel_thread(stat: &[u8]) -> bool {
+    const PF_KTHREAD: u64 = 0x0020_0000;
+    let Some(close) = stat.iter().rposition(|&b| b == b')') else {
+        return false;
+    };
+    stat[close + 1..]
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|f| !f.is_empty())
+        .nth(6)
+        .and_then(|f| std::str::from_utf8(f).ok()?.parse::<u64>().ok())
+        .is_some_and(|flags| flags & PF_KTHREAD != 0)
+}
+
+/// Opens `path` read-only without side effects on anyone: O_NONBLOCK (should the file be
+/// swapped for a FIFO between stat and open, open does not wait for a writer), O_NOCTTY (never
+/// become a controlling terminal), O_NOATIME (reading does not update the file's access time;
+/// the kernel allows it to the owner and CAP_FOWNER only, so without it on EPERM).
+fn open_for_search(path: &Path) -> io::Result<File> {
+    let open = |flags| OpenOptions::new().read(true).custom_flags(flags).open(path);
+    let base = libc::O_NONBLOCK | libc::O_NOCTTY;
+    match open(base | libc::O_NOATIME) {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(base),
+        other => other,
+    }
+}
+
+/// What a non-regular file is, for the skip message.
+fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() {
+        None
+    } else if t.is_fifo() {
+        Some("fifo")
+    } else if t.is_socket() {
+        Some("socket")
+    } else if t.is_char_device() {
+        Some("character device")
+    } else if t.is_block_device() {
+        Some("block device")
+    } else if t.is_dir() {
+        Some("directory")
+    } else {
+        Some("not a regular file")
+    }
+}
+
+/// Reads at most `cap` bytes of a /proc file (their stat size is 0, so no size check first).
+fn read_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    let mut data = Vec::new();
+    File::open(path)?.take(cap).read_to_end(&mut data)?;
+    Ok(data)
+}
+
+/// /proc/PID/mem, where pages that cannot be read (EIO, EFAULT: guard pages, unmapped since
+/// maps was read) read as zeros, which end printable runs, and are counted.
+struct MemReader {
+    mem: File,
+    unreadable: u64,
+}
+
+impl ReadAt for MemReader {
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        match std::os::unix::fs::FileExt::read_at(&self.mem, buf, offset) {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EIO) | Some(libc::EFAULT)) => {
+                let page = 4096 - (offset % 4096) as usize;
+                let n = page.min(buf.len());
+                buf[..n].fill(0);
+                self.unreadable += n as u64;
+                Ok(n)
+            }
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::detectors::Kind;
+    use memchr::memmem;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn kernel_threads_from_stat() {
+        assert!(is_kernel_thread(
+            b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 3 0 0 20 0 1 0 30"
+        ));
+        assert!(!is_kernel_thread(
+            b"27192 (cat) R 27143 27143 4153 0 -1 4194304 128 0 0 0"
+        ));
+        // A comm with spaces and parentheses does not shift the fields.
+        assert!(!is_kernel_thread(
+            b"7 (a) b (c) 1 2) R 1 7 7 0 -1 4194560 0 0"
+        ));
+        assert!(!is_kernel_thread(b""));
+        assert!(!is_kernel_thread(b"1 (x) S"));
+    }
+
+    /// A fake /proc (the injectable root) with one process: a readable environ, a cmdline that
+    /// cannot be read (a directory), and fds to a regular file, a FIFO, a dangling link and the
+    /// same file again.
+    #[test]
+    fn walks_a_fake_proc_tree_and_keeps_going_on_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("proc/4242");
+        std::fs::create_dir_all(p.join("fd")).unwrap();
+        std::fs::create_dir_all(p.join("cmdline")).unwrap();
+        std::fs::write(p.join("comm"), b"app\n").unwrap();
+        std::fs::write(p.join("stat"), b"4242 (app) S 1 4242 4242 0 -1 4194560 0 0").unwrap();
+        std::fs::write(p.join("environ"), b"HOME=/\0API_TOKEN=zR8vK2mQ9xL4pW7nB3\0").unwrap();
+        let data = dir.path().join("data.db");
+        std::fs::write(&data, b"\x00/registry/secrets/x\x00cc=1111222233334444\x00").unwrap();
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        symlink(&data, p.join("fd/3")).unwrap();
+        symlink(&fifo, p.join("fd/4")).unwrap();
+        symlink(dir.path().join("gone"), p.join("fd/5")).unwrap();
+        symlink(&data, p.join("fd/6")).unwrap();
+
+        let root = ProcRoot::new(dir.path().join("proc"));
+        let matcher = Matcher::Literal(Box::new(memmem::Finder::new(b"111122").into_owned()));
+        let mut w = Walker::new(
+            &matcher,
+            None,
+            Scanner::new(Default::default()),
+            1 << 30,
+            false,
+        );
+        let mut events = Vec::new();
+        w.scan_process(&root, 4242, &mut |e| {
+            events.push(e);
+            Ok(())
+        })
+        .unwrap();
+        let mut found = Vec::new();
+        let mut skipped = Vec::new();
+        for e in events {
+            match e {
+                Event::Finding(f) => found.push(f),
+                Event::Skipped(s) => {
+                    skipped.push((s.origin.source, s.origin.fd, s.reason.to_string(), s.error))
+                }
+            }
+        }
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].origin.fd, Some(3));
+        assert_eq!(found[0].origin.comm, Some(Bytes(b"app".to_vec())));
+        assert_eq!(found[0].kinds, vec![Kind::Pattern]);
+        assert_eq!(
+            found[0].before,
+            vec![Bytes(b"/registry/secrets/x".to_vec())]
+        );
+        let reasons: Vec<_> = skipped.iter().map(|s| (s.0, s.1, s.3)).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (SourceKind::Cmdline, None, true), // a directory: read error, reported
+                (SourceKind::Fd, Some(4), false),  // FIFO
+                (SourceKind::Fd, Some(5), false),  // dangling: closed while we looked
+                (SourceKind::Fd, Some(6), false),  // same file as fd 3
+            ],
+            "{skipped:#?}"
+        );
+        assert_eq!(skipped[1].2, "fifo, not read");
+        assert!(
+            skipped[3].2.starts_with("same file as pid 4242 fd 3"),
+            "{skipped:#?}"
+        );
+        assert_eq!(
+            (w.stats.findings, w.stats.errors, w.stats.skipped),
+            (1, 1, 3)
+        );
+    }
+
+    #[test]
+    fn kernel_threads_are_skipped_in_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("2");
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::write(p.join("stat"), b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0").unwrap();
+        let matcher = Matcher::Detectors(Box::default());
+        let mut w = Walker::new(
+            &matcher,
+            None,
+            Scanner::new(Default::default()),
+            1 << 30,
+            true,
+        );
+        let mut events = Vec::new();
+        w.scan_process(&ProcRoot::new(dir.path()), 2, &mut |e| {
+            events.push(e);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(events.len(), 1);
+        assert!(
+            matches!(&events[0], Event::Skipped(s) if s.reason == Why::KernelThread && !s.error)
+        );
+    }
+}

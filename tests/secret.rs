@@ -1,0 +1,728 @@
+//! `ksec grep-secret` against a real etcd, a process the test starts (environ, a deleted file,
+//! memory, a FIFO and /dev/zero), and files: exit codes, JSON, redaction, chunk borders.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::require;
+use crate::util::{is_root, ksec, run_timeout, text, which};
+
+/// Every ksec run here must end within this many seconds, or the test fails.
+const TIMEOUT: u64 = 120;
+
+/// Kills and reaps the child when the test ends, however it ends.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    out.stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            serde_json::from_slice(l)
+                .unwrap_or_else(|e| panic!("bad JSON line {:?}: {e}", String::from_utf8_lossy(l)))
+        })
+        .collect()
+}
+
+fn findings(out: &Output) -> Vec<serde_json::Value> {
+    json_lines(out)
+        .into_iter()
+        .filter(|v| v["type"] == "finding")
+        .collect()
+}
+
+fn strs(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real etcd
+
+#[test]
+fn etcd_credit_card_secret_is_found_in_the_database_file() {
+    require!(
+        which("etcd").is_some(),
+        "etcd is not installed (apt-get install etcd-server)"
+    );
+    require!(
+        which("etcdctl").is_some(),
+        "etcdctl is not installed (apt-get install etcd-client)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (client, peer) = (free_port(), free_port());
+    let curl = format!("http://127.0.0.1:{client}");
+    let purl = format!("http://127.0.0.1:{peer}");
+    let log = std::fs::File::create(dir.path().join("etcd.log")).unwrap();
+    let mut etcd_cmd = Command::new("etcd");
+    if std::env::consts::ARCH == "aarch64" {
+        // etcd 3.4 refuses to start on arm64 unless told this.
+        etcd_cmd.env("ETCD_UNSUPPORTED_ARCH", "arm64");
+    }
+    let etcd = Reaped(
+        etcd_cmd
+            .args(["--name", "ksec-test", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .args([
+                "--listen-client-urls",
+                &curl,
+                "--advertise-client-urls",
+                &curl,
+            ])
+            .args([
+                "--listen-peer-urls",
+                &purl,
+                "--initial-advertise-peer-urls",
+                &purl,
+            ])
+            .args(["--initial-cluster", &format!("ksec-test={purl}")])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start etcd"),
+    );
+    let pid = etcd.0.id().to_string();
+
+    // Put the Secret, retrying while etcd starts.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = run_timeout(
+            Command::new("etcdctl")
+                .env("ETCDCTL_API", "3")
+                .args(["--endpoints", &curl, "--dial-timeout", "2s"])
+                .args([
+                    "put",
+                    "/registry/secrets/default/credit-card",
+                    "cc=1111222233334444",
+                ]),
+            30,
+        );
+        if out.status.success() {
+            break;
+        }
+        let log = std::fs::read_to_string(dir.path().join("etcd.log")).unwrap_or_default();
+        assert!(
+            Instant::now() < deadline,
+            "etcdctl put failed: {:?}\netcd log:\n{log}",
+            text(&out)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // bbolt commits every 100 ms; wait for the value to reach member/snap/db.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let out = loop {
+        let out = run_timeout(&mut ksec(&["grep-secret", "111122", "-p", &pid]), TIMEOUT);
+        if String::from_utf8_lossy(&out.stdout).contains("member/snap/db")
+            || Instant::now() > deadline
+        {
+            break out;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    // The block for the database file: header, context lines with the key, the matching line.
+    let block = stdout
+        .split("\n--\n")
+        .find(|b| {
+            b.lines()
+                .next()
+                .is_some_and(|h| h.contains(" fd ") && h.contains("member/snap/db"))
+        })
+        .unwrap_or_else(|| panic!("no finding in member/snap/db:\n{stdout}\n{stderr}"));
+    let header = block.lines().next().unwrap();
+    assert!(
+        header.starts_with(&format!("pid {pid} (etcd) fd ")),
+        "{header}"
+    );
+    assert!(
+        header.contains(" offset ") && header.ends_with("[pattern]"),
+        "{header}"
+    );
+    let matching: Vec<&str> = block.lines().filter(|l| l.starts_with("> ")).collect();
+    assert_eq!(matching.len(), 1, "{block}");
+    assert!(matching[0].contains("cc=1111222233334444"), "{block}");
+    assert!(
+        block
+            .lines()
+            .any(|l| l.starts_with("  ") && l.contains("/registry/secrets/default/credit-card")),
+        "key name not in the context lines:\n{block}"
+    );
+    // Sockets and pipes etcd holds are listed as skipped, not read.
+    assert!(stderr.contains(": skipped: socket, not read"), "{stderr}");
+
+    // Without a pattern, the card detector finds the number in the database file too.
+    let out = run_timeout(&mut ksec(&["grep-secret", "--json", "-p", &pid]), TIMEOUT);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let cards: Vec<_> = findings(&out)
+        .into_iter()
+        .filter(|f| strs(&f["kinds"]).contains(&"credit-card".to_string()))
+        .collect();
+    let in_db = cards
+        .iter()
+        .find(|f| {
+            f["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("member/snap/db"))
+        })
+        .unwrap_or_else(|| panic!("no credit-card finding in member/snap/db: {cards:#?}"));
+    assert_eq!(in_db["source"], "fd");
+    assert_eq!(in_db["pid"].as_i64(), Some(pid.parse().unwrap()));
+    let line = in_db["line"].as_str().unwrap();
+    let m = &in_db["matches"][0];
+    let (s, e) = (
+        m["start"].as_u64().unwrap() as usize,
+        m["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&line[s..e], "1111222233334444", "{in_db:#}");
+    assert!(
+        strs(&in_db["before"])
+            .iter()
+            .any(|l| l.contains("/registry/secrets/default/credit-card")),
+        "{in_db:#}"
+    );
+
+    // --redact: the number is nowhere in the output.
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "111122", "--redact", "-p", &pid]),
+        TIMEOUT,
+    );
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout.contains("cc=****************") && !stdout.contains("1111222233334444"),
+        "{stdout}"
+    );
+    drop(etcd);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A process the test starts
+
+/// A python3 process holding: a deleted file with a secret (its offset moved to 3), a FIFO,
+/// /dev/zero; an environment secret; a secret built at run time that exists only in memory.
+const HOLDER: &str = r#"
+import os, sys, time
+d = sys.argv[1]
+p = os.path.join(d, "held.txt")
+f = open(p, "w+b")
+f.write(b"\x00\x01header line\x00DELETED_FILE_SECRET=" + b"q7Rk2Vx9Lm4Tz8Wp" + b"\x00trailer line\x00")
+f.flush()
+f.seek(3)
+os.unlink(p)
+fifo = os.path.join(d, "fifo")
+os.mkfifo(fifo)
+ff = os.open(fifo, os.O_RDWR)
+z = open("/dev/zero", "rb")
+# Shifted by one at run time: the secret is in no file, argument or variable of the environment.
+mem = "".join(chr(ord(c) + 1) for c in "LDLNQXNMKXrdbqds3131")
+keep = [mem.encode() * 3, mem]
+print(f.fileno(), ff, z.fileno(), flush=True)
+time.sleep(600)
+"#;
+
+struct Holder {
+    child: Reaped,
+    dir: tempfile::TempDir,
+    pid: String,
+    file_fd: i32,
+    fifo_fd: i32,
+    zero_fd: i32,
+}
+
+fn start_holder() -> Option<Holder> {
+    which("python3")?;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new("python3")
+        .args(["-c", HOLDER])
+        .arg(dir.path())
+        .env("APP_API_TOKEN", "zR8vK2mQ9xL4pW7nB3")
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start python3");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let fds: Vec<i32> = line
+        .split_whitespace()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let pid = child.id().to_string();
+    Some(Holder {
+        child: Reaped(child),
+        dir,
+        pid,
+        file_fd: fds[0],
+        fifo_fd: fds[1],
+        zero_fd: fds[2],
+    })
+}
+
+fn fd_pos(pid: &str, fd: i32) -> String {
+    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).unwrap();
+    info.lines()
+        .find(|l| l.starts_with("pos:"))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn secret_in_an_environment_variable() {
+    let Some(h) = start_holder() else {
+        require!(false, "python3 is not installed");
+        return;
+    };
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "zR8vK2mQ9xL4pW7nB3", "-p", &h.pid]),
+        TIMEOUT,
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with(&format!("pid {} (python3) environ offset ", h.pid)),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("> APP_API_TOKEN=zR8vK2mQ9xL4pW7nB3\n"),
+        "{stdout}"
+    );
+
+    // The detectors name what they find there, without a pattern.
+    let out = run_timeout(&mut ksec(&["grep-secret", "--json", "-p", &h.pid]), TIMEOUT);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let env: Vec<_> = findings(&out)
+        .into_iter()
+        .filter(|f| f["source"] == "environ")
+        .collect();
+    let kinds: Vec<String> = env.iter().flat_map(|f| strs(&f["kinds"])).collect();
+    assert!(kinds.contains(&"aws-access-key".to_string()), "{env:#?}");
+    assert!(kinds.contains(&"keyword-secret".to_string()), "{env:#?}");
+    drop(h.child);
+}
+
+#[test]
+fn secret_in_a_deleted_file_held_open_offset_untouched() {
+    let Some(h) = start_holder() else {
+        require!(false, "python3 is not installed");
+        return;
+    };
+    let before = fd_pos(&h.pid, h.file_fd);
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "DELETED_FILE_SECRET", "-p", &h.pid]),
+        TIMEOUT,
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let held = h.dir.path().join("held.txt");
+    let expected = format!(
+        "pid {} (python3) fd {} {} (deleted) offset 14 [pattern]\n  header line\n> DELETED_FILE_SECRET=q7Rk2Vx9Lm4Tz8Wp\n  trailer line\n--\n",
+        h.pid,
+        h.file_fd,
+        held.display()
+    );
+    assert!(
+        stdout.contains(&expected),
+        "expected:\n{expected}\ngot:\n{stdout}"
+    );
+    // The target's file offset is where it left it.
+    assert_eq!(fd_pos(&h.pid, h.file_fd), before);
+    assert_eq!(before, "pos:\t3");
+    drop(h.child);
+}
+
+#[test]
+fn fifo_and_dev_zero_are_skipped_without_a_hang() {
+    let Some(h) = start_holder() else {
+        require!(false, "python3 is not installed");
+        return;
+    };
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "no-such-secret-anywhere", "-p", &h.pid]),
+        TIMEOUT,
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let fifo = h.dir.path().join("fifo");
+    assert!(
+        stderr.contains(&format!(
+            "fd {} {}: skipped: fifo, not read",
+            h.fifo_fd,
+            fifo.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "fd {} /dev/zero: skipped: character device, not read",
+            h.zero_fd
+        )),
+        "{stderr}"
+    );
+    // In JSON the skips are objects too.
+    let out = run_timeout(
+        &mut ksec(&[
+            "grep-secret",
+            "no-such-secret-anywhere",
+            "--json",
+            "-p",
+            &h.pid,
+        ]),
+        TIMEOUT,
+    );
+    let skipped: Vec<_> = json_lines(&out)
+        .into_iter()
+        .filter(|v| v["type"] == "skipped")
+        .collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["fd"] == h.zero_fd && s["path"] == "/dev/zero" && s["error"] == false),
+        "{skipped:#?}"
+    );
+    drop(h.child);
+}
+
+#[test]
+fn secret_only_in_memory_needs_memory() {
+    // ksec is the holder's sibling, not its parent: Yama's ptrace_scope >= 1 lets only root read
+    // its memory.
+    let yama: u32 = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    require!(
+        is_root() || yama == 0,
+        "reading another process's memory needs root or kernel.yama.ptrace_scope=0"
+    );
+    let Some(h) = start_holder() else {
+        require!(false, "python3 is not installed");
+        return;
+    };
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "MEMORYONLYsecret4242", "-p", &h.pid]),
+        TIMEOUT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    let out = run_timeout(
+        &mut ksec(&[
+            "grep-secret",
+            "MEMORYONLYsecret4242",
+            "--memory",
+            "--json",
+            "-p",
+            &h.pid,
+        ]),
+        TIMEOUT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let found = findings(&out);
+    assert!(!found.is_empty());
+    for f in &found {
+        assert_eq!(f["source"], "memory", "{f:#}");
+        let (lo, hi) = (
+            f["region"][0].as_u64().unwrap(),
+            f["region"][1].as_u64().unwrap(),
+        );
+        let at = f["offset"].as_u64().unwrap();
+        assert!(lo <= at && at < hi, "{f:#}");
+    }
+    drop(h.child);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+fn write(path: &Path, data: &[u8]) {
+    std::fs::File::create(path)
+        .unwrap()
+        .write_all(data)
+        .unwrap();
+}
+
+#[test]
+fn exit_codes_and_fail_on_find() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("data.bin");
+    write(&f, b"\x00\x01token=zR8vK2mQ9xL4pW7nB3\x00");
+    let f = f.to_str().unwrap();
+    let code = |args: &[&str]| run_timeout(&mut ksec(args), TIMEOUT).status.code();
+    assert_eq!(code(&["grep-secret", "zR8vK2", "--file", f]), Some(0));
+    assert_eq!(code(&["grep-secret", "absent", "--file", f]), Some(1));
+    assert_eq!(code(&["grep-secret", "--file", f]), Some(0));
+    assert_eq!(
+        code(&["grep-secret", "zR8vK2", "--fail-on-find", "--file", f]),
+        Some(1)
+    );
+    assert_eq!(
+        code(&["grep-secret", "absent", "--fail-on-find", "--file", f]),
+        Some(0)
+    );
+    assert_eq!(
+        code(&["grep-secret", "absent", "--file", "/nonexistent/ksec-test"]),
+        Some(2)
+    );
+    assert_eq!(
+        code(&[
+            "grep-secret",
+            "absent",
+            "--fail-on-find",
+            "--file",
+            "/nonexistent/x"
+        ]),
+        Some(2)
+    );
+    assert_eq!(code(&["grep-secret", "x"]), Some(2)); // nothing to scan
+    assert_eq!(code(&["grep-secret", "-E", "(", "--file", f]), Some(2));
+    // -i and -E.
+    assert_eq!(
+        code(&["grep-secret", "-i", "TOKEN=ZR8V", "--file", f]),
+        Some(0)
+    );
+    assert_eq!(
+        code(&["grep-secret", "-E", "token=[a-zA-Z0-9]{18}", "--file", f]),
+        Some(0)
+    );
+    assert_eq!(
+        code(&["grep-secret", "-E", "token=[0-9]{18}", "--file", f]),
+        Some(1)
+    );
+}
+
+#[test]
+fn fifo_file_is_skipped_not_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "x", "--file", fifo.to_str().unwrap()]),
+        30,
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("skipped: fifo, not read"), "{stderr}");
+}
+
+#[test]
+fn context_min_len_and_max_filesize() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("data.bin");
+    write(
+        &f,
+        b"one1\x00ab\x00two22\x00three\x00MATCH\x00four\x00x\x00fivee\x00sixes\x00",
+    );
+    let f = f.to_str().unwrap();
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "MATCH", "-B", "1", "-A", "2", "--file", f]),
+        TIMEOUT,
+    );
+    assert_eq!(
+        text(&out).0,
+        format!("file {f} offset 20 [pattern]\n  three\n> MATCH\n  four\n  fivee\n--\n")
+    );
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "MATCH", "-C", "1", "-n", "2", "--file", f]),
+        TIMEOUT,
+    );
+    assert_eq!(
+        text(&out).0,
+        format!("file {f} offset 20 [pattern]\n  three\n> MATCH\n  four\n--\n")
+    );
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "MATCH", "-C", "0", "-n", "1", "--file", f]),
+        TIMEOUT,
+    );
+    assert_eq!(
+        text(&out).0,
+        format!("file {f} offset 20 [pattern]\n> MATCH\n--\n")
+    );
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "MATCH", "--max-filesize", "10", "--file", f]),
+        TIMEOUT,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).1.contains("over --max-filesize 10"),
+        "{:?}",
+        text(&out)
+    );
+}
+
+#[test]
+fn json_and_redact() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("data.bin");
+    write(
+        &f,
+        b"\x00DB_PASSWORD=s3cr3tP@ssw0rd!\x00-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi\n-----END RSA PRIVATE KEY-----\n\x00card 4111 1111 1111 1111\x00",
+    );
+    let f = f.to_str().unwrap();
+    let out = run_timeout(&mut ksec(&["grep-secret", "--json", "--file", f]), TIMEOUT);
+    let kinds: Vec<String> = findings(&out)
+        .iter()
+        .flat_map(|v| strs(&v["kinds"]))
+        .collect();
+    assert_eq!(kinds, ["keyword-secret", "private-key", "credit-card"]);
+    for args in [vec!["--json"], vec![]] {
+        let mut a = vec!["grep-secret", "--redact", "--file", f];
+        a.extend(args);
+        let out = run_timeout(&mut ksec(&a), TIMEOUT);
+        let (stdout, _) = text(&out);
+        assert_eq!(out.status.code(), Some(0));
+        for secret in [
+            "s3cr3tP@ssw0rd!",
+            "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi",
+            "4111 1111 1111 1111",
+        ] {
+            assert!(!stdout.contains(secret), "{secret} in {stdout}");
+        }
+        assert!(stdout.contains("DB_PASSWORD=***************"), "{stdout}");
+    }
+}
+
+#[test]
+fn matches_across_chunk_borders_in_a_large_file() {
+    // The scanner reads 64 KiB chunks and keeps 16 KiB (WIN) on each side of the limit up to
+    // which it reports; limits fall at 80 KiB + k * 64 KiB. Put a secret with context on, just
+    // before and just after every limit and buffer edge of the first rounds, for several shifts.
+    const CHUNK: usize = 64 << 10;
+    const WIN: usize = 16 << 10;
+    let secret = b"ctx-before\x00BORDER-SECRET-0123456789\x00ctx-after";
+    let lead = b"ctx-before\x00".len();
+    let dir = tempfile::tempdir().unwrap();
+    for delta in [-40i64, -24, -13, -12, -11, -5, -1, 0, 1, 5, 13, 24, 40] {
+        let mut at = Vec::new();
+        for k in 0..6 {
+            let limit = CHUNK + WIN + k * CHUNK;
+            for edge in [limit - WIN, limit, limit + WIN] {
+                at.push((edge as i64 + delta) as usize);
+            }
+        }
+        let mut data = vec![0u8; 1 << 20];
+        for &p in &at {
+            data[p - lead..p - lead + secret.len()].copy_from_slice(secret);
+        }
+        let f = dir.path().join("big.bin");
+        write(&f, &data);
+        let out = run_timeout(
+            &mut ksec(&[
+                "grep-secret",
+                "BORDER-SECRET",
+                "--json",
+                "--file",
+                f.to_str().unwrap(),
+            ]),
+            TIMEOUT,
+        );
+        let found = findings(&out);
+        let offsets: Vec<usize> = found
+            .iter()
+            .map(|v| v["offset"].as_u64().unwrap() as usize)
+            .collect();
+        assert_eq!(offsets, at, "shift {delta}");
+        for v in &found {
+            assert_eq!(v["line"], "BORDER-SECRET-0123456789", "shift {delta}");
+            assert_eq!(strs(&v["before"]), ["ctx-before"], "shift {delta}");
+            assert_eq!(strs(&v["after"]), ["ctx-after"], "shift {delta}");
+        }
+    }
+}
+
+#[test]
+fn file_being_written_and_huge_sparse_file_do_not_hang() {
+    require!(which("python3").is_some(), "python3 is not installed");
+    let dir = tempfile::tempdir().unwrap();
+    // An 8 GiB sparse file: over the default --max-filesize (4G), skipped without a read.
+    let sparse = dir.path().join("sparse.img");
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(8 << 30)
+        .unwrap();
+    // A process that keeps appending to a file it holds open, and holds the sparse file too.
+    let growing = dir.path().join("growing.log");
+    let mut writer = Reaped(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import sys, time\nf = open(sys.argv[1], 'ab')\ns = open(sys.argv[2], 'rb')\nprint('ready', flush=True)\nwhile True:\n    f.write(b'GROWING-LINE ' * 4096 + b'\\x00')\n    f.flush()\n    time.sleep(0.001)\n",
+            ])
+            .arg(&growing)
+            .arg(&sparse)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start python3"),
+    );
+    let mut child_out = BufReader::new(writer.0.stdout.take().unwrap());
+    let mut line = String::new();
+    child_out.read_line(&mut line).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = writer.0.id().to_string();
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "never-there-XYZ", "-p", &pid]),
+        TIMEOUT,
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}: skipped: 8589934592 bytes, over --max-filesize",
+            sparse.display()
+        )),
+        "{stderr}"
+    );
+    // The growing file was searched (up to its size when opened) and the scan ended.
+    assert!(!stderr.contains("growing.log: skipped"), "{stderr}");
+    drop(writer);
+}
+
+#[test]
+fn searching_leaves_access_time_alone() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("data.bin");
+    write(&f, b"\x00token=zR8vK2mQ9xL4pW7nB3\x00");
+    // An access time older than the modification time: a plain read would update it (relatime).
+    let old = nix::sys::time::TimeSpec::new(946_684_800, 0);
+    nix::sys::stat::utimensat(
+        None,
+        &f,
+        &old,
+        &nix::sys::time::TimeSpec::UTIME_OMIT,
+        nix::sys::stat::UtimensatFlags::FollowSymlink,
+    )
+    .unwrap();
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "zR8vK2", "--file", f.to_str().unwrap()]),
+        TIMEOUT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(std::fs::metadata(&f).unwrap().atime(), 946_684_800);
+}
