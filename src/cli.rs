@@ -70,9 +70,15 @@ pub struct TraceArgs {
     #[arg(short = 'f', long = "follow-forks")]
     pub follow_forks: bool,
 
-    /// Attach to PID (repeatable; also comma- or space-separated lists).
+    /// Attach to PID (repeatable; also comma- or space-separated lists; a process name is accepted
+    /// when exactly one process has it).
     #[arg(short = 'p', long = "attach", value_name = "PID")]
     pub pids: Vec<String>,
+
+    /// Attach to every process of the container with this id (a unique prefix is enough); use
+    /// with -f to follow their threads and children.
+    #[arg(long, value_name = "ID")]
+    pub container: Option<String>,
 
     /// Sort the table by KEY: time (time_percent, time_total, total_time), min_time (shortest,
     /// time_min), max_time (longest, time_max), avg_time (time_avg), calls (count), errors (error),

@@ -1436,7 +1436,11 @@ fn container_discovery_in_real_cgroups() {
         "no writable cgroup hierarchy (read-only /sys/fs/cgroup?)"
     );
     for (dir, id, runtime, pod) in &cases {
-        let p = spawn(Command::new("sleep").arg("300"));
+        let p = spawn(
+            Command::new("sleep")
+                .arg("300")
+                .env("KSEC_TEST_CONTAINER_SECRET", "s3cr3t-in-the-container-42"),
+        );
         std::fs::write(dir.join("cgroup.procs"), p.pid_s())
             .unwrap_or_else(|e| panic!("move {} into {}: {e}", p.pid(), dir.display()));
         let prefix = &id[..10];
@@ -1468,6 +1472,34 @@ fn container_discovery_in_real_cgroups() {
         ok(&out);
         let out = run(ksec(&["root", "--container", prefix, "stat", "/"]));
         ok(&out);
+        // grep-secret and trace take --container too.
+        let out = run(ksec(&[
+            "grep-secret",
+            "s3cr3t-in-the-container",
+            "--container",
+            prefix,
+        ]));
+        let (found, _) = text(ok(&out));
+        assert!(found.contains(&p.pid_s()), "{found}");
+        let tracer = ksec(&[
+            "trace",
+            "-f",
+            "-c",
+            "--container",
+            prefix,
+            "-o",
+            "/dev/null",
+        ])
+        .spawn()
+        .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        run(Command::new("kill")
+            .arg("-INT")
+            .arg(tracer.id().to_string()));
+        let out = tracer.wait_with_output().unwrap();
+        assert!(out.status.code().is_none(), "trace dies of SIGINT: {out:?}");
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", p.pid())).unwrap();
+        assert!(stat.contains(") S "), "still sleeping after detach: {stat}");
         drop(p);
     }
     drop(cg);

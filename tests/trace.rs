@@ -213,7 +213,13 @@ fn missing_command_is_one_clear_line() {
 fn bad_pids_are_one_clear_line() {
     let out = run(ksec(&["trace", "-c", "-p", "12x"]));
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out).1, "ksec: Invalid process id: '12x'\n");
+    assert_eq!(
+        text(&out).1,
+        "ksec: Invalid process id: '12x' (no process named \"12x\")\n"
+    );
+    let out = run(ksec(&["trace", "-c", "-p", "-5"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out).1, "ksec: Invalid process id: '-5'\n");
     let out = run(ksec(&["trace", "-c", "-p", "2147483000"]));
     assert_ne!(out.status.code(), Some(0));
     assert!(
@@ -827,4 +833,34 @@ fn attach_until_the_process_exits() {
     let t = native(&s);
     assert!(calls(&t, "write").0 > 100, "{s}");
     assert!(!t.contains_key("exit_group"), "{s}");
+}
+
+/// `-p NAME` attaches to the one process with that name.
+#[test]
+fn attach_by_process_name() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("kbusy{}", std::process::id() % 100_000);
+    let bin = dir.path().join(&name);
+    std::fs::copy(tracee("busy"), &bin).unwrap();
+    let child = Command::new(&bin)
+        .arg("600")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let out_file = dir.path().join("summary");
+    let tracer = ksec(&["trace", "-c", "-p", &name, "-o"])
+        .arg(&out_file)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    run(Command::new("kill")
+        .arg("-INT")
+        .arg(tracer.id().to_string()));
+    let out = tracer.wait_with_output().unwrap();
+    assert!(out.status.code().is_none(), "dies of SIGINT");
+    let s = std::fs::read_to_string(out_file).unwrap();
+    assert!(calls(&native(&s), "write").0 > 5, "{s}");
+    assert_busy_output(child, 600);
 }

@@ -25,10 +25,11 @@ use crate::cli::{CpuPlacement, TraceArgs};
 use crate::{Exit, ExitError};
 use tracer::{Outcome, Stop, Target, TracerConfig};
 
-/// Parses strace's -p values: each may hold several pids separated by commas or spaces.
+/// Parses strace's -p values: each may hold several pids separated by commas or spaces. An item
+/// that is not a number is a process name, accepted when exactly one process has it.
 ///
 /// # Errors
-/// strace's wording: `Invalid process id: 'x'`.
+/// strace's wording for what is neither: `Invalid process id: 'x'`, with the reason.
 pub fn parse_pids(values: &[String]) -> Result<Vec<i32>, ExitError> {
     let mut pids = Vec::new();
     for v in values {
@@ -38,12 +39,41 @@ pub fn parse_pids(values: &[String]) -> Result<Vec<i32>, ExitError> {
             }
             match item.parse::<i32>() {
                 Ok(p) if p > 0 => pids.push(p),
-                _ => return Err(ExitError::new(1, format!("Invalid process id: '{item}'"))),
+                Ok(_) => return Err(ExitError::new(1, format!("Invalid process id: '{item}'"))),
+                Err(_) => {
+                    let sel = crate::proc::target::Selector {
+                        specs: vec![item.to_string()],
+                        ..Default::default()
+                    };
+                    let root = crate::proc::root::ProcRoot::default();
+                    match crate::proc::target::resolve(&root, &sel) {
+                        Ok(found) => pids.extend(found),
+                        Err(e) => {
+                            return Err(ExitError::new(
+                                1,
+                                format!("Invalid process id: '{item}' ({e:#})"),
+                            ))
+                        }
+                    }
+                }
             }
         }
     }
     let mut seen = std::collections::HashSet::new();
     pids.retain(|p| seen.insert(*p));
+    Ok(pids)
+}
+
+/// The processes of a container (`--container ID`, a unique prefix is enough).
+///
+/// # Errors
+/// No container, or an ambiguous prefix.
+fn container_pids(id: &str) -> anyhow::Result<Vec<i32>> {
+    let root = crate::proc::root::ProcRoot::default();
+    let (_, pids) = crate::proc::target::container_pids(&root, id)?;
+    if pids.is_empty() {
+        anyhow::bail!("container {id}: no processes");
+    }
     Ok(pids)
 }
 
@@ -106,7 +136,14 @@ fn cstring(bytes: Vec<u8>, what: &str) -> Result<CString, ExitError> {
 /// # Errors
 /// Invalid arguments, a command that cannot be started, no pid that could be attached.
 pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
-    let pids = parse_pids(&args.pids)?;
+    let mut pids = parse_pids(&args.pids)?;
+    if let Some(id) = &args.container {
+        for p in container_pids(id)? {
+            if !pids.contains(&p) {
+                pids.push(p);
+            }
+        }
+    }
     let target = match (pids.is_empty(), args.command.is_empty()) {
         (true, true) => {
             return Err(ExitError::new(1, "must have PROG [ARGS] or -p PID").into());
