@@ -436,6 +436,27 @@ fn the_tracee_sees_its_own_affinity() {
     ]));
     assert!(traced.status.success(), "{}", text(&traced).1);
     assert_eq!(text(&traced).0, text(&plain).0, "nproc under ksec");
+    // With a seccomp filter the affinity syscalls still stop (they are not counted).
+    let traced = run(ksec(&[
+        "trace",
+        "-f",
+        "-c",
+        "-o",
+        "/dev/null",
+        "--cpu-placement",
+        "same",
+        "--seccomp-bpf",
+        "-e",
+        "trace=openat",
+        "--",
+        "nproc",
+    ]));
+    assert!(traced.status.success(), "{}", text(&traced).1);
+    assert_eq!(
+        text(&traced).0,
+        text(&plain).0,
+        "nproc under ksec --seccomp-bpf"
+    );
 }
 
 #[test]
@@ -863,4 +884,18 @@ fn attach_by_process_name() {
     let s = std::fs::read_to_string(out_file).unwrap();
     assert!(calls(&native(&s), "write").0 > 5, "{s}");
     assert_busy_output(child, 600);
+}
+
+/// A call in flight when ksec detaches (interrupted by the detach itself) is not counted.
+#[test]
+fn call_in_flight_at_detach_is_not_counted() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let (out, summary) = attach_and_interrupt(sleeper.id(), &["-c"], 0.3, "INT");
+    assert!(out.status.code().is_none(), "{}", text(&out).1);
+    let t = native(&summary);
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert!(t.is_empty(), "nothing completed while attached: {summary}");
 }

@@ -196,7 +196,12 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
             eprintln!("ksec: --seccomp-bpf needs -f and a command (not -p): disabled");
             None
         } else {
-            let traced = seccomp::Traced::from_predicate(&*render.wants);
+            // With CPU placement, the affinity syscalls must stop too (see placement.rs), even
+            // when they are not counted.
+            let wants = &render.wants;
+            let traced = seccomp::Traced::from_predicate(&|p, nr| {
+                wants(p, nr) || (pin && p.watched(nr).is_some())
+            });
             Some(seccomp::program(&traced))
         }
     } else {

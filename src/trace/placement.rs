@@ -118,30 +118,40 @@ impl Placement {
     /// Records `mask` as `tid`'s own mask (after it called sched_setaffinity, or at adoption)
     /// and pins it if the mask allows the tracer's CPU; otherwise leaves it alone.
     pub fn set_original(&mut self, tid: i32, mask: CpuSet) {
-        if !mask.is_set(self.cpu).unwrap_or(false) {
-            self.original.remove(&tid);
+        if !mask.is_set(self.cpu).unwrap_or(false)
+            || sched_setaffinity(Pid::from_raw(tid), &self.pinned).is_err()
+        {
+            // Left alone (its own mask excludes our CPU, or it cannot be pinned): the guardian
+            // must not restore an older mask over the one it has now.
+            self.forget(tid);
             return;
         }
-        if sched_setaffinity(Pid::from_raw(tid), &self.pinned).is_err() {
-            self.original.remove(&tid);
-            return;
-        }
-        if let Some((_, pipe)) = &mut self.guardian {
-            let list: Vec<String> = cpus(&mask).iter().map(|c| c.to_string()).collect();
-            let st = starttime(tid).unwrap_or(0);
-            let _ = writeln!(pipe, "pin {tid} {st} {}", list.join(","));
-        }
+        self.tell_guardian_pin(tid, &mask);
         self.original.insert(tid, mask);
     }
 
-    /// A tracee ended: forget it.
+    fn tell_guardian_pin(&mut self, tid: i32, mask: &CpuSet) {
+        if let Some((_, pipe)) = &mut self.guardian {
+            let list: Vec<String> = cpus(mask).iter().map(|c| c.to_string()).collect();
+            let st = starttime(tid).unwrap_or(0);
+            let _ = writeln!(pipe, "pin {tid} {st} {}", list.join(","));
+        }
+    }
+
+    /// A tracee ended or is left alone: forget it (and tell the guardian).
     pub fn forget(&mut self, tid: i32) {
-        self.original.remove(&tid);
+        if self.original.remove(&tid).is_some() {
+            if let Some((_, pipe)) = &mut self.guardian {
+                let _ = writeln!(pipe, "unpin {tid}");
+            }
+        }
     }
 
     /// A tracee changed its tid (exec by a non-leader thread).
     pub fn rename(&mut self, from: i32, to: i32) {
-        if let Some(m) = self.original.remove(&from) {
+        if let Some(m) = self.original.get(&from).copied() {
+            self.forget(from);
+            self.tell_guardian_pin(to, &m);
             self.original.insert(to, m);
         }
     }

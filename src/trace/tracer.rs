@@ -487,6 +487,14 @@ impl Tracer<'_> {
             }
         }
         match stop {
+            Stop::Syscall if self.detaching => {
+                // A call in flight at detach (often interrupted by our PTRACE_INTERRUPT) is not
+                // counted, as strace.
+                if let Some(t) = self.tasks.get_mut(&tid) {
+                    t.entry = None;
+                }
+                self.detach(tid, 0);
+            }
             Stop::Syscall => {
                 self.syscall_stop(tid);
                 self.resume(tid, 0);
