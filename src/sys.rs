@@ -276,7 +276,7 @@ pub fn spawn_stopped(
     envp: &[CString],
     reset: &[Signal],
     seccomp: Option<&[crate::trace::seccomp::Insn]>,
-) -> nix::Result<pid_t> {
+) -> nix::Result<(pid_t, std::os::fd::OwnedFd)> {
     let mut filter: Vec<libc::sock_filter> = seccomp
         .unwrap_or_default()
         .iter()
@@ -297,12 +297,22 @@ pub fn spawn_stopped(
     let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();
     envp_ptrs.push(std::ptr::null());
     let reset: Vec<libc::c_int> = reset.iter().map(|&s| s as libc::c_int).collect();
-    let msg = b"ksec: trace: exec failed\n";
+    // The child reports a failed execve's errno on this close-on-exec pipe (EOF = exec worked).
+    let (err_read, err_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let err_fd = std::os::fd::AsRawFd::as_raw_fd(&err_write);
+    let closed_std = closed_std_fds();
     // SAFETY: after fork the child only calls async-signal-safe functions (signal, sigprocmask,
-    // kill, getpid, execve, write, _exit) on memory prepared before the fork.
+    // kill, getpid, close, prctl, execve, write, _exit) on memory prepared before the fork.
     let pid = Errno::result(unsafe { libc::fork() })?;
     if pid == 0 {
         unsafe {
+            // Standard fds that were closed when ksec started (Rust's runtime reopened them on
+            // /dev/null) are closed again: the command sees what it would see untraced.
+            for fd in 0..3 {
+                if closed_std & (1 << fd) != 0 {
+                    libc::close(fd);
+                }
+            }
             for &s in &reset {
                 libc::signal(s, libc::SIG_DFL);
             }
@@ -324,11 +334,39 @@ pub fn spawn_stopped(
                 }
             }
             libc::execve(path.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr());
-            libc::write(2, msg.as_ptr().cast(), msg.len());
-            libc::_exit(127);
+            let errno = *libc::__errno_location();
+            let bytes = errno.to_ne_bytes();
+            libc::write(err_fd, bytes.as_ptr().cast(), bytes.len());
+            libc::_exit(1);
         }
     }
-    Ok(pid)
+    drop(err_write);
+    Ok((pid, err_read))
+}
+
+/// Standard fds (bit 0, 1, 2) that were closed when the process started, recorded before Rust's
+/// runtime reopens them on /dev/null.
+static CLOSED_STD_FDS: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+extern "C" fn record_closed_std_fds() {
+    let mut closed = 0u8;
+    for fd in 0..3 {
+        // SAFETY: F_GETFD only queries the descriptor table.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
+            closed |= 1 << fd;
+        }
+    }
+    CLOSED_STD_FDS.store(closed, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Runs before `main` and before Rust's runtime touches fds 0-2 (an ELF constructor).
+#[used]
+#[link_section = ".init_array"]
+static RECORD_CLOSED_STD_FDS: extern "C" fn() = record_closed_std_fds;
+
+/// Which of fds 0, 1, 2 were closed when ksec started (bit n for fd n).
+pub fn closed_std_fds() -> u8 {
+    CLOSED_STD_FDS.load(std::sync::atomic::Ordering::SeqCst)
 }
 // ---------------------------------------------------------------------------------------------
 // /proc inspector (`ksec root`): opening paths inside a process's root without escaping it.

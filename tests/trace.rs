@@ -899,3 +899,136 @@ fn call_in_flight_at_detach_is_not_counted() {
     let _ = sleeper.wait();
     assert!(t.is_empty(), "nothing completed while attached: {summary}");
 }
+
+/// Threads that run and exit before their creator's clone event is seen must not leave the
+/// tracer waiting for them (with tracer and tracees on one CPU this happens often).
+#[test]
+fn short_lived_threads_do_not_hang_the_tracer() {
+    require!(require_ptrace(), "needs root for ptrace");
+    for _ in 0..3 {
+        let mut cmd = ksec(&[
+            "trace",
+            "-f",
+            "-c",
+            "--cpu-placement",
+            "same",
+            "-o",
+            "/dev/null",
+            "--",
+        ]);
+        cmd.arg(tracee("thr")).args(["300", "20"]);
+        let out = run_timeout(&mut cmd, 120);
+        assert!(out.status.success(), "{}", text(&out).1);
+    }
+    let (_, s) = ksec_trace(&["-f", "-c"], &tracee("thr"), &["200", "10"]);
+    assert_eq!(calls(&native(&s), "getppid"), (2000, 0), "{s}");
+}
+
+/// -f -p on a process that keeps creating threads: the threads the kernel attaches for us
+/// during the attach are ours, not new ones to seize forever.
+#[test]
+fn attach_to_a_process_creating_threads() {
+    require!(require_ptrace(), "needs root for ptrace");
+    for _ in 0..3 {
+        let mut child = Command::new(tracee("thr"))
+            .args(["3000", "20"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let mut tracer = ksec(&["trace", "-f", "-c", "--cpu-placement", "same"])
+            .args(["-o", "/dev/null", "-p"])
+            .arg(child.id().to_string())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(700));
+        run(Command::new("kill")
+            .arg("-INT")
+            .arg(tracer.id().to_string()));
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let ended = loop {
+            if tracer.try_wait().unwrap().is_some() {
+                break true;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = tracer.kill();
+                let _ = tracer.wait();
+                break false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let status = child.wait().unwrap();
+        assert!(ended, "ksec did not end after SIGINT");
+        assert!(
+            status.success(),
+            "the traced process ends normally: {status:?}"
+        );
+    }
+}
+
+/// Standard fds closed for ksec are closed for the command too (Rust's runtime reopens them
+/// on /dev/null in ksec itself).
+#[test]
+fn closed_standard_fds_stay_closed_for_the_command() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let script = format!(
+        "{} trace -c -o /dev/null -- sh -c 'echo hi' >&-; echo $?",
+        util::ksec_bin().display()
+    );
+    let out = run(Command::new("sh").arg("-c").arg(&script));
+    let untraced = run(Command::new("sh")
+        .arg("-c")
+        .arg("sh -c 'echo hi' >&-; echo $?"));
+    assert_eq!(text(&out).0, text(&untraced).0, "{}", text(&out).1);
+    assert_eq!(text(&out).0.trim(), "1");
+}
+
+#[test]
+fn command_that_cannot_execute_is_one_clear_line() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage");
+    std::fs::write(&garbage, b"\x00\x01not an executable\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&garbage, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(ksec(&["trace", "-c", "-o", "/dev/null", "--"]).arg(&garbage));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out).1,
+        format!("ksec: exec '{}': Exec format error\n", garbage.display())
+    );
+    let out = run(ksec(&[
+        "trace",
+        "-c",
+        "-o",
+        "/nonexistent-dir/x",
+        "--",
+        "true",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out).1,
+        "ksec: Can't fopen '/nonexistent-dir/x': No such file or directory\n"
+    );
+}
+
+/// With -o FILE and a command, fatal signals are blocked as strace's default -I 3: a SIGINT to
+/// ksec does not cut the trace short; the command ends on its own.
+#[test]
+fn fatal_signals_are_blocked_with_output_file_and_command() {
+    require!(require_ptrace(), "needs root for ptrace");
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("summary");
+    let tracer = ksec(&["trace", "-f", "-c", "-o"])
+        .arg(&out_file)
+        .args(["--", "sh", "-c", "sleep 0.5; exit 5"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    run(Command::new("kill")
+        .arg("-INT")
+        .arg(tracer.id().to_string()));
+    let out = tracer.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "the command's own status");
+    let s = std::fs::read_to_string(out_file).unwrap();
+    assert!(native(&s).contains_key("wait4"), "complete summary: {s}");
+}

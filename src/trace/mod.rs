@@ -19,8 +19,6 @@ use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
 use crate::cli::{CpuPlacement, TraceArgs};
 use crate::{Exit, ExitError};
 use tracer::{Outcome, Stop, Target, TracerConfig};
@@ -177,7 +175,12 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     let render = summary_config(&args)?;
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("create {}", path.display()))?,
+            std::fs::File::create(path).map_err(|e| {
+                ExitError::new(
+                    1,
+                    format!("Can't fopen '{}': {}", path.display(), errno_text(&e)),
+                )
+            })?,
         )),
         None => Box::new(std::io::stderr()),
     };
@@ -190,6 +193,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         follow: args.follow_forks,
         cpu_time: !args.wall_clock,
         pin,
+        block_fatal: args.output.is_some() && matches!(target, Target::Spawn { .. }),
     };
     let seccomp = if args.seccomp_bpf {
         if !args.follow_forks || !matches!(target, Target::Spawn { .. }) {
@@ -216,14 +220,18 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     let outcome = tracer::trace(target, cfg, seccomp, &mut counter, &mut |w| {
         eprintln!("ksec: trace: {w}")
     })?;
+    if let Some(why) = &outcome.exec_error {
+        let shown = args.command[0].to_string_lossy();
+        eprintln!("ksec: exec '{shown}': {why}");
+    }
     let report = counter.into_report();
     render_report(&mut out, &report, &args, &render.opts)?;
     out.flush()?;
-    Ok(exit_of(outcome))
+    Ok(exit_of(&outcome))
 }
 
 /// ksec's exit: the signal that interrupted tracing, else the command's own end, as strace.
-fn exit_of(o: Outcome) -> Exit {
+fn exit_of(o: &Outcome) -> Exit {
     use nix::sys::signal::Signal;
     let by_signal = |sig: i32| match Signal::try_from(sig) {
         Ok(s) => Exit::Signal(s),

@@ -46,6 +46,9 @@ pub struct TracerConfig {
     pub cpu_time: bool,
     /// Run tracer and tracees on one CPU.
     pub pin: bool,
+    /// Block the fatal signals instead of detaching on them (strace's `-I 3`, its default for
+    /// `-o FILE PROG`): Ctrl-C then reaches only the command, and the summary is complete.
+    pub block_fatal: bool,
 }
 
 /// With a seccomp filter (spawned commands with -f): the program to install.
@@ -110,12 +113,14 @@ impl Stop {
 }
 
 /// How tracing ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// The spawned command's end: `Exited(code)` or `Killed(sig)`; None with -p.
     pub child: Option<Stop>,
     /// The signal that made ksec stop tracing (SIGINT, SIGTERM...), if any.
     pub interrupted: Option<i32>,
+    /// Why the command could not be executed (strerror of execve's errno), if it could not.
+    pub exec_error: Option<String>,
 }
 
 /// An attach failure, one line naming the pid.
@@ -151,6 +156,9 @@ struct Task {
     schedstat: Option<File>,
     /// The spawned command before its first execve: its own setup calls are not counted.
     pre_exec: bool,
+    /// Added because of its creator's fork/clone event, or by attach/spawn; false for a child
+    /// whose own stop was reported before its creator's event.
+    announced: bool,
 }
 
 /// Fatal signals that make ksec detach and print the summary, as strace.
@@ -173,6 +181,17 @@ pub struct Tracer<'s> {
     /// Masks new children inherit from their creator (tid -> creator's original mask).
     inherited: HashMap<i32, nix::sched::CpuSet>,
     spawned: Option<i32>,
+    /// The spawned command's exec succeeded (PTRACE_EVENT_EXEC seen).
+    spawned_execed: bool,
+    /// Where the spawned command's child side reports a failed execve.
+    exec_errors: Option<std::os::fd::OwnedFd>,
+    /// Why the command could not be executed.
+    exec_error: Option<String>,
+    /// Children that reported and exited before their creator's fork/clone event: that event
+    /// must not bring them back.
+    gone_unannounced: std::collections::HashSet<i32>,
+    /// When the wait loop last got a report.
+    last_report: Instant,
     seccomp: Option<SeccompProgram>,
     child_end: Option<Stop>,
     detaching: bool,
@@ -203,6 +222,14 @@ pub fn trace(
         raise_nofile_limit();
     }
     sys::install_signal_handlers(&FATAL_SIGNALS, WAKE_SIGNAL).context("install signal handlers")?;
+    if cfg.block_fatal {
+        use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow};
+        let mut set = SigSet::empty();
+        for s in FATAL_SIGNALS {
+            set.add(s);
+        }
+        pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None).context("block signals")?;
+    }
     let mut t = Tracer {
         cfg,
         options,
@@ -211,6 +238,11 @@ pub fn trace(
         placement: None,
         inherited: HashMap::new(),
         spawned: None,
+        spawned_execed: false,
+        exec_errors: None,
+        exec_error: None,
+        gone_unannounced: std::collections::HashSet::new(),
+        last_report: Instant::now(),
         seccomp,
         child_end: None,
         detaching: false,
@@ -242,6 +274,7 @@ pub fn trace(
     let waker = spawn_waker(sys::gettid(), done.clone());
     let result = t.run_loop();
     done.store(true, Ordering::SeqCst);
+    waker.thread().unpark();
     let _ = waker.join();
     if let Some(p) = t.placement.take() {
         p.finish();
@@ -250,6 +283,7 @@ pub fn trace(
     Ok(Outcome {
         child: t.child_end,
         interrupted: t.interrupted,
+        exec_error: t.exec_error.take(),
     })
 }
 
@@ -257,12 +291,19 @@ pub fn trace(
 /// waitpid (the signal may have landed on another thread, or just before the wait began).
 fn spawn_waker(tracer_tid: i32, done: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
+        let mut last_tick = Instant::now();
         while !done.load(Ordering::SeqCst) {
             if sys::FATAL_SIGNAL.load(Ordering::SeqCst) != 0 {
                 let _ = sys::tgkill_self(tracer_tid, WAKE_SIGNAL as i32);
-                std::thread::sleep(Duration::from_millis(10));
+                std::thread::park_timeout(Duration::from_millis(10));
             } else {
-                std::thread::sleep(Duration::from_millis(50));
+                // Once a second, let the tracer look for tasks that vanished unreported.
+                if last_tick.elapsed() >= Duration::from_secs(1) {
+                    last_tick = Instant::now();
+                    let _ = sys::tgkill_self(tracer_tid, WAKE_SIGNAL as i32);
+                }
+                // Unparked at the end of tracing, so ksec does not linger.
+                std::thread::park_timeout(Duration::from_millis(50));
             }
         }
     })
@@ -287,6 +328,13 @@ fn proc_status_field(pid: i32, field: &str) -> Option<String> {
     crate::proc::stat::parse_status_field(&status, field).map(str::to_string)
 }
 
+/// The tid of the task tracing `tid`, if any.
+fn tracer_of(tid: i32) -> Option<i32> {
+    proc_status_field(tid, "TracerPid")
+        .and_then(|v| v.parse().ok())
+        .filter(|&t| t != 0)
+}
+
 fn tgid_of(tid: i32) -> i32 {
     proc_status_field(tid, "Tgid")
         .and_then(|v| v.parse().ok())
@@ -297,8 +345,10 @@ impl Tracer<'_> {
     fn spawn(&mut self, path: &CString, argv: &[CString], envp: &[CString]) -> anyhow::Result<()> {
         let mut reset: Vec<Signal> = FATAL_SIGNALS.to_vec();
         reset.push(WAKE_SIGNAL);
-        let pid = sys::spawn_stopped(path, argv, envp, &reset, self.seccomp.as_deref())
-            .context("fork")?;
+        let (pid, exec_errors) =
+            sys::spawn_stopped(path, argv, envp, &reset, self.seccomp.as_deref())
+                .context("fork")?;
+        self.exec_errors = Some(exec_errors);
         let status = sys::wait_stopped(pid).context("wait for the command to start")?;
         if !libc::WIFSTOPPED(status) {
             bail!(
@@ -350,15 +400,28 @@ impl Tracer<'_> {
         })?;
         if self.cfg.follow {
             // Threads may be created while we attach: repeat until a pass finds nothing new.
-            loop {
+            // Threads created by an already seized thread are attached by the kernel (TRACECLONE)
+            // and refuse a second seize with EPERM: they are ours already.
+            let me = sys::gettid();
+            for _ in 0..1000 {
+                if sys::FATAL_SIGNAL.load(Ordering::SeqCst) != 0 {
+                    break;
+                }
                 let tids = crate::proc::root::ProcRoot::default()
                     .tids(pid)
                     .unwrap_or_default();
                 let mut new = false;
                 for tid in tids {
-                    if !self.tasks.contains_key(&tid) {
-                        new = true;
-                        let _ = self.seize_one(tid, tgid);
+                    if self.tasks.contains_key(&tid) {
+                        continue;
+                    }
+                    match self.seize_one(tid, tgid) {
+                        Ok(()) => new = true,
+                        Err(Errno::EPERM) if tracer_of(tid) == Some(me) => {
+                            self.add_task(tid, tgid);
+                            new = true;
+                        }
+                        Err(_) => {}
                     }
                 }
                 if !new {
@@ -393,6 +456,7 @@ impl Tracer<'_> {
                 entry: None,
                 schedstat,
                 pre_exec: false,
+                announced: true,
             },
         );
         if let Some(p) = &mut self.placement {
@@ -402,7 +466,10 @@ impl Tracer<'_> {
     }
 
     fn remove_task(&mut self, tid: i32) {
-        if self.tasks.remove(&tid).is_some() {
+        if let Some(t) = self.tasks.remove(&tid) {
+            if !t.announced {
+                self.gone_unannounced.insert(tid);
+            }
             if let Some(p) = &mut self.placement {
                 p.forget(tid);
             }
@@ -417,14 +484,43 @@ impl Tracer<'_> {
                 self.begin_detach(sig);
             }
             match sys::wait_any(false) {
-                Err(Errno::EINTR) => continue,
+                Err(Errno::EINTR) => {
+                    if self.last_report.elapsed() > Duration::from_secs(1) {
+                        self.prune_vanished();
+                    }
+                    continue;
+                }
                 Err(Errno::ECHILD) => break,
                 Err(e) => bail!("waitpid: {e}"),
                 Ok(None) => continue,
-                Ok(Some((tid, status))) => self.handle(tid, Stop::from_raw(status)),
+                Ok(Some((tid, status))) => {
+                    self.last_report = Instant::now();
+                    self.handle(tid, Stop::from_raw(status));
+                }
             }
         }
         Ok(())
+    }
+
+    /// The errno the spawned command's child side reported for its failed execve.
+    fn read_exec_error(&mut self) -> Option<String> {
+        let fd = self.exec_errors.take()?;
+        let mut buf = [0u8; 4];
+        let n = nix::unistd::read(std::os::fd::AsRawFd::as_raw_fd(&fd), &mut buf).ok()?;
+        (n == 4).then(|| Errno::from_raw(i32::from_ne_bytes(buf)).desc().to_string())
+    }
+
+    /// Drops tasks that no longer exist (a safety net: every task should report its end).
+    fn prune_vanished(&mut self) {
+        let gone: Vec<i32> = self
+            .tasks
+            .keys()
+            .copied()
+            .filter(|&tid| !std::path::Path::new(&format!("/proc/{tid}")).exists())
+            .collect();
+        for tid in gone {
+            self.remove_task(tid);
+        }
     }
 
     fn begin_detach(&mut self, sig: i32) {
@@ -483,6 +579,9 @@ impl Tracer<'_> {
                     // An auto-attached child reporting before its creator's fork event.
                     let tgid = tgid_of(tid);
                     self.add_task(tid, tgid);
+                    if let Some(t) = self.tasks.get_mut(&tid) {
+                        t.announced = false;
+                    }
                 }
             }
         }
@@ -504,6 +603,9 @@ impl Tracer<'_> {
             Stop::Exited(_) | Stop::Killed(_) => {
                 if Some(tid) == self.spawned {
                     self.child_end = Some(stop);
+                    if !self.spawned_execed {
+                        self.exec_error = self.read_exec_error();
+                    }
                 }
                 self.remove_task(tid);
             }
@@ -516,7 +618,9 @@ impl Tracer<'_> {
                 if let Ok(new) = sys::ptrace_geteventmsg(tid) {
                     let new = new as i32;
                     let original = self.placement.as_ref().and_then(|p| p.original(tid));
-                    if !self.tasks.contains_key(&new) {
+                    if self.gone_unannounced.remove(&new) {
+                        // It already ran and exited: nothing to add.
+                    } else if !self.tasks.contains_key(&new) {
                         if let Some(o) = original {
                             self.inherited.insert(new, o);
                         }
@@ -526,9 +630,14 @@ impl Tracer<'_> {
                             new
                         };
                         self.add_task(new, tgid);
-                    } else if let (Some(o), Some(p)) = (original, self.placement.as_mut()) {
-                        // It reported first and was adopted with the pinned mask it inherited.
-                        p.set_original(new, o);
+                    } else {
+                        if let Some(t) = self.tasks.get_mut(&new) {
+                            t.announced = true;
+                        }
+                        if let (Some(o), Some(p)) = (original, self.placement.as_mut()) {
+                            // It reported first and was adopted with the pinned mask it inherited.
+                            p.set_original(new, o);
+                        }
                     }
                 }
                 self.resume(tid, 0);
@@ -558,6 +667,12 @@ impl Tracer<'_> {
                             t.schedstat = File::open(format!("/proc/{tid}/schedstat")).ok();
                         }
                     }
+                }
+                if Some(tid) == self.spawned {
+                    self.spawned_execed = true;
+                }
+                if let Some(t) = self.tasks.get_mut(&tid) {
+                    t.pre_exec = false;
                 }
                 self.sink.event(Event::Exec { tid, former });
                 self.resume(tid, 0);
@@ -642,7 +757,6 @@ impl Tracer<'_> {
                 if task.pre_exec && !p.is_execve(nr) {
                     return;
                 }
-                task.pre_exec = false;
                 task.entry = Some(new_entry(task, arch, nr, args, cpu_time));
             }
         }
