@@ -64,7 +64,7 @@ fi
 [[ -x $KSEC ]] || die "$KSEC missing"
 
 mkdir -p "$OUT/bin"
-BIN=$OUT/bin
+BIN=$(cd "$OUT/bin" && pwd)
 gcc -O2 -o "$BIN/syscalls" bench/workloads/syscalls.c
 gcc -O2 -pthread -o "$BIN/forkthreads" bench/workloads/forkthreads.c
 gcc -O2 -shared -fPIC -o "$BIN/peakrss.so" bench/tools/peakrss.c
@@ -282,12 +282,12 @@ if [[ " $SECTIONS " == *" rss "* ]]; then
             rm -f "$OUT/peak.txt" "$OUT/time.txt"
             t0=$EPOCHREALTIME
             /usr/bin/time -o "$OUT/time.txt" -f '%e %M' \
-                env PEAKRSS_OUT="$OUT/peak.txt" LD_PRELOAD="$PWD/$BIN/peakrss.so" \
+                env PEAKRSS_OUT="$OUT/peak.txt" LD_PRELOAD="$BIN/peakrss.so" \
                 "${t[@]}" -f -c -w -o /dev/null "$BIN/syscalls" "$m" >/dev/null
             t1=$EPOCHREALTIME
             # env execs the tracer with the helper preloaded; the helper unsets LD_PRELOAD at
             # load, so the tracer is the only process that writes a line.
-            HWM[$tr]=$(head -1 "$OUT/peak.txt" | awk '{ print $2 }')
+            HWM[$tr]=$(awk 'NR == 1 { print $2 }' "$OUT/peak.txt" 2>/dev/null || echo '?')
             MAXRSS[$tr]=$(awk '{ print $2 }' "$OUT/time.txt")
             WALL[$tr]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
             printf 'rss\t%s\t%s\t%s\tVmHWM=%s\t%%M=%s\twall=%s\n' "$tr" "$m" "$calls" "${HWM[$tr]}" "${MAXRSS[$tr]}" "${WALL[$tr]}" >>"$RAW"
