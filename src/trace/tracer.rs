@@ -198,8 +198,8 @@ pub struct Tracer<'s> {
     interrupted: Option<i32>,
 }
 
-/// Runs a whole trace: start or attach, wait loop, detach. Attach errors for some of several
-/// pids are returned in the second element while the others are traced.
+/// Runs a whole trace: start or attach, wait loop, detach. When some of several pids cannot be
+/// attached, their errors go to `warn` and the others are traced.
 ///
 /// # Errors
 /// The command cannot be started, or no pid could be attached.
