@@ -1,4 +1,6 @@
-//! Rendering helpers shared by subcommands: escaping untrusted bytes for terminals.
+//! Rendering helpers shared by subcommands: untrusted bytes kept lossless for JSON ([`bytes`])
+//! and escaped for terminals ([`sanitize`]).
 #![forbid(unsafe_code)]
 
+pub mod bytes;
 pub mod sanitize;

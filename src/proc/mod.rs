@@ -5,7 +5,7 @@
 //! unit-tested with literal bytes; the subcommand modules do the I/O and the rendering.
 #![forbid(unsafe_code)]
 
-pub mod bytes;
+pub use crate::output::bytes;
 pub mod container;
 pub mod environ;
 pub mod environ_parse;

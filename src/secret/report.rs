@@ -10,25 +10,7 @@ use serde::{Serialize, Serializer};
 use super::detectors::{Detectors, Kind};
 use crate::output::sanitize::escape_bytes;
 
-/// Bytes from another process: a JSON string when valid UTF-8, else `{"bytes": [104, 255, ...]}`
-/// (lossless either way, the convention of ksec's other JSON); escaped by [`escape_bytes`] for
-/// terminals.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Bytes(pub Vec<u8>);
-
-impl Serialize for Bytes {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match std::str::from_utf8(&self.0) {
-            Ok(text) => s.serialize_str(text),
-            Err(_) => {
-                use serde::ser::SerializeMap;
-                let mut m = s.serialize_map(Some(1))?;
-                m.serialize_entry("bytes", &self.0)?;
-                m.end()
-            }
-        }
-    }
-}
+pub use crate::output::bytes::Bytes;
 
 /// Which part of a process (or which file) a finding or a skip is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
