@@ -411,7 +411,12 @@ fn sigkill_of_ksec_leaves_tracees_running_and_unpinned() {
     let (out, _) = attach_and_interrupt(pid, &["-f", "-c", "--cpu-placement", "same"], 0.5, "KILL");
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(out.status.signal(), Some(9));
-    std::thread::sleep(Duration::from_millis(300));
+    // The guardian restores the mask when it sees ksec's pipe close: give it time on a busy
+    // machine.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while affinity(pid) != before && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let st = proc_state(pid).expect("tracee alive");
     assert!(st != 't' && st != 'T', "tracee left stopped: state {st}");
     assert_eq!(affinity(pid), before, "the guardian restored the affinity");
@@ -864,11 +869,19 @@ fn attach_by_process_name() {
     let name = format!("kbusy{}", std::process::id() % 100_000);
     let bin = dir.path().join(&name);
     std::fs::copy(tracee("busy"), &bin).unwrap();
-    let child = Command::new(&bin)
-        .arg("600")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // A fork by another test thread while the copy was open for writing holds it open until
+    // that child execs: the file is briefly "busy" (ETXTBSY). Retry.
+    let mut tries = 0;
+    let child = loop {
+        match Command::new(&bin).arg("600").stdout(Stdio::piped()).spawn() {
+            Ok(c) => break c,
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("start {}: {e}", bin.display()),
+        }
+    };
     std::thread::sleep(Duration::from_millis(100));
     let out_file = dir.path().join("summary");
     let tracer = ksec(&["trace", "-c", "-p", &name, "-o"])

@@ -118,16 +118,19 @@ impl Placement {
     /// Records `mask` as `tid`'s own mask (after it called sched_setaffinity, or at adoption)
     /// and pins it if the mask allows the tracer's CPU; otherwise leaves it alone.
     pub fn set_original(&mut self, tid: i32, mask: CpuSet) {
-        if !mask.is_set(self.cpu).unwrap_or(false)
-            || sched_setaffinity(Pid::from_raw(tid), &self.pinned).is_err()
-        {
-            // Left alone (its own mask excludes our CPU, or it cannot be pinned): the guardian
-            // must not restore an older mask over the one it has now.
+        if !mask.is_set(self.cpu).unwrap_or(false) {
+            // Left alone (its own mask excludes our CPU): the guardian must not restore an older
+            // mask over the one it has now.
             self.forget(tid);
             return;
         }
+        // The guardian hears of it before the pin, so a SIGKILL in between cannot leave a
+        // pinned task it does not know.
         self.tell_guardian_pin(tid, &mask);
         self.original.insert(tid, mask);
+        if sched_setaffinity(Pid::from_raw(tid), &self.pinned).is_err() {
+            self.forget(tid);
+        }
     }
 
     fn tell_guardian_pin(&mut self, tid: i32, mask: &CpuSet) {
