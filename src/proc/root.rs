@@ -54,6 +54,19 @@ impl ProcRoot {
             .join(rel)
     }
 
+    /// The command name of `pid` (/proc/PID/comm without its newline), bytes as the kernel gives
+    /// them.
+    ///
+    /// # Errors
+    /// The file cannot be read (no such process, permission).
+    pub fn comm(&self, pid: i32) -> std::io::Result<Vec<u8>> {
+        let mut c = std::fs::read(self.pid_path(pid, "comm"))?;
+        if c.last() == Some(&b'\n') {
+            c.pop();
+        }
+        Ok(c)
+    }
+
     /// Numeric entries of the root: the visible processes, ascending.
     ///
     /// # Errors

@@ -183,10 +183,8 @@ fn resolve_name(root: &ProcRoot, name: &str) -> anyhow::Result<i32> {
 }
 
 fn process_is_named(root: &ProcRoot, pid: i32, name: &str) -> bool {
-    if let Ok(comm) = std::fs::read(root.pid_path(pid, "comm")) {
-        if comm.strip_suffix(b"\n").unwrap_or(&comm) == name.as_bytes() {
-            return true;
-        }
+    if root.comm(pid).is_ok_and(|comm| comm == name.as_bytes()) {
+        return true;
     }
     if let Ok(cmdline) = std::fs::read(root.pid_path(pid, "cmdline")) {
         let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or_default();

@@ -76,9 +76,7 @@ impl<'a> Walker<'a> {
     /// # Errors
     /// Only a failing sink (e.g. a closed pipe).
     pub fn scan_process(&mut self, root: &ProcRoot, pid: i32, sink: &mut Sink) -> io::Result<()> {
-        let comm = std::fs::read(root.pid_path(pid, "comm"))
-            .ok()
-            .map(|c| Bytes(c.strip_suffix(b"\n").unwrap_or(&c).to_vec()));
+        let comm = root.comm(pid).ok().map(Bytes);
         let origin = |source, fd, path: Option<&[u8]>| Origin {
             pid: Some(pid),
             comm: comm.clone(),

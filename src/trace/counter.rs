@@ -41,11 +41,9 @@ impl Counter {
 }
 
 fn comm(pid: i32) -> Vec<u8> {
-    let mut c = std::fs::read(format!("/proc/{pid}/comm")).unwrap_or_default();
-    if c.last() == Some(&b'\n') {
-        c.pop();
-    }
-    c
+    crate::proc::root::ProcRoot::default()
+        .comm(pid)
+        .unwrap_or_default()
 }
 
 impl Sink for Counter {
