@@ -263,8 +263,10 @@ pub fn install_signal_handlers(sigs: &[Signal], wake: Signal) -> nix::Result<()>
 use std::ffi::CString;
 
 /// Forks a child that stops itself (SIGSTOP) and then execs `path` with `argv` and `envp`, as
-/// strace's startup_child does with PTRACE_SEIZE. Signal dispositions ksec changed and the signal
-/// mask are reset in the child first. With `seccomp`, the child installs that filter after the
+/// strace's startup_child does with PTRACE_SEIZE. The signals in `reset` (those ksec or Rust's
+/// runtime changed) get back the disposition ksec was started with (ignored stays ignored, the
+/// rest default, as execve would leave them), and the signal mask is the one ksec was started with
+/// ([`startup_signals`]), so the command inherits what it would have inherited untraced. With `seccomp`, the child installs that filter after the
 /// stop (when the tracer is attached), setting no_new_privs only if it must (not privileged).
 /// If the exec fails, the child prints why and exits 127.
 ///
@@ -296,7 +298,29 @@ pub fn spawn_stopped(
     argv_ptrs.push(std::ptr::null());
     let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();
     envp_ptrs.push(std::ptr::null());
-    let reset: Vec<libc::c_int> = reset.iter().map(|&s| s as libc::c_int).collect();
+    let startup = startup_signals();
+    let reset: Vec<(libc::c_int, libc::sighandler_t)> = reset
+        .iter()
+        .map(|&s| {
+            let how = if startup.ignored(s as libc::c_int) {
+                libc::SIG_IGN
+            } else {
+                libc::SIG_DFL
+            };
+            (s as libc::c_int, how)
+        })
+        .collect();
+    // SAFETY: sigemptyset/sigaddset only write into the local set.
+    let start_mask = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in 1..=64 {
+            if startup.blocked(sig) {
+                libc::sigaddset(&mut set, sig);
+            }
+        }
+        set
+    };
     // The child reports a failed execve's errno on this close-on-exec pipe (EOF = exec worked).
     let (err_read, err_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     let err_fd = std::os::fd::AsRawFd::as_raw_fd(&err_write);
@@ -313,12 +337,10 @@ pub fn spawn_stopped(
                     libc::close(fd);
                 }
             }
-            for &s in &reset {
-                libc::signal(s, libc::SIG_DFL);
+            for &(s, how) in &reset {
+                libc::signal(s, how);
             }
-            let mut empty: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut empty);
-            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+            libc::sigprocmask(libc::SIG_SETMASK, &start_mask, std::ptr::null_mut());
             libc::kill(libc::getpid(), libc::SIGSTOP);
             if use_seccomp {
                 let set = |p: &libc::sock_fprog| {
@@ -343,6 +365,67 @@ pub fn spawn_stopped(
     drop(err_write);
     Ok((pid, err_read))
 }
+
+/// The signal state ksec was started with: which signals were ignored and which were blocked
+/// (bit `n - 1` for signal `n`, signals 1 to 64), recorded before Rust's runtime (which ignores
+/// SIGPIPE) or ksec's handlers change anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartupSignals {
+    ignored: u64,
+    blocked: u64,
+}
+
+impl StartupSignals {
+    /// Whether signal `sig` was ignored (SIG_IGN) when ksec started.
+    pub fn ignored(self, sig: libc::c_int) -> bool {
+        (1..=64).contains(&sig) && self.ignored & (1 << (sig - 1)) != 0
+    }
+
+    /// Whether signal `sig` was blocked when ksec started.
+    pub fn blocked(self, sig: libc::c_int) -> bool {
+        (1..=64).contains(&sig) && self.blocked & (1 << (sig - 1)) != 0
+    }
+}
+
+static STARTUP_IGNORED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static STARTUP_BLOCKED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The signal dispositions and mask ksec was started with.
+pub fn startup_signals() -> StartupSignals {
+    StartupSignals {
+        ignored: STARTUP_IGNORED.load(std::sync::atomic::Ordering::SeqCst),
+        blocked: STARTUP_BLOCKED.load(std::sync::atomic::Ordering::SeqCst),
+    }
+}
+
+extern "C" fn record_startup_signals() {
+    let mut ignored = 0u64;
+    let mut blocked = 0u64;
+    // SAFETY: sigaction with a null new action and sigprocmask with a null new set only query
+    // the current state into the zeroed locals.
+    unsafe {
+        let mut mask: libc::sigset_t = std::mem::zeroed();
+        let have_mask = libc::sigprocmask(libc::SIG_BLOCK, std::ptr::null(), &mut mask) == 0;
+        for sig in 1..=64 {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(sig, std::ptr::null(), &mut old) == 0
+                && old.sa_sigaction == libc::SIG_IGN
+            {
+                ignored |= 1 << (sig - 1);
+            }
+            if have_mask && libc::sigismember(&mask, sig) == 1 {
+                blocked |= 1 << (sig - 1);
+            }
+        }
+    }
+    STARTUP_IGNORED.store(ignored, std::sync::atomic::Ordering::SeqCst);
+    STARTUP_BLOCKED.store(blocked, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Runs before `main`, before Rust's runtime sets SIGPIPE to ignored (an ELF constructor).
+#[used]
+#[link_section = ".init_array"]
+static RECORD_STARTUP_SIGNALS: extern "C" fn() = record_startup_signals;
 
 /// Standard fds (bit 0, 1, 2) that were closed when the process started, recorded before Rust's
 /// runtime reopens them on /dev/null.

@@ -1054,3 +1054,346 @@ fn fatal_signals_are_blocked_with_output_file_and_command() {
     let s = std::fs::read_to_string(out_file).unwrap();
     assert!(native(&s).contains_key("wait4"), "complete summary: {s}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// CPU placement and signal state: what ksec leaves in the processes it traces (issue 7).
+
+/// Address-space limit for every ksec run below (bounded memory).
+const KSEC_AS_LIMIT: &str = "--as=2147483648";
+
+/// `prlimit --as=2G -- ksec ARGS`: ksec under a memory limit.
+fn ksec_limited(args: &[&str]) -> Command {
+    let mut c = Command::new("prlimit");
+    c.arg(KSEC_AS_LIMIT)
+        .arg("--")
+        .arg(util::ksec_bin())
+        .args(args);
+    c
+}
+
+/// The `Cpus_allowed_list` of a task (a tid, or pid/task/tid).
+fn cpus_allowed(task: &str) -> String {
+    let s = std::fs::read(format!("/proc/{task}/status")).unwrap_or_default();
+    String::from_utf8_lossy(&s)
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// Number of CPUs this test may run on.
+fn own_cpu_count() -> usize {
+    nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0))
+        .map(|s| {
+            (0..nix::sched::CpuSet::count())
+                .filter(|&c| s.is_set(c).unwrap_or(false))
+                .count()
+        })
+        .unwrap_or(1)
+}
+
+fn require_placement_tools() -> bool {
+    util::which("prlimit").is_some() && own_cpu_count() > 1
+}
+
+#[test]
+fn untraced_children_of_a_command_keep_their_affinity() {
+    require!(require_ptrace(), "needs root for ptrace");
+    require!(
+        require_placement_tools(),
+        "needs prlimit and more than one CPU"
+    );
+    let plain = run(Command::new("sh").args(["-c", "nproc"]));
+    let out = run_timeout(
+        &mut ksec_limited(&["trace", "-c", "-o", "/dev/null", "--", "sh", "-c", "nproc"]),
+        60,
+    );
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert_eq!(text(&out).0, text(&plain).0, "nproc in a child of sh");
+    // Without -f, the command's background child is not traced; after ksec exits it has the
+    // mask it would have had without ksec (this test's own).
+    let mine = cpus_allowed("self");
+    for flags in [&["-c"][..], &["-c", "--cpu-placement", "same"][..]] {
+        let mut args = vec!["trace"];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&[
+            "-o",
+            "/dev/null",
+            "--",
+            "sh",
+            "-c",
+            "sleep 30 >/dev/null 2>&1 & echo $!",
+        ]);
+        let out = run_timeout(&mut ksec_limited(&args), 60);
+        assert!(out.status.success(), "{}", text(&out).1);
+        let pid: i32 = text(&out)
+            .0
+            .trim()
+            .parse()
+            .expect("sh printed the sleep's pid");
+        let after = cpus_allowed(&pid.to_string());
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        assert_eq!(
+            after, mine,
+            "affinity of the untraced sleep after ksec {flags:?}"
+        );
+    }
+}
+
+#[test]
+fn threads_and_children_made_while_attached_keep_their_affinity() {
+    require!(require_ptrace(), "needs root for ptrace");
+    require!(
+        require_placement_tools(),
+        "needs prlimit and more than one CPU"
+    );
+    use std::io::{BufRead, Write};
+    let mut child = Command::new(tracee("affinity"))
+        .args(["spawn", "5"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let before = cpus_allowed(&pid.to_string());
+    let mut tracer = ksec_limited(&[
+        "trace",
+        "-c",
+        "--cpu-placement",
+        "same",
+        "-o",
+        "/dev/null",
+        "-p",
+        &pid.to_string(),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Wait until ksec has pinned it (it is blocked reading stdin).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while cpus_allowed(&pid.to_string()) == before && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pinned = cpus_allowed(&pid.to_string()) != before;
+    // Now it makes 5 threads and 5 processes while attached.
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let ready = rx.recv_timeout(Duration::from_secs(30));
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(tracer.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while tracer.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = tracer.kill();
+            panic!("ksec did not detach within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let tasks: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut found = Vec::new();
+    for tid in &tasks {
+        found.push((
+            format!("thread {tid}"),
+            cpus_allowed(&format!("{pid}/task/{tid}")),
+        ));
+        let children =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/children")).unwrap_or_default();
+        for c in children.split_whitespace() {
+            found.push((format!("child {c}"), cpus_allowed(c)));
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(c.parse().unwrap()),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(pinned, "ksec never pinned pid {pid}");
+    assert_eq!(
+        ready.as_deref().map(str::trim),
+        Ok("ready"),
+        "tracee output"
+    );
+    assert_eq!(
+        found.len(),
+        11,
+        "5 threads and 5 children besides the main thread: {found:?}"
+    );
+    for (what, mask) in &found {
+        assert_eq!(mask, &before, "affinity of {what} after ksec detached");
+    }
+}
+
+#[test]
+fn sched_getaffinity_answers_stay_true_across_attach_and_detach() {
+    require!(require_ptrace(), "needs root for ptrace");
+    require!(
+        require_placement_tools(),
+        "needs prlimit and more than one CPU"
+    );
+    use std::io::BufRead;
+    let mut child = Command::new(tracee("affinity"))
+        .arg("loop")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line, "started\n");
+    for round in 0..8 {
+        let mut tracer = ksec_limited(&[
+            "trace",
+            "-c",
+            "--cpu-placement",
+            "same",
+            "-o",
+            "/dev/null",
+            "-p",
+            &pid.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(150 + 20 * round));
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(tracer.id() as i32),
+            nix::sys::signal::Signal::SIGINT,
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while tracer.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = tracer.kill();
+                let _ = child.kill();
+                panic!("ksec did not detach within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    let _ = child.wait();
+    assert!(
+        line.starts_with("wrong 0 of "),
+        "tracee saw the pinned mask: {line}"
+    );
+}
+
+#[test]
+fn affinity_in_a_pid_namespace_is_the_tracees_own() {
+    require!(require_ptrace(), "needs root for ptrace and unshare --pid");
+    require!(
+        require_placement_tools(),
+        "needs prlimit and more than one CPU"
+    );
+    require!(util::which("unshare").is_some(), "unshare is not installed");
+    let prog = tracee("affinity");
+    let prog = prog.to_str().unwrap();
+    let plain = run_timeout(
+        Command::new("unshare").args(["--pid", "--fork", prog, "ns"]),
+        30,
+    );
+    require!(
+        plain.status.success(),
+        format!("unshare --pid fails here: {}", text(&plain).1)
+    );
+    let n = own_cpu_count();
+    let high = cpus_allowed("self")
+        .rsplit([',', '-'])
+        .next()
+        .unwrap()
+        .to_string();
+    let expected = format!("self {n} pid {n}\nset {high} self 1 pid 1\n");
+    assert_eq!(text(&plain).0, expected, "untraced");
+    // Its pid 1 (getpid() in the namespace) and 0 both name itself, pinned or not.
+    let traced = run_timeout(
+        &mut ksec_limited(&[
+            "trace",
+            "-f",
+            "-c",
+            "-o",
+            "/dev/null",
+            "--",
+            "unshare",
+            "--pid",
+            "--fork",
+            prog,
+            "ns",
+        ]),
+        60,
+    );
+    assert!(traced.status.success(), "{}", text(&traced).1);
+    assert_eq!(text(&traced).0, expected, "under ksec -f");
+}
+
+#[test]
+fn the_command_inherits_ignored_and_blocked_signals() {
+    require!(require_ptrace(), "needs root for ptrace");
+    require!(util::which("prlimit").is_some(), "prlimit is not installed");
+    let grep = ["grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"];
+    let block = "import os, signal, sys; \
+                 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2, signal.SIGINT}); \
+                 os.execvp(sys.argv[1], sys.argv[1:])";
+    let mut wrappers: Vec<Vec<&str>> = vec![
+        vec!["nohup"],
+        vec!["sh", "-c", "trap '' INT QUIT PIPE; exec \"$0\" \"$@\""],
+    ];
+    if util::which("python3").is_some() {
+        // Python also ignores SIGPIPE and leaves it so across exec.
+        wrappers.push(vec!["python3", "-c", block]);
+    }
+    let ksec_path = util::ksec_bin();
+    let ksec_path = ksec_path.to_str().unwrap();
+    for wrapper in &wrappers {
+        let command = |prefix: &[&str]| {
+            let mut c = Command::new(wrapper[0]);
+            c.args(&wrapper[1..]).args(prefix).args(grep);
+            c
+        };
+        let plain = run_timeout(&mut command(&[]), 30);
+        let (plain_out, _) = text(&plain);
+        assert!(plain_out.contains("SigIgn"), "{wrapper:?}: {plain_out}");
+        for flags in [
+            &["-c", "-o", "/dev/null"][..],
+            &["-f", "-c", "-o", "/dev/null"][..],
+            &["-c"][..],
+        ] {
+            let mut prefix = vec!["prlimit", KSEC_AS_LIMIT, "--", ksec_path, "trace"];
+            prefix.extend_from_slice(flags);
+            prefix.push("--");
+            let traced = run_timeout(&mut command(&prefix), 60);
+            assert!(traced.status.success(), "{wrapper:?}: {}", text(&traced).1);
+            assert_eq!(
+                text(&traced).0,
+                plain_out,
+                "{wrapper:?} ksec trace {flags:?}"
+            );
+        }
+        if util::which("strace").is_some() {
+            let traced = run_timeout(&mut command(&["strace", "-c", "-o", "/dev/null"]), 60);
+            assert_eq!(text(&traced).0, plain_out, "{wrapper:?} strace agrees");
+        }
+    }
+}

@@ -3,7 +3,8 @@
 //! task lifecycle [`Event`]s to a [`Sink`]. It never prints.
 //!
 //! Protocol (as strace with PTRACE_SEIZE): options TRACESYSGOOD|TRACEEXEC|TRACEEXIT, plus
-//! TRACECLONE|TRACEFORK|TRACEVFORK with -f; PTRACE_INTERRUPT to stop an attached task;
+//! TRACECLONE|TRACEFORK|TRACEVFORK with -f or CPU placement; PTRACE_INTERRUPT to stop an attached
+//! task;
 //! group-stops are left stopped with PTRACE_LISTEN; PTRACE_GET_SYSCALL_INFO tells entry from exit
 //! and gives the audit arch (the personality). A syscall is counted at its exit stop.
 
@@ -159,6 +160,9 @@ struct Task {
     /// Added because of its creator's fork/clone event, or by attach/spawn; false for a child
     /// whose own stop was reported before its creator's event.
     announced: bool,
+    /// Attached with -p and not stopped yet: it is pinned at its first stop, once every later
+    /// syscall exit is seen (a `sched_getaffinity` running before that must not see the pin).
+    pin_at_first_stop: bool,
 }
 
 /// Fatal signals that make ksec detach and print the summary, as strace.
@@ -170,6 +174,8 @@ pub const FATAL_SIGNALS: [Signal; 5] = [
     Signal::SIGPIPE,
 ];
 const WAKE_SIGNAL: Signal = Signal::SIGUSR1;
+/// How long an untraced child that stopped before its creator's event is held.
+const PARK_LIMIT: Duration = Duration::from_secs(1);
 
 /// The tracer's state.
 pub struct Tracer<'s> {
@@ -193,6 +199,12 @@ pub struct Tracer<'s> {
     /// When the wait loop last got a report.
     last_report: Instant,
     seccomp: Option<SeccompProgram>,
+    /// Untraced children (no -f, reported by the clone events CPU placement needs) whose mask is
+    /// restored: detached at their first stop.
+    leaving: std::collections::HashSet<i32>,
+    /// Untraced children that stopped before their creator's event: held until it comes (the
+    /// creator's original mask is known then), or given up on after a second.
+    parked: HashMap<i32, Instant>,
     child_end: Option<Stop>,
     detaching: bool,
     interrupted: Option<i32>,
@@ -212,7 +224,9 @@ pub fn trace(
 ) -> anyhow::Result<Outcome> {
     let mut options =
         sys::PTRACE_O_TRACESYSGOOD | sys::PTRACE_O_TRACEEXEC | sys::PTRACE_O_TRACEEXIT;
-    if cfg.follow {
+    if cfg.follow || cfg.pin {
+        // Without -f too when pinning: a new task inherits the pinned mask, so ksec must see it
+        // to give it its creator's own mask back before detaching it.
         options |= sys::PTRACE_O_TRACECLONE | sys::PTRACE_O_TRACEFORK | sys::PTRACE_O_TRACEVFORK;
     }
     if seccomp.is_some() {
@@ -244,6 +258,8 @@ pub fn trace(
         gone_unannounced: std::collections::HashSet::new(),
         last_report: Instant::now(),
         seccomp,
+        leaving: std::collections::HashSet::new(),
+        parked: HashMap::new(),
         child_end: None,
         detaching: false,
         interrupted: None,
@@ -364,7 +380,8 @@ impl Tracer<'_> {
             self.placement = Placement::start(pid);
         }
         self.spawned = Some(pid);
-        self.add_task(pid, pid);
+        // Stopped before its execve: pinning it now is seen by nothing.
+        self.add_task(pid, pid, true);
         if let Some(t) = self.tasks.get_mut(&pid) {
             t.pre_exec = true;
         }
@@ -418,7 +435,7 @@ impl Tracer<'_> {
                     match self.seize_one(tid, tgid) {
                         Ok(()) => new = true,
                         Err(Errno::EPERM) if tracer_of(tid) == Some(me) => {
-                            self.add_task(tid, tgid);
+                            self.add_task(tid, tgid, false);
                             new = true;
                         }
                         Err(_) => {}
@@ -434,7 +451,7 @@ impl Tracer<'_> {
 
     fn seize_one(&mut self, tid: i32, tgid: i32) -> Result<(), Errno> {
         sys::ptrace_seize(tid, self.options)?;
-        self.add_task(tid, tgid);
+        self.add_task(tid, tgid, false);
         if let Err(e) = sys::ptrace_interrupt(tid) {
             if e != Errno::ESRCH {
                 return Err(e);
@@ -443,7 +460,9 @@ impl Tracer<'_> {
         Ok(())
     }
 
-    fn add_task(&mut self, tid: i32, tgid: i32) {
+    /// A new tracee. `pin_now`: it cannot run before its next stop is handled (spawned and
+    /// stopped, or a fresh child); otherwise it is pinned at its first stop.
+    fn add_task(&mut self, tid: i32, tgid: i32, pin_now: bool) {
         let schedstat = if self.cfg.cpu_time {
             File::open(format!("/proc/{tid}/schedstat")).ok()
         } else {
@@ -457,10 +476,13 @@ impl Tracer<'_> {
                 schedstat,
                 pre_exec: false,
                 announced: true,
+                pin_at_first_stop: !pin_now,
             },
         );
-        if let Some(p) = &mut self.placement {
-            p.adopt(tid, self.inherited.remove(&tid));
+        if pin_now {
+            if let Some(p) = &mut self.placement {
+                p.adopt(tid, self.inherited.remove(&tid));
+            }
         }
         self.sink.event(Event::NewTask { tid, tgid });
     }
@@ -478,10 +500,16 @@ impl Tracer<'_> {
     }
 
     fn run_loop(&mut self) -> anyhow::Result<()> {
-        while !self.tasks.is_empty() {
+        while !self.tasks.is_empty() || !self.leaving.is_empty() || !self.parked.is_empty() {
             let sig = sys::FATAL_SIGNAL.load(Ordering::SeqCst);
             if sig != 0 && !self.detaching {
                 self.begin_detach(sig);
+            }
+            if !self.parked.is_empty() {
+                // A creator whose event cannot come any more (nothing traced is left, or it was
+                // killed in between) must not keep its child stopped.
+                let all = self.tasks.is_empty() || self.detaching;
+                self.release_parked(if all { Duration::ZERO } else { PARK_LIMIT });
             }
             match sys::wait_any(false) {
                 Err(Errno::EINTR) => {
@@ -512,14 +540,70 @@ impl Tracer<'_> {
 
     /// Drops tasks that no longer exist (a safety net: every task should report its end).
     fn prune_vanished(&mut self) {
-        let gone: Vec<i32> = self
-            .tasks
-            .keys()
-            .copied()
-            .filter(|&tid| !std::path::Path::new(&format!("/proc/{tid}")).exists())
-            .collect();
+        let exists = |tid: &i32| std::path::Path::new(&format!("/proc/{tid}")).exists();
+        let gone: Vec<i32> = self.tasks.keys().copied().filter(|t| !exists(t)).collect();
         for tid in gone {
             self.remove_task(tid);
+        }
+        self.leaving.retain(exists);
+        self.parked.retain(|t, _| exists(t));
+    }
+
+    /// A new task that is not traced (no -f) reported its first stop.
+    fn untraced_child_stopped(&mut self, tid: i32) {
+        if self.leaving.remove(&tid) {
+            let _ = sys::ptrace_detach(tid, 0);
+        } else {
+            // Its creator's event has not been seen: hold it until then.
+            self.parked.insert(tid, Instant::now());
+        }
+    }
+
+    /// A traced task created `new`, which is not to be traced: it gets the mask it would have
+    /// had without ksec (its creator's own) and is detached at its first stop.
+    fn let_go(&mut self, creator: i32, new: i32) {
+        if let Some(o) = self.placement.as_ref().and_then(|p| p.original(creator)) {
+            let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(new), &o);
+        }
+        if self.parked.remove(&new).is_some() {
+            let _ = sys::ptrace_detach(new, 0);
+        } else {
+            self.leaving.insert(new);
+        }
+    }
+
+    /// Detaches parked children held longer than `limit`, restoring the mask from the best
+    /// guess of their creator: a traced task of their own process (a thread) or of their parent
+    /// process (a fork).
+    fn release_parked(&mut self, limit: Duration) {
+        let due: Vec<i32> = self
+            .parked
+            .iter()
+            .filter(|(_, since)| since.elapsed() >= limit)
+            .map(|(&t, _)| t)
+            .collect();
+        for tid in due {
+            self.parked.remove(&tid);
+            let tgid = tgid_of(tid);
+            let owner = if tgid != tid {
+                tgid
+            } else {
+                proc_status_field(tid, "PPid")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0)
+            };
+            let creator = self
+                .tasks
+                .iter()
+                .filter(|(_, t)| t.tgid == owner)
+                .map(|(&c, _)| c)
+                .min_by_key(|&c| c != owner);
+            if let (Some(c), Some(p)) = (creator, self.placement.as_ref()) {
+                if let Some(o) = p.original(c) {
+                    let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(tid), &o);
+                }
+            }
+            let _ = sys::ptrace_detach(tid, 0);
         }
     }
 
@@ -574,23 +658,47 @@ impl Tracer<'_> {
     fn handle(&mut self, tid: i32, stop: Stop) {
         if !self.tasks.contains_key(&tid) {
             match stop {
-                Stop::Exited(_) | Stop::Killed(_) => return, // not ours (e.g. the guardian)
+                Stop::Exited(_) | Stop::Killed(_) => {
+                    // Not ours (e.g. the guardian), or an untraced child that ended first.
+                    self.leaving.remove(&tid);
+                    self.parked.remove(&tid);
+                    return;
+                }
+                _ if !self.cfg.follow => {
+                    self.untraced_child_stopped(tid);
+                    return;
+                }
                 _ => {
                     // An auto-attached child reporting before its creator's fork event.
                     let tgid = tgid_of(tid);
-                    self.add_task(tid, tgid);
+                    self.add_task(tid, tgid, true);
                     if let Some(t) = self.tasks.get_mut(&tid) {
                         t.announced = false;
                     }
                 }
             }
         }
+        if !matches!(stop, Stop::Exited(_) | Stop::Killed(_)) {
+            self.first_stop(tid);
+        }
         match stop {
             Stop::Syscall if self.detaching => {
                 // A call in flight at detach (often interrupted by our PTRACE_INTERRUPT) is not
-                // counted, as strace.
-                if let Some(t) = self.tasks.get_mut(&tid) {
-                    t.entry = None;
+                // counted, as strace; a `sched_getaffinity` ending here still gets its answer
+                // rewritten (it ran pinned).
+                if let Some(entry) = self.tasks.get_mut(&tid).and_then(|t| t.entry.take()) {
+                    if let (Some(w), true) = (
+                        entry.personality.watched(entry.nr),
+                        self.placement.is_some(),
+                    ) {
+                        if let Ok(SyscallInfo::Exit {
+                            rval,
+                            is_error: false,
+                        }) = sys::ptrace_get_syscall_info(tid)
+                        {
+                            self.watched_exit(tid, w, &entry, rval);
+                        }
+                    }
                 }
                 self.detach(tid, 0);
             }
@@ -612,8 +720,28 @@ impl Tracer<'_> {
         }
     }
 
+    /// An attached tracee is stopped under ksec's control for the first time: pin it now.
+    fn first_stop(&mut self, tid: i32) {
+        let Some(t) = self.tasks.get_mut(&tid) else {
+            return;
+        };
+        if std::mem::take(&mut t.pin_at_first_stop) && !self.detaching {
+            if let Some(p) = &mut self.placement {
+                p.adopt(tid, None);
+            }
+        }
+    }
+
     fn event_stop(&mut self, tid: i32, event: i32, sig: i32) {
         match event {
+            sys::PTRACE_EVENT_FORK | sys::PTRACE_EVENT_VFORK | sys::PTRACE_EVENT_CLONE
+                if !self.cfg.follow =>
+            {
+                if let Ok(new) = sys::ptrace_geteventmsg(tid) {
+                    self.let_go(tid, new as i32);
+                }
+                self.resume(tid, 0);
+            }
             sys::PTRACE_EVENT_FORK | sys::PTRACE_EVENT_VFORK | sys::PTRACE_EVENT_CLONE => {
                 if let Ok(new) = sys::ptrace_geteventmsg(tid) {
                     let new = new as i32;
@@ -629,10 +757,12 @@ impl Tracer<'_> {
                         } else {
                             new
                         };
-                        self.add_task(new, tgid);
+                        self.add_task(new, tgid, true);
                     } else {
                         if let Some(t) = self.tasks.get_mut(&new) {
                             t.announced = true;
+                            // Pinned by inheritance: its original is its creator's, set below.
+                            t.pin_at_first_stop = false;
                         }
                         if let (Some(o), Some(p)) = (original, self.placement.as_mut()) {
                             // It reported first and was adopted with the pinned mask it inherited.
@@ -764,17 +894,28 @@ impl Tracer<'_> {
 
     /// Keeps what a pinned tracee sees about its affinity true.
     fn watched_exit(&mut self, tid: i32, w: Watched, entry: &Entry, rval: i64) {
+        if self.placement.is_none() {
+            return;
+        }
+        // The pid argument is in the tracee's pid namespace (0: the caller).
+        let target = match entry.arg0 as i32 {
+            0 => tid,
+            pid => match self.host_tid(tid, pid) {
+                Some(t) => t,
+                None => return, // not a task ksec traces, so not one it pinned
+            },
+        };
         let Some(p) = self.placement.as_mut() else {
             return;
         };
-        let target = if entry.arg0 == 0 {
-            tid
-        } else {
-            entry.arg0 as i32
-        };
         match w {
             Watched::SchedSetaffinity => {
-                if self.tasks.contains_key(&target) {
+                // A task not pinned yet reads its own (new) mask when it is.
+                if self
+                    .tasks
+                    .get(&target)
+                    .is_some_and(|t| !t.pin_at_first_stop)
+                {
                     if let Ok(mask) =
                         nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(target))
                     {
@@ -796,6 +937,45 @@ impl Tracer<'_> {
                 }
             }
         }
+    }
+}
+
+/// The pid namespace of `tid`, as its /proc/TID/ns/pid link reads.
+fn pid_ns(tid: i32) -> Option<std::path::PathBuf> {
+    std::fs::read_link(format!("/proc/{tid}/ns/pid")).ok()
+}
+
+/// The ids of `tid` in each pid namespace it is in, outermost (this /proc's) first.
+fn ns_pids(tid: i32) -> Option<Vec<i32>> {
+    let v = proc_status_field(tid, "NSpid")?;
+    v.split_ascii_whitespace().map(|p| p.parse().ok()).collect()
+}
+
+impl Tracer<'_> {
+    /// The host tid of the traced task that tracee `tid` calls `pid` (a pid in its own pid
+    /// namespace, as the kernel reads a `sched_*affinity` argument), if ksec traces it.
+    fn host_tid(&self, tid: i32, pid: i32) -> Option<i32> {
+        let theirs = pid_ns(tid)?;
+        if pid_ns(std::process::id() as i32).as_ref() == Some(&theirs) {
+            return Some(pid);
+        }
+        let level = ns_pids(tid)?.len();
+        let mut deeper = None;
+        for &t in self.tasks.keys() {
+            let Some(ids) = ns_pids(t) else { continue };
+            if ids.len() < level || ids[level - 1] != pid {
+                continue;
+            }
+            if ids.len() == level {
+                if pid_ns(t).as_ref() == Some(&theirs) {
+                    return Some(t);
+                }
+            } else if deeper.is_none() {
+                // In a namespace below the caller's (which /proc cannot confirm).
+                deeper = Some(t);
+            }
+        }
+        deeper
     }
 }
 
