@@ -6,7 +6,10 @@
 //! The tracer pins its own thread, and each tracee whose affinity allows that CPU is pinned to it
 //! while traced. What the tracee sees stays true: its original mask is restored at detach, a
 //! `sched_getaffinity` result is rewritten to the original mask, a `sched_setaffinity` it makes
-//! becomes its new original. If ksec is killed with SIGKILL, a guardian process (ksec's hidden
+//! becomes its new original (pids in these calls are the tracee's pid-namespace pids, translated
+//! by the tracer). An attached task is pinned only at its first stop; a new task that is not
+//! traced (no -f) is given its creator's original mask and detached by the tracer, which sees
+//! every clone, fork and vfork while pinning. If ksec is killed with SIGKILL, a guardian process (ksec's hidden
 //! `__affinity-guardian` subcommand, in its own process group) restores every mask it was told
 //! about when its pipe closes without a `done` line.
 
