@@ -204,7 +204,7 @@ pub struct Tracer<'s> {
     leaving: std::collections::HashSet<i32>,
     /// Untraced children that stopped before their creator's event: held until it comes (the
     /// creator's original mask is known then), or given up on after a second.
-    parked: HashMap<i32, Instant>,
+    parked: HashMap<i32, (Instant, i32)>,
     child_end: Option<Stop>,
     detaching: bool,
     interrupted: Option<i32>,
@@ -549,13 +549,14 @@ impl Tracer<'_> {
         self.parked.retain(|t, _| exists(t));
     }
 
-    /// A new task that is not traced (no -f) reported its first stop.
-    fn untraced_child_stopped(&mut self, tid: i32) {
+    /// A new task that is not traced (no -f) reported its first stop; a signal-delivery stop's
+    /// signal goes with it when it is detached.
+    fn untraced_child_stopped(&mut self, tid: i32, sig: i32) {
         if self.leaving.remove(&tid) {
-            let _ = sys::ptrace_detach(tid, 0);
+            let _ = sys::ptrace_detach(tid, sig);
         } else {
             // Its creator's event has not been seen: hold it until then.
-            self.parked.insert(tid, Instant::now());
+            self.parked.insert(tid, (Instant::now(), sig));
         }
     }
 
@@ -565,8 +566,8 @@ impl Tracer<'_> {
         if let Some(o) = self.placement.as_ref().and_then(|p| p.original(creator)) {
             let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(new), &o);
         }
-        if self.parked.remove(&new).is_some() {
-            let _ = sys::ptrace_detach(new, 0);
+        if let Some((_, sig)) = self.parked.remove(&new) {
+            let _ = sys::ptrace_detach(new, sig);
         } else {
             self.leaving.insert(new);
         }
@@ -579,11 +580,11 @@ impl Tracer<'_> {
         let due: Vec<i32> = self
             .parked
             .iter()
-            .filter(|(_, since)| since.elapsed() >= limit)
+            .filter(|(_, (since, _))| since.elapsed() >= limit)
             .map(|(&t, _)| t)
             .collect();
         for tid in due {
-            self.parked.remove(&tid);
+            let sig = self.parked.remove(&tid).map_or(0, |(_, s)| s);
             let tgid = tgid_of(tid);
             let owner = if tgid != tid {
                 tgid
@@ -603,7 +604,7 @@ impl Tracer<'_> {
                     let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(tid), &o);
                 }
             }
-            let _ = sys::ptrace_detach(tid, 0);
+            let _ = sys::ptrace_detach(tid, sig);
         }
     }
 
@@ -665,7 +666,11 @@ impl Tracer<'_> {
                     return;
                 }
                 _ if !self.cfg.follow => {
-                    self.untraced_child_stopped(tid);
+                    let sig = match stop {
+                        Stop::Signal(s) => s,
+                        _ => 0,
+                    };
+                    self.untraced_child_stopped(tid, sig);
                     return;
                 }
                 _ => {
