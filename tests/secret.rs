@@ -849,7 +849,7 @@ fn an_fd_flipping_to_a_device_never_gets_the_device_opened() {
     let pid = h.child.0.id().to_string();
     assert_eq!(h.ask(), "0");
     let mut found = 0;
-    for _ in 0..200 {
+    for _ in 0..300 {
         let out = bounded(&["grep-secret", "qq7Zr2Vb9", "-p", &pid, "--json"]);
         assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}", text(&out));
         found += findings(&out).len();

@@ -52,3 +52,24 @@ pub fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> std::i
     serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{cell, CELL_MAX};
+
+    #[test]
+    fn long_cells_are_cut_with_a_marker() {
+        assert_eq!(cell(b"a\x1bb"), "a\\x1bb");
+        let long = vec![b'x'; CELL_MAX + 10];
+        let c = cell(&long);
+        assert_eq!(
+            c,
+            format!(
+                "{} ... (cut: {CELL_MAX} of {} bytes shown; --json shows all)",
+                "x".repeat(CELL_MAX),
+                CELL_MAX + 10
+            )
+        );
+        assert_eq!(cell(&long[..CELL_MAX]), "x".repeat(CELL_MAX));
+    }
+}

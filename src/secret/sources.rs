@@ -498,6 +498,22 @@ mod tests {
     use std::os::unix::fs::symlink;
 
     #[test]
+    fn leases_from_proc_locks() {
+        let at = "00:2a:1234";
+        let lease = b"3: LEASE  ACTIVE    WRITE 4242 00:2a:1234 0 EOF";
+        assert_eq!(parse_lease_line(lease, at), Some(4242));
+        assert_eq!(
+            parse_lease_line(b"4: LEASE  BREAKING  READ  77 00:2a:1234 0 EOF", at),
+            Some(77)
+        );
+        // Another inode, and a POSIX lock on this one: no lease.
+        assert_eq!(parse_lease_line(lease, "00:2a:12345"), None);
+        let posix = b"1: POSIX  ADVISORY  WRITE 99 00:2a:1234 0 EOF";
+        assert_eq!(parse_lease_line(posix, at), None);
+        assert_eq!(parse_lease_line(b"", at), None);
+    }
+
+    #[test]
     fn kernel_threads_from_stat() {
         assert!(is_kernel_thread(
             b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 3 0 0 20 0 1 0 30"
