@@ -328,6 +328,10 @@ pub struct GrepSecretArgs {
     /// Skip files and memory regions larger than SIZE (bytes, or with K, M, G, T suffix).
     #[arg(long, value_name = "SIZE", default_value = "4G")]
     pub max_filesize: String,
+    /// With --memory: read at most SIZE of each process's memory in all; regions that would
+    /// pass it are not read and listed as skipped (bytes, or with K, M, G, T suffix).
+    #[arg(long, value_name = "SIZE", default_value = "4G")]
+    pub max_memory: String,
     /// Mask the secrets in the output (text and JSON): matched tokens, detector hits, key bodies.
     #[arg(long)]
     pub redact: bool,

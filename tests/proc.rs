@@ -1632,3 +1632,122 @@ fn processes_exiting_while_being_read_are_one_line_or_nothing() {
     }
     let _ = churn.wait();
 }
+
+// ---------------------------------------------------------------------------------------------
+// bounded memory: a process with a 64 MiB cmdline and environment (issue 7)
+
+/// The address-space limit every ksec run below gets (`prlimit --as`): a quarter of what one
+/// copy of the 64 MiB cmdline plus one of the environment take, so reading either whole fails.
+const AS_LIMIT: &str = "--as=100000000";
+
+/// ksec `args` under `prlimit --as` and a timeout.
+fn bounded(args: &[&str]) -> Output {
+    let mut cmd = Command::new("prlimit");
+    cmd.arg(AS_LIMIT).arg(util::ksec_bin()).args(args);
+    util::run_timeout(&mut cmd, 60)
+}
+
+#[test]
+fn a_64_mib_cmdline_and_environ_are_cut_with_bounded_memory() {
+    require!(
+        util::is_root(),
+        "PR_SET_MM_MAP needs CAP_SYS_RESOURCE (run as root)"
+    );
+    require!(
+        which_all(&["gcc", "prlimit"]),
+        "gcc or prlimit is not installed"
+    );
+    let mut p = spawn(Command::new(util::tracee("bigargs")).arg("64"));
+    assert_eq!(
+        p.ready_line(),
+        "ready\n",
+        "bigargs could not set its arg area"
+    );
+    let pid = p.pid_s();
+    let mib = 1usize << 20;
+
+    // ps: the table cell is cut at 16 KiB of the 1 MiB read, and says so.
+    let out = bounded(&["ps", "bigargs"]);
+    let (o, _) = text(ok(&out));
+    let row = o.lines().find(|l| l.contains(&pid)).expect("ps row");
+    assert!(
+        row.ends_with(
+            " ... (cut: 16384 of 1048576 bytes shown; --json shows all) ... (cmdline longer than 1 MiB, not read further)"
+        ),
+        "{}",
+        &row[row.len().saturating_sub(300)..]
+    );
+    // JSON keeps the first MiB whole: "bigargs", then 'A's with a NUL every 64 KiB.
+    let v = json_out(ok(&bounded(&["ps", "bigargs", "--json"])));
+    let me = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["pid"] == p.pid())
+        .expect("json row");
+    assert_eq!(me["cmdline_truncated"], true);
+    let argv: Vec<&str> = me["cmdline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(argv.len(), 17);
+    assert_eq!(argv[0], "bigargs");
+    assert_eq!(argv[1].len(), 65536 - 8);
+    assert!(argv[2..].iter().all(|a| a.len() == 65535));
+    assert!(argv[1..].iter().all(|a| a.bytes().all(|b| b == b'A')));
+
+    // environ: one cell cut, and a closing line that the environment was cut at 1 MiB.
+    let out = bounded(&["environ", &pid]);
+    let (o, _) = text(ok(&out));
+    let lines: Vec<&str> = o.lines().collect();
+    assert_eq!(lines.len(), 3, "header, BIG, note");
+    assert!(lines[1].starts_with("BIG "));
+    assert!(lines[1].ends_with(&format!(
+        " ... (cut: 16384 of {} bytes shown; --json shows all)",
+        mib - 4
+    )));
+    assert_eq!(
+        lines[2],
+        "... environment longer than 1048576 bytes: cut there, the rest not read"
+    );
+    let v = json_out(ok(&bounded(&["environ", &pid, "--json"])));
+    assert_eq!(v["truncated"], true);
+    assert_eq!(v["vars"].as_array().unwrap().len(), 1);
+    assert_eq!(v["vars"][0]["name"], "BIG");
+    assert_eq!(v["vars"][0]["value"].as_str().unwrap().len(), mib - 4);
+
+    // grep-secret streams both whole (128 MiB) and finds the secret in the environment's last
+    // bytes, at its exact offset.
+    let secret_at = (64u64 << 20) - 13;
+    let out = bounded(&["grep-secret", "zq8Wm3Kp0Lr7", "-p", &pid, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let found: Vec<Value> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .filter(|v: &Value| v["type"] == "finding")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["source"], "environ");
+    assert_eq!(found[0]["offset"], secret_at);
+    // With --max-filesize 1M both are cut there, said so, and the secret is not reached.
+    let out = bounded(&[
+        "grep-secret",
+        "zq8Wm3Kp0Lr7",
+        "-p",
+        &pid,
+        "--max-filesize",
+        "1M",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    let (_, e) = text(&out);
+    for source in ["cmdline", "environ"] {
+        let want = format!(
+            "ksec: pid {pid} (bigargs) {source}: skipped: longer than --max-filesize 1048576: cut there, the rest not searched"
+        );
+        assert!(e.lines().any(|l| l == want), "{want}\n{e}");
+    }
+}

@@ -726,3 +726,202 @@ fn searching_leaves_access_time_alone() {
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     assert_eq!(std::fs::metadata(&f).unwrap().atime(), 946_684_800);
 }
+
+// ---------------------------------------------------------------------------------------------
+// issue 7: leases, an fd flipping to a device, the total --memory bound
+
+/// ksec `args` under `prlimit --as=` (256 MB) and the timeout.
+fn bounded(args: &[&str]) -> Output {
+    let mut cmd = Command::new("prlimit");
+    cmd.arg("--as=256000000")
+        .arg(crate::util::ksec_bin())
+        .args(args);
+    run_timeout(&mut cmd, TIMEOUT)
+}
+
+/// A helper child that prints one line when ready, then answers each line on stdin with one.
+struct Asked {
+    child: Reaped,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+impl Asked {
+    fn start(cmd: &mut Command) -> (Self, String) {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        (
+            Self {
+                child: Reaped(child),
+                out,
+            },
+            line.trim().to_string(),
+        )
+    }
+
+    fn ask(&mut self) -> String {
+        let stdin = self.child.0.stdin.as_mut().unwrap();
+        stdin.write_all(b"?\n").unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        self.out.read_line(&mut line).unwrap();
+        line.trim().to_string()
+    }
+}
+
+/// Holds a write lease (F_SETLEASE F_WRLCK, lease-break signal SIGUSR1 by F_SETSIG) on a file
+/// with a secret (LEASESECRET=mm4Tq8Xw2); prints the fd, then answers how many lease-break signals it got.
+const LEASE_HOLDER: &str = r#"
+import fcntl, os, signal, sys
+F_SETSIG, F_SETLEASE = 10, 1024
+path = os.path.join(sys.argv[1], "leased.txt")
+with open(path, "w") as f:
+    # Shifted by one at run time: the secret is not in the command line.
+    f.write("token " + "".join(chr(ord(c) + 1) for c in "KD@RDRDBQDS<ll3Sp7Wv1") + "\n")
+fd = os.open(path, os.O_RDONLY)
+got = [0]
+signal.signal(signal.SIGUSR1, lambda s, f: got.__setitem__(0, got[0] + 1))
+fcntl.fcntl(fd, F_SETSIG, signal.SIGUSR1)
+fcntl.fcntl(fd, F_SETLEASE, fcntl.F_WRLCK)
+print(fd, flush=True)
+for line in sys.stdin:
+    print(got[0], flush=True)
+"#;
+
+#[test]
+fn a_file_with_a_lease_is_not_opened_and_the_holder_not_signalled() {
+    require!(which("python3").is_some(), "python3 is not installed");
+    require!(which("prlimit").is_some(), "prlimit is not installed");
+    require!(
+        std::fs::read_to_string("/proc/sys/fs/leases-enable").is_ok_and(|s| s.trim() == "1"),
+        "leases are disabled (fs.leases-enable)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, fd) = Asked::start(
+        Command::new("python3")
+            .args(["-c", LEASE_HOLDER])
+            .arg(dir.path()),
+    );
+    let fd: i64 = fd.parse().expect("lease holder did not start");
+    let pid = h.child.0.id().to_string();
+    assert_eq!(h.ask(), "0");
+    let out = bounded(&["grep-secret", "mm4Tq8Xw2", "-p", &pid, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    let lines = json_lines(&out);
+    let skip = lines
+        .iter()
+        .find(|v| v["fd"] == fd)
+        .unwrap_or_else(|| panic!("no line for fd {fd}: {lines:#?}"));
+    assert_eq!(skip["type"], "skipped");
+    assert_eq!(
+        skip["reason"],
+        format!("file has a lease held by pid {pid}, not opened")
+    );
+    assert_eq!(skip["error"], false);
+    // The holder got no lease-break signal, and its lease is still there, unbroken.
+    assert_eq!(
+        h.ask(),
+        "0",
+        "the lease holder was sent its lease-break signal"
+    );
+    let locks = std::fs::read_to_string("/proc/locks").unwrap();
+    assert!(
+        locks
+            .lines()
+            .any(|l| l.contains("LEASE  ACTIVE    WRITE") && l.contains(&format!(" {pid} "))),
+        "{locks}"
+    );
+}
+
+#[test]
+fn an_fd_flipping_to_a_device_never_gets_the_device_opened() {
+    require!(is_root(), "mknod of the watched device node needs root");
+    require!(which("gcc").is_some(), "gcc is not installed");
+    require!(which("prlimit").is_some(), "prlimit is not installed");
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, fd) = Asked::start(Command::new(crate::util::tracee("fdflip")).arg(dir.path()));
+    assert!(fd.parse::<i32>().is_ok(), "fdflip did not start: {fd:?}");
+    let pid = h.child.0.id().to_string();
+    assert_eq!(h.ask(), "0");
+    let mut found = 0;
+    for _ in 0..300 {
+        let out = bounded(&["grep-secret", "qq7Zr2Vb9", "-p", &pid, "--json"]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}", text(&out));
+        found += findings(&out).len();
+    }
+    // Every scan read the regular file (the 32 flipping fds are one file, searched once) and
+    // none opened the device, however the fds were flipped meanwhile.
+    assert!(found > 0, "the regular file was never searched");
+    assert_eq!(h.ask(), "0", "the device node was opened");
+}
+
+/// Maps 8 regions of 256 MiB (untouched zero pages but the last one's first bytes: a secret,
+/// written byte by byte so that no string of it exists elsewhere); prints the span
+/// `start end` of the 8.
+const BIG_MAPS: &str = r#"
+import ctypes, mmap, sys, time
+size = 256 << 20
+maps = [mmap.mmap(-1, size) for _ in range(8)]
+for i, c in enumerate("NFLNQXRDBQDS<qf5Yx9Mq"):
+    maps[-1][i] = ord(c) + 1 if c != "<" else ord("=")
+addrs = sorted(ctypes.addressof(ctypes.c_char.from_buffer(m)) for m in maps)
+print(addrs[0], addrs[-1] + size, flush=True)
+time.sleep(600)
+"#;
+
+#[test]
+fn memory_is_bounded_in_total_per_process() {
+    require!(
+        is_root(),
+        "reading another process's memory needs root (ptrace_scope)"
+    );
+    require!(which("python3").is_some(), "python3 is not installed");
+    require!(which("prlimit").is_some(), "prlimit is not installed");
+    let (h, span) = Asked::start(Command::new("python3").args(["-c", BIG_MAPS]));
+    let span: Vec<u64> = span.split(' ').map(|s| s.parse().unwrap()).collect();
+    let pid = h.child.0.id().to_string();
+    let secret = "OGMORYSECRET=rg6Zy:Nr";
+    // With the default bound (4G) all 2 GiB are searched and the secret found.
+    let out = bounded(&["grep-secret", secret, "--memory", "-p", &pid, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let f = findings(&out);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["source"], "memory");
+    // With --max-memory 200M the eight regions, each over the whole bound, are left out (the
+    // interpreter's own mappings, far smaller, are read) and one line says which.
+    let out = bounded(&[
+        "grep-secret",
+        secret,
+        "--memory",
+        "--max-memory",
+        "200M",
+        "-p",
+        &pid,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    let over: Vec<_> = json_lines(&out)
+        .into_iter()
+        .filter(|v| {
+            v["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("--max-memory"))
+        })
+        .collect();
+    assert_eq!(over.len(), 1, "{over:#?}");
+    assert_eq!(over[0]["source"], "memory");
+    assert_eq!(over[0]["region"], serde_json::json!([span[0], span[1]]));
+    assert_eq!(
+        over[0]["reason"],
+        format!(
+            "8 region(s), {} bytes, not read: over --max-memory {} for the process",
+            8u64 << 28,
+            200u64 << 20
+        )
+    );
+}

@@ -20,6 +20,30 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// As [`escape_bytes`], but stops once the output reaches `max` bytes (never inside one escape);
+/// returns the escaped text and how many bytes of `bytes` it covers.
+pub fn escape_bytes_limited(bytes: &[u8], max: usize) -> (String, usize) {
+    let mut out = String::with_capacity(bytes.len().min(max) + 16);
+    let mut used = 0;
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if out.len() >= max {
+                return (out, used);
+            }
+            push_char(&mut out, c);
+            used += c.len_utf8();
+        }
+        for b in chunk.invalid() {
+            if out.len() >= max {
+                return (out, used);
+            }
+            let _ = write!(out, "\\x{b:02x}");
+            used += 1;
+        }
+    }
+    (out, used)
+}
+
 fn push_char(out: &mut String, c: char) {
     match c {
         '\\' => out.push_str("\\\\"),
@@ -54,5 +78,23 @@ mod tests {
         assert_eq!(escape_bytes(b"\xff\xfeok"), "\\xff\\xfeok");
         assert_eq!(escape_bytes("a\u{202e}b".as_bytes()), "a\\u{202e}b");
         assert_eq!(escape_bytes("caf\u{e9}".as_bytes()), "caf\u{e9}");
+    }
+
+    #[test]
+    fn limited_escaping_stops_between_escapes() {
+        use super::escape_bytes_limited;
+        assert_eq!(escape_bytes_limited(b"abc", 10), ("abc".into(), 3));
+        assert_eq!(escape_bytes_limited(b"abcdef", 3), ("abc".into(), 3));
+        // An escape is never cut in two: it is written whole or not at all.
+        assert_eq!(escape_bytes_limited(b"a\x1bb", 2), ("a\\x1b".into(), 2));
+        assert_eq!(
+            escape_bytes_limited(b"\xff\xfe", 5),
+            ("\\xff\\xfe".into(), 2)
+        );
+        assert_eq!(escape_bytes_limited(b"\xff\xfe", 4), ("\\xff".into(), 1));
+        assert_eq!(
+            escape_bytes_limited("\u{e9}x".as_bytes(), 1),
+            ("\u{e9}".into(), 2)
+        );
     }
 }

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::bytes::Bytes;
 use super::environ_parse::{looks_secret, parse_environ};
-use super::error::{read_pid_file, ProcError};
+use super::error::{read_pid_file_capped, ProcError, ARGS_CAP};
 use super::process::require_live_user_process;
-use super::render::{table, write_json, write_table};
+use super::render::{cell, table, write_json, write_table};
 use super::root::ProcRoot;
 use super::target::resolve_one;
 use crate::cli::EnvironArgs;
@@ -73,6 +73,9 @@ pub struct ProcessEnviron {
     pub pid: i32,
     pub comm: Bytes,
     pub vars: Vec<VarRow>,
+    /// The environment was longer than ksec reads (1 MiB): `vars` are those in its first 1 MiB,
+    /// the last one possibly cut.
+    pub truncated: bool,
 }
 
 /// Reads the environment of `pid`, masking secret-looking values when `redact`.
@@ -81,7 +84,7 @@ pub struct ProcessEnviron {
 /// No such process, kernel thread, zombie, exited, permission denied.
 pub fn collect(root: &ProcRoot, pid: i32, redact: bool) -> Result<ProcessEnviron, ProcError> {
     let stat = require_live_user_process(root, pid, "environment")?;
-    let bytes = read_pid_file(root, pid, "environ")?;
+    let (bytes, truncated) = read_pid_file_capped(root, pid, "environ", ARGS_CAP)?;
     let vars = parse_environ(&bytes)
         .into_iter()
         .map(|v| {
@@ -97,13 +100,16 @@ pub fn collect(root: &ProcRoot, pid: i32, redact: bool) -> Result<ProcessEnviron
         pid,
         comm: Bytes(stat.comm),
         vars,
+        truncated,
     })
 }
 
-fn value_text(v: &VarRow) -> String {
+/// The value as shown: whole (one value asked for by name) or cut for a table cell.
+fn value_text(v: &VarRow, whole: bool) -> String {
     match (&v.value, v.redacted) {
         (_, true) => "<redacted>".into(),
-        (Some(value), false) => value.escaped(),
+        (Some(value), false) if whole => value.escaped(),
+        (Some(value), false) => cell(value.as_slice()),
         (None, false) => "<no '='>".into(),
     }
 }
@@ -118,9 +124,16 @@ pub fn render(out: &mut impl Write, json: bool, env: &ProcessEnviron) -> std::io
     }
     let mut t = table(&["NAME", "VALUE"]);
     for v in &env.vars {
-        t.add_row(vec![v.name.escaped(), value_text(v)]);
+        t.add_row(vec![cell(v.name.as_slice()), value_text(v, false)]);
     }
-    write_table(out, &t)
+    write_table(out, &t)?;
+    if env.truncated {
+        writeln!(
+            out,
+            "... environment longer than {ARGS_CAP} bytes: cut there, the rest not read"
+        )?;
+    }
+    Ok(())
 }
 
 /// Runs the subcommand.
@@ -147,7 +160,7 @@ pub fn run(args: EnvironArgs) -> anyhow::Result<Exit> {
             if cfg.json {
                 write_json(&mut out, var)?;
             } else {
-                writeln!(out, "{}", value_text(var))?;
+                writeln!(out, "{}", value_text(var, true))?;
             }
         }
     }

@@ -78,6 +78,34 @@ impl ProcError {
     }
 }
 
+/// The most of a process's cmdline or environ ksec reads (a process can point them at a GiB of
+/// its memory with prctl(PR_SET_MM_MAP)); what is longer is cut there, and reported as cut.
+pub const ARGS_CAP: u64 = 1 << 20;
+
+/// Reads at most `cap` bytes of `<root>/<pid>/<rel>`; the flag is true when there was more.
+///
+/// # Errors
+/// As [`read_pid_file`].
+pub fn read_pid_file_capped(
+    root: &ProcRoot,
+    pid: i32,
+    rel: &str,
+    cap: u64,
+) -> Result<(Vec<u8>, bool), ProcError> {
+    use std::io::Read;
+    if !root.pid_dir(pid).exists() {
+        return Err(ProcError::NoSuchProcess { pid });
+    }
+    let path = root.pid_path(pid, rel);
+    let mut data = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|f| f.take(cap.saturating_add(1)).read_to_end(&mut data))
+        .map_err(|e| ProcError::from_io(root, pid, &path, e))?;
+    let cut = data.len() as u64 > cap;
+    data.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+    Ok((data, cut))
+}
+
 /// Reads `<root>/<pid>/<rel>` whole, errors mapped by [`ProcError::from_io`].
 ///
 /// # Errors

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::bytes::Bytes;
 use super::container::{parse_cgroup, ContainerInfo};
-use super::error::{read_pid_file, ProcError};
+use super::error::{read_pid_file, read_pid_file_capped, ProcError, ARGS_CAP};
 use super::root::ProcRoot;
 use super::stat::{parse_stat, parse_status_uid, Stat};
 
@@ -22,6 +22,9 @@ pub struct Process {
     pub comm: Bytes,
     /// argv, one element per argument (empty for kernel threads and zombies).
     pub cmdline: Vec<Bytes>,
+    /// The command line was longer than ksec reads ([`ARGS_CAP`], 1 MiB): `cmdline` holds its
+    /// first 1 MiB.
+    pub cmdline_truncated: bool,
     pub kernel_thread: bool,
     pub container: Option<ContainerInfo>,
 }
@@ -68,8 +71,8 @@ pub fn read_process(
     users: &mut UserCache,
 ) -> Result<Process, ProcError> {
     let stat = read_stat(root, pid)?;
-    let cmdline = std::fs::read(root.pid_path(pid, "cmdline"))
-        .map(|b| parse_cmdline(&b))
+    let (cmdline, cmdline_truncated) = read_pid_file_capped(root, pid, "cmdline", ARGS_CAP)
+        .map(|(b, cut)| (parse_cmdline(&b), cut))
         .unwrap_or_default();
     let uid = std::fs::read(root.pid_path(pid, "status"))
         .ok()
@@ -94,6 +97,7 @@ pub fn read_process(
         kernel_thread: stat.is_kernel_thread(),
         comm: Bytes(stat.comm),
         cmdline,
+        cmdline_truncated,
         container: container_of(root, pid),
     })
 }

@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use super::bytes::Bytes;
 use super::process::{read_process, Process, UserCache};
-use super::render::{table, write_json, write_table};
+use super::render::{cell, table, write_json, write_table};
 use super::root::ProcRoot;
 use super::target::container_pids;
 use crate::cli::PsArgs;
@@ -78,18 +78,20 @@ fn matches_name(p: &Process, name: &[u8]) -> bool {
     contains(p.comm.as_slice()) || p.cmdline.iter().any(|a| contains(a.as_slice()))
 }
 
-/// The command line as shown in the table: argv joined by spaces, each escaped; `[comm]` for a
-/// process without one (kernel threads, zombies).
+/// The command line as shown in the table: argv joined by spaces, escaped, cut at
+/// [`CELL_MAX`](super::render::CELL_MAX) bytes (see [`cell`]); `[comm]` for a process without
+/// one (kernel threads, zombies); a note when ksec read only the first 1 MiB.
 pub fn command_text(p: &Process) -> String {
     if p.cmdline.is_empty() {
-        format!("[{}]", p.comm.escaped())
-    } else {
-        p.cmdline
-            .iter()
-            .map(Bytes::escaped)
-            .collect::<Vec<_>>()
-            .join(" ")
+        return format!("[{}]", p.comm.escaped());
     }
+    let parts: Vec<&[u8]> = p.cmdline.iter().map(Bytes::as_slice).collect();
+    let joined = parts.join(&b' ');
+    let mut text = cell(&joined);
+    if p.cmdline_truncated {
+        text.push_str(" ... (cmdline longer than 1 MiB, not read further)");
+    }
+    text
 }
 
 /// Writes the table or JSON.

@@ -4,6 +4,7 @@
 
 use anyhow::{bail, Context};
 
+use super::error::read_pid_file_capped;
 use super::process::{container_of, read_stat};
 use super::root::ProcRoot;
 
@@ -186,7 +187,8 @@ fn process_is_named(root: &ProcRoot, pid: i32, name: &str) -> bool {
     if root.comm(pid).is_ok_and(|comm| comm == name.as_bytes()) {
         return true;
     }
-    if let Ok(cmdline) = std::fs::read(root.pid_path(pid, "cmdline")) {
+    let cmdline = read_pid_file_capped(root, pid, "cmdline", super::error::ARGS_CAP);
+    if let Ok((cmdline, _)) = cmdline {
         let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or_default();
         let base = argv0.rsplit(|&b| b == b'/').next().unwrap_or_default();
         return !base.is_empty() && base == name.as_bytes();

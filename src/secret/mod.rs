@@ -42,6 +42,8 @@ pub struct Config {
     pub opts: ScanOpts,
     pub memory: bool,
     pub max_filesize: u64,
+    /// `--max-memory`: the most of one process's memory read with `--memory`.
+    pub max_memory: u64,
     pub redact: bool,
     pub json: bool,
     pub fail_on_find: bool,
@@ -78,6 +80,8 @@ impl Config {
         };
         let max_filesize = parse_size(&args.max_filesize)
             .with_context(|| format!("--max-filesize {:?}", args.max_filesize))?;
+        let max_memory = parse_size(&args.max_memory)
+            .with_context(|| format!("--max-memory {:?}", args.max_memory))?;
         let selector =
             (!args.pids.is_empty() || args.container.is_some() || args.all).then(|| Selector {
                 specs: args.pids.clone(),
@@ -107,6 +111,7 @@ impl Config {
             opts,
             memory: args.memory,
             max_filesize,
+            max_memory,
             redact: args.redact,
             json: args.json,
             fail_on_find: args.fail_on_find,
@@ -206,6 +211,8 @@ pub fn scan(
         cfg.max_filesize,
         cfg.memory,
     );
+    walker.max_memory = cfg.max_memory;
+    walker.locks_path = cfg.root.path().join("locks");
     // With --all, kernel threads are expected: counted, not listed one by one.
     walker.quiet_kernel_threads = cfg.selector.as_ref().is_some_and(|s| s.all);
     for &pid in pids {

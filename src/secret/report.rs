@@ -95,6 +95,19 @@ pub enum Why {
     Mapping(&'static str),
     #[error("{0} bytes unreadable, the rest searched")]
     Unreadable(u64),
+    /// cmdline or environ longer than --max-filesize: the first `at` bytes were searched.
+    #[error("longer than --max-filesize {at}: cut there, the rest not searched")]
+    Cut { at: u64 },
+    /// Memory regions left out because reading them would pass --max-memory for the process
+    /// (`region` spans the first to the last of them).
+    #[error(
+        "{regions} region(s), {bytes} bytes, not read: over --max-memory {max} for the process"
+    )]
+    OverMemoryBudget { regions: u64, bytes: u64, max: u64 },
+    /// Another process holds a lease on the file; opening it would break the lease and signal
+    /// the holder (fcntl(2) F_SETLEASE), so it is not opened.
+    #[error("file has a lease held by pid {0}, not opened")]
+    Lease(i64),
     /// A failed system call on `path`; `gone` when the process or fd went away meanwhile.
     #[error("{op} {path}: {message}")]
     Io {

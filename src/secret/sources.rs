@@ -2,16 +2,21 @@
 //! /proc/PID/fd/N) and, with `--memory`, its readable memory (/proc/PID/mem over /proc/PID/maps);
 //! or files named with `--file`. Everything found or skipped goes to a sink as an [`Event`].
 //!
-//! Harmlessness: an fd is first `stat`ed through its /proc link and only regular files are
-//! opened; the /proc path is opened anew (`O_RDONLY|O_NONBLOCK|O_NOCTTY|O_NOATIME`), so the
-//! target's file description and offset are untouched, and the opened file is `fstat`ed again
-//! before reading.
-//! Files are read with `pread` up to their size at open time, never past `--max-filesize`.
-//! FIFOs, sockets, devices and ttys are listed as skipped and never opened.
+//! Harmlessness: an fd's /proc link is opened with `O_PATH` (which runs no device's open routine
+//! and breaks no lease) and `fstat`ed; only a regular file is then opened for reading, by
+//! reopening that `O_PATH` descriptor through /proc/self/fd (`O_RDONLY|O_NONBLOCK|O_NOCTTY|
+//! O_NOATIME`), so what is read is the inode that was checked even if the target swaps the fd
+//! meanwhile, and the target's file description and offset are untouched. A file on which
+//! /proc/locks lists a lease is not opened (a read open breaks a write lease and signals its
+//! holder).
+//! Files are read with `pread` up to their size at open time, never past `--max-filesize`;
+//! cmdline and environ are streamed, cut at `--max-filesize`; memory stops at `--max-memory` in
+//! all per process. FIFOs, sockets, devices and ttys are listed as skipped and never opened.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read};
+use std::io::{self, BufRead, BufReader, Read};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
@@ -42,6 +47,10 @@ pub struct Walker<'a> {
     scanner: Scanner,
     max_filesize: u64,
     memory: bool,
+    /// The most memory read per process with `--memory` (default: no bound).
+    pub max_memory: u64,
+    /// Where the leases on the machine are listed (`<proc root>/locks`).
+    pub locks_path: std::path::PathBuf,
     /// (dev, ino) of every file searched, and where it was first seen.
     seen: HashMap<(u64, u64), String>,
     /// Skip kernel threads without an event (for `--all`, where they are expected).
@@ -64,6 +73,8 @@ impl<'a> Walker<'a> {
             scanner,
             max_filesize,
             memory,
+            max_memory: u64::MAX,
+            locks_path: "/proc/locks".into(),
             seen: HashMap::new(),
             quiet_kernel_threads: false,
             stats: Stats::default(),
@@ -121,16 +132,21 @@ impl<'a> Walker<'a> {
             ("environ", SourceKind::Environ),
         ] {
             let path = root.pid_path(pid, name);
-            match read_capped(&path, self.max_filesize) {
-                Ok(data) => {
-                    let mut src: &[u8] = &data;
+            // Streamed with pread like a file: a process can make these a GiB long.
+            match File::open(&path) {
+                Ok(mut file) => {
+                    let before = self.stats.bytes;
                     self.scan_source(
-                        &mut src,
+                        &mut file,
                         0,
-                        data.len() as u64,
+                        self.max_filesize,
                         origin(kind, None, None),
                         sink,
                     )?;
+                    let at = self.stats.bytes - before;
+                    if at == self.max_filesize && has_byte_at(&file, at) {
+                        self.skip(sink, origin(kind, None, None), Why::Cut { at })?;
+                    }
                 }
                 Err(e) => {
                     let why = Why::io("read", &path, &e, true);
@@ -179,23 +195,43 @@ impl<'a> Walker<'a> {
         in_proc: bool,
         sink: &mut Sink,
     ) -> io::Result<()> {
-        let meta = match std::fs::metadata(path) {
-            Ok(m) => m,
-            Err(e) => return self.skip(sink, o, Why::io("stat", path, &e, in_proc)),
-        };
-        if let Some(what) = not_regular(&meta) {
-            return self.skip(sink, o, Why::NotRegular(what));
-        }
-        let file = match open_for_search(path) {
+        // O_PATH: no open routine of a device runs, no lease breaks, a FIFO does not block.
+        let handle = match OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_PATH)
+            .open(path)
+        {
             Ok(f) => f,
             Err(e) => return self.skip(sink, o, Why::io("open", path, &e, in_proc)),
         };
+        let checked = match handle.metadata() {
+            Ok(m) => m,
+            Err(e) => return self.skip(sink, o, Why::io("fstat", path, &e, false)),
+        };
+        if let Some(what) = not_regular(&checked) {
+            return self.skip(sink, o, Why::NotRegular(what));
+        }
+        if let Some(holder) = lease_holder(&self.locks_path, checked.dev(), checked.ino()) {
+            return self.skip(sink, o, Why::Lease(holder));
+        }
+        // Reopening the O_PATH descriptor opens the inode just checked, whatever the target
+        // has put on its fd since.
+        let reopen = format!("/proc/self/fd/{}", handle.as_raw_fd());
+        let file = match open_for_search(Path::new(&reopen)) {
+            Ok(f) => f,
+            Err(e) => return self.skip(sink, o, Why::io("open", path, &e, in_proc)),
+        };
+        drop(handle);
         let meta = match file.metadata() {
             Ok(m) => m,
             Err(e) => return self.skip(sink, o, Why::io("fstat", path, &e, false)),
         };
         if let Some(what) = not_regular(&meta) {
             return self.skip(sink, o, Why::NotRegular(what));
+        }
+        if (meta.dev(), meta.ino()) != (checked.dev(), checked.ino()) {
+            let e = io::Error::other("the file changed while being opened");
+            return self.skip(sink, o, Why::io("open", path, &e, false));
         }
         if meta.len() > self.max_filesize {
             let why = Why::TooLarge {
@@ -231,6 +267,9 @@ impl<'a> Walker<'a> {
             Err(e) => return self.skip(sink, base.clone(), Why::io("open", &mem_path, &e, true)),
         };
         let mut reader = MemReader { mem, unreadable: 0 };
+        let mut budget = self.max_memory;
+        // Regions left out for the budget: count, bytes, first start, last end.
+        let mut left_out: Option<(u64, u64, u64, u64)> = None;
         for r in regions {
             let o = Origin {
                 path: Some(Bytes(r.path.clone())),
@@ -253,11 +292,33 @@ impl<'a> Walker<'a> {
                 self.skip(sink, o, why)?;
                 continue;
             }
+            if r.len() > budget {
+                let l = left_out.get_or_insert((0, 0, r.start, r.end));
+                *l = (l.0 + 1, l.1 + r.len(), l.2, r.end);
+                continue;
+            }
+            budget -= r.len();
             reader.unreadable = 0;
             self.scan_source(&mut reader, r.start, r.len(), o.clone(), sink)?;
             if reader.unreadable > 0 {
                 self.skip(sink, o, Why::Unreadable(reader.unreadable))?;
             }
+        }
+        if let Some((regions, bytes, first, last)) = left_out {
+            let o = Origin {
+                region: Some((first, last)),
+                ..base.clone()
+            };
+            let max = self.max_memory;
+            self.skip(
+                sink,
+                o,
+                Why::OverMemoryBudget {
+                    regions,
+                    bytes,
+                    max,
+                },
+            )?;
         }
         Ok(())
     }
@@ -373,11 +434,38 @@ fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
     }
 }
 
-/// Reads at most `cap` bytes of a /proc file (their stat size is 0, so no size check first).
-fn read_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
-    let mut data = Vec::new();
-    File::open(path)?.take(cap).read_to_end(&mut data)?;
-    Ok(data)
+/// True when `file` has a byte at `offset` (a /proc file's stat size is 0, so this reads).
+fn has_byte_at(file: &File, offset: u64) -> bool {
+    let mut b = [0u8; 1];
+    std::os::unix::fs::FileExt::read_at(file, &mut b, offset).is_ok_and(|n| n == 1)
+}
+
+/// The pid holding a lease (or an NFS delegation) on the inode `(dev, ino)`, from /proc/locks
+/// (lines like `1: LEASE  ACTIVE    WRITE 4242 00:2a:1234 0 EOF`, the device as hex
+/// `major:minor`). `None` when there is none, or /proc/locks cannot be read.
+fn lease_holder(locks: &Path, dev: u64, ino: u64) -> Option<i64> {
+    let file = File::open(locks).ok()?;
+    let want = format!(
+        "{:02x}:{:02x}:{ino}",
+        nix::sys::stat::major(dev),
+        nix::sys::stat::minor(dev)
+    );
+    // Bounded: /proc/locks has a line per lock on the machine; read at most 16 MiB of it.
+    let lines = BufReader::new(file.take(16 << 20)).split(b'\n');
+    lines
+        .map_while(Result::ok)
+        .find_map(|line| parse_lease_line(&line, &want))
+}
+
+/// The holder's pid when `line` is a lease or delegation on `inode` (`maj:min:ino`).
+fn parse_lease_line(line: &[u8], inode: &str) -> Option<i64> {
+    let text = std::str::from_utf8(line).ok()?;
+    let tok: Vec<&str> = text.split_whitespace().collect();
+    if !tok.iter().any(|t| *t == "LEASE" || *t == "DELEG") {
+        return None;
+    }
+    let at = tok.iter().position(|t| *t == inode)?;
+    tok.get(at.checked_sub(1)?)?.parse().ok()
 }
 
 /// /proc/PID/mem, where pages that cannot be read (EIO, EFAULT: guard pages, unmapped since
@@ -408,6 +496,22 @@ mod tests {
     use crate::secret::detectors::Kind;
     use memchr::memmem;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn leases_from_proc_locks() {
+        let at = "00:2a:1234";
+        let lease = b"3: LEASE  ACTIVE    WRITE 4242 00:2a:1234 0 EOF";
+        assert_eq!(parse_lease_line(lease, at), Some(4242));
+        assert_eq!(
+            parse_lease_line(b"4: LEASE  BREAKING  READ  77 00:2a:1234 0 EOF", at),
+            Some(77)
+        );
+        // Another inode, and a POSIX lock on this one: no lease.
+        assert_eq!(parse_lease_line(lease, "00:2a:12345"), None);
+        let posix = b"1: POSIX  ADVISORY  WRITE 99 00:2a:1234 0 EOF";
+        assert_eq!(parse_lease_line(posix, at), None);
+        assert_eq!(parse_lease_line(b"", at), None);
+    }
 
     #[test]
     fn kernel_threads_from_stat() {
