@@ -8,6 +8,7 @@
 pub mod arch;
 pub mod counter;
 pub mod filter;
+pub mod getopt;
 pub mod placement;
 pub mod seccomp;
 pub mod stats;
@@ -35,9 +36,12 @@ pub fn parse_pids(values: &[String]) -> Result<Vec<i32>, ExitError> {
             if item.is_empty() {
                 continue;
             }
+            // A name comes from the command line but may have been copied from a hostile
+            // process's comm: escape it before it reaches a terminal.
+            let shown = crate::output::sanitize::escape_bytes(item.as_bytes());
             match item.parse::<i32>() {
                 Ok(p) if p > 0 => pids.push(p),
-                Ok(_) => return Err(ExitError::new(1, format!("Invalid process id: '{item}'"))),
+                Ok(_) => return Err(ExitError::new(1, format!("Invalid process id: '{shown}'"))),
                 Err(_) => {
                     let sel = crate::proc::target::Selector {
                         specs: vec![item.to_string()],
@@ -47,10 +51,12 @@ pub fn parse_pids(values: &[String]) -> Result<Vec<i32>, ExitError> {
                     match crate::proc::target::resolve(&root, &sel) {
                         Ok(found) => pids.extend(found),
                         Err(e) => {
+                            let why =
+                                crate::output::sanitize::escape_bytes(format!("{e:#}").as_bytes());
                             return Err(ExitError::new(
                                 1,
-                                format!("Invalid process id: '{item}' ({e:#})"),
-                            ))
+                                format!("Invalid process id: '{shown}' ({why})"),
+                            ));
                         }
                     }
                 }
@@ -114,6 +120,11 @@ pub fn resolve_program(name: &OsString) -> Result<PathBuf, ExitError> {
     }
 }
 
+/// `-o |cmd` or `-o !cmd`.
+fn is_pipe_spec(path: &Path) -> bool {
+    matches!(path.as_os_str().as_bytes().first(), Some(b'|' | b'!'))
+}
+
 fn errno_text(e: &std::io::Error) -> String {
     e.raw_os_error()
         .map(|n| nix::errno::Errno::from_raw(n).desc().to_string())
@@ -134,7 +145,13 @@ fn cstring(bytes: Vec<u8>, what: &str) -> Result<CString, ExitError> {
 /// # Errors
 /// Invalid arguments, a command that cannot be started, no pid that could be attached.
 pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
+    // strace checks the summary options before it looks at pids and the command.
+    let render = summary_config(&args)?;
     let mut pids = parse_pids(&args.pids)?;
+    if pids.contains(&(std::process::id() as i32)) {
+        // strace's words for tracing itself.
+        return Err(ExitError::new(1, "I'm sorry, I can't let you do that, Dave.").into());
+    }
     if let Some(id) = &args.container {
         for p in container_pids(id)? {
             if !pids.contains(&p) {
@@ -144,7 +161,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     }
     let target = match (pids.is_empty(), args.command.is_empty()) {
         (true, true) => {
-            return Err(ExitError::new(1, "must have PROG [ARGS] or -p PID").into());
+            return Err(getopt::usage("must have PROG [ARGS] or -p PID").into());
         }
         (false, false) => {
             return Err(ExitError::new(1, "give either a command or -p PID, not both").into());
@@ -172,8 +189,32 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
             }
         }
     };
-    let render = summary_config(&args)?;
+    let mut piped: Option<std::process::Child> = None;
     let mut out: Box<dyn Write> = match &args.output {
+        Some(path) if is_pipe_spec(path) => {
+            // strace's `-o |cmd` and `-o !cmd`: the output goes to `sh -c cmd`.
+            let cmd = OsString::from(std::ffi::OsStr::from_bytes(
+                &path.as_os_str().as_bytes()[1..],
+            ));
+            let mut child = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(&cmd)
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|e| {
+                    ExitError::new(
+                        1,
+                        format!(
+                            "Can't popen '{}': {}",
+                            crate::output::sanitize::escape_bytes(cmd.as_bytes()),
+                            errno_text(&e)
+                        ),
+                    )
+                })?;
+            let stdin = child.stdin.take().expect("piped stdin");
+            piped = Some(child);
+            Box::new(std::io::BufWriter::new(stdin))
+        }
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| {
                 ExitError::new(
@@ -222,11 +263,19 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     })?;
     if let Some(why) = &outcome.exec_error {
         let shown = args.command[0].to_string_lossy();
-        eprintln!("ksec: exec '{shown}': {why}");
+        // strace's wording (`exec: Permission denied`), then the program it is about.
+        eprintln!(
+            "ksec trace: exec: {why} ('{}')",
+            crate::output::sanitize::escape_bytes(shown.as_bytes())
+        );
     }
     let report = counter.into_report();
     render_report(&mut out, &report, &args, &render.opts)?;
     out.flush()?;
+    drop(out);
+    if let Some(mut child) = piped {
+        let _ = child.wait();
+    }
     Ok(exit_of(&outcome))
 }
 
