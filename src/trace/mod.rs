@@ -163,11 +163,8 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         (true, true) => {
             return Err(getopt::usage("must have PROG [ARGS] or -p PID").into());
         }
-        (false, false) => {
-            return Err(ExitError::new(1, "give either a command or -p PID, not both").into());
-        }
         (false, true) => Target::Attach(pids),
-        (true, false) => {
+        (_, false) => {
             let path = resolve_program(&args.command[0])?;
             let argv = args
                 .command
@@ -186,6 +183,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
                 path: cstring(path.into_os_string().into_vec(), "the program path")?,
                 argv,
                 envp,
+                also: pids,
             }
         }
     };
@@ -228,7 +226,8 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     let pin = match args.cpu_placement {
         CpuPlacement::Same => true,
         CpuPlacement::Off => false,
-        CpuPlacement::Auto => matches!(target, Target::Spawn { .. }),
+        // Not with -p as well: a running service is not pinned unless asked.
+        CpuPlacement::Auto => matches!(&target, Target::Spawn { also, .. } if also.is_empty()),
     };
     let cfg = TracerConfig {
         follow: args.follow_forks,
@@ -238,7 +237,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     };
     let seccomp = if args.seccomp_bpf {
         if !args.follow_forks || !matches!(target, Target::Spawn { .. }) {
-            eprintln!("ksec: --seccomp-bpf needs -f and a command (not -p): disabled");
+            eprintln!("ksec trace: --seccomp-bpf needs -f and a command (not -p): disabled");
             None
         } else {
             // With CPU placement, the affinity syscalls must stop too (see placement.rs), even
@@ -259,8 +258,9 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         args.per_thread,
     );
     let outcome = tracer::trace(target, cfg, seccomp, &mut counter, &mut |w| {
-        eprintln!("ksec: trace: {w}")
-    })?;
+        eprintln!("ksec trace: {w}")
+    })
+    .map_err(strace_attach_wording)?;
     if let Some(why) = &outcome.exec_error {
         let shown = args.command[0].to_string_lossy();
         // strace's wording (`exec: Permission denied`), then the program it is about.
@@ -277,6 +277,21 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         let _ = child.wait();
     }
     Ok(exit_of(&outcome))
+}
+
+/// Root refused by the kernel (pid 1, a protected process) gets strace's words, not advice to
+/// become root.
+fn strace_attach_wording(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<tracer::AttachError>() {
+        Some(tracer::AttachError::NotPermitted(pid)) if nix::unistd::geteuid().is_root() => {
+            ExitError::new(
+                1,
+                format!("attach: ptrace(PTRACE_SEIZE, {pid}): Operation not permitted"),
+            )
+            .into()
+        }
+        _ => e,
+    }
 }
 
 /// ksec's exit: the signal that interrupted tracing, else the command's own end, as strace.
