@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::require;
-use crate::util::{self, ksec, parse_summary, run_timeout, text, tracee};
+use crate::util::{self, parse_summary, run_timeout, text, tracee};
 
 fn has_strace() -> bool {
     util::which("strace").is_some()
