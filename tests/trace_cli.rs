@@ -151,6 +151,9 @@ fn strace_options_are_accepted_or_refused_by_name() {
     ]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
     assert!(out.stderr.is_empty(), "{}", text(&out).1);
+    // -w and -U without -c: accepted (strace refuses them; ksec always prints the summary).
+    let out = ours(&strings(&["-w", "-Ucalls,name", "-o", "/dev/null", "true"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
 }
 
 /// Attached values and clusters give the same tables as strace given the same words
