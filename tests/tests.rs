@@ -5,3 +5,4 @@ mod util;
 mod proc;
 mod secret;
 mod trace;
+mod trace_cli;

@@ -205,7 +205,7 @@ fn missing_command_is_one_clear_line() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out).1,
-        "ksec: Can't stat 'ksec-no-such-command-xyz': No such file or directory\n"
+        "ksec trace: Can't stat 'ksec-no-such-command-xyz': No such file or directory\n"
     );
 }
 
@@ -215,13 +215,17 @@ fn bad_pids_are_one_clear_line() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out).1,
-        "ksec: Invalid process id: '12x' (no process named \"12x\")\n"
+        "ksec trace: Invalid process id: '12x' (no process named \"12x\")\n"
     );
     let out = run(ksec(&["trace", "-c", "-p", "-5"]));
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out).1, "ksec: Invalid process id: '-5'\n");
+    assert_eq!(text(&out).1, "ksec trace: Invalid process id: '-5'\n");
     let out = run(ksec(&["trace", "-c", "-p", "2147483000"]));
-    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "attach errors exit 1, as strace's"
+    );
     assert!(
         text(&out).1.contains("pid 2147483000: no such process"),
         "{}",
@@ -262,7 +266,8 @@ fn zombie_and_already_traced_are_refused() {
     let out = run(ksec(&["trace", "-c", "-p", &zombie]));
     let _ = parent.kill();
     let _ = parent.wait();
-    assert_ne!(out.status.code(), Some(0));
+    // strace's strace-self expects 1 for a zombie too.
+    assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out).1.contains(&format!("pid {zombie} is a zombie")),
         "{}",
@@ -633,13 +638,22 @@ fn cpu_time_is_per_thread_and_wall_time_is_wall() {
 fn sort_and_columns_errors_use_strace_wording() {
     let out = run(ksec(&["trace", "-c", "-S", "foo", "--", "true"]));
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out).1, "ksec: invalid sortby: 'foo'\n");
+    assert_eq!(
+        text(&out).1,
+        "ksec trace: invalid sortby: 'foo'\nTry 'ksec trace -h' for more information.\n"
+    );
     let out = run(ksec(&["trace", "-c", "-U", "calls,bogus", "--", "true"]));
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out).1, "ksec: unknown column name: 'bogus'\n");
+    assert_eq!(
+        text(&out).1,
+        "ksec trace: unknown column name: 'bogus'\nTry 'ksec trace -h' for more information.\n"
+    );
     let out = run(ksec(&["trace", "-c", "-O", "abc", "--", "true"]));
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out).1, "ksec: invalid -O argument: 'abc'\n");
+    assert_eq!(
+        text(&out).1,
+        "ksec trace: invalid -O argument: 'abc'\nTry 'ksec trace -h' for more information.\n"
+    );
 }
 
 #[test]
@@ -727,7 +741,10 @@ fn unknown_trace_set_is_strace_error() {
         "true",
     ]));
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out).1, "ksec: invalid system call 'nosuchcall'\n");
+    assert_eq!(
+        text(&out).1,
+        "ksec trace: invalid system call 'nosuchcall'\n"
+    );
 }
 
 /// With --seccomp-bpf only the selected syscalls stop the tracee; the counts are the same.
@@ -1016,7 +1033,10 @@ fn command_that_cannot_execute_is_one_clear_line() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out).1,
-        format!("ksec: exec '{}': Exec format error\n", garbage.display())
+        format!(
+            "ksec trace: exec: Exec format error ('{}')\n",
+            garbage.display()
+        )
     );
     let out = run(ksec(&[
         "trace",
@@ -1029,7 +1049,7 @@ fn command_that_cannot_execute_is_one_clear_line() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out).1,
-        "ksec: Can't fopen '/nonexistent-dir/x': No such file or directory\n"
+        "ksec trace: Can't fopen '/nonexistent-dir/x': No such file or directory\n"
     );
 }
 

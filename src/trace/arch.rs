@@ -64,6 +64,12 @@ impl Personality {
     /// The kernel's name of syscall `nr`, if the table has one.
     pub fn syscall_name(self, nr: u64) -> Option<&'static str> {
         let nr = u32::try_from(nr).ok()?;
+        #[cfg(target_arch = "x86_64")]
+        if self == Personality::Native {
+            if let Some(&(_, name)) = X86_64_NEWER.iter().find(|(n, _)| *n == nr) {
+                return Some(name);
+            }
+        }
         match self {
             #[cfg(target_arch = "x86_64")]
             Personality::Native => syscalls::x86_64::Sysno::new(nr as usize).map(|s| s.name()),
@@ -89,9 +95,15 @@ impl Personality {
     pub fn syscalls(self) -> Vec<(u64, &'static str)> {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Personality::Native => syscalls::x86_64::Sysno::iter()
-                .map(|s| (s.id() as u64, s.name()))
-                .collect(),
+            Personality::Native => {
+                let mut all: Vec<(u64, &'static str)> = syscalls::x86_64::Sysno::iter()
+                    .map(|s| (s.id() as u64, s.name()))
+                    .chain(X86_64_NEWER.iter().map(|&(n, s)| (u64::from(n), s)))
+                    .collect();
+                all.sort_unstable();
+                all.dedup_by_key(|e| e.0);
+                all
+            }
             #[cfg(target_arch = "x86_64")]
             Personality::Compat32 => syscalls::x86::Sysno::iter()
                 .map(|s| (s.id() as u64, s.name()))
@@ -108,6 +120,24 @@ impl Personality {
     }
 }
 
+/// x86_64 syscalls newer than the `syscalls` crate's table (0.6.18 ends at 461 and lacks 335/336),
+/// from the kernel's arch/x86/entry/syscalls/syscall_64.tbl (Linux 6.19). The test below checks
+/// them against the running kernel's `__x64_sys_*` symbols.
+#[cfg(target_arch = "x86_64")]
+const X86_64_NEWER: &[(u32, &str)] = &[
+    (335, "uretprobe"),
+    (336, "uprobe"),
+    (462, "mseal"),
+    (463, "setxattrat"),
+    (464, "getxattrat"),
+    (465, "listxattrat"),
+    (466, "removexattrat"),
+    (467, "open_tree_attr"),
+    (468, "file_getattr"),
+    (469, "file_setattr"),
+    (470, "listns"),
+];
+
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::Personality::*;
@@ -120,6 +150,40 @@ mod tests {
         assert_eq!(Compat32.syscall_name(1), Some("exit"));
         assert_eq!(Compat32.syscall_name(4), Some("write"));
         assert_eq!(Native.display_name(0x3e8), "syscall_0x3e8");
+        assert_eq!(Native.syscall_name(335), Some("uretprobe"));
+        assert_eq!(Native.syscall_name(462), Some("mseal"));
+    }
+
+    /// Every syscall of the newer table that the running kernel has (a `__x64_sys_NAME` symbol
+    /// in /proc/kallsyms) is named, and nothing else has its number.
+    #[test]
+    fn newer_names_follow_the_running_kernel() {
+        let Ok(syms) = std::fs::read_to_string("/proc/kallsyms") else {
+            eprintln!("SKIPPED newer_names_follow_the_running_kernel: /proc/kallsyms unreadable");
+            return;
+        };
+        let have: std::collections::HashSet<&str> = syms
+            .lines()
+            .filter_map(|l| l.rsplit(' ').next()?.strip_prefix("__x64_sys_"))
+            .collect();
+        if have.is_empty() {
+            eprintln!("SKIPPED newer_names_follow_the_running_kernel: no __x64_sys_ symbols");
+            return;
+        }
+        let mut checked = 0;
+        for &(nr, name) in super::X86_64_NEWER {
+            if have.contains(name) {
+                assert_eq!(Native.display_name(u64::from(nr)), name);
+                checked += 1;
+            }
+        }
+        eprintln!("checked {checked} newer syscalls against the running kernel");
+        let listed = Native.syscalls();
+        assert_eq!(
+            listed.iter().filter(|(n, _)| *n == 462).count(),
+            1,
+            "one name per number"
+        );
     }
 }
 

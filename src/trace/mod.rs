@@ -8,6 +8,7 @@
 pub mod arch;
 pub mod counter;
 pub mod filter;
+pub mod getopt;
 pub mod placement;
 pub mod seccomp;
 pub mod stats;
@@ -35,9 +36,12 @@ pub fn parse_pids(values: &[String]) -> Result<Vec<i32>, ExitError> {
             if item.is_empty() {
                 continue;
             }
+            // A name comes from the command line but may have been copied from a hostile
+            // process's comm: escape it before it reaches a terminal.
+            let shown = crate::output::sanitize::escape_bytes(item.as_bytes());
             match item.parse::<i32>() {
                 Ok(p) if p > 0 => pids.push(p),
-                Ok(_) => return Err(ExitError::new(1, format!("Invalid process id: '{item}'"))),
+                Ok(_) => return Err(ExitError::new(1, format!("Invalid process id: '{shown}'"))),
                 Err(_) => {
                     let sel = crate::proc::target::Selector {
                         specs: vec![item.to_string()],
@@ -47,10 +51,12 @@ pub fn parse_pids(values: &[String]) -> Result<Vec<i32>, ExitError> {
                     match crate::proc::target::resolve(&root, &sel) {
                         Ok(found) => pids.extend(found),
                         Err(e) => {
+                            let why =
+                                crate::output::sanitize::escape_bytes(format!("{e:#}").as_bytes());
                             return Err(ExitError::new(
                                 1,
-                                format!("Invalid process id: '{item}' ({e:#})"),
-                            ))
+                                format!("Invalid process id: '{shown}' ({why})"),
+                            ));
                         }
                     }
                 }
@@ -114,6 +120,11 @@ pub fn resolve_program(name: &OsString) -> Result<PathBuf, ExitError> {
     }
 }
 
+/// `-o |cmd` or `-o !cmd`.
+fn is_pipe_spec(path: &Path) -> bool {
+    matches!(path.as_os_str().as_bytes().first(), Some(b'|' | b'!'))
+}
+
 fn errno_text(e: &std::io::Error) -> String {
     e.raw_os_error()
         .map(|n| nix::errno::Errno::from_raw(n).desc().to_string())
@@ -134,7 +145,13 @@ fn cstring(bytes: Vec<u8>, what: &str) -> Result<CString, ExitError> {
 /// # Errors
 /// Invalid arguments, a command that cannot be started, no pid that could be attached.
 pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
+    // strace checks the summary options before it looks at pids and the command.
+    let render = summary_config(&args)?;
     let mut pids = parse_pids(&args.pids)?;
+    if pids.contains(&(std::process::id() as i32)) {
+        // strace's words for tracing itself.
+        return Err(ExitError::new(1, "I'm sorry, I can't let you do that, Dave.").into());
+    }
     if let Some(id) = &args.container {
         for p in container_pids(id)? {
             if !pids.contains(&p) {
@@ -144,13 +161,10 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     }
     let target = match (pids.is_empty(), args.command.is_empty()) {
         (true, true) => {
-            return Err(ExitError::new(1, "must have PROG [ARGS] or -p PID").into());
-        }
-        (false, false) => {
-            return Err(ExitError::new(1, "give either a command or -p PID, not both").into());
+            return Err(getopt::usage("must have PROG [ARGS] or -p PID").into());
         }
         (false, true) => Target::Attach(pids),
-        (true, false) => {
+        (_, false) => {
             let path = resolve_program(&args.command[0])?;
             let argv = args
                 .command
@@ -169,11 +183,36 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
                 path: cstring(path.into_os_string().into_vec(), "the program path")?,
                 argv,
                 envp,
+                also: pids,
             }
         }
     };
-    let render = summary_config(&args)?;
+    let mut piped: Option<std::process::Child> = None;
     let mut out: Box<dyn Write> = match &args.output {
+        Some(path) if is_pipe_spec(path) => {
+            // strace's `-o |cmd` and `-o !cmd`: the output goes to `sh -c cmd`.
+            let cmd = OsString::from(std::ffi::OsStr::from_bytes(
+                &path.as_os_str().as_bytes()[1..],
+            ));
+            let mut child = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(&cmd)
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|e| {
+                    ExitError::new(
+                        1,
+                        format!(
+                            "Can't popen '{}': {}",
+                            crate::output::sanitize::escape_bytes(cmd.as_bytes()),
+                            errno_text(&e)
+                        ),
+                    )
+                })?;
+            let stdin = child.stdin.take().expect("piped stdin");
+            piped = Some(child);
+            Box::new(std::io::BufWriter::new(stdin))
+        }
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| {
                 ExitError::new(
@@ -187,7 +226,8 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     let pin = match args.cpu_placement {
         CpuPlacement::Same => true,
         CpuPlacement::Off => false,
-        CpuPlacement::Auto => matches!(target, Target::Spawn { .. }),
+        // Not with -p as well: a running service is not pinned unless asked.
+        CpuPlacement::Auto => matches!(&target, Target::Spawn { also, .. } if also.is_empty()),
     };
     let cfg = TracerConfig {
         follow: args.follow_forks,
@@ -197,7 +237,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     };
     let seccomp = if args.seccomp_bpf {
         if !args.follow_forks || !matches!(target, Target::Spawn { .. }) {
-            eprintln!("ksec: --seccomp-bpf needs -f and a command (not -p): disabled");
+            eprintln!("ksec trace: --seccomp-bpf needs -f and a command (not -p): disabled");
             None
         } else {
             // With CPU placement, the affinity syscalls must stop too (see placement.rs), even
@@ -218,16 +258,40 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         args.per_thread,
     );
     let outcome = tracer::trace(target, cfg, seccomp, &mut counter, &mut |w| {
-        eprintln!("ksec: trace: {w}")
-    })?;
+        eprintln!("ksec trace: {w}")
+    })
+    .map_err(strace_attach_wording)?;
     if let Some(why) = &outcome.exec_error {
         let shown = args.command[0].to_string_lossy();
-        eprintln!("ksec: exec '{shown}': {why}");
+        // strace's wording (`exec: Permission denied`), then the program it is about.
+        eprintln!(
+            "ksec trace: exec: {why} ('{}')",
+            crate::output::sanitize::escape_bytes(shown.as_bytes())
+        );
     }
     let report = counter.into_report();
     render_report(&mut out, &report, &args, &render.opts)?;
     out.flush()?;
+    drop(out);
+    if let Some(mut child) = piped {
+        let _ = child.wait();
+    }
     Ok(exit_of(&outcome))
+}
+
+/// Root refused by the kernel (pid 1, a protected process) gets strace's words, not advice to
+/// become root.
+fn strace_attach_wording(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<tracer::AttachError>() {
+        Some(tracer::AttachError::NotPermitted(pid)) if nix::unistd::geteuid().is_root() => {
+            ExitError::new(
+                1,
+                format!("attach: ptrace(PTRACE_SEIZE, {pid}): Operation not permitted"),
+            )
+            .into()
+        }
+        _ => e,
+    }
 }
 
 /// ksec's exit: the signal that interrupted tracing, else the command's own end, as strace.

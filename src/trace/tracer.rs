@@ -33,6 +33,8 @@ pub enum Target {
         path: CString,
         argv: Vec<CString>,
         envp: Vec<CString>,
+        /// Running processes to attach to as well (strace's `-p PID` with a command).
+        also: Vec<i32>,
     },
     /// Attach to running processes.
     Attach(Vec<i32>),
@@ -265,7 +267,19 @@ pub fn trace(
         interrupted: None,
     };
     match target {
-        Target::Spawn { path, argv, envp } => t.spawn(&path, &argv, &envp)?,
+        Target::Spawn {
+            path,
+            argv,
+            envp,
+            also,
+        } => {
+            t.spawn(&path, &argv, &envp)?;
+            for pid in also {
+                if let Err(e) = t.attach(pid) {
+                    warn(e.to_string());
+                }
+            }
+        }
         Target::Attach(pids) => {
             let mut attached = 0;
             let mut errors = Vec::new();
