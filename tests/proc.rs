@@ -1740,11 +1740,12 @@ fn root_find_walks_a_20000_deep_tree() {
         util::ksec_bin().display()
     ));
     let out = util::run_timeout(&mut cmd, 600);
+    // rm (fts) before any assertion: dropping the TempDir of a 20,000-deep tree recurses.
+    let _ = Command::new("rm").arg("-rf").arg(&r).status();
     let (o, e) = text(&out);
     // Header, /deep, and 20,000 directories.
     assert_eq!(o.trim(), "20002", "{e}");
     assert!(e.is_empty(), "{e}");
-    let _ = Command::new("rm").arg("-rf").arg(&r).status();
 }
 
 #[test]
