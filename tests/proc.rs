@@ -1751,3 +1751,164 @@ fn a_64_mib_cmdline_and_environ_are_cut_with_bounded_memory() {
         assert!(e.lines().any(|l| l == want), "{want}\n{e}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// root: never read what is not a regular file, never hang, bounded memory
+
+/// `ksec root --proc-root PROC 4242 ARGS` under a 256 MiB address-space and 256-fd limit
+/// (prlimit), with a timeout.
+fn bounded_root(proc_root: &str, args: &[&str], secs: u64) -> Output {
+    let mut cmd = Command::new("prlimit");
+    cmd.args(["--as=268435456", "--nofile=256", "--"])
+        .arg(util::ksec_bin())
+        .args(["root", "--proc-root", proc_root, "4242"])
+        .args(args);
+    util::run_timeout(&mut cmd, secs)
+}
+
+#[test]
+fn root_cat_refuses_fifos_and_device_nodes_and_streams_big_files() {
+    require!(
+        which_all(&["prlimit", "mkfifo"]),
+        "prlimit/mkfifo not installed"
+    );
+    let (dir, proc_root) = fake_proc_with_escaping_root();
+    let r = dir.path().join("proc/4242/root");
+    assert!(Command::new("mkfifo")
+        .arg(r.join("fifo"))
+        .status()
+        .unwrap()
+        .success());
+    std::os::unix::fs::symlink("/fifo", r.join("etc/os-release")).unwrap();
+    let out = bounded_root(&proc_root, &["cat", "/etc/os-release"], 20);
+    fails_with(
+        &out,
+        "pid 4242: /etc/os-release (inside its root): is a fifo",
+    );
+    assert!(out.stdout.is_empty());
+    // A 2 GiB sparse file streams through with a 256 MiB address space.
+    let f = std::fs::File::create(r.join("sparse")).unwrap();
+    f.set_len(2 << 30).unwrap();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!(
+        "prlimit --as=268435456 -- {} root --proc-root {proc_root} 4242 cat /sparse | wc -c",
+        util::ksec_bin().display()
+    ));
+    let out = util::run_timeout(&mut cmd, 300);
+    assert_eq!(
+        text(&out).0.trim(),
+        (2u64 << 30).to_string(),
+        "{}",
+        text(&out).1
+    );
+    // JSON holds one value: the first 4 MiB, marked truncated, a note, exit 1.
+    let out = bounded_root(&proc_root, &["cat", "--json", "/sparse"], 60);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out).1);
+    assert!(text(&out)
+        .1
+        .contains("/sparse (inside its root): longer than 4194304 bytes"));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["truncated"], json!(true));
+    assert_eq!(v["content"].as_str().map(str::len), Some(4 << 20));
+    require!(util::is_root(), "needs root for mknod");
+    let dev = |name: &str, kind: &str, maj: &str, min: &str| {
+        assert!(Command::new("mknod")
+            .arg(r.join(name))
+            .args([kind, maj, min])
+            .status()
+            .unwrap()
+            .success());
+    };
+    dev("sneaky", "b", "7", "0");
+    dev("zero", "c", "1", "5");
+    std::fs::remove_file(r.join("etc/os-release")).unwrap();
+    std::os::unix::fs::symlink("/sneaky", r.join("etc/os-release")).unwrap();
+    let out = bounded_root(&proc_root, &["cat", "/etc/os-release"], 20);
+    fails_with(&out, "/etc/os-release (inside its root): is a block device");
+    assert!(out.stdout.is_empty());
+    let out = bounded_root(&proc_root, &["cat", "/zero"], 20);
+    fails_with(&out, "/zero (inside its root): is a character device");
+    assert!(out.stdout.is_empty());
+    // stat, ls and find look at them without opening them.
+    ok(&bounded_root(&proc_root, &["stat", "/sneaky"], 20));
+    ok(&bounded_root(&proc_root, &["ls", "/"], 20));
+    ok(&bounded_root(&proc_root, &["find", "/"], 20));
+}
+
+#[test]
+fn root_find_walks_a_20000_deep_tree() {
+    require!(
+        which_all(&["prlimit", "python3"]),
+        "prlimit/python3 not installed"
+    );
+    let (dir, proc_root) = fake_proc_with_escaping_root();
+    let r = dir.path().join("proc/4242/root/deep");
+    std::fs::create_dir(&r).unwrap();
+    let made = Command::new("python3")
+        .args([
+            "-c",
+            "import os,sys\nos.chdir(sys.argv[1])\nfor _ in range(20000):\n os.mkdir('d'); os.chdir('d')",
+        ])
+        .arg(&r)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!(
+        "prlimit --as=268435456 --nofile=256 -- {} root --proc-root {proc_root} 4242 find /deep | wc -l",
+        util::ksec_bin().display()
+    ));
+    let out = util::run_timeout(&mut cmd, 600);
+    // rm (fts) before any assertion: dropping the TempDir of a 20,000-deep tree recurses.
+    let _ = Command::new("rm").arg("-rf").arg(&r).status();
+    let (o, e) = text(&out);
+    // Header, /deep, and 20,000 directories.
+    assert_eq!(o.trim(), "20002", "{e}");
+    assert!(e.is_empty(), "{e}");
+}
+
+#[test]
+fn root_ls_skips_entries_vanishing_mid_listing() {
+    require!(which_all(&["python3"]), "python3 is not installed");
+    let (dir, proc_root) = fake_proc_with_escaping_root();
+    let r = dir.path().join("proc/4242/root/churn");
+    std::fs::create_dir(&r).unwrap();
+    let mut churn = Command::new("python3")
+        .args([
+            "-c",
+            "import os,sys\nos.chdir(sys.argv[1])\nwhile True:\n for i in range(50):\n  open('\\x1b]0;pwned\\x07%d' % i, 'w').close()\n for i in range(50):\n  os.unlink('\\x1b]0;pwned\\x07%d' % i)",
+        ])
+        .arg(&r)
+        .spawn()
+        .unwrap();
+    let mut vanished = 0;
+    for _ in 0..100 {
+        let out = util::run_timeout(
+            &mut ksec(&["root", "--proc-root", &proc_root, "4242", "ls", "/churn"]),
+            20,
+        );
+        let (o, e) = text(&out);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{e}");
+        assert!(o.starts_with("MODE"), "{o}\n{e}");
+        assert!(
+            !out.stderr.contains(&0x1b) && !out.stderr.contains(&0x07),
+            "{e}"
+        );
+        assert!(
+            !out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07),
+            "{o}"
+        );
+        for line in e.lines() {
+            assert!(
+                line.contains("\\x1b]0;pwned\\x07")
+                    && line.ends_with("vanished while being listed; skipped"),
+                "{line}"
+            );
+            vanished += 1;
+        }
+        assert_eq!(out.status.code() == Some(1), !e.is_empty());
+    }
+    let _ = churn.kill();
+    let _ = churn.wait();
+    eprintln!("{vanished} vanished entries skipped in 100 runs");
+}

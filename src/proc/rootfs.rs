@@ -8,6 +8,7 @@
 //! Where openat2 is unavailable (Linux before 5.6, or a seccomp filter), ksec refuses rather
 //! than resolve paths itself.
 
+use std::cell::{Cell, RefCell};
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
@@ -29,6 +30,7 @@ use super::render::{table, write_json, write_table};
 use super::root::ProcRoot;
 use super::target::resolve_one;
 use crate::cli::RootArgs;
+use crate::output::sanitize::escape_bytes;
 use crate::sys::proc_open::{open_child_nofollow, open_in_root};
 use crate::Exit;
 
@@ -186,13 +188,12 @@ fn display_path(path: &str) -> Vec<u8> {
     p
 }
 
-fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut p = dir.to_vec();
-    if !p.ends_with(b"/") {
-        p.push(b'/');
+/// Appends `/name` to a directory's path (`name` alone after `/`).
+fn push_name(path: &mut Vec<u8>, name: &[u8]) {
+    if !path.ends_with(b"/") {
+        path.push(b'/');
     }
-    p.extend_from_slice(name);
-    p
+    path.extend_from_slice(name);
 }
 
 /// A process's root, opened (O_PATH) through /proc/PID/root.
@@ -221,8 +222,13 @@ impl ProcessRoot {
         })
     }
 
+    /// `pid N: PATH (inside its root)`, the path escaped: every message about a path starts so.
+    fn what(&self, path: &[u8]) -> String {
+        format!("pid {}: {} (inside its root)", self.pid, escape_bytes(path))
+    }
+
     fn err(&self, path: &str, e: Errno) -> anyhow::Error {
-        let what = format!("pid {}: {path} (inside its root)", self.pid);
+        let what = self.what(path.as_bytes());
         match e {
             Errno::ENOSYS => anyhow!(
                 "{what}: openat2(2) is not available (Linux 5.6+ needed, or a seccomp filter \
@@ -247,7 +253,8 @@ impl ProcessRoot {
         open_in_root(self.fd.as_fd(), Path::new(rel), flags).map_err(|e| self.err(path, e))
     }
 
-    /// lstat of `path` (the last component is not followed).
+    /// lstat of `path` (the last component is not followed). Opens nothing but an O_PATH
+    /// handle, so a device node, FIFO or socket is looked at, never opened.
     ///
     /// # Errors
     /// Resolution or stat fails.
@@ -262,144 +269,306 @@ impl ProcessRoot {
         Ok(entry(display_path(path), &st, link))
     }
 
-    /// The entries of directory `path` (symlinks in the path followed inside the root), sorted
-    /// by name; a non-directory lists as itself.
+    /// The entries of directory `path` (symlinks in the path followed inside the root), in
+    /// name order, one at a time; a non-directory lists as itself. An entry that vanishes
+    /// between reading the directory and its lstat is skipped with a note (an `Err` item).
     ///
     /// # Errors
-    /// Resolution or listing fails.
-    pub fn ls(&self, path: &str) -> anyhow::Result<Vec<Entry>> {
-        let fd = match self.open_path(path, OFlag::O_RDONLY | OFlag::O_DIRECTORY) {
+    /// Resolution or reading the directory fails.
+    pub fn ls(&self, path: &str) -> anyhow::Result<Walk<'_>> {
+        let fd = match self.open_path(path, OFlag::O_PATH | OFlag::O_DIRECTORY) {
             Ok(fd) => fd,
             Err(_) if self.stat(path).is_ok_and(|e| e.kind != "dir") => {
-                return Ok(vec![self.stat(path)?]);
+                return Ok(Walk::single(self, self.stat(path)?));
             }
             Err(e) => return Err(e),
         };
-        let (entries, errors) = list_dir(&fd, &display_path(path));
-        if let Some((p, e)) = errors.into_iter().next() {
-            bail!(
-                "pid {}: {} (inside its root): {}",
-                self.pid,
-                String::from_utf8_lossy(&p),
-                e.desc().to_lowercase()
-            );
-        }
-        Ok(entries.into_iter().map(|(e, _)| e).collect())
+        let mut walk = Walk::new(self, display_path(path), false);
+        walk.enter(fd).map_err(|e| self.err(path, e))?;
+        Ok(walk)
     }
 
-    /// Every file under `path`, depth first, names sorted; symlinks are listed, never followed;
-    /// proc and sysfs mounts are listed but not descended into. Per-entry errors are returned
-    /// alongside (path, errno).
+    /// Every file under `path`, `path` first, depth first, names sorted within a directory;
+    /// symlinks are listed, never followed; proc and sysfs mounts are listed but not descended
+    /// into. Per-entry problems come as `Err` items (escaped messages) and the walk goes on.
+    /// Memory is bounded by the depth and the largest directory on the current path, never by
+    /// the number of entries; at most [`OPEN_DIRS`] directories are open at once.
     ///
     /// # Errors
     /// `path` itself cannot be opened.
-    pub fn find(&self, path: &str) -> anyhow::Result<(Vec<Entry>, Vec<String>)> {
+    pub fn find(&self, path: &str) -> anyhow::Result<Walk<'_>> {
         let start = self.stat(path)?;
-        let mut out = vec![start.clone()];
-        let mut errors = Vec::new();
         if start.kind != "dir" {
-            return Ok((out, errors));
+            return Ok(Walk::single(self, start));
         }
-        let fd = self.open_path(path, OFlag::O_RDONLY | OFlag::O_DIRECTORY)?;
-        self.walk(fd, start.path.0, &mut out, &mut errors);
-        Ok((out, errors))
+        let fd = self.open_path(path, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW)?;
+        let mut walk = Walk::new(self, start.path.0.clone(), true);
+        walk.queued.push_back(Ok(start));
+        if !is_pseudo_fs(&fd) {
+            walk.enter(fd).map_err(|e| self.err(path, e))?;
+        }
+        Ok(walk)
     }
 
-    fn walk(&self, dir: OwnedFd, path: Vec<u8>, out: &mut Vec<Entry>, errors: &mut Vec<String>) {
-        if let Ok(fs) = nix::sys::statfs::fstatfs(&dir) {
-            let t = fs.filesystem_type();
-            if t == nix::sys::statfs::PROC_SUPER_MAGIC || t == nix::sys::statfs::SYSFS_MAGIC {
-                return;
-            }
-        }
-        let (entries, errs) = list_dir(&dir, &path);
-        for (p, e) in errs {
-            errors.push(format!(
-                "pid {}: {} (inside its root): {}",
-                self.pid,
-                crate::output::sanitize::escape_bytes(&p),
-                e.desc().to_lowercase()
-            ));
-        }
-        for (e, name) in entries {
-            let is_dir = e.kind == "dir";
-            let child_path = e.path.0.clone();
-            out.push(e);
-            if !is_dir {
-                continue;
-            }
-            match open_child_nofollow(
-                dir.as_fd(),
-                Path::new(OsStr::from_bytes(&name)),
-                OFlag::O_RDONLY | OFlag::O_DIRECTORY,
-            ) {
-                Ok(child) => self.walk(child, child_path, out, errors),
-                Err(err) => errors.push(format!(
-                    "pid {}: {} (inside its root): {}",
-                    self.pid,
-                    crate::output::sanitize::escape_bytes(&child_path),
-                    err.desc().to_lowercase()
-                )),
-            }
-        }
-    }
-
-    /// The contents of file `path`.
+    /// File `path`, opened for reading if and only if it is a regular file.
+    ///
+    /// The path is first opened O_PATH (openat2 in the root, as every path): that does not
+    /// call a driver's open, so a device node (a tty, a tape that rewinds on open, the host's
+    /// disk), a FIFO (whose open blocks without a writer) or a socket is looked at, never
+    /// opened. Only a regular file is then reopened for reading, through /proc/self/fd/N, which
+    /// names the inode already checked (not the path again, which could be swapped in between),
+    /// with O_NONBLOCK|O_NOCTTY; the reopened fd's device and inode are compared once more.
     ///
     /// # Errors
-    /// Resolution or reading fails; a directory.
-    pub fn cat(&self, path: &str) -> anyhow::Result<Vec<u8>> {
-        let fd = self.open_path(path, OFlag::O_RDONLY)?;
-        let mut data = Vec::new();
-        File::from(fd)
-            .read_to_end(&mut data)
-            .with_context(|| format!("pid {}: {path} (inside its root)", self.pid))?;
-        Ok(data)
+    /// Resolution fails; not a regular file (the message says what it is); the reopen fails.
+    pub fn open_file(&self, path: &str) -> anyhow::Result<File> {
+        let what = self.what(path.as_bytes());
+        let handle = self.open_path(path, OFlag::O_PATH)?;
+        let st = nix::sys::stat::fstat(handle.as_raw_fd()).map_err(|e| self.err(path, e))?;
+        let fmt = st.st_mode & libc::S_IFMT;
+        if fmt != libc::S_IFREG {
+            bail!(
+                "{what}: is a {}, not a regular file; cat reads regular files only (not opened)",
+                type_name(fmt)
+            );
+        }
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
+            .open(format!("/proc/self/fd/{}", handle.as_raw_fd()))
+            .with_context(|| format!("{what}: reopening it for reading"))?;
+        let again = nix::sys::stat::fstat(file.as_raw_fd()).map_err(|e| self.err(path, e))?;
+        if (again.st_dev, again.st_ino, again.st_mode & libc::S_IFMT)
+            != (st.st_dev, st.st_ino, libc::S_IFREG)
+        {
+            bail!("{what}: changed while being opened; refused");
+        }
+        Ok(file)
     }
 }
 
-/// Lists an open directory: entries (with their names) sorted by name, and per-entry errors.
-/// The directory is read through /proc/self/fd/N, which names the opened directory itself, so
-/// nothing is resolved again by path.
-#[allow(clippy::type_complexity)]
-fn list_dir(dir: &OwnedFd, path: &[u8]) -> (Vec<(Entry, Vec<u8>)>, Vec<(Vec<u8>, Errno)>) {
-    let mut entries = Vec::new();
-    let mut errors = Vec::new();
-    let rd = match std::fs::read_dir(format!("/proc/self/fd/{}", dir.as_raw_fd())) {
-        Ok(rd) => rd,
-        Err(e) => {
-            errors.push((
-                path.to_vec(),
-                Errno::from_raw(e.raw_os_error().unwrap_or(0)),
-            ));
-            return (entries, errors);
-        }
-    };
-    let mut names: Vec<Vec<u8>> = rd
-        .filter_map(|e| Some(e.ok()?.file_name().as_bytes().to_vec()))
-        .collect();
-    names.sort();
-    for name in names {
-        let child = join(path, &name);
-        let os = OsStr::from_bytes(&name);
-        let st = match nix::sys::stat::fstatat(
-            Some(dir.as_raw_fd()),
-            os,
-            AtFlags::AT_SYMLINK_NOFOLLOW,
-        ) {
-            Ok(st) => st,
-            Err(e) => {
-                errors.push((child, e));
-                continue;
-            }
-        };
-        let link = (st.st_mode & libc::S_IFMT == libc::S_IFLNK)
-            .then(|| nix::fcntl::readlinkat(Some(dir.as_raw_fd()), os).ok())
-            .flatten()
-            .map(|l| l.as_bytes().to_vec());
-        entries.push((entry(child, &st, link), name));
+/// A file type in words, for messages.
+fn type_name(fmt: u32) -> &'static str {
+    match fmt {
+        libc::S_IFREG => "regular file",
+        libc::S_IFDIR => "directory",
+        libc::S_IFLNK => "symlink",
+        libc::S_IFIFO => "fifo",
+        libc::S_IFSOCK => "socket",
+        libc::S_IFCHR => "character device",
+        libc::S_IFBLK => "block device",
+        _ => "file of unknown type",
     }
-    (entries, errors)
+}
+
+/// A proc or sysfs mount: listed, never descended into.
+fn is_pseudo_fs(dir: &OwnedFd) -> bool {
+    nix::sys::statfs::fstatfs(dir).is_ok_and(|fs| {
+        let t = fs.filesystem_type();
+        t == nix::sys::statfs::PROC_SUPER_MAGIC || t == nix::sys::statfs::SYSFS_MAGIC
+    })
+}
+
+/// How many directories a [`Walk`] keeps open at most: the deepest ones. A directory further
+/// up is closed on the way down and reopened (`..` of its child, checked by device and inode)
+/// on the way back, so a 20,000-deep tree needs 32 descriptors, not 20,000.
+pub const OPEN_DIRS: usize = 32;
+
+/// One directory being walked.
+struct Frame {
+    /// `None` while closed to bound the open descriptors (only for frames below the top).
+    fd: Option<OwnedFd>,
+    dev: u64,
+    ino: u64,
+    /// Length of this directory's path in [`Walk::path`].
+    path_len: usize,
+    /// Its names not yet visited, in order.
+    names: std::vec::IntoIter<Vec<u8>>,
+}
+
+/// `ls` or `find` in progress: an iterator over entries (`Ok`) and per-entry problems (`Err`,
+/// a complete message, untrusted bytes escaped). Iterative: an explicit stack of [`Frame`]s and
+/// one path buffer, so neither the depth of the tree nor the number of entries grows the call
+/// stack, and nothing is collected.
+pub struct Walk<'a> {
+    root: &'a ProcessRoot,
+    descend: bool,
+    stack: Vec<Frame>,
+    path: Vec<u8>,
+    queued: std::collections::VecDeque<Result<Entry, String>>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(root: &'a ProcessRoot, path: Vec<u8>, descend: bool) -> Self {
+        Self {
+            root,
+            descend,
+            stack: Vec::new(),
+            path,
+            queued: std::collections::VecDeque::new(),
+        }
+    }
+
+    fn single(root: &'a ProcessRoot, e: Entry) -> Self {
+        let mut w = Self::new(root, e.path.0.clone(), false);
+        w.queued.push_back(Ok(e));
+        w
+    }
+
+    fn note(&self, path: &[u8], why: &str) -> String {
+        format!("{}: {why}", self.root.what(path))
+    }
+
+    /// Reads directory `fd` (whose path is [`Walk::path`]) and pushes it.
+    fn enter(&mut self, fd: OwnedFd) -> Result<(), Errno> {
+        let st = nix::sys::stat::fstat(fd.as_raw_fd())?;
+        let names = read_names(&fd)?;
+        self.stack.push(Frame {
+            fd: Some(fd),
+            dev: st.st_dev,
+            ino: st.st_ino,
+            path_len: self.path.len(),
+            names: names.into_iter(),
+        });
+        if self.stack.len() > OPEN_DIRS {
+            let i = self.stack.len() - 1 - OPEN_DIRS;
+            self.stack[i].fd = None;
+        }
+        Ok(())
+    }
+
+    /// Descends into child directory `name` of the top frame, lstat'ed as `st`; the child's
+    /// path is in [`Walk::path`]. Problems are queued as notes.
+    fn descend_into(&mut self, name: &[u8], st: &FileStat) {
+        let Some(parent) = self.stack.last().and_then(|f| f.fd.as_ref()) else {
+            return;
+        };
+        let opened = open_child_nofollow(
+            parent.as_fd(),
+            Path::new(OsStr::from_bytes(name)),
+            OFlag::O_PATH | OFlag::O_DIRECTORY,
+        );
+        let why = match opened {
+            Ok(fd) => match nix::sys::stat::fstat(fd.as_raw_fd()) {
+                Ok(now) if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) => {
+                    "replaced while being walked; not descended into".to_string()
+                }
+                Ok(_) if is_pseudo_fs(&fd) => return,
+                Ok(_) => match self.enter(fd) {
+                    Ok(()) => return,
+                    Err(e) => e.desc().to_lowercase(),
+                },
+                Err(e) => e.desc().to_lowercase(),
+            },
+            Err(Errno::ENOENT | Errno::ENOTDIR | Errno::ELOOP) => {
+                "vanished or replaced while being walked; not descended into".to_string()
+            }
+            Err(e) => e.desc().to_lowercase(),
+        };
+        let msg = self.note(&self.path, &why);
+        self.queued.push_back(Err(msg));
+    }
+
+    /// Pops the finished top frame and makes sure the new top is open again.
+    fn pop(&mut self) {
+        let Some(done) = self.stack.pop() else {
+            return;
+        };
+        let Some(top) = self.stack.last() else {
+            return;
+        };
+        if top.fd.is_some() {
+            return;
+        }
+        let (dev, ino, path_len) = (top.dev, top.ino, top.path_len);
+        let reopened = done.fd.as_ref().and_then(|child| {
+            let fd = open_child_nofollow(
+                child.as_fd(),
+                Path::new(".."),
+                OFlag::O_PATH | OFlag::O_DIRECTORY,
+            )
+            .ok()?;
+            let st = nix::sys::stat::fstat(fd.as_raw_fd()).ok()?;
+            ((st.st_dev, st.st_ino) == (dev, ino)).then_some(fd)
+        });
+        match reopened {
+            Some(fd) => {
+                if let Some(top) = self.stack.last_mut() {
+                    top.fd = Some(fd);
+                }
+            }
+            None => {
+                self.path.truncate(path_len);
+                let msg = self.note(
+                    &self.path,
+                    "moved while being walked; the rest of it is not listed",
+                );
+                self.queued.push_back(Err(msg));
+                if let Some(top) = self.stack.last_mut() {
+                    top.names = Vec::new().into_iter();
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for Walk<'_> {
+    type Item = Result<Entry, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.queued.pop_front() {
+                return Some(item);
+            }
+            let top = self.stack.last_mut()?;
+            let Some(name) = top.names.next() else {
+                self.pop();
+                continue;
+            };
+            self.path.truncate(top.path_len);
+            push_name(&mut self.path, &name);
+            let Some(dir) = top.fd.as_ref() else {
+                // Not reached: the top frame is always open.
+                continue;
+            };
+            let os = OsStr::from_bytes(&name);
+            let st = match nix::sys::stat::fstatat(
+                Some(dir.as_raw_fd()),
+                os,
+                AtFlags::AT_SYMLINK_NOFOLLOW,
+            ) {
+                Ok(st) => st,
+                Err(Errno::ENOENT) => {
+                    return Some(Err(
+                        self.note(&self.path, "vanished while being listed; skipped")
+                    ));
+                }
+                Err(e) => return Some(Err(self.note(&self.path, &e.desc().to_lowercase()))),
+            };
+            let link = (st.st_mode & libc::S_IFMT == libc::S_IFLNK)
+                .then(|| nix::fcntl::readlinkat(Some(dir.as_raw_fd()), os).ok())
+                .flatten()
+                .map(|l| l.as_bytes().to_vec());
+            let e = entry(self.path.clone(), &st, link);
+            if self.descend && e.kind == "dir" {
+                self.descend_into(&name, &st);
+            }
+            return Some(Ok(e));
+        }
+    }
+}
+
+/// The names in an open directory, sorted. The directory is read through /proc/self/fd/N,
+/// which names the opened directory itself, so nothing is resolved again by path.
+fn read_names(dir: &OwnedFd) -> Result<Vec<Vec<u8>>, Errno> {
+    let errno = |e: std::io::Error| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
+    let rd = std::fs::read_dir(format!("/proc/self/fd/{}", dir.as_raw_fd())).map_err(errno)?;
+    let mut names = Vec::new();
+    for e in rd {
+        names.push(e.map_err(errno)?.file_name().as_bytes().to_vec());
+    }
+    names.sort();
+    Ok(names)
 }
 
 fn name_text(e: &Entry) -> String {
@@ -409,18 +578,26 @@ fn name_text(e: &Entry) -> String {
     }
 }
 
-fn entries_table(out: &mut impl Write, entries: &[Entry]) -> std::io::Result<()> {
-    let mut t = table(&["MODE", "UID", "GID", "SIZE", "PATH"]);
-    for e in entries {
-        t.add_row(vec![
-            e.mode.clone(),
-            e.uid.to_string(),
-            e.gid.to_string(),
-            e.size.to_string(),
-            name_text(e),
-        ]);
-    }
-    write_table(out, &t)
+/// The header of the `ls`/`find` table; rows are written as they come ([`write_entry_row`]),
+/// so the columns have fixed widths (wider values push the rest of their row right).
+fn write_entries_header(out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<10}  {:>5}  {:>5}  {:>10}  PATH",
+        "MODE", "UID", "GID", "SIZE"
+    )
+}
+
+fn write_entry_row(out: &mut impl Write, e: &Entry) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<10}  {:>5}  {:>5}  {:>10}  {}",
+        e.mode,
+        e.uid,
+        e.gid,
+        e.size,
+        name_text(e)
+    )
 }
 
 fn stat_table(out: &mut impl Write, e: &Entry) -> std::io::Result<()> {
@@ -445,20 +622,114 @@ fn stat_table(out: &mut impl Write, e: &Entry) -> std::io::Result<()> {
     write_table(out, &t)
 }
 
-/// `cat` on a terminal: each line escaped, newlines kept.
-fn write_escaped_lines(out: &mut impl Write, data: &[u8]) -> std::io::Result<()> {
-    let body = data.strip_suffix(b"\n").unwrap_or(data);
-    for line in body.split(|&b| b == b'\n') {
-        writeln!(out, "{}", crate::output::sanitize::escape_bytes(line))?;
+/// How much `cat` reads and writes at a time.
+const CHUNK: usize = 64 * 1024;
+
+/// The most `cat --json` puts in one document (the content is one JSON value, so it is held
+/// whole); a longer file is cut there, with `"truncated": true` and a note.
+pub const JSON_CONTENT_MAX: usize = 4 << 20;
+
+/// `cat` on a terminal: each line escaped, newlines kept, in bounded pieces: a chunk is
+/// escaped as it arrives (a file without newlines is never held whole); only an incomplete
+/// UTF-8 sequence at a chunk's end (at most 3 bytes) waits for the next chunk.
+#[derive(Default)]
+struct LineEscaper {
+    carry: Vec<u8>,
+    mid_line: bool,
+}
+
+impl LineEscaper {
+    fn write(&mut self, out: &mut impl Write, chunk: &[u8]) -> std::io::Result<()> {
+        let mut data = std::mem::take(&mut self.carry);
+        data.extend_from_slice(chunk);
+        let keep = incomplete_utf8_tail(&data);
+        let (body, tail) = data.split_at(data.len() - keep);
+        let mut parts = body.split(|&b| b == b'\n').peekable();
+        while let Some(part) = parts.next() {
+            if !part.is_empty() {
+                out.write_all(escape_bytes(part).as_bytes())?;
+                self.mid_line = true;
+            }
+            if parts.peek().is_some() {
+                out.write_all(b"\n")?;
+                self.mid_line = false;
+            }
+        }
+        self.carry = tail.to_vec();
+        Ok(())
     }
-    Ok(())
+
+    /// Writes what is left and ends the last line.
+    fn finish(mut self, out: &mut impl Write) -> std::io::Result<()> {
+        if !self.carry.is_empty() {
+            out.write_all(escape_bytes(&self.carry).as_bytes())?;
+            self.mid_line = true;
+        }
+        if self.mid_line {
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// How many bytes at the end of `data` begin a UTF-8 sequence that is not complete yet.
+fn incomplete_utf8_tail(data: &[u8]) -> usize {
+    for i in 1..=data.len().min(3) {
+        let b = data[data.len() - i];
+        if b & 0xc0 == 0x80 {
+            continue;
+        }
+        let need = match b {
+            0xf0.. => 4,
+            0xe0.. => 3,
+            0xc0.. => 2,
+            _ => 1,
+        };
+        return if need > i { i } else { 0 };
+    }
+    0
+}
+
+/// Reads `file` in [`CHUNK`]s until its end, handing each to `sink`.
+fn stream(file: &File, mut sink: impl FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        match (&*file).read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => sink(&buf[..n])?,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 #[derive(Serialize)]
-struct Listing<'a> {
+struct Listing<'w, 'a> {
     pid: i32,
     path: Bytes,
-    entries: &'a [Entry],
+    entries: Streamed<'w, 'a>,
+}
+
+/// The entries of a [`Walk`] as a JSON array, serialized as they come; the walk's notes go to
+/// stderr on the way and are counted.
+struct Streamed<'w, 'a> {
+    walk: RefCell<&'w mut Walk<'a>>,
+    notes: Cell<usize>,
+}
+
+impl Serialize for Streamed<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut walk = self.walk.borrow_mut();
+        s.collect_seq(std::iter::from_fn(|| loop {
+            match walk.next()? {
+                Ok(e) => return Some(e),
+                Err(note) => {
+                    eprintln!("ksec: {note}");
+                    self.notes.set(self.notes.get() + 1);
+                }
+            }
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -466,6 +737,9 @@ struct Content {
     pid: i32,
     path: Bytes,
     content: Bytes,
+    /// Set when the file is longer than [`JSON_CONTENT_MAX`] and `content` is its start.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    truncated: bool,
 }
 
 /// Runs the subcommand.
@@ -477,9 +751,10 @@ pub fn run(args: RootArgs) -> anyhow::Result<Exit> {
     let pid = resolve_one(&cfg.root, cfg.target.as_deref(), cfg.container.as_deref())?;
     let root = ProcessRoot::open(&cfg.root, pid)?;
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let terminal = stdout.is_terminal();
+    let mut out = std::io::BufWriter::with_capacity(CHUNK, stdout.lock());
     let path = Bytes(display_path(&cfg.path));
-    let mut code = 0;
+    let mut notes = 0;
     match cfg.op {
         Op::Stat => {
             let e = root.stat(&cfg.path)?;
@@ -490,48 +765,93 @@ pub fn run(args: RootArgs) -> anyhow::Result<Exit> {
             }
         }
         Op::Ls | Op::Find => {
-            let entries = if cfg.op == Op::Ls {
+            let mut walk = if cfg.op == Op::Ls {
                 root.ls(&cfg.path)?
             } else {
-                let (entries, errors) = root.find(&cfg.path)?;
-                for e in &errors {
-                    eprintln!("ksec: {e}");
-                }
-                code = i32::from(!errors.is_empty());
-                entries
+                root.find(&cfg.path)?
             };
             if cfg.json {
-                write_json(
-                    &mut out,
-                    &Listing {
-                        pid,
-                        path,
-                        entries: &entries,
+                let listing = Listing {
+                    pid,
+                    path,
+                    entries: Streamed {
+                        walk: RefCell::new(&mut walk),
+                        notes: Cell::new(0),
                     },
-                )?;
+                };
+                write_json(&mut out, &listing)?;
+                notes = listing.entries.notes.get();
             } else {
-                entries_table(&mut out, &entries)?;
+                write_entries_header(&mut out)?;
+                for item in walk {
+                    match item {
+                        Ok(e) => write_entry_row(&mut out, &e)?,
+                        Err(note) => {
+                            eprintln!("ksec: {note}");
+                            notes += 1;
+                        }
+                    }
+                }
             }
         }
         Op::Cat => {
-            let data = root.cat(&cfg.path)?;
+            let file = root.open_file(&cfg.path)?;
+            let what = || root.what(cfg.path.as_bytes());
             if cfg.json {
-                write_json(
-                    &mut out,
-                    &Content {
-                        pid,
-                        path,
-                        content: Bytes(data),
-                    },
-                )?;
-            } else if std::io::stdout().is_terminal() {
-                write_escaped_lines(&mut out, &data)?;
+                let mut data = Vec::new();
+                (&file)
+                    .take(JSON_CONTENT_MAX as u64 + 1)
+                    .read_to_end(&mut data)
+                    .with_context(|| format!("{}: reading", what()))?;
+                let truncated = data.len() > JSON_CONTENT_MAX;
+                if truncated {
+                    data.truncate(JSON_CONTENT_MAX);
+                    eprintln!(
+                        "ksec: {}: longer than {JSON_CONTENT_MAX} bytes; JSON holds the first \
+                         {JSON_CONTENT_MAX} (\"truncated\": true); cat without --json streams \
+                         all of it",
+                        what()
+                    );
+                    notes += 1;
+                }
+                let content = Content {
+                    pid,
+                    path,
+                    content: Bytes(data),
+                    truncated,
+                };
+                write_json(&mut out, &content)?;
+            } else if terminal {
+                let mut esc = LineEscaper::default();
+                read_to(&file, &what, |chunk| esc.write(&mut out, chunk))?;
+                esc.finish(&mut out)?;
             } else {
-                out.write_all(&data)?;
+                read_to(&file, &what, |chunk| out.write_all(chunk))?;
             }
         }
     }
-    Ok(Exit::Code(code))
+    out.flush()?;
+    Ok(Exit::Code(i32::from(notes > 0)))
+}
+
+/// [`stream`] with read errors named after the file and write errors passed on as they are
+/// (so a closed pipe stays a closed pipe for the binary).
+fn read_to(
+    file: &File,
+    what: &dyn Fn() -> String,
+    mut sink: impl FnMut(&[u8]) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut write_err = None;
+    let res = stream(file, |chunk| {
+        sink(chunk).map_err(|e| {
+            write_err = Some(e);
+            std::io::Error::other("write failed")
+        })
+    });
+    if let Some(e) = write_err {
+        return Err(e.into());
+    }
+    res.with_context(|| format!("{}: reading", what()))
 }
 
 #[cfg(test)]
@@ -547,12 +867,56 @@ mod tests {
         assert_eq!(mode_string(libc::S_IFLNK | 0o777), "lrwxrwxrwx");
     }
 
+    /// Escapes `data` fed to a [`LineEscaper`] in pieces of `n` bytes.
+    fn escaped_in_pieces(data: &[u8], n: usize) -> String {
+        let mut out = Vec::new();
+        let mut esc = LineEscaper::default();
+        for piece in data.chunks(n) {
+            esc.write(&mut out, piece).unwrap();
+        }
+        esc.finish(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn terminal_cat_escapes_the_same_in_any_pieces() {
+        let data: Vec<u8> = [
+            &b"a\x1b]0;t\x07caf"[..],
+            "\u{e9} \u{202e}x".as_bytes(),
+            b"\xff\n\nlast",
+        ]
+        .concat();
+        let want = "a\\x1b]0;t\\x07caf\u{e9} \\u{202e}x\\xff\n\nlast\n";
+        for n in 1..=data.len() {
+            assert_eq!(escaped_in_pieces(&data, n), want, "pieces of {n}");
+        }
+        assert_eq!(escaped_in_pieces(b"", 4), "");
+        assert_eq!(escaped_in_pieces(b"x\n", 4), "x\n");
+        // A sequence cut at the end of the file is escaped byte by byte.
+        assert_eq!(escaped_in_pieces(b"ok\xe2\x82", 1), "ok\\xe2\\x82\n");
+    }
+
+    #[test]
+    fn utf8_tails() {
+        assert_eq!(incomplete_utf8_tail(b"abc"), 0);
+        assert_eq!(incomplete_utf8_tail("\u{e9}".as_bytes()), 0);
+        assert_eq!(incomplete_utf8_tail(&"\u{e9}".as_bytes()[..1]), 1);
+        assert_eq!(incomplete_utf8_tail(&"\u{1f600}".as_bytes()[..3]), 3);
+        assert_eq!(incomplete_utf8_tail("\u{1f600}".as_bytes()), 0);
+        assert_eq!(incomplete_utf8_tail(b"\x80\x80\x80\x80"), 0);
+    }
+
     #[test]
     fn paths_are_shown_from_the_root() {
         assert_eq!(display_path("etc/passwd"), b"/etc/passwd");
         assert_eq!(display_path("//etc"), b"/etc");
         assert_eq!(display_path("/"), b"/");
-        assert_eq!(join(b"/", b"etc"), b"/etc");
-        assert_eq!(join(b"/etc", b"x"), b"/etc/x");
+        let joined = |dir: &[u8], name: &[u8]| {
+            let mut p = dir.to_vec();
+            push_name(&mut p, name);
+            p
+        };
+        assert_eq!(joined(b"/", b"etc"), b"/etc");
+        assert_eq!(joined(b"/etc", b"x"), b"/etc/x");
     }
 }
