@@ -1638,13 +1638,11 @@ fn processes_exiting_while_being_read_are_one_line_or_nothing() {
 
 /// The address-space limit every ksec run below gets (`prlimit --as`): a quarter of what one
 /// copy of the 64 MiB cmdline plus one of the environment take, so reading either whole fails.
-const AS_LIMIT: &str = "--as=100000000";
+const AS_LIMIT: u64 = 100_000_000;
 
 /// ksec `args` under `prlimit --as` and a timeout.
 fn bounded(args: &[&str]) -> Output {
-    let mut cmd = Command::new("prlimit");
-    cmd.arg(AS_LIMIT).arg(util::ksec_bin()).args(args);
-    util::run_timeout(&mut cmd, 60)
+    util::run_timeout(util::limited(AS_LIMIT, util::ksec_bin()).args(args), 60)
 }
 
 #[test]

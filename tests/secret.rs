@@ -732,11 +732,10 @@ fn searching_leaves_access_time_alone() {
 
 /// ksec `args` under `prlimit --as=` (256 MB) and the timeout.
 fn bounded(args: &[&str]) -> Output {
-    let mut cmd = Command::new("prlimit");
-    cmd.arg("--as=256000000")
-        .arg(crate::util::ksec_bin())
-        .args(args);
-    run_timeout(&mut cmd, TIMEOUT)
+    run_timeout(
+        crate::util::limited(256_000_000, crate::util::ksec_bin()).args(args),
+        TIMEOUT,
+    )
 }
 
 /// A helper child that prints one line when ready, then answers each line on stdin with one.

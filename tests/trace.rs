@@ -1079,15 +1079,13 @@ fn fatal_signals_are_blocked_with_output_file_and_command() {
 // CPU placement and signal state: what ksec leaves in the processes it traces (issue 7).
 
 /// Address-space limit for every ksec run below (bounded memory).
+const KSEC_AS_BYTES: u64 = 2_147_483_648;
 const KSEC_AS_LIMIT: &str = "--as=2147483648";
 
 /// `prlimit --as=2G -- ksec ARGS`: ksec under a memory limit.
 fn ksec_limited(args: &[&str]) -> Command {
-    let mut c = Command::new("prlimit");
-    c.arg(KSEC_AS_LIMIT)
-        .arg("--")
-        .arg(util::ksec_bin())
-        .args(args);
+    let mut c = util::limited(KSEC_AS_BYTES, util::ksec_bin());
+    c.args(args);
     c
 }
 

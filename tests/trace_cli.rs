@@ -14,9 +14,7 @@ fn has_strace() -> bool {
 
 /// Runs `ksec trace ARGS` (or strace ARGS) with a timeout and a 1 GiB address-space limit.
 fn run_limited(prog: &Path, pre: &[&str], args: &[String]) -> Output {
-    let mut cmd = Command::new("prlimit");
-    cmd.arg("--as=1073741824").arg(prog).args(pre).args(args);
-    run_timeout(&mut cmd, 60)
+    run_timeout(util::limited(1 << 30, prog).args(pre).args(args), 60)
 }
 
 fn ours(args: &[String]) -> Output {

@@ -132,6 +132,14 @@ pub fn native(s: &str) -> Table {
         .unwrap_or_default()
 }
 
+/// `prog` under `prlimit --as=AS_BYTES` (an address-space limit, so a run that would read
+/// something whole fails instead of growing), for the memory bounds the tests assert.
+pub fn limited(as_bytes: u64, prog: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new("prlimit");
+    c.arg(format!("--as={as_bytes}")).arg("--").arg(prog);
+    c
+}
+
 /// Runs `cmd` with stdout and stderr captured; if it has not ended after `secs` seconds it is
 /// killed and the test fails (a hang is a bug, not a slow test).
 pub fn run_timeout(cmd: &mut Command, secs: u64) -> Output {
