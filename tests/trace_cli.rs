@@ -1,6 +1,7 @@
 //! `ksec trace`'s command line against strace 6.1's: getopt parsing (attached values, clusters,
 //! long options), strace's usage errors and exit codes, `-p` with a command, `-o |cmd`, and the
-//! -c parts of strace's own tests (options-syntax, strace-S, strace-c, strace-cw) rewritten here.
+//! -c parts of strace's own tests (options-syntax, strace-S, strace-c, strace-cw, strace-c-wall-col,
+//! attach-f-p, count_unknown) rewritten here.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -302,4 +303,165 @@ fn help_lists_the_options() {
     let help = text(&out).0;
     assert!(help.contains("Usage: ksec trace"), "{help}");
     assert!(help.contains("--summary-sort-by"), "{help}");
+}
+
+/// strace's strace-c-wall-col test: the column layout of -c with -w and -U. Headings and the
+/// separator are strace's byte for byte, and each row has the same name and the same number
+/// of fields (time values differ: ksec measures per-thread CPU time, strace system time).
+#[test]
+fn wall_and_column_layouts_match_strace() {
+    require!(util::is_root(), "needs root for ptrace");
+    require!(has_strace(), "strace is not installed");
+    let prog = tracee("exact");
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[&[&str]] = &[
+        &["-c"],
+        &["-c", "-w"],
+        &["-cw"],
+        &["-w", "-c"],
+        &["-c", "--summary-wall-clock"],
+        &["-c", "-Uname,calls"],
+        &["-c", "-w", "-Utime-percent,total-time,calls,name"],
+        &["-c", "-Umin-time,max-time,avg-time,calls,errors,name"],
+        &["-c", "-w", "-Umin-time,max-time,avg-time,calls,errors,name"],
+        &["-cw", "-Uname,errors,calls,total-time"],
+        &["-c", "--summary-columns=calls,name,time-percent"],
+    ];
+    let layout = |s: &str| -> (Vec<String>, Vec<(String, usize)>) {
+        let mut head = Vec::new();
+        let mut rows = Vec::new();
+        let mut seps = 0;
+        for line in s.lines() {
+            if line.starts_with("------") {
+                seps += 1;
+                head.push(line.to_string());
+            } else if seps == 0 {
+                head.push(line.to_string());
+            } else {
+                let tok: Vec<&str> = line.split_whitespace().collect();
+                let name = tok
+                    .iter()
+                    .find(|t| t.parse::<f64>().is_err())
+                    .copied()
+                    .unwrap_or("")
+                    .to_string();
+                rows.push((name, tok.len()));
+            }
+        }
+        rows.sort();
+        (head, rows)
+    };
+    for (n, case) in cases.iter().enumerate() {
+        let o_ours = dir.path().join(format!("ours{n}"));
+        let o_theirs = dir.path().join(format!("theirs{n}"));
+        let mut a = strings(case);
+        a.push(format!("-o{}", o_ours.display()));
+        a.push(prog.display().to_string());
+        let mut b = strings(case);
+        b.push(format!("-o{}", o_theirs.display()));
+        b.push(prog.display().to_string());
+        let (ra, rb) = (ours(&a), theirs(&b));
+        assert_eq!(
+            ra.status.code(),
+            rb.status.code(),
+            "{case:?}: {}",
+            text(&ra).1
+        );
+        let sa = std::fs::read_to_string(&o_ours).unwrap_or_default();
+        let sb = std::fs::read_to_string(&o_theirs).unwrap_or_default();
+        assert!(sa.lines().count() > 3, "{case:?}: {sa}");
+        assert_eq!(layout(&sa), layout(&sb), "{case:?}\n{sa}\n{sb}");
+    }
+}
+
+/// strace's attach-f-p test in -c mode: `-f -p PID` of a process that creates its threads
+/// after the attach, together with a command. Both are traced and the getppid calls of the
+/// late threads (3 x 7 + 2) and of the command (100) are summed exactly, as strace sums them.
+#[test]
+fn attach_f_p_counts_late_threads_and_the_command() {
+    require!(util::is_root(), "needs root for ptrace");
+    let dir = tempfile::tempdir().unwrap();
+    let mut runs = vec![(util::ksec_bin(), vec!["trace"])];
+    if has_strace() {
+        runs.push((std::path::PathBuf::from("/usr/bin/strace"), vec![]));
+    }
+    let mut got = Vec::new();
+    for (n, (bin, pre)) in runs.iter().enumerate() {
+        let mut late = Command::new(tracee("late_threads"))
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = late.id();
+        let mut stdin = late.stdin.take().unwrap();
+        let out_file = dir.path().join(format!("summary{n}"));
+        let args = vec![
+            "-f".to_string(),
+            "-c".to_string(),
+            "-egetppid".to_string(),
+            format!("-p{pid}"),
+            format!("-o{}", out_file.display()),
+            tracee("exact").display().to_string(),
+        ];
+        // Release the tracee once it is traced (TracerPid set), while the tracer runs.
+        let release = std::thread::spawn(move || {
+            use std::io::Write;
+            let status = format!("/proc/{pid}/status");
+            for _ in 0..3000 {
+                let s = std::fs::read_to_string(&status).unwrap_or_default();
+                let traced = s
+                    .lines()
+                    .find_map(|l| l.strip_prefix("TracerPid:"))
+                    .is_some_and(|v| v.trim() != "0");
+                if traced {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            let _ = stdin.write_all(b"x");
+        });
+        let out = run_limited(bin, pre, &args);
+        release.join().unwrap();
+        let status = late.wait().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{bin:?}: {}", text(&out).1);
+        assert!(status.success(), "late_threads: {status:?}");
+        let s = std::fs::read_to_string(&out_file).unwrap();
+        got.push((bin.clone(), util::native(&s), s));
+    }
+    let expected: util::Table = [("getppid".to_string(), (123, 0))].into_iter().collect();
+    for (bin, table, s) in &got {
+        assert_eq!(table, &expected, "{bin:?}\n{s}");
+    }
+}
+
+/// strace's count_unknown tests: in -c mode every unknown number is a row of its own, named by
+/// its hex value, with its exact count and errors (strace 6.1 leaves these rows out). The
+/// 32-bit part (needs a 32-bit libc for `gcc -m32`) is not ported; the test says so.
+#[test]
+fn unknown_numbers_each_get_a_row() {
+    require!(util::is_root(), "needs root for ptrace");
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("summary");
+    let out = ours(&[
+        "-c".to_string(),
+        format!("-o{}", out_file.display()),
+        tracee("unknown_wide").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let s = std::fs::read_to_string(&out_file).unwrap();
+    let t = util::native(&s);
+    for name in [
+        "syscall_0x3e8",
+        "syscall_0x400003e8",
+        "syscall_0x7fffffff",
+        "syscall_0xffffffffffffffff",
+    ] {
+        assert_eq!(t.get(name), Some(&(1, 1)), "{name}\n{s}");
+    }
+    assert_eq!(t.get("getppid"), Some(&(2, 0)), "{s}");
+    // Not ported: the 32-bit (int 0x80) unknown numbers need a 32-bit libc for gcc -m32,
+    // which this machine lacks.
+    eprintln!(
+        "SKIPPED {}::unknown_numbers_each_get_a_row (32-bit part): no gcc -m32 libc",
+        module_path!()
+    );
 }
