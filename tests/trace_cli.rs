@@ -434,8 +434,8 @@ fn attach_f_p_counts_late_threads_and_the_command() {
 }
 
 /// strace's count_unknown tests: in -c mode every unknown number is a row of its own, named by
-/// its hex value, with its exact count and errors (strace 6.1 leaves these rows out). The
-/// 32-bit part (needs a 32-bit libc for `gcc -m32`) is not ported; the test says so.
+/// its hex value, with its exact count and errors (strace 6.1 leaves these rows out), in the
+/// native table and in the 32-bit one (int 0x80 calls from the 64-bit tracee).
 #[test]
 fn unknown_numbers_each_get_a_row() {
     require!(util::is_root(), "needs root for ptrace");
@@ -458,10 +458,17 @@ fn unknown_numbers_each_get_a_row() {
         assert_eq!(t.get(name), Some(&(1, 1)), "{name}\n{s}");
     }
     assert_eq!(t.get("getppid"), Some(&(2, 0)), "{s}");
-    // Not ported: the 32-bit (int 0x80) unknown numbers need a 32-bit libc for gcc -m32,
-    // which this machine lacks.
-    eprintln!(
-        "SKIPPED {}::unknown_numbers_each_get_a_row (32-bit part): no gcc -m32 libc",
-        module_path!()
-    );
+    let tables = util::parse_summary(&s);
+    let i386 = tables
+        .iter()
+        .find(|(h, _)| h == "System call usage summary for 32 bit mode:")
+        .map(|(_, t)| t.clone())
+        .unwrap_or_default();
+    let want: util::Table = [
+        ("syscall_0x3e8".to_string(), (2, 2)),
+        ("syscall_0x7fffffff".to_string(), (1, 1)),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(i386, want, "{s}");
 }
