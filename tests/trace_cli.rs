@@ -472,3 +472,22 @@ fn unknown_numbers_each_get_a_row() {
     .collect();
     assert_eq!(i386, want, "{s}");
 }
+
+/// A directory or a file without execute permission as the command is left to execve, as strace
+/// does: the same exit code, strace's `exec: Permission denied` (ksec adds the path), and the
+/// failed execve counted in the same table.
+#[test]
+fn exec_failures_are_counted_like_strace() {
+    require!(util::is_root(), "needs root for ptrace");
+    require!(has_strace(), "strace is not installed");
+    for prog in ["/etc", "/etc/passwd"] {
+        let args = strings(&["-c", prog]);
+        let (a, b) = (ours(&args), theirs(&args));
+        assert_eq!(a.status.code(), b.status.code(), "{prog}: {}", text(&a).1);
+        let want = format!("{} ('{prog}')", strace_to_ksec(&first_line(&b)));
+        assert_eq!(first_line(&a), want, "{prog}");
+        let (ta, tb) = (util::native(&text(&a).1), util::native(&text(&b).1));
+        assert_eq!(ta.get("execve"), Some(&(1, 1)), "{prog}: {}", text(&a).1);
+        assert_eq!(ta, tb, "{prog}");
+    }
+}

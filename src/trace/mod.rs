@@ -108,14 +108,8 @@ pub fn resolve_program(name: &OsString) -> Result<PathBuf, ExitError> {
             1,
             format!("Can't stat '{shown}': {}", errno_text(&e)),
         )),
-        Ok(m) if m.is_dir() => Err(ExitError::new(
-            1,
-            format!("Can't exec '{shown}': Is a directory"),
-        )),
-        Ok(_) if !is_executable_file(&p) => Err(ExitError::new(
-            1,
-            format!("Can't exec '{shown}': Permission denied"),
-        )),
+        // A directory or a file without execute permission is left to execve, as strace does:
+        // the traced child's failed execve is counted and reported as `exec: Permission denied`.
         Ok(_) => Ok(p),
     }
 }
