@@ -42,6 +42,27 @@ fn strace_to_ksec(line: &str) -> String {
     }
 }
 
+/// Runs `case` then `-oFILE PROG` under ksec and under strace, each with its own output file in
+/// `dir` (numbered `n`): both outputs and both summaries.
+fn both_to_files(
+    dir: &Path,
+    n: usize,
+    case: &[&str],
+    prog: &Path,
+) -> (Output, Output, String, String) {
+    let run = |who: &str, f: fn(&[String]) -> Output| {
+        let file = dir.join(format!("{who}{n}"));
+        let mut args = strings(case);
+        args.push(format!("-o{}", file.display()));
+        args.push(prog.display().to_string());
+        let out = f(&args);
+        (out, std::fs::read_to_string(&file).unwrap_or_default())
+    };
+    let (ra, sa) = run("ours", ours);
+    let (rb, sb) = run("theirs", theirs);
+    (ra, rb, sa, sb)
+}
+
 /// Same exit code and the same first error line as strace (modulo `strace:` / `ksec trace:`).
 #[test]
 fn usage_errors_match_strace() {
@@ -174,23 +195,13 @@ fn attached_values_and_clusters_match_strace() {
         &["-c", "-e", "trace=read", "--trace=getppid,write"],
     ];
     for (n, case) in cases.iter().enumerate() {
-        let o_ours = dir.path().join(format!("ours{n}"));
-        let o_theirs = dir.path().join(format!("theirs{n}"));
-        let mut a = strings(case);
-        a.push(format!("-o{}", o_ours.display()));
-        a.push(prog.display().to_string());
-        let mut b = strings(case);
-        b.push(format!("-o{}", o_theirs.display()));
-        b.push(prog.display().to_string());
-        let (ra, rb) = (ours(&a), theirs(&b));
+        let (ra, rb, sa, sb) = both_to_files(dir.path(), n, case, prog.as_ref());
         assert_eq!(
             ra.status.code(),
             rb.status.code(),
             "{case:?}: {}",
             text(&ra).1
         );
-        let sa = std::fs::read_to_string(&o_ours).unwrap_or_default();
-        let sb = std::fs::read_to_string(&o_theirs).unwrap_or_default();
         assert!(!parse_summary(&sa).is_empty(), "{case:?}: {sa}");
         assert_eq!(
             parse_summary(&sa),
@@ -352,23 +363,13 @@ fn wall_and_column_layouts_match_strace() {
         (head, rows)
     };
     for (n, case) in cases.iter().enumerate() {
-        let o_ours = dir.path().join(format!("ours{n}"));
-        let o_theirs = dir.path().join(format!("theirs{n}"));
-        let mut a = strings(case);
-        a.push(format!("-o{}", o_ours.display()));
-        a.push(prog.display().to_string());
-        let mut b = strings(case);
-        b.push(format!("-o{}", o_theirs.display()));
-        b.push(prog.display().to_string());
-        let (ra, rb) = (ours(&a), theirs(&b));
+        let (ra, rb, sa, sb) = both_to_files(dir.path(), n, case, prog.as_ref());
         assert_eq!(
             ra.status.code(),
             rb.status.code(),
             "{case:?}: {}",
             text(&ra).1
         );
-        let sa = std::fs::read_to_string(&o_ours).unwrap_or_default();
-        let sb = std::fs::read_to_string(&o_theirs).unwrap_or_default();
         assert!(sa.lines().count() > 3, "{case:?}: {sa}");
         assert_eq!(layout(&sa), layout(&sb), "{case:?}\n{sa}\n{sb}");
     }
