@@ -1089,6 +1089,21 @@ fn ksec_limited(args: &[&str]) -> Command {
     c
 }
 
+/// `ksec trace -c --cpu-placement same -o /dev/null -p PID`, memory-limited: an attach that pins
+/// (without -f), for the affinity tests.
+fn attach_pinned(pid: u32) -> Command {
+    ksec_limited(&[
+        "trace",
+        "-c",
+        "--cpu-placement",
+        "same",
+        "-o",
+        "/dev/null",
+        "-p",
+        &pid.to_string(),
+    ])
+}
+
 /// The `Cpus_allowed_list` of a task (a tid, or pid/task/tid).
 fn cpus_allowed(task: &str) -> String {
     let s = std::fs::read(format!("/proc/{task}/status")).unwrap_or_default();
@@ -1178,20 +1193,11 @@ fn threads_and_children_made_while_attached_keep_their_affinity() {
         .unwrap();
     let pid = child.id();
     let before = cpus_allowed(&pid.to_string());
-    let mut tracer = ksec_limited(&[
-        "trace",
-        "-c",
-        "--cpu-placement",
-        "same",
-        "-o",
-        "/dev/null",
-        "-p",
-        &pid.to_string(),
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut tracer = attach_pinned(pid)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     // Wait until ksec has pinned it (it is blocked reading stdin).
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while cpus_allowed(&pid.to_string()) == before && std::time::Instant::now() < deadline {
@@ -1277,20 +1283,11 @@ fn sched_getaffinity_answers_stay_true_across_attach_and_detach() {
     stdout.read_line(&mut line).unwrap();
     assert_eq!(line, "started\n");
     for round in 0..8 {
-        let mut tracer = ksec_limited(&[
-            "trace",
-            "-c",
-            "--cpu-placement",
-            "same",
-            "-o",
-            "/dev/null",
-            "-p",
-            &pid.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        let mut tracer = attach_pinned(pid)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(150 + 20 * round));
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(tracer.id() as i32),
