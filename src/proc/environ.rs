@@ -13,7 +13,7 @@ use super::render::{cell, table, write_json, write_table};
 use super::root::ProcRoot;
 use super::target::resolve_one;
 use crate::cli::EnvironArgs;
-use crate::Exit;
+use crate::exit::Exit;
 
 /// What to show, validated.
 #[derive(Debug, Clone)]
@@ -164,5 +164,5 @@ pub fn run(args: EnvironArgs) -> anyhow::Result<Exit> {
             }
         }
     }
-    Ok(Exit::Code(0))
+    Ok(Exit::Success)
 }

@@ -18,7 +18,7 @@ use super::render::{table, write_json, write_table};
 use super::root::ProcRoot;
 use super::target::{resolve_each, Selector};
 use crate::cli::FdsArgs;
-use crate::Exit;
+use crate::exit::Exit;
 
 /// What to show, validated.
 #[derive(Debug, Clone)]
@@ -340,5 +340,5 @@ pub fn run(args: FdsArgs) -> anyhow::Result<Exit> {
     }
     let stdout = std::io::stdout();
     render(&mut stdout.lock(), cfg.json, headers, &procs)?;
-    Ok(Exit::Code(i32::from(failed)))
+    Ok(Exit::skipped_if(failed))
 }

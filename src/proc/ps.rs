@@ -11,7 +11,7 @@ use super::render::{cell, table, write_json, write_table};
 use super::root::ProcRoot;
 use super::target::container_pids;
 use crate::cli::PsArgs;
-use crate::Exit;
+use crate::exit::Exit;
 
 /// What to list, validated.
 #[derive(Debug, Clone)]
@@ -142,9 +142,9 @@ pub fn run(args: PsArgs) -> anyhow::Result<Exit> {
     let procs = collect(&cfg)?;
     let stdout = std::io::stdout();
     render(&mut stdout.lock(), &cfg, &procs)?;
-    Ok(Exit::Code(if procs.is_empty() && (cfg.name.is_some()) {
-        1
+    Ok(if procs.is_empty() && cfg.name.is_some() {
+        Exit::NotFound
     } else {
-        0
-    }))
+        Exit::Success
+    })
 }

@@ -30,9 +30,9 @@ use super::render::{table, write_json, write_table};
 use super::root::ProcRoot;
 use super::target::resolve_one;
 use crate::cli::RootArgs;
+use crate::exit::Exit;
 use crate::output::sanitize::escape_bytes;
 use crate::sys::proc_open::{open_child_nofollow, open_in_root};
-use crate::Exit;
 
 /// The operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -831,7 +831,7 @@ pub fn run(args: RootArgs) -> anyhow::Result<Exit> {
         }
     }
     out.flush()?;
-    Ok(Exit::Code(i32::from(notes > 0)))
+    Ok(Exit::skipped_if(notes > 0))
 }
 
 /// [`stream`] with read errors named after the file and write errors passed on as they are

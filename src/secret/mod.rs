@@ -24,9 +24,9 @@ use memchr::memmem;
 use regex::bytes::RegexBuilder;
 
 use crate::cli::GrepSecretArgs;
+use crate::exit::Exit;
 use crate::proc::root::ProcRoot;
 use crate::proc::target::{self, Selector};
-use crate::Exit;
 use detectors::Detectors;
 use report::{Event, HumanPrinter, JsonPrinter, Printer};
 use scan::{Matcher, ScanOpts, Scanner};
@@ -190,7 +190,7 @@ pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
     if !cfg.json {
         summary(&stats, pids.len())?;
     }
-    Ok(Exit::Code(exit_code(&stats, cfg.fail_on_find)))
+    Ok(exit_code(&stats, cfg.fail_on_find))
 }
 
 /// Scans `pids` then `cfg.files`, sending every event to `sink`.
@@ -226,13 +226,13 @@ pub fn scan(
 
 /// grep's convention: found 0, not found 1, error 2 (an error only counts when nothing was
 /// found); `--fail-on-find` swaps found and not found for CI.
-pub fn exit_code(stats: &Stats, fail_on_find: bool) -> i32 {
+pub fn exit_code(stats: &Stats, fail_on_find: bool) -> Exit {
     match (stats.findings > 0, stats.errors > 0, fail_on_find) {
-        (true, _, false) => 0,
-        (true, _, true) => 1,
-        (false, true, _) => 2,
-        (false, false, false) => 1,
-        (false, false, true) => 0,
+        (true, _, false) => Exit::Success,
+        (true, _, true) => Exit::Found,
+        (false, true, _) => Exit::Error,
+        (false, false, false) => Exit::NotFound,
+        (false, false, true) => Exit::Success,
     }
 }
 
@@ -268,13 +268,13 @@ mod tests {
             errors,
             ..Stats::default()
         };
-        assert_eq!(exit_code(&s(1, 0), false), 0);
-        assert_eq!(exit_code(&s(1, 3), false), 0);
-        assert_eq!(exit_code(&s(0, 0), false), 1);
-        assert_eq!(exit_code(&s(0, 1), false), 2);
-        assert_eq!(exit_code(&s(1, 0), true), 1);
-        assert_eq!(exit_code(&s(0, 0), true), 0);
-        assert_eq!(exit_code(&s(0, 1), true), 2);
+        assert_eq!(exit_code(&s(1, 0), false).code(), 0);
+        assert_eq!(exit_code(&s(1, 3), false).code(), 0);
+        assert_eq!(exit_code(&s(0, 0), false).code(), 1);
+        assert_eq!(exit_code(&s(0, 1), false).code(), 2);
+        assert_eq!(exit_code(&s(1, 0), true).code(), 1);
+        assert_eq!(exit_code(&s(0, 0), true).code(), 0);
+        assert_eq!(exit_code(&s(0, 1), true).code(), 2);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use super::arch::Personality;
+use super::event::{Event, Sink};
 use super::stats::{Completed, Counts, Report, TaskLabel};
-use super::tracer::{Event, Sink};
 
 /// Which syscalls to count.
 pub type Wants = Box<dyn Fn(Personality, u64) -> bool>;

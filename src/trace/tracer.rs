@@ -21,6 +21,7 @@ use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
 use super::arch::{Personality, Watched};
+use super::event::{Event, Sink};
 use super::placement::Placement;
 use super::stats::Completed;
 use crate::sys::{self, SyscallInfo};
@@ -56,28 +57,6 @@ pub struct TracerConfig {
 
 /// With a seccomp filter (spawned commands with -f): the program to install.
 pub type SeccompProgram = Vec<super::seccomp::Insn>;
-
-/// A task lifecycle or syscall event, as the tracer reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    /// A task was seen for the first time.
-    NewTask { tid: i32, tgid: i32 },
-    /// A completed syscall.
-    Syscall {
-        tid: i32,
-        tgid: i32,
-        call: Completed,
-    },
-    /// A task execed; `former` is its tid before (differs when a non-leader thread execs).
-    Exec { tid: i32, former: i32 },
-    /// A task is gone.
-    Exit { tid: i32 },
-}
-
-/// Consumes the tracer's events.
-pub trait Sink {
-    fn event(&mut self, ev: Event);
-}
 
 /// A decoded wait status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

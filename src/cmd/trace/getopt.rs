@@ -15,14 +15,14 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::cli::{CpuPlacement, TraceArgs};
-use crate::ExitError;
+use crate::exit::{Exit, ExitError};
 
 /// The hint strace prints after a usage error.
 pub const TRY_HELP: &str = "Try 'ksec trace -h' for more information.";
 
 /// A usage error: exit 1, with strace's "Try ... -h" line after the message.
 pub fn usage(msg: impl std::fmt::Display) -> ExitError {
-    ExitError::new(1, format!("{msg}\n{TRY_HELP}"))
+    ExitError::new(Exit::TraceError, format!("{msg}\n{TRY_HELP}"))
 }
 
 /// What the command line asks for besides tracing.
