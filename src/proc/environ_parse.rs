@@ -1,8 +1,4 @@
-//! Parsing /proc/PID/environ from bytes, and deciding which variables look secret.
-
-use std::sync::OnceLock;
-
-use regex::bytes::Regex;
+//! Parsing /proc/PID/environ from bytes.
 
 /// One entry of the environment block, in the kernel's order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,39 +31,10 @@ pub fn parse_environ(bytes: &[u8]) -> Vec<Var> {
         .collect()
 }
 
-fn secret_name() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            r"(?i)pass(wd|word)?|secret|token|api_?key|access_?key|private|credential|auth|session|cookie|signature|_key$|^key$|dsn|salt",
-        )
-        .expect("valid regex")
-    })
-}
-
-fn secret_value() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(concat!(
-            r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
-            r"|\b(AKIA|ASIA)[0-9A-Z]{16}\b",
-            r"|\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.",
-            r"|\b(ghp|gho|ghs|ghu|github_pat|glpat|xox[baprs])[-_][A-Za-z0-9_-]{10,}",
-            r"|\bsk_(live|test)_[A-Za-z0-9]{10,}",
-            r"|[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@",
-        ))
-        .expect("valid regex")
-    })
-}
-
-/// True when a variable's name or value looks like it holds a secret (password, token, key,
-/// credentials in a URL, private key, cloud or forge token).
+/// True when a variable's name or value looks like it holds a secret, by the rules
+/// `ksec grep-secret` uses ([`crate::secret::detectors::is_secret_var`]).
 pub fn looks_secret(var: &Var) -> bool {
-    secret_name().is_match(&var.name)
-        || var
-            .value
-            .as_deref()
-            .is_some_and(|v| secret_value().is_match(v))
+    crate::secret::detectors::is_secret_var(&var.name, var.value.as_deref().unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -117,6 +84,13 @@ mod tests {
             b"postgres://app:hunter2@db:5432/x"
         )));
         assert!(looks_secret(&var(b"K", b"AKIAIOSFODNN7EXAMPLE")));
+        // Every AWS prefix grep-secret knows, not only AKIA/ASIA.
+        assert!(looks_secret(&var(b"K", b"ABIAIOSFODNN7EXAMPLE")));
+        assert!(looks_secret(&var(b"K", b"ACCAIOSFODNN7EXAMPLE")));
+        assert!(looks_secret(&var(
+            b"GH",
+            b"ghp_1A2b3C4d5E6f7G8h9I0jKlMnOpQrStUvWxYz"
+        )));
         assert!(looks_secret(&var(
             b"K",
             b"-----BEGIN RSA PRIVATE KEY-----\nMII"

@@ -12,6 +12,7 @@ pub mod environ_parse;
 pub mod error;
 pub mod fdinfo;
 pub mod fds;
+pub mod maps;
 pub mod net;
 pub mod process;
 pub mod ps;

@@ -1,38 +1,34 @@
 //! `ksec grep-secret`: search what processes hold open, their environment and their memory, for
-//! a pattern or for secrets found by built-in detectors.
+//! a pattern or for secrets found by built-in detectors. The command line, the printing and the
+//! exit status are in [`crate::cmd::grep_secret`].
 //!
 //! - [`strings`]: printable runs (`strings -n`), the lines and context shown around a match.
 //! - [`detectors`]: the built-in detectors (keys, tokens, cards, keyword=value).
 //! - [`scan`]: the chunked streaming search over anything readable at an offset.
-//! - [`maps`]: /proc/PID/maps parsing for `--memory`.
 //! - [`sources`]: the I/O: which fds, files and memory regions are read, and how, harmlessly.
 //! - [`report`]: findings and skips as data, redaction, and the text and JSON renderers.
 #![forbid(unsafe_code)]
 
 pub mod detectors;
-pub mod maps;
 pub mod report;
 pub mod scan;
 pub mod sources;
 pub mod strings;
 
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use memchr::memmem;
 use regex::bytes::RegexBuilder;
 
-use crate::cli::GrepSecretArgs;
-use crate::exit::Exit;
 use crate::proc::root::ProcRoot;
-use crate::proc::target::{self, Selector};
+use crate::proc::target::Selector;
 use detectors::Detectors;
-use report::{Event, HumanPrinter, JsonPrinter, Printer};
+use report::Event;
 use scan::{Matcher, ScanOpts, Scanner};
 use sources::{Stats, Walker};
 
-/// The validated configuration of one run.
+/// The validated configuration of one run (built by [`crate::cmd::grep_secret`]).
 pub struct Config {
     pub root: ProcRoot,
     /// Processes to scan, if any were asked for.
@@ -49,79 +45,9 @@ pub struct Config {
     pub fail_on_find: bool,
 }
 
-impl Config {
-    /// Checks and resolves the command line.
-    ///
-    /// # Errors
-    /// An empty or invalid pattern, a bad size, nothing to scan.
-    pub fn from_args(args: GrepSecretArgs) -> anyhow::Result<Self> {
-        let matcher = match &args.pattern {
-            None => {
-                if args.regex || args.ignore_case {
-                    bail!("-E and -i need a PATTERN (without one, the built-in detectors run)");
-                }
-                Matcher::Detectors(Box::default())
-            }
-            Some(p) if p.is_empty() => bail!("PATTERN is empty"),
-            Some(p) if !args.regex && !args.ignore_case => {
-                Matcher::Literal(Box::new(memmem::Finder::new(p.as_bytes()).into_owned()))
-            }
-            Some(p) => {
-                let src = if args.regex {
-                    p.clone()
-                } else {
-                    regex::escape(p)
-                };
-                Matcher::Regex(
-                    build_regex(&src, args.ignore_case)
-                        .with_context(|| format!("PATTERN {p:?}"))?,
-                )
-            }
-        };
-        let max_filesize = parse_size(&args.max_filesize)
-            .with_context(|| format!("--max-filesize {:?}", args.max_filesize))?;
-        let max_memory = parse_size(&args.max_memory)
-            .with_context(|| format!("--max-memory {:?}", args.max_memory))?;
-        let selector =
-            (!args.pids.is_empty() || args.container.is_some() || args.all).then(|| Selector {
-                specs: args.pids.clone(),
-                container: args.container.clone(),
-                all: args.all,
-            });
-        if selector.is_none() && args.files.is_empty() {
-            bail!("nothing to scan: give -p PID|NAME, --container ID, --all or --file PATH");
-        }
-        let context = args.context.unwrap_or(5);
-        let opts = ScanOpts {
-            min_len: args.min_len.max(1),
-            before: args.before.unwrap_or(context),
-            after: args.after.unwrap_or(context),
-            ..ScanOpts::default()
-        };
-        if let Matcher::Literal(f) = &matcher {
-            if f.needle().len() > opts.window / 2 {
-                bail!("PATTERN is longer than {} bytes", opts.window / 2);
-            }
-        }
-        Ok(Self {
-            root: ProcRoot::from_args(&args.proc),
-            selector,
-            files: args.files,
-            matcher,
-            opts,
-            memory: args.memory,
-            max_filesize,
-            max_memory,
-            redact: args.redact,
-            json: args.json,
-            fail_on_find: args.fail_on_find,
-        })
-    }
-}
-
 /// A byte regex. Unicode mode is off for ASCII patterns (`.` is any byte, `-i` is ASCII), on for
 /// patterns with non-ASCII characters (so `-i` folds them).
-fn build_regex(src: &str, ignore_case: bool) -> Result<regex::bytes::Regex, regex::Error> {
+pub fn build_regex(src: &str, ignore_case: bool) -> Result<regex::bytes::Regex, regex::Error> {
     let build = |unicode| {
         RegexBuilder::new(src)
             .unicode(unicode)
@@ -163,36 +89,6 @@ pub fn parse_size(s: &str) -> anyhow::Result<u64> {
     n.checked_mul(1 << shift).context("size too large")
 }
 
-/// Runs the subcommand: resolve targets, scan, render; exit 0 found, 1 not found, 2 error.
-///
-/// # Errors
-/// A bad command line, unknown processes, or output that cannot be written.
-pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
-    let cfg = Config::from_args(args)?;
-    let pids = match &cfg.selector {
-        Some(sel) => target::resolve(&cfg.root, sel)?,
-        None => Vec::new(),
-    };
-    let stdout = io::stdout().lock();
-    let stderr = io::stderr().lock();
-    let mut printer: Box<dyn Printer> = if cfg.json {
-        Box::new(JsonPrinter {
-            out: BufWriter::new(stdout),
-        })
-    } else {
-        Box::new(HumanPrinter {
-            out: BufWriter::new(stdout),
-            err: stderr,
-        })
-    };
-    let stats = scan(&cfg, &pids, &mut |e| printer.event(&e))?;
-    printer.flush()?;
-    if !cfg.json {
-        summary(&stats, pids.len())?;
-    }
-    Ok(exit_code(&stats, cfg.fail_on_find))
-}
-
 /// Scans `pids` then `cfg.files`, sending every event to `sink`.
 ///
 /// # Errors
@@ -224,27 +120,6 @@ pub fn scan(
     Ok(walker.stats)
 }
 
-/// grep's convention: found 0, not found 1, error 2 (an error only counts when nothing was
-/// found); `--fail-on-find` swaps found and not found for CI.
-pub fn exit_code(stats: &Stats, fail_on_find: bool) -> Exit {
-    match (stats.findings > 0, stats.errors > 0, fail_on_find) {
-        (true, _, false) => Exit::Success,
-        (true, _, true) => Exit::Found,
-        (false, true, _) => Exit::Error,
-        (false, false, false) => Exit::NotFound,
-        (false, false, true) => Exit::Success,
-    }
-}
-
-fn summary(stats: &Stats, processes: usize) -> io::Result<()> {
-    let mut err = io::stderr().lock();
-    writeln!(
-        err,
-        "ksec: {} finding(s); {} process(es), {} source(s), {} bytes searched; {} skipped, {} error(s)",
-        stats.findings, processes, stats.sources, stats.bytes, stats.skipped, stats.errors
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,22 +134,6 @@ mod tests {
         assert!(parse_size("4X").is_err());
         assert!(parse_size("G").is_err());
         assert!(parse_size("99999999999T").is_err());
-    }
-
-    #[test]
-    fn exit_codes() {
-        let s = |findings, errors| Stats {
-            findings,
-            errors,
-            ..Stats::default()
-        };
-        assert_eq!(exit_code(&s(1, 0), false).code(), 0);
-        assert_eq!(exit_code(&s(1, 3), false).code(), 0);
-        assert_eq!(exit_code(&s(0, 0), false).code(), 1);
-        assert_eq!(exit_code(&s(0, 1), false).code(), 2);
-        assert_eq!(exit_code(&s(1, 0), true).code(), 1);
-        assert_eq!(exit_code(&s(0, 0), true).code(), 0);
-        assert_eq!(exit_code(&s(0, 1), true).code(), 2);
     }
 
     #[test]

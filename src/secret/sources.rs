@@ -22,9 +22,9 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 use super::detectors::Detectors;
-use super::maps;
 use super::report::{Bytes, Event, Finding, Origin, Skipped, SourceKind, Why};
 use super::scan::{Matcher, ReadAt, Scanner};
+use crate::proc::maps::{self, Region};
 use crate::proc::root::ProcRoot;
 
 /// Where events go; an error (a closed pipe) stops the scan.
@@ -276,7 +276,7 @@ impl<'a> Walker<'a> {
                 region: Some((r.start, r.end)),
                 ..base.clone()
             };
-            match r.skip_reason() {
+            match skip_reason(&r) {
                 Some("not readable") => continue,
                 Some(why) => {
                     self.skip(sink, o, Why::Mapping(why))?;
@@ -490,8 +490,49 @@ impl ReadAt for MemReader {
     }
 }
 
+/// Why `--memory` must not read this region, if it must not: not readable, the kernel's
+/// [vvar]/[vsyscall] pages (reading them can fault), or a device mapping (reading device memory
+/// can have side effects); /dev/shm and /dev/zero mappings are plain memory.
+fn skip_reason(r: &Region) -> Option<&'static str> {
+    if r.perms[0] != b'r' {
+        return Some("not readable");
+    }
+    let p = &r.path[..];
+    if p.starts_with(b"[vvar") || p == b"[vsyscall]" {
+        return Some("kernel page");
+    }
+    if p.starts_with(b"/dev/") && !p.starts_with(b"/dev/shm/") && !p.starts_with(b"/dev/zero") {
+        return Some("device mapping");
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn memory_regions_read_and_skipped() {
+        let r = crate::proc::maps::parse_maps(crate::proc::maps::tests::MAPS);
+        let read: Vec<_> = r
+            .iter()
+            .filter(|r| super::skip_reason(r).is_none())
+            .map(|r| String::from_utf8_lossy(&r.path).into_owned())
+            .collect();
+        assert_eq!(
+            read,
+            [
+                "/usr/bin/python3.11",
+                "[heap]",
+                "",
+                "/dev/shm/x (deleted)",
+                "[stack]",
+                "[vdso]"
+            ]
+        );
+        assert_eq!(super::skip_reason(&r[3]), Some("not readable"));
+        assert_eq!(super::skip_reason(&r[5]), Some("device mapping"));
+        assert_eq!(super::skip_reason(&r[7]), Some("kernel page"));
+    }
+
     use super::*;
     use crate::secret::detectors::Kind;
     use memchr::memmem;

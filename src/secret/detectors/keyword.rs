@@ -92,8 +92,9 @@ mod tests {
                 "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
             ),
             (
-                "GITHUB_TOKEN=ghp_R4nd0mT0k3nV4lu3W1thD1g1ts00",
-                "ghp_R4nd0mT0k3nV4lu3W1thD1g1ts00",
+                // (with a ghp_ prefix it is a github-token, see token.rs)
+                "GITHUB_TOKEN=R4nd0mT0k3nV4lu3W1thD1g1ts00",
+                "R4nd0mT0k3nV4lu3W1thD1g1ts00",
             ),
             ("client_secret = 'b7Q-vN2_pL9zX4'", "b7Q-vN2_pL9zX4"),
         ] {

@@ -5,6 +5,9 @@
 //! true and false cases for every family.
 
 use std::ops::Range;
+use std::sync::OnceLock;
+
+use regex::bytes::Regex;
 
 use serde::Serialize;
 
@@ -13,6 +16,8 @@ mod card;
 mod jwt;
 mod keyword;
 mod pem;
+mod token;
+mod url;
 
 /// What a detector found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -28,6 +33,16 @@ pub enum Kind {
     K8sServiceAccountToken,
     /// A JSON Web Token.
     Jwt,
+    /// A GitHub token (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_).
+    GithubToken,
+    /// A GitLab personal access token (glpat-).
+    GitlabToken,
+    /// A Slack token (xoxb-, xoxa-, xoxp-, xoxr-, xoxs-).
+    SlackToken,
+    /// A Stripe secret or restricted key (sk_live_, sk_test_, rk_live_, rk_test_).
+    StripeKey,
+    /// The password of `scheme://user:password@host`.
+    UrlCredentials,
     /// A payment-card number passing the Luhn check, with an issuer's prefix and length.
     CreditCard,
     /// password=/secret=/token=/api_key= followed by a high-entropy value.
@@ -43,6 +58,11 @@ impl Kind {
             Kind::AwsAccessKey => "aws-access-key",
             Kind::K8sServiceAccountToken => "k8s-service-account-token",
             Kind::Jwt => "jwt",
+            Kind::GithubToken => "github-token",
+            Kind::GitlabToken => "gitlab-token",
+            Kind::SlackToken => "slack-token",
+            Kind::StripeKey => "stripe-key",
+            Kind::UrlCredentials => "url-credentials",
             Kind::CreditCard => "credit-card",
             Kind::KeywordSecret => "keyword-secret",
         }
@@ -54,10 +74,15 @@ impl Kind {
             Kind::Pattern => 0,
             Kind::PrivateKey => 1,
             Kind::K8sServiceAccountToken => 2,
-            Kind::AwsAccessKey => 3,
+            Kind::AwsAccessKey
+            | Kind::GithubToken
+            | Kind::GitlabToken
+            | Kind::SlackToken
+            | Kind::StripeKey => 3,
             Kind::Jwt => 4,
-            Kind::CreditCard => 5,
-            Kind::KeywordSecret => 6,
+            Kind::UrlCredentials => 5,
+            Kind::CreditCard => 6,
+            Kind::KeywordSecret => 7,
         }
     }
 }
@@ -76,6 +101,8 @@ pub struct Detectors {
     jwt: jwt::Jwt,
     card: card::Card,
     keyword: keyword::Keyword,
+    token: token::Token,
+    url: url::UrlCredentials,
 }
 
 impl Default for Detectors {
@@ -93,6 +120,8 @@ impl Detectors {
             jwt: jwt::Jwt::new(),
             card: card::Card::new(),
             keyword: keyword::Keyword::new(),
+            token: token::Token::new(),
+            url: url::UrlCredentials::new(),
         }
     }
 
@@ -105,10 +134,46 @@ impl Detectors {
         self.jwt.find(buf, from, &mut hits);
         self.card.find(buf, from, &mut hits);
         self.keyword.find(buf, from, &mut hits);
+        self.token.find(buf, from, &mut hits);
+        self.url.find(buf, from, &mut hits);
         hits.retain(|h| h.range.start >= from && h.range.start < to);
         hits.sort_by_key(|h| (h.range.start, h.kind.rank()));
         resolve_overlaps(hits, out);
     }
+
+    /// True when any detector finds a secret in `buf` (the whole of it searched).
+    pub fn any(&self, buf: &[u8]) -> bool {
+        let mut out = Vec::new();
+        self.find(buf, 0, buf.len(), &mut out);
+        !out.is_empty()
+    }
+}
+
+/// The detectors, compiled once per process (for callers that check many small values, such as
+/// `ksec environ --redact`).
+pub fn shared() -> &'static Detectors {
+    static SHARED: OnceLock<Detectors> = OnceLock::new();
+    SHARED.get_or_init(Detectors::new)
+}
+
+/// True when an environment variable's name says it holds a secret (password, token, key,
+/// credential, session, cookie...), whatever its value.
+pub fn is_secret_name(name: &[u8]) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?i)pass(wd|word)?|secret|token|api_?key|access_?key|private|credential|auth|session|cookie|signature|_key$|^key$|dsn|salt",
+        )
+        .expect("valid regex")
+    })
+    .is_match(name)
+}
+
+/// True when an environment variable looks like it holds a secret: its name says so
+/// ([`is_secret_name`]) or a detector finds one in its value. `ksec environ --redact` and
+/// `ksec grep-secret` use this one set of rules.
+pub fn is_secret_var(name: &[u8], value: &[u8]) -> bool {
+    is_secret_name(name) || shared().any(value)
 }
 
 /// Keeps, of overlapping hits, the most specific (lowest rank); input sorted by start.
