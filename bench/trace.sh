@@ -37,6 +37,9 @@
 #   RSS_SIZES="10000 100000 1000000 5000000"  getppid calls for the rss section
 #   SECTIONS="time seccomp rss"
 #   KSEC=target/release/ksec
+#   KSEC_BASE=path    a second ksec binary (e.g. built from the commit before a change): the time
+#                     section then also runs it (`ksec-base`, `ksec-base-cputime`) in the same
+#                     rounds and prints a before/after table (ratios ksec / ksec-base)
 #   OUT=bench/out
 #   RAW_IN=bench/out/raw-....tsv   do not run anything: print the tables of an earlier run
 set -euo pipefail
@@ -187,6 +190,12 @@ if [[ " $SECTIONS " == *" time "* ]]; then
         [forkthreads]="$BIN/forkthreads $N $PROCS $THREADS"
     )
     CFGS=(untraced strace strace-pinned ksec ksec-cputime ksec-placement-off)
+    if [[ -n ${KSEC_BASE:-} ]]; then
+        [[ -x $KSEC_BASE ]] || die "KSEC_BASE=$KSEC_BASE is not executable"
+        CFGS+=(ksec-base ksec-base-cputime)
+    elif ! measuring && grep -q $'\tksec-base\t' "$RAW"; then
+        CFGS+=(ksec-base ksec-base-cputime)
+    fi
     for wl in syscalls forkthreads; do
         measuring || break
         read -ra cmd <<<"${WL[$wl]}"
@@ -202,6 +211,8 @@ if [[ " $SECTIONS " == *" time "* ]]; then
                 ksec) run_timed time "$wl" "$cfg" "$r" "$KSEC" trace -f -c -w -o /dev/null "${cmd[@]}" ;;
                 ksec-cputime) run_timed time "$wl" "$cfg" "$r" "$KSEC" trace -f -c -o /dev/null "${cmd[@]}" ;;
                 ksec-placement-off) run_timed time "$wl" "$cfg" "$r" "$KSEC" trace -f -c -w --cpu-placement off -o /dev/null "${cmd[@]}" ;;
+                ksec-base) run_timed time "$wl" "$cfg" "$r" "$KSEC_BASE" trace -f -c -w -o /dev/null "${cmd[@]}" ;;
+                ksec-base-cputime) run_timed time "$wl" "$cfg" "$r" "$KSEC_BASE" trace -f -c -o /dev/null "${cmd[@]}" ;;
                 esac
             done
         done
@@ -223,6 +234,14 @@ if [[ " $SECTIONS " == *" time "* ]]; then
     for wl in syscalls forkthreads; do
         table time "$wl" "$(calls_of time "$wl")" strace-pinned ksec ksec-cputime
     done
+    if [[ " ${CFGS[*]} " == *" ksec-base "* ]]; then
+        say ""
+        say "Before/after: \`ksec-base\` = ${KSEC_BASE:-the base binary of $RAW} trace -f -c -w, \`ksec-base-cputime\` = the same without -w:"
+        for wl in syscalls forkthreads; do
+            table time "$wl" "$(calls_of time "$wl")" ksec-base ksec ksec-base
+            table time "$wl" "$(calls_of time "$wl")" ksec-base-cputime ksec-cputime ksec-base-cputime
+        done
+    fi
     say ""
     say "Per round (idle % = share of the machine's CPU time left idle during the strace run: ~50% means the other CPU had nothing else to do, ~0% that other work kept it busy):"
     for wl in syscalls forkthreads; do
