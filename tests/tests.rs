@@ -2,6 +2,7 @@
 
 mod util;
 
+mod layout;
 mod proc;
 mod secret;
 mod trace;
