@@ -2,6 +2,7 @@
 
 mod util;
 
+mod filter;
 mod proc;
 mod secret;
 mod trace;
