@@ -3,8 +3,8 @@
 //! per syscall stop ([`Filter::wants`]) and handed whole, as plain numbers, to what filters in the
 //! kernel ([`Filter::numbers`], for the seccomp program).
 //!
-//! The `-e` qualifiers are in [`qualifier`], the set syntax in [`set`], its `/regex` elements in
-//! [`posix_re`]; names, numbers and class membership come from [`crate::trace::syscalls`]. Later
+//! The `-e` qualifiers are in qualifier.rs, the set syntax in set.rs, its `/regex` elements in
+//! posix_re.rs; names, numbers and class membership come from [`crate::trace::syscalls`]. Later
 //! trace qualifiers replace earlier ones.
 //!
 //! As in strace (src/syscall.c, `get_scno`: a number without a table entry keeps the default
@@ -27,7 +27,7 @@ use set::SetSpec;
 /// A syscall filter: for each personality, whether each syscall number is traced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filter {
-    /// Indexed by [`index`]. Holds the final answer for every number below the table's end:
+    /// Indexed by `index`. Holds the final answer for every number below the table's end:
     /// named numbers as the set says, unnamed ones (holes) set; numbers past the end are in.
     sets: [SyscallSet; 2],
     /// Parallel to [`Subcall::all`]: whether each multiplexed call is traced.

@@ -1,9 +1,9 @@
 //! Everything ksec knows about a syscall, per personality, in one table: the way strace's
 //! syscallent.h holds number, flags and name in one row. A row ([`Syscall`]) has the number, the
-//! kernel's name ([`names`], from the `syscalls` crate's copies of the kernel tables) and strace's
-//! class flags ([`classes`]); the i386 socketcall(2)/ipc(2) subcalls strace decodes are in
-//! [`subcalls`]; [`SyscallSet`] is a set of numbers of one table. The few syscalls the tracer
-//! itself must look at ([`watched`], [`is_execve`]) are answered here too.
+//! kernel's name (names.rs, from the `syscalls` crate's copies of the kernel tables) and strace's
+//! class flags ([`class`], classes.rs); the i386 socketcall(2)/ipc(2) subcalls strace decodes are
+//! [`Subcall`]s (subcalls.rs); a [`SyscallSet`] is a set of numbers of one table. The few
+//! syscalls the tracer itself must look at ([`watched`], [`is_execve`]) are answered here too.
 //!
 //! Lookups: by personality and number ([`lookup`], [`name`], [`display_name`]), by name
 //! ([`number`]), every row ([`all`]), where the table ends ([`end`]). The filter
@@ -27,7 +27,7 @@ use crate::trace::arch::Personality;
 ///
 /// The per-call decoders (decode/, a later issue) add the argument kinds here, one row field
 /// (an `args: &'static [ArgKind]`, as strace's `sys_func` and the printers it dispatches to),
-/// filled where the rows are built ([`Table::build`]), so that a decoder needs nothing but the
+/// filled where the rows are built (`Table::build`), so that a decoder needs nothing but the
 /// row of the call it prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Syscall {

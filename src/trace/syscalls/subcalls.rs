@@ -3,6 +3,7 @@
 //! `-e trace=send` is valid and `%network` takes socketcall's socket calls but not socketcall
 //! itself (only `%desc`).
 
+#[cfg(target_arch = "x86_64")]
 use super::class;
 use crate::trace::arch::Personality;
 
@@ -52,7 +53,7 @@ impl Subcall {
         SUBCALLS[self.0].name
     }
 
-    /// strace's class flags for the call ([`class`]).
+    /// strace's class flags for the call ([`super::class`]).
     pub fn classes(self) -> u32 {
         SUBCALLS[self.0].flags
     }
