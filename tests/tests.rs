@@ -2,6 +2,7 @@
 
 mod util;
 
+mod filter;
 mod layout;
 mod proc;
 mod secret;

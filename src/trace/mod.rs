@@ -14,4 +14,5 @@ pub mod placement;
 pub mod seccomp;
 pub mod stats;
 pub mod summary;
+pub mod syscalls;
 pub mod tracer;

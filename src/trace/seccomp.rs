@@ -1,9 +1,11 @@
 //! The classic-BPF seccomp program for `--seccomp-bpf`: SECCOMP_RET_TRACE for the syscalls being
 //! counted, SECCOMP_RET_ALLOW for the rest, so uncounted syscalls never stop the tracee (as
-//! strace's --seccomp-bpf). Built here as plain data; installed in the child by
-//! [`crate::sys::spawn_stopped`].
+//! strace's --seccomp-bpf). Built here as plain data from one [`SyscallSet`] per personality
+//! (what the filter counts, see [`crate::trace::filter::Filter::numbers`], with what CPU placement
+//! must see); installed in the child by [`crate::sys::spawn_stopped`].
 
 use super::arch::Personality;
+use super::syscalls::SyscallSet;
 
 /// One cBPF instruction (`struct sock_filter`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,21 +44,18 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> Insn {
 /// What to stop on, per personality.
 #[derive(Debug, Clone, Default)]
 pub struct Traced {
-    /// (audit arch, traced numbers, first number past the table, whether numbers outside the
-    /// table are traced)
-    pub tables: Vec<(u32, Vec<u64>, u64, bool)>,
+    /// (audit arch, the numbers to stop on: those below the table's end one by one, and
+    /// whether every number at or past it)
+    pub tables: Vec<(u32, SyscallSet)>,
 }
 
 impl Traced {
-    /// From a predicate over (personality, number), for this machine's personalities.
-    pub fn from_predicate(wants: &dyn Fn(Personality, u64) -> bool) -> Traced {
-        let mut tables = Vec::new();
-        for p in Personality::ALL {
-            let all = p.syscalls();
-            let end = all.iter().map(|(n, _)| n + 1).max().unwrap_or(0);
-            let nrs: Vec<u64> = (0..end).filter(|&n| wants(p, n)).collect();
-            tables.push((p.audit_arch(), nrs, end, wants(p, u32::MAX as u64)));
-        }
+    /// One set per personality of this machine (in [`Personality::ALL`] order), from `set`.
+    pub fn new(mut set: impl FnMut(Personality) -> SyscallSet) -> Traced {
+        let tables = Personality::ALL
+            .into_iter()
+            .map(|p| (p.audit_arch(), set(p)))
+            .collect();
         Traced { tables }
     }
 }
@@ -65,14 +64,14 @@ impl Traced {
 /// (short forward jumps only, so any table size fits), ALLOW otherwise. Unknown arches trace.
 pub fn program(t: &Traced) -> Vec<Insn> {
     let mut blocks: Vec<Vec<Insn>> = Vec::new();
-    for (_, nrs, end, unknown) in &t.tables {
+    for (_, set) in &t.tables {
         let mut b = vec![stmt(BPF_LD_W_ABS, OFF_NR)];
-        for &nr in nrs {
+        for nr in set.iter() {
             b.push(jump(BPF_JMP_JEQ_K, nr as u32, 0, 1));
             b.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
         }
-        if *unknown {
-            b.push(jump(BPF_JMP_JGE_K, *end as u32, 0, 1));
+        if set.beyond() {
+            b.push(jump(BPF_JMP_JGE_K, set.end() as u32, 0, 1));
             b.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
         }
         b.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
@@ -82,7 +81,7 @@ pub fn program(t: &Traced) -> Vec<Insn> {
     let header_len = 1 + 2 * t.tables.len() + 1;
     let mut prog = vec![stmt(BPF_LD_W_ABS, OFF_ARCH)];
     let mut block_start = header_len;
-    for (i, (arch, ..)) in t.tables.iter().enumerate() {
+    for (i, (arch, _)) in t.tables.iter().enumerate() {
         prog.push(jump(BPF_JMP_JEQ_K, *arch, 0, 1));
         let ja_index = prog.len();
         prog.push(stmt(BPF_JMP_JA, (block_start - ja_index - 1) as u32));
@@ -121,13 +120,25 @@ mod tests {
         }
     }
 
+    /// A set of `p` with `nrs` and, when `beyond`, every number past the table.
+    fn set_of(p: Personality, nrs: &[u64], beyond: bool) -> SyscallSet {
+        let mut s = if beyond {
+            let mut s = SyscallSet::full(p);
+            (0..s.end()).for_each(|nr| s.set(nr, false));
+            s
+        } else {
+            SyscallSet::empty(p)
+        };
+        nrs.iter().for_each(|&nr| s.set(nr, true));
+        s
+    }
+
     #[test]
     fn traces_exactly_the_wanted_numbers() {
-        let wants = |p: Personality, n: u64| match p {
-            Personality::Native => n == 1 || n == 257 || n > 100_000,
-            Personality::Compat32 => n == 4,
-        };
-        let t = Traced::from_predicate(&wants);
+        let t = Traced::new(|p| match p {
+            Personality::Native => set_of(p, &[1, 257], true),
+            Personality::Compat32 => set_of(p, &[4], false),
+        });
         let prog = program(&t);
         let native = Personality::Native.audit_arch();
         let compat = Personality::Compat32.audit_arch();
@@ -143,12 +154,51 @@ mod tests {
 
     #[test]
     fn big_sets_keep_jumps_short() {
-        let t = Traced::from_predicate(&|_, _| true);
+        let t = Traced::new(SyscallSet::full);
         let prog = program(&t);
         assert!(prog.len() < 4096, "within the kernel's BPF_MAXINSNS");
         let native = Personality::Native.audit_arch();
         for nr in [0, 1, 200, 400] {
             assert_eq!(run(&prog, native, nr), SECCOMP_RET_TRACE);
+        }
+    }
+
+    /// The filter's sets, with the affinity syscalls added for CPU placement, give the program
+    /// the predicate over every number gave before the sets (`wants(p, nr) || watched`).
+    #[test]
+    fn sets_give_the_program_the_predicate_gave() {
+        use crate::trace::filter::Filter;
+        use crate::trace::syscalls;
+        let old = |wants: &dyn Fn(Personality, u64) -> bool| {
+            let tables = Personality::ALL
+                .into_iter()
+                .map(|p| {
+                    let end = syscalls::end(p);
+                    let nrs: Vec<u64> = (0..end).filter(|&n| wants(p, n)).collect();
+                    let s = set_of(p, &nrs, wants(p, u32::MAX as u64));
+                    (p.audit_arch(), s)
+                })
+                .collect();
+            program(&Traced { tables })
+        };
+        for set in [
+            "all",
+            "none",
+            "%file",
+            "!read,openat",
+            "read@32",
+            "send",
+            "%network",
+        ] {
+            let f = Filter::parse(&[format!("trace={set}")], &[]).unwrap();
+            for pin in [false, true] {
+                let new = program(&Traced::new(|p| match pin {
+                    true => f.numbers(p).clone().union(&syscalls::watched_set(p)),
+                    false => f.numbers(p).clone(),
+                }));
+                let want = old(&|p, nr| f.wants(p, nr) || (pin && p.watched(nr).is_some()));
+                assert_eq!(new, want, "-e trace={set}, pin {pin}");
+            }
         }
     }
 }

@@ -235,9 +235,12 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         } else {
             // With CPU placement, the affinity syscalls must stop too (see placement.rs), even
             // when they are not counted.
-            let wants = &render.wants;
-            let traced = seccomp::Traced::from_predicate(&|p, nr| {
-                wants(p, nr) || (pin && p.watched(nr).is_some())
+            let traced = seccomp::Traced::new(|p| {
+                let counted = render.filter.numbers(p).clone();
+                match pin {
+                    true => counted.union(&crate::trace::syscalls::watched_set(p)),
+                    false => counted,
+                }
             });
             Some(seccomp::program(&traced))
         }
@@ -308,6 +311,7 @@ struct RenderConfig {
     wants: counter::Wants,
     overhead_ns: u64,
     opts: summary::RenderOpts,
+    filter: filter::Filter,
 }
 
 fn summary_config(args: &TraceArgs) -> Result<RenderConfig, ExitError> {
@@ -327,8 +331,10 @@ fn summary_config(args: &TraceArgs) -> Result<RenderConfig, ExitError> {
         None => 0,
     };
     let filter = filter::Filter::parse(&args.expr, &args.trace).map_err(usage)?;
+    let wanted = filter.clone();
     Ok(RenderConfig {
-        wants: Box::new(move |p, nr| filter.wants(p, nr)),
+        wants: Box::new(move |p, nr| wanted.wants(p, nr)),
+        filter,
         overhead_ns,
         opts,
     })
