@@ -450,3 +450,69 @@ pub fn limited(as_bytes: u64, prog: impl AsRef<std::ffi::OsStr>) -> Command {
     c.arg(format!("--as={as_bytes}")).arg("--").arg(prog);
     c
 }
+
+// ---------------------------------------------------------------------------------------------
+// the harness's own guarantees
+
+/// The state letter of `/proc/PID/stat`, if the process exists.
+fn state_of(pid: u32) -> Option<char> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    s[s.rfind(')')? + 2..].chars().next()
+}
+
+#[test]
+fn a_run_that_hangs_is_killed_and_fails_the_test() {
+    let err = std::panic::catch_unwind(|| run_timeout(Command::new("sleep").arg("30"), 1))
+        .expect_err("a 30 s sleep ends within 1 s");
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("did not finish within 1 s (killed)"), "{msg}");
+}
+
+#[test]
+fn a_dropped_child_is_killed_and_reaped_even_when_stopped() {
+    for stop in [false, true] {
+        let child = Reaped::spawn(Command::new("sleep").arg("30"));
+        let pid = child.id();
+        if stop {
+            nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGSTOP,
+            )
+            .unwrap();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while state_of(pid) != Some('T') && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            assert_eq!(state_of(pid), Some('T'), "pid {pid} stopped");
+        }
+        drop(child);
+        assert_eq!(
+            state_of(pid),
+            None,
+            "pid {pid} left behind (stopped: {stop})"
+        );
+    }
+}
+
+#[test]
+fn lines_and_output_are_read_within_bounds() {
+    let mut child = Reaped::spawn(
+        Command::new("sh")
+            .args([
+                "-c",
+                "printf 'one\\ntwo\\nthr'; printf 'ee\\nrest' >&2; exit 3",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    assert_eq!(child.read_line(), "one\n");
+    // What read_line received past its line is not lost.
+    let out = child.output_timeout(TIMEOUT);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.stdout, b"two\nthr");
+    assert_eq!(out.stderr, b"ee\nrest");
+    let mut child = Reaped::spawn(Command::new("printf").arg("a\\nb").stdout(Stdio::piped()));
+    assert_eq!(child.read_line(), "a\n");
+    assert_eq!(child.read_line(), "b", "the rest at end of file");
+    assert_eq!(child.read_line(), "");
+}
