@@ -3,20 +3,14 @@
 //! lsof, and against the fake /proc tree in fixtures/proc/tree.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::{json, Value};
 
 use crate::require;
-use crate::util::{self, ksec, text};
-
-/// [`util::run`] for an owned or borrowed `Command`.
-fn run(mut cmd: impl std::borrow::BorrowMut<Command>) -> Output {
-    util::run(cmd.borrow_mut())
-}
+use crate::util::{self, ksec, run, text, Reaped, TIMEOUT};
 
 // ---------------------------------------------------------------------------------------------
 // harness
@@ -73,49 +67,20 @@ fn bytes_of(v: &Value) -> Vec<u8> {
     }
 }
 
-/// A child process killed and reaped when dropped.
-struct Proc {
-    child: Child,
-}
-
-impl Proc {
-    fn pid(&self) -> i32 {
-        self.child.id() as i32
-    }
-    fn pid_s(&self) -> String {
-        self.pid().to_string()
-    }
-    /// Reads one line the child printed when ready.
-    fn ready_line(&mut self) -> String {
-        let mut line = String::new();
-        BufReader::new(self.child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        line
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn(cmd: &mut Command) -> Proc {
-    let child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-    Proc { child }
+/// `cmd` started with stdin and stdout piped and stderr on /dev/null, killed and reaped when
+/// dropped.
+fn spawn(cmd: &mut Command) -> Reaped {
+    Reaped::spawn(
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    )
 }
 
 /// A python3 process running `code` with `args`, after it printed its first line.
-fn python(code: &str, args: &[&std::ffi::OsStr]) -> Proc {
+fn python(code: &str, args: &[&std::ffi::OsStr]) -> Reaped {
     let mut p = spawn(Command::new("python3").arg("-c").arg(code).args(args));
-    let line = p.ready_line();
+    let line = p.read_line();
     assert!(!line.is_empty(), "python3 helper did not start");
     p
 }
@@ -123,7 +88,7 @@ fn python(code: &str, args: &[&std::ffi::OsStr]) -> Proc {
 /// The fd holder: regular, hostile-named and deleted files, a pipe, tcp listen + connected
 /// pair, udp, unix listener, eventfd, epoll.
 struct Holder {
-    proc_: Proc,
+    proc_: Reaped,
     info: Value,
     dir: tempfile::TempDir,
 }
@@ -135,7 +100,7 @@ fn holder() -> Holder {
             .arg(fixture("fdholder.py"))
             .arg(dir.path()),
     );
-    let line = p.ready_line();
+    let line = p.read_line();
     let info: Value = serde_json::from_str(&line).expect("fdholder prints JSON");
     Holder {
         proc_: p,
@@ -547,32 +512,16 @@ fn fds_several_pids_report_and_go_on() {
 // ---------------------------------------------------------------------------------------------
 // environ
 
-/// A helper from fixtures/proc/NAME.c, compiled once per test run into the target's tmp dir.
+/// A helper from fixtures/proc/NAME.c, compiled once per test run (util::build_c).
 fn c_helper(name: &str) -> PathBuf {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let src = fixture(&format!("{name}.c"));
-    let fresh = |o: &Path| -> bool {
-        let (Ok(o), Ok(s)) = (std::fs::metadata(o), std::fs::metadata(&src)) else {
-            return false;
-        };
-        o.modified().unwrap() >= s.modified().unwrap()
-    };
-    if !fresh(&out) {
-        let tmp = out.with_extension(format!("tmp{}", std::process::id()));
-        let st = run(Command::new("gcc").arg("-O").arg("-o").arg(&tmp).arg(&src));
-        assert!(st.status.success(), "gcc {name}.c failed: {}", text(&st).1);
-        std::fs::rename(&tmp, &out).unwrap();
-    }
-    out
+    util::build_c(&format!("proc/{name}.c"), &["-O"])
 }
 
 fn execve_env() -> PathBuf {
     c_helper("execve_env")
 }
 
-fn env_proc(entries: &[&[u8]]) -> Proc {
+fn env_proc(entries: &[&[u8]]) -> Reaped {
     let sleep = util::which("sleep").expect("sleep");
     let mut cmd = Command::new(execve_env());
     cmd.arg(entries.len().to_string());
@@ -796,17 +745,14 @@ fn kernel_threads_and_zombies_are_one_clear_line() {
         assert!(!pids(&["ps", "--json"]).contains(&(kpid as i64)));
         assert!(pids(&["ps", "--all", "--json"]).contains(&(kpid as i64)));
     } else {
-        eprintln!(
-            "SKIPPED (in part) {}: no kernel thread visible in this pid namespace",
-            module_path!()
-        );
+        util::skipped_in_part("no kernel thread visible in this pid namespace");
     }
 
     // A zombie: the helper forks a child that exits and is never reaped.
     let mut p = spawn(Command::new("python3").arg("-c").arg(
         "import os, sys\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\nsys.stdin.read()",
     ));
-    let zpid: i32 = p.ready_line().trim().parse().unwrap();
+    let zpid: i32 = p.read_line().trim().parse().unwrap();
     for _ in 0..200 {
         let st = std::fs::read_to_string(format!("/proc/{zpid}/stat")).unwrap_or_default();
         if st.contains(") Z ") {
@@ -989,10 +935,9 @@ fn root_of_a_chrooted_process_never_escapes() {
     require!(util::is_root(), "needs root to chroot a test process");
     require!(which_all(&["python3"]), "python3 is not installed");
     require!(
-        Command::new("python3")
-            .args(["-c", "import os; os.chroot('/')"])
-            .status()
-            .is_ok_and(|s| s.success()),
+        run(Command::new("python3").args(["-c", "import os; os.chroot('/')"]))
+            .status
+            .success(),
         "chroot fails here (no CAP_SYS_CHROOT?)"
     );
     let dir = tempfile::tempdir().unwrap();
@@ -1405,11 +1350,7 @@ fn container_discovery_in_real_cgroups() {
         );
         match cg.make(v2, &format!("{slice}/cri-containerd-{id}.scope")) {
             Ok(d) => cases.push((d, id, "containerd", Some(UID))),
-            Err(e) => eprintln!(
-                "SKIPPED (in part) {}: cgroup v2 at {}: {e}",
-                module_path!(),
-                v2.display()
-            ),
+            Err(e) => util::skipped_in_part(format!("cgroup v2 at {}: {e}", v2.display())),
         }
     }
     if let Some(v1) = &v1 {
@@ -1417,11 +1358,7 @@ fn container_discovery_in_real_cgroups() {
         let id = format!("c1{tag}{}", "b".repeat(54));
         match cg.make(v1, &format!("ksectest-{tag}/crio-{id}.scope")) {
             Ok(d) => cases.push((d, id, "cri-o", None)),
-            Err(e) => eprintln!(
-                "SKIPPED (in part) {}: cgroup v1 at {}: {e}",
-                module_path!(),
-                v1.display()
-            ),
+            Err(e) => util::skipped_in_part(format!("cgroup v1 at {}: {e}", v1.display())),
         }
         let id = format!("c2{tag}{}", "c".repeat(54));
         if let Ok(d) = cg.make(
@@ -1481,7 +1418,7 @@ fn container_discovery_in_real_cgroups() {
         ]));
         let (found, _) = text(ok(&out));
         assert!(found.contains(&p.pid_s()), "{found}");
-        let tracer = ksec(&[
+        let tracer = Reaped::spawn(&mut ksec(&[
             "trace",
             "-f",
             "-c",
@@ -1489,14 +1426,12 @@ fn container_discovery_in_real_cgroups() {
             prefix,
             "-o",
             "/dev/null",
-        ])
-        .spawn()
-        .unwrap();
+        ]));
         std::thread::sleep(std::time::Duration::from_millis(300));
         run(Command::new("kill")
             .arg("-INT")
             .arg(tracer.id().to_string()));
-        let out = tracer.wait_with_output().unwrap();
+        let out = tracer.output_timeout(60);
         assert!(out.status.code().is_none(), "trace dies of SIGINT: {out:?}");
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", p.pid())).unwrap();
         let state = stat[stat.rfind(')').unwrap() + 2..].chars().next();
@@ -1525,7 +1460,7 @@ fn fds_resolve_sockets_in_the_processs_own_network_namespace() {
     let mut p = spawn(Command::new("unshare").args(["-n", "python3", "-c"]).arg(
         "import socket, sys\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\nprint(s.fileno(), s.getsockname()[1], flush=True)\nsys.stdin.read()",
     ));
-    let line = p.ready_line();
+    let line = p.read_line();
     let (fd, port) = line.trim().split_once(' ').expect("fd and port");
     let ns = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/net")).unwrap();
     assert_ne!(
@@ -1593,12 +1528,12 @@ fn processes_exiting_while_being_read_are_one_line_or_nothing() {
     require!(which_all(&["sleep"]), "sleep is not installed");
     // Short-lived processes, each read by fds, environ and root while it may be exiting.
     for round in 0..20u32 {
-        let mut child = Command::new("sleep")
-            .arg(format!("0.0{}", round % 5))
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let pid = child.id().to_string();
+        let mut child = Reaped::spawn(
+            Command::new("sleep")
+                .arg(format!("0.0{}", round % 5))
+                .stdout(Stdio::null()),
+        );
+        let pid = child.pid_s();
         for args in [
             vec!["fds", "--json", pid.as_str()],
             vec!["environ", pid.as_str()],
@@ -1612,7 +1547,7 @@ fn processes_exiting_while_being_read_are_one_line_or_nothing() {
                 assert!(e.contains(&format!("pid {pid}")), "{args:?}: {e}");
             }
         }
-        let _ = child.wait();
+        child.wait_timeout(TIMEOUT);
         // Exited and reaped: a clear "no such process".
         fails_with(
             &run(ksec(&["environ", &pid])),
@@ -1620,17 +1555,14 @@ fn processes_exiting_while_being_read_are_one_line_or_nothing() {
         );
     }
     // A whole-system scan while processes come and go never fails.
-    let mut churn = Command::new("sh")
-        .args([
-            "-c",
-            "i=0; while [ $i -lt 200 ]; do sleep 0.001 & i=$((i+1)); done; wait",
-        ])
-        .spawn()
-        .unwrap();
+    let mut churn = Reaped::spawn(Command::new("sh").args([
+        "-c",
+        "i=0; while [ $i -lt 200 ]; do sleep 0.001 & i=$((i+1)); done; wait",
+    ]));
     for _ in 0..5 {
         ok(&run(ksec(&["ps", "--all", "--json"])));
     }
-    let _ = churn.wait();
+    churn.wait_timeout(TIMEOUT);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1657,7 +1589,7 @@ fn a_64_mib_cmdline_and_environ_are_cut_with_bounded_memory() {
     );
     let mut p = spawn(Command::new(util::tracee("bigargs")).arg("64"));
     assert_eq!(
-        p.ready_line(),
+        p.read_line(),
         "ready\n",
         "bigargs could not set its arg area"
     );
@@ -1772,10 +1704,8 @@ fn root_cat_refuses_fifos_and_device_nodes_and_streams_big_files() {
     );
     let (dir, proc_root) = fake_proc_with_escaping_root();
     let r = dir.path().join("proc/4242/root");
-    assert!(Command::new("mkfifo")
-        .arg(r.join("fifo"))
-        .status()
-        .unwrap()
+    assert!(run(Command::new("mkfifo").arg(r.join("fifo")))
+        .status
         .success());
     std::os::unix::fs::symlink("/fifo", r.join("etc/os-release")).unwrap();
     let out = bounded_root(&proc_root, &["cat", "/etc/os-release"], 20);
@@ -1810,12 +1740,11 @@ fn root_cat_refuses_fifos_and_device_nodes_and_streams_big_files() {
     assert_eq!(v["content"].as_str().map(str::len), Some(4 << 20));
     require!(util::is_root(), "needs root for mknod");
     let dev = |name: &str, kind: &str, maj: &str, min: &str| {
-        assert!(Command::new("mknod")
+        assert!(run(Command::new("mknod")
             .arg(r.join(name))
-            .args([kind, maj, min])
-            .status()
-            .unwrap()
-            .success());
+            .args([kind, maj, min]))
+        .status
+        .success());
     };
     dev("sneaky", "b", "7", "0");
     dev("zero", "c", "1", "5");
@@ -1842,15 +1771,16 @@ fn root_find_walks_a_20000_deep_tree() {
     let (dir, proc_root) = fake_proc_with_escaping_root();
     let r = dir.path().join("proc/4242/root/deep");
     std::fs::create_dir(&r).unwrap();
-    let made = Command::new("python3")
-        .args([
-            "-c",
-            "import os,sys\nos.chdir(sys.argv[1])\nfor _ in range(20000):\n os.mkdir('d'); os.chdir('d')",
-        ])
-        .arg(&r)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    let made = util::run_timeout(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import os,sys\nos.chdir(sys.argv[1])\nfor _ in range(20000):\n os.mkdir('d'); os.chdir('d')",
+            ])
+            .arg(&r),
+        300,
+    );
+    assert!(made.status.success());
     let mut cmd = Command::new("sh");
     cmd.arg("-c").arg(format!(
         "prlimit --as=268435456 --nofile=256 -- {} root --proc-root {proc_root} 4242 find /deep | wc -l",
@@ -1858,7 +1788,7 @@ fn root_find_walks_a_20000_deep_tree() {
     ));
     let out = util::run_timeout(&mut cmd, 600);
     // rm (fts) before any assertion: dropping the TempDir of a 20,000-deep tree recurses.
-    let _ = Command::new("rm").arg("-rf").arg(&r).status();
+    let _ = util::run_timeout(Command::new("rm").arg("-rf").arg(&r), 300);
     let (o, e) = text(&out);
     // Header, /deep, and 20,000 directories.
     assert_eq!(o.trim(), "20002", "{e}");
@@ -1871,14 +1801,14 @@ fn root_ls_skips_entries_vanishing_mid_listing() {
     let (dir, proc_root) = fake_proc_with_escaping_root();
     let r = dir.path().join("proc/4242/root/churn");
     std::fs::create_dir(&r).unwrap();
-    let mut churn = Command::new("python3")
-        .args([
-            "-c",
-            "import os,sys\nos.chdir(sys.argv[1])\nwhile True:\n for i in range(50):\n  open('\\x1b]0;pwned\\x07%d' % i, 'w').close()\n for i in range(50):\n  os.unlink('\\x1b]0;pwned\\x07%d' % i)",
-        ])
-        .arg(&r)
-        .spawn()
-        .unwrap();
+    let churn = Reaped::spawn(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import os,sys\nos.chdir(sys.argv[1])\nwhile True:\n for i in range(50):\n  open('\\x1b]0;pwned\\x07%d' % i, 'w').close()\n for i in range(50):\n  os.unlink('\\x1b]0;pwned\\x07%d' % i)",
+            ])
+            .arg(&r),
+    );
     let mut vanished = 0;
     for _ in 0..100 {
         let out = util::run_timeout(
@@ -1906,7 +1836,6 @@ fn root_ls_skips_entries_vanishing_mid_listing() {
         }
         assert_eq!(out.status.code() == Some(1), !e.is_empty());
     }
-    let _ = churn.kill();
-    let _ = churn.wait();
+    drop(churn);
     eprintln!("{vanished} vanished entries skipped in 100 runs");
 }

@@ -1,27 +1,14 @@
 //! `ksec grep-secret` against a real etcd, a process the test starts (environ, a deleted file,
 //! memory, a FIFO and /dev/zero), and files: exit codes, JSON, redaction, chunk borders.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::require;
-use crate::util::{is_root, ksec, run_timeout, text, which};
-
-/// Every ksec run here must end within this many seconds, or the test fails.
-const TIMEOUT: u64 = 120;
-
-/// Kills and reaps the child when the test ends, however it ends.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::util::{is_root, ksec, run_timeout, text, which, Reaped, TIMEOUT};
 
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {
     out.stdout
@@ -82,7 +69,7 @@ fn etcd_credit_card_secret_is_found_in_the_database_file() {
         // etcd 3.4 refuses to start on arm64 unless told this.
         etcd_cmd.env("ETCD_UNSUPPORTED_ARCH", "arm64");
     }
-    let etcd = Reaped(
+    let etcd = Reaped::spawn(
         etcd_cmd
             .args(["--name", "ksec-test", "--data-dir"])
             .arg(dir.path().join("data"))
@@ -101,11 +88,9 @@ fn etcd_credit_card_secret_is_found_in_the_database_file() {
             .args(["--initial-cluster", &format!("ksec-test={purl}")])
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start etcd"),
+            .stderr(log),
     );
-    let pid = etcd.0.id().to_string();
+    let pid = etcd.pid_s();
 
     // Put the Secret, retrying while etcd starts.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -258,26 +243,23 @@ struct Holder {
 fn start_holder() -> Option<Holder> {
     which("python3")?;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new("python3")
-        .args(["-c", HOLDER])
-        .arg(dir.path())
-        .env("APP_API_TOKEN", "zR8vK2mQ9xL4pW7nB3")
-        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start python3");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut child = Reaped::spawn(
+        Command::new("python3")
+            .args(["-c", HOLDER])
+            .arg(dir.path())
+            .env("APP_API_TOKEN", "zR8vK2mQ9xL4pW7nB3")
+            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped()),
+    );
+    let line = child.read_line();
     let fds: Vec<i32> = line
         .split_whitespace()
         .map(|s| s.parse().unwrap())
         .collect();
-    let pid = child.id().to_string();
+    let pid = child.pid_s();
     Some(Holder {
-        child: Reaped(child),
+        child,
         dir,
         pid,
         file_fd: fds[0],
@@ -667,7 +649,7 @@ fn file_being_written_and_huge_sparse_file_do_not_hang() {
         .unwrap();
     // A process that keeps appending to a file it holds open, and holds the sparse file too.
     let growing = dir.path().join("growing.log");
-    let mut writer = Reaped(
+    let mut writer = Reaped::spawn(
         Command::new("python3")
             .args([
                 "-c",
@@ -676,15 +658,11 @@ fn file_being_written_and_huge_sparse_file_do_not_hang() {
             .arg(&growing)
             .arg(&sparse)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start python3"),
+            .stdout(Stdio::piped()),
     );
-    let mut child_out = BufReader::new(writer.0.stdout.take().unwrap());
-    let mut line = String::new();
-    child_out.read_line(&mut line).unwrap();
+    writer.read_line();
     std::thread::sleep(Duration::from_millis(300));
-    let pid = writer.0.id().to_string();
+    let pid = writer.pid_s();
     let out = run_timeout(
         &mut ksec(&["grep-secret", "never-there-XYZ", "-p", &pid]),
         TIMEOUT,
@@ -741,35 +719,20 @@ fn bounded(args: &[&str]) -> Output {
 /// A helper child that prints one line when ready, then answers each line on stdin with one.
 struct Asked {
     child: Reaped,
-    out: BufReader<std::process::ChildStdout>,
 }
 
 impl Asked {
     fn start(cmd: &mut Command) -> (Self, String) {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        (
-            Self {
-                child: Reaped(child),
-                out,
-            },
-            line.trim().to_string(),
-        )
+        let mut child = Reaped::spawn(cmd.stdin(Stdio::piped()).stdout(Stdio::piped()));
+        let line = child.read_line();
+        (Self { child }, line.trim().to_string())
     }
 
     fn ask(&mut self) -> String {
-        let stdin = self.child.0.stdin.as_mut().unwrap();
+        let stdin = self.child.stdin();
         stdin.write_all(b"?\n").unwrap();
         stdin.flush().unwrap();
-        let mut line = String::new();
-        self.out.read_line(&mut line).unwrap();
-        line.trim().to_string()
+        self.child.read_line().trim().to_string()
     }
 }
 
@@ -807,7 +770,7 @@ fn a_file_with_a_lease_is_not_opened_and_the_holder_not_signalled() {
             .arg(dir.path()),
     );
     let fd: i64 = fd.parse().expect("lease holder did not start");
-    let pid = h.child.0.id().to_string();
+    let pid = h.child.pid_s();
     assert_eq!(h.ask(), "0");
     let out = bounded(&["grep-secret", "mm4Tq8Xw2", "-p", &pid, "--json"]);
     assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
@@ -845,7 +808,7 @@ fn an_fd_flipping_to_a_device_never_gets_the_device_opened() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, fd) = Asked::start(Command::new(crate::util::tracee("fdflip")).arg(dir.path()));
     assert!(fd.parse::<i32>().is_ok(), "fdflip did not start: {fd:?}");
-    let pid = h.child.0.id().to_string();
+    let pid = h.child.pid_s();
     assert_eq!(h.ask(), "0");
     let mut found = 0;
     for _ in 0..300 {
@@ -883,7 +846,7 @@ fn memory_is_bounded_in_total_per_process() {
     require!(which("prlimit").is_some(), "prlimit is not installed");
     let (h, span) = Asked::start(Command::new("python3").args(["-c", BIG_MAPS]));
     let span: Vec<u64> = span.split(' ').map(|s| s.parse().unwrap()).collect();
-    let pid = h.child.0.id().to_string();
+    let pid = h.child.pid_s();
     let secret = "OGMORYSECRET=rg6Zy:Nr";
     // With the default bound (4G) all 2 GiB are searched and the secret found.
     let out = bounded(&["grep-secret", secret, "--memory", "-p", &pid, "--json"]);

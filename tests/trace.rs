@@ -6,7 +6,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::require;
-use crate::util::{self, ksec, native, parse_summary, run, run_timeout, text, tracee, Table};
+use crate::util::{
+    self, ksec, native, parse_summary, run, run_timeout, text, tracee, Reaped, Table, TIMEOUT,
+};
 
 /// Runs `ksec trace FLAGS -o FILE -- PROG ARGS` and returns (exit status, summary text).
 fn ksec_trace(flags: &[&str], prog: &Path, args: &[&str]) -> (std::process::ExitStatus, String) {
@@ -248,24 +250,18 @@ fn bad_pids_are_one_clear_line() {
 fn zombie_and_already_traced_are_refused() {
     require!(require_ptrace(), "needs root for ptrace");
     // A zombie: a child of a sleeping shell that never reaps it.
-    let mut parent = Command::new("python3")
-        .args([
-            "-c",
-            "import os,time,sys\npid=os.fork()\nif pid==0: os._exit(0)\nprint(pid,flush=True)\ntime.sleep(30)",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    use std::io::BufRead;
-    std::io::BufReader::new(parent.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let zombie = line.trim().to_string();
+    let mut parent = Reaped::spawn(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import os,time,sys\npid=os.fork()\nif pid==0: os._exit(0)\nprint(pid,flush=True)\ntime.sleep(30)",
+            ])
+            .stdout(Stdio::piped()),
+    );
+    let zombie = parent.read_line().trim().to_string();
     std::thread::sleep(Duration::from_millis(200));
     let out = run(ksec(&["trace", "-c", "-p", &zombie]));
-    let _ = parent.kill();
-    let _ = parent.wait();
+    drop(parent);
     // strace's strace-self expects 1 for a zombie too.
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -276,16 +272,15 @@ fn zombie_and_already_traced_are_refused() {
 
     // Already traced: a process under strace.
     require!(util::which("strace").is_some(), "strace is not installed");
-    let mut traced = Command::new("strace")
-        .args(["-o", "/dev/null", "sleep", "30"])
-        .spawn()
-        .unwrap();
+    let traced = Reaped::spawn(Command::new("strace").args(["-o", "/dev/null", "sleep", "30"]));
     std::thread::sleep(Duration::from_millis(500));
-    let sleep_pid = child_of(traced.id() as i32).expect("sleep under strace");
+    let sleep_pid = child_of(traced.pid()).expect("sleep under strace");
     let out = run(ksec(&["trace", "-c", "-p", &sleep_pid.to_string()]));
-    let _ = traced.kill();
-    let _ = Command::new("kill").arg(sleep_pid.to_string()).status();
-    let _ = traced.wait();
+    drop(traced);
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(sleep_pid),
+        nix::sys::signal::Signal::SIGTERM,
+    );
     assert_ne!(out.status.code(), Some(0));
     assert!(
         text(&out).1.contains("already traced by pid"),
@@ -317,18 +312,18 @@ fn affinity(pid: u32) -> String {
 }
 
 /// Starts the busy tracee, with its stdout captured.
-fn start_busy(iterations: u32, threads: bool) -> std::process::Child {
+fn start_busy(iterations: u32, threads: bool) -> Reaped {
     let mut cmd = Command::new(tracee("busy"));
     cmd.arg(iterations.to_string());
     if threads {
         cmd.arg("threads");
     }
-    cmd.stdout(Stdio::piped()).spawn().unwrap()
+    Reaped::spawn(cmd.stdout(Stdio::piped()))
 }
 
 /// Checks the busy tracee's own output is complete and in order, and that it exited 0.
-fn assert_busy_output(child: std::process::Child, iterations: u32) {
-    let out = child.wait_with_output().unwrap();
+fn assert_busy_output(child: Reaped, iterations: u32) {
+    let out = child.output_timeout(TIMEOUT);
     assert!(out.status.success(), "busy exited {:?}", out.status);
     let s = String::from_utf8(out.stdout).unwrap();
     let mut expected: String = (0..iterations).map(|i| format!("{i}\n")).collect();
@@ -352,14 +347,14 @@ fn attach_and_interrupt(
         .arg(pid.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let tracer = cmd.spawn().unwrap();
+    let tracer = Reaped::spawn(&mut cmd);
     std::thread::sleep(Duration::from_secs_f64(secs));
     let st = proc_state(pid);
     assert!(st.is_some(), "tracee vanished while traced");
     run(Command::new("kill")
         .arg(format!("-{sig}"))
         .arg(tracer.id().to_string()));
-    let out = tracer.wait_with_output().unwrap();
+    let out = tracer.output_timeout(60);
     (out, std::fs::read_to_string(out_file).unwrap_or_default())
 }
 
@@ -472,11 +467,11 @@ fn the_tracee_sees_its_own_affinity() {
 #[test]
 fn attaching_to_a_stopped_process_leaves_it_stopped() {
     require!(require_ptrace(), "needs root for ptrace");
-    let mut child = Command::new(tracee("busy"))
-        .arg("300")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Reaped::spawn(
+        Command::new(tracee("busy"))
+            .arg("300")
+            .stdout(Stdio::null()),
+    );
     let pid = child.id();
     std::thread::sleep(Duration::from_millis(50));
     run(Command::new("kill").arg("-STOP").arg(pid.to_string()));
@@ -490,7 +485,7 @@ fn attaching_to_a_stopped_process_leaves_it_stopped() {
         "a stopped process stays stopped"
     );
     run(Command::new("kill").arg("-CONT").arg(pid.to_string()));
-    let status = child.wait().unwrap();
+    let status = child.wait_timeout(TIMEOUT);
     assert!(status.success(), "continues and ends normally: {status:?}");
 }
 
@@ -802,15 +797,13 @@ fn attach_to_several_pids_given_as_a_list() {
     let list = format!("{},{}", a.id(), b.id());
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("summary");
-    let tracer = ksec(&["trace", "-c", "--per-process", "-p", &list, "-o"])
-        .arg(&out_file)
-        .spawn()
-        .unwrap();
+    let tracer =
+        Reaped::spawn(ksec(&["trace", "-c", "--per-process", "-p", &list, "-o"]).arg(&out_file));
     std::thread::sleep(Duration::from_millis(400));
     run(Command::new("kill")
         .arg("-INT")
         .arg(tracer.id().to_string()));
-    let out = tracer.wait_with_output().unwrap();
+    let out = tracer.output_timeout(60);
     assert!(out.status.code().is_none(), "dies of SIGINT");
     let summary = std::fs::read_to_string(out_file).unwrap();
     let tables = parse_summary(&summary);
@@ -829,19 +822,18 @@ fn attach_without_privilege_is_one_clear_line() {
         "needs root to switch to an unprivileged user"
     );
     require!(util::which("setpriv").is_some(), "setpriv is not installed");
-    let mut victim = Command::new("sleep").arg("30").spawn().unwrap();
+    let victim = Reaped::spawn(Command::new("sleep").arg("30"));
+    let victim_pid = victim.id();
     let out = run(Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(util::ksec_bin())
-        .args(["trace", "-c", "-p", &victim.id().to_string()]));
-    let _ = victim.kill();
-    let _ = victim.wait();
+        .args(["trace", "-c", "-p", &victim_pid.to_string()]));
+    drop(victim);
     assert_ne!(out.status.code(), Some(0));
     let err = text(&out).1;
     assert!(
         err.contains(&format!(
-            "attach to pid {}: operation not permitted",
-            victim.id()
+            "attach to pid {victim_pid}: operation not permitted"
         )),
         "{err}"
     );
@@ -891,7 +883,7 @@ fn attach_by_process_name() {
     let mut tries = 0;
     let child = loop {
         match Command::new(&bin).arg("600").stdout(Stdio::piped()).spawn() {
-            Ok(c) => break c,
+            Ok(c) => break Reaped::adopt(c, bin.display()),
             Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 50 => {
                 tries += 1;
                 std::thread::sleep(Duration::from_millis(20));
@@ -901,15 +893,12 @@ fn attach_by_process_name() {
     };
     std::thread::sleep(Duration::from_millis(100));
     let out_file = dir.path().join("summary");
-    let tracer = ksec(&["trace", "-c", "-p", &name, "-o"])
-        .arg(&out_file)
-        .spawn()
-        .unwrap();
+    let tracer = Reaped::spawn(ksec(&["trace", "-c", "-p", &name, "-o"]).arg(&out_file));
     std::thread::sleep(Duration::from_millis(300));
     run(Command::new("kill")
         .arg("-INT")
         .arg(tracer.id().to_string()));
-    let out = tracer.wait_with_output().unwrap();
+    let out = tracer.output_timeout(60);
     assert!(out.status.code().is_none(), "dies of SIGINT");
     let s = std::fs::read_to_string(out_file).unwrap();
     assert!(calls(&native(&s), "write").0 > 5, "{s}");
@@ -920,13 +909,12 @@ fn attach_by_process_name() {
 #[test]
 fn call_in_flight_at_detach_is_not_counted() {
     require!(require_ptrace(), "needs root for ptrace");
-    let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
+    let sleeper = Reaped::spawn(Command::new("sleep").arg("30"));
     std::thread::sleep(Duration::from_millis(100));
     let (out, summary) = attach_and_interrupt(sleeper.id(), &["-c"], 0.3, "INT");
     assert!(out.status.code().is_none(), "{}", text(&out).1);
     let t = native(&summary);
-    let _ = sleeper.kill();
-    let _ = sleeper.wait();
+    drop(sleeper);
     assert!(t.is_empty(), "nothing completed while attached: {summary}");
 }
 
@@ -960,33 +948,21 @@ fn short_lived_threads_do_not_hang_the_tracer() {
 fn attach_to_a_process_creating_threads() {
     require!(require_ptrace(), "needs root for ptrace");
     for _ in 0..3 {
-        let mut child = Command::new(tracee("thr"))
-            .args(["3000", "20"])
-            .spawn()
-            .unwrap();
+        let mut child = Reaped::spawn(Command::new(tracee("thr")).args(["3000", "20"]));
         std::thread::sleep(Duration::from_millis(200));
-        let mut tracer = ksec(&["trace", "-f", "-c", "--cpu-placement", "same"])
-            .args(["-o", "/dev/null", "-p"])
-            .arg(child.id().to_string())
-            .spawn()
-            .unwrap();
+        let mut tracer = Reaped::spawn(
+            ksec(&["trace", "-f", "-c", "--cpu-placement", "same"])
+                .args(["-o", "/dev/null", "-p"])
+                .arg(child.id().to_string()),
+        );
         std::thread::sleep(Duration::from_millis(700));
         run(Command::new("kill")
             .arg("-INT")
             .arg(tracer.id().to_string()));
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        let ended = loop {
-            if tracer.try_wait().unwrap().is_some() {
-                break true;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = tracer.kill();
-                let _ = tracer.wait();
-                break false;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let status = child.wait().unwrap();
+        let ended = tracer.wait_within(30).is_some();
+        // Killed and reaped now if it hung, so that the traced process can go on.
+        drop(tracer);
+        let status = child.wait_timeout(TIMEOUT);
         assert!(ended, "ksec did not end after SIGINT");
         assert!(
             status.success(),
@@ -1060,16 +1036,17 @@ fn fatal_signals_are_blocked_with_output_file_and_command() {
     require!(require_ptrace(), "needs root for ptrace");
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("summary");
-    let tracer = ksec(&["trace", "-f", "-c", "-o"])
-        .arg(&out_file)
-        .args(["--", "sh", "-c", "sleep 0.5; exit 5"])
-        .spawn()
-        .unwrap();
+    let tracer = Reaped::spawn(ksec(&["trace", "-f", "-c", "-o"]).arg(&out_file).args([
+        "--",
+        "sh",
+        "-c",
+        "sleep 0.5; exit 5",
+    ]));
     std::thread::sleep(Duration::from_millis(150));
     run(Command::new("kill")
         .arg("-INT")
         .arg(tracer.id().to_string()));
-    let out = tracer.wait_with_output().unwrap();
+    let out = tracer.output_timeout(60);
     assert_eq!(out.status.code(), Some(5), "the command's own status");
     let s = std::fs::read_to_string(out_file).unwrap();
     assert!(native(&s).contains_key("wait4"), "complete summary: {s}");
@@ -1185,19 +1162,19 @@ fn threads_and_children_made_while_attached_keep_their_affinity() {
         "needs prlimit and more than one CPU"
     );
     use std::io::{BufRead, Write};
-    let mut child = Command::new(tracee("affinity"))
-        .args(["spawn", "5"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Reaped::spawn(
+        Command::new(tracee("affinity"))
+            .args(["spawn", "5"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped()),
+    );
     let pid = child.id();
     let before = cpus_allowed(&pid.to_string());
-    let mut tracer = attach_pinned(pid)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut tracer = Reaped::spawn(
+        attach_pinned(pid)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
     // Wait until ksec has pinned it (it is blocked reading stdin).
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while cpus_allowed(&pid.to_string()) == before && std::time::Instant::now() < deadline {
@@ -1205,8 +1182,8 @@ fn threads_and_children_made_while_attached_keep_their_affinity() {
     }
     let pinned = cpus_allowed(&pid.to_string()) != before;
     // Now it makes 5 threads and 5 processes while attached.
-    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
-    let stdout = child.stdout.take().unwrap();
+    child.take_stdin().write_all(b"go\n").unwrap();
+    let stdout = child.take_stdout();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut line = String::new();
@@ -1218,14 +1195,10 @@ fn threads_and_children_made_while_attached_keep_their_affinity() {
         nix::unistd::Pid::from_raw(tracer.id() as i32),
         nix::sys::signal::Signal::SIGINT,
     );
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while tracer.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = tracer.kill();
-            panic!("ksec did not detach within 30 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(
+        tracer.wait_within(30).is_some(),
+        "ksec did not detach within 30 s"
+    );
     let tasks: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -1246,8 +1219,7 @@ fn threads_and_children_made_while_attached_keep_their_affinity() {
             );
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert!(pinned, "ksec never pinned pid {pid}");
     assert_eq!(
         ready.as_deref().map(str::trim),
@@ -1271,45 +1243,36 @@ fn sched_getaffinity_answers_stay_true_across_attach_and_detach() {
         require_placement_tools(),
         "needs prlimit and more than one CPU"
     );
-    use std::io::BufRead;
-    let mut child = Command::new(tracee("affinity"))
-        .arg("loop")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Reaped::spawn(
+        Command::new(tracee("affinity"))
+            .arg("loop")
+            .stdout(Stdio::piped()),
+    );
     let pid = child.id();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
+    let line = child.read_line();
     assert_eq!(line, "started\n");
     for round in 0..8 {
-        let mut tracer = attach_pinned(pid)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut tracer = Reaped::spawn(
+            attach_pinned(pid)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
         std::thread::sleep(Duration::from_millis(150 + 20 * round));
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(tracer.id() as i32),
             nix::sys::signal::Signal::SIGINT,
         );
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while tracer.try_wait().unwrap().is_none() {
-            if std::time::Instant::now() > deadline {
-                let _ = tracer.kill();
-                let _ = child.kill();
-                panic!("ksec did not detach within 30 s");
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        assert!(
+            tracer.wait_within(30).is_some(),
+            "ksec did not detach within 30 s"
+        );
     }
     let _ = nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid as i32),
         nix::sys::signal::Signal::SIGTERM,
     );
-    line.clear();
-    stdout.read_line(&mut line).unwrap();
-    let _ = child.wait();
+    let line = child.read_line();
+    child.wait_timeout(TIMEOUT);
     assert!(
         line.starts_with("wrong 0 of "),
         "tracee saw the pinned mask: {line}"

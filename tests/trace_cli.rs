@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::require;
-use crate::util::{self, parse_summary, run_timeout, text, tracee};
+use crate::util::{self, parse_summary, run_timeout, text, tracee, Reaped, TIMEOUT};
 
 fn has_strace() -> bool {
     util::which("strace").is_some()
@@ -248,7 +248,7 @@ fn attached_values_and_clusters_match_strace() {
 #[test]
 fn attach_and_command_together() {
     require!(util::is_root(), "needs root for ptrace");
-    let mut sleeper = Command::new("sleep").arg("1").spawn().unwrap();
+    let mut sleeper = Reaped::spawn(Command::new("sleep").arg("1"));
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("summary.json");
     let args = vec![
@@ -262,7 +262,7 @@ fn attach_and_command_together() {
         tracee("exact").display().to_string(),
     ];
     let out = ours(&args);
-    let _ = sleeper.wait();
+    sleeper.wait_timeout(TIMEOUT);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
@@ -388,12 +388,10 @@ fn attach_f_p_counts_late_threads_and_the_command() {
     }
     let mut got = Vec::new();
     for (n, (bin, pre)) in runs.iter().enumerate() {
-        let mut late = Command::new(tracee("late_threads"))
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut late =
+            Reaped::spawn(Command::new(tracee("late_threads")).stdin(std::process::Stdio::piped()));
         let pid = late.id();
-        let mut stdin = late.stdin.take().unwrap();
+        let mut stdin = late.take_stdin();
         let out_file = dir.path().join(format!("summary{n}"));
         let args = vec![
             "-f".to_string(),
@@ -422,7 +420,7 @@ fn attach_f_p_counts_late_threads_and_the_command() {
         });
         let out = run_limited(bin, pre, &args);
         release.join().unwrap();
-        let status = late.wait().unwrap();
+        let status = late.wait_timeout(TIMEOUT);
         assert_eq!(out.status.code(), Some(0), "{bin:?}: {}", text(&out).1);
         assert!(status.success(), "late_threads: {status:?}");
         let s = std::fs::read_to_string(&out_file).unwrap();

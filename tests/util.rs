@@ -1,8 +1,53 @@
-//! Test harness: the ksec binary, privilege checks that skip loudly, small helpers.
+//! Test harness shared by every test module: the ksec binary, runs that end within a timeout,
+//! one kill-on-drop guard for the processes a test starts ([`Reaped`]), one C builder for the
+//! fixtures ([`build_c`]), skips that name the test and say why (`require!`), and the strace
+//! summary parser.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::fmt::Display;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// Skips the calling test, loudly, when `cond` is false: prints `SKIPPED <module::test>: <why>`
+/// on stderr and returns. `why` is anything `Display` (a `&str` or a `format!`).
+///
+/// Exported at the crate root (`use crate::require;`) so that every module of the one test
+/// binary reaches the same macro by the same path.
+#[macro_export]
+macro_rules! require {
+    ($cond:expr, $why:expr) => {
+        if !$cond {
+            $crate::util::skipped($why);
+            return;
+        }
+    };
+}
+
+/// The running test's name as libtest gives it (`module::test`): libtest runs each test on a
+/// thread named after it.
+pub fn test_name() -> String {
+    match std::thread::current().name() {
+        Some(n) if n != "main" => n.to_string(),
+        _ => "<a test on an unnamed thread>".to_string(),
+    }
+}
+
+/// Says on stderr that the running test is skipped and why (what `require!` prints).
+pub fn skipped(why: impl Display) {
+    eprintln!("SKIPPED {}: {why}", test_name());
+}
+
+/// Says on stderr that part of the running test is skipped and why; the test goes on.
+pub fn skipped_in_part(why: impl Display) {
+    eprintln!("SKIPPED (in part) {}: {why}", test_name());
+}
+
+/// Every process a test waits for must end within this many seconds, unless the test gives a
+/// bound of its own; a process that does not is killed and the test fails.
+pub const TIMEOUT: u64 = 120;
 
 /// Path of the ksec binary under test.
 pub fn ksec_bin() -> PathBuf {
@@ -16,27 +61,267 @@ pub fn ksec(args: &[&str]) -> Command {
     c
 }
 
-/// Runs a command and returns its output, panicking with a readable message if it cannot start.
+/// [`run_timeout`] with [`TIMEOUT`], for an owned or borrowed `Command`.
 pub fn run(mut cmd: impl std::borrow::BorrowMut<Command>) -> Output {
-    let cmd = cmd.borrow_mut();
-    cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+    run_timeout(cmd.borrow_mut(), TIMEOUT)
+}
+
+/// Runs `cmd` with stdin on /dev/null and stdout and stderr captured; if it has not ended after
+/// `secs` seconds it is killed and the test fails (a hang is a bug, not a slow test).
+pub fn run_timeout(cmd: &mut Command, secs: u64) -> Output {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    Reaped::spawn(cmd).output_timeout(secs)
+}
+
+/// A process the test started, killed (SIGKILL, which also ends a stopped process) and reaped
+/// when dropped, however the test ends: no test leaves a zombie, a stopped or a running process
+/// behind. Waits and reads on it are bounded.
+pub struct Reaped {
+    child: Child,
+    /// The command, for messages.
+    what: String,
+    /// Chunks of stdout from a reader thread, once [`Reaped::read_line`] or
+    /// [`Reaped::output_timeout`] started one.
+    stdout: Option<Receiver<Vec<u8>>>,
+    /// Stdout received but not yet returned by [`Reaped::read_line`].
+    buf: Vec<u8>,
+}
+
+impl Reaped {
+    /// Starts `cmd` (its stdio as the caller set it), panicking with a readable message if it
+    /// cannot start.
+    pub fn spawn(cmd: &mut Command) -> Self {
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+        Self::adopt(child, format!("{cmd:?}"))
+    }
+
+    /// Guards a child started elsewhere; `what` names it in messages.
+    pub fn adopt(child: Child, what: impl Display) -> Self {
+        Self {
+            child,
+            what: what.to_string(),
+            stdout: None,
+            buf: Vec::new(),
+        }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn pid_s(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    /// The child's stdin (set to `Stdio::piped()`).
+    pub fn stdin(&mut self) -> &mut ChildStdin {
+        self.child.stdin.as_mut().expect("stdin is piped")
+    }
+
+    /// Takes the child's stdin (closing it is then up to the caller).
+    pub fn take_stdin(&mut self) -> ChildStdin {
+        self.child.stdin.take().expect("stdin is piped")
+    }
+
+    /// Takes the child's stdout, for a caller that reads it itself.
+    pub fn take_stdout(&mut self) -> ChildStdout {
+        self.child.stdout.take().expect("stdout is piped")
+    }
+
+    /// The next line the child writes on stdout (set to `Stdio::piped()`), with its `\n`; what
+    /// is left (maybe "") at end of file. Fails the test if no line comes within [`TIMEOUT`].
+    pub fn read_line(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(TIMEOUT);
+        loop {
+            if let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.buf.drain(..=i).collect();
+                return String::from_utf8_lossy(&line).into_owned();
+            }
+            let rx = self.stdout_chunks();
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(chunk) => self.buf.extend_from_slice(&chunk),
+                Err(RecvTimeoutError::Disconnected) => {
+                    let rest = std::mem::take(&mut self.buf);
+                    return String::from_utf8_lossy(&rest).into_owned();
+                }
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "{} wrote no line within {TIMEOUT} s (so far: {:?})",
+                    self.what,
+                    String::from_utf8_lossy(&self.buf)
+                ),
+            }
+        }
+    }
+
+    /// The stdout reader, started on first use.
+    fn stdout_chunks(&mut self) -> &Receiver<Vec<u8>> {
+        if self.stdout.is_none() {
+            let pipe = self.child.stdout.take().expect("stdout is piped");
+            self.stdout = Some(reader(pipe));
+        }
+        self.stdout.as_ref().unwrap()
+    }
+
+    /// The exit status, if the child has ended (and is now reaped).
+    pub fn try_wait(&mut self) -> Option<ExitStatus> {
+        match self.child.try_wait() {
+            Ok(status) => status,
+            // Not a second panic while unwinding (that aborts): the caller's wait gives up.
+            Err(e) if std::thread::panicking() => {
+                eprintln!("warning: wait for {}: {e}", self.what);
+                None
+            }
+            Err(e) => panic!("wait for {}: {e}", self.what),
+        }
+    }
+
+    /// Waits up to `secs` seconds for the child to end: its status, or `None` if it is still
+    /// running (it is left running).
+    pub fn wait_within(&mut self, secs: u64) -> Option<ExitStatus> {
+        self.wait_until(Instant::now() + Duration::from_secs(secs))
+    }
+
+    fn wait_until(&mut self, deadline: Instant) -> Option<ExitStatus> {
+        let mut pause = Duration::from_millis(1);
+        loop {
+            if let Some(status) = self.try_wait() {
+                return Some(status);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            std::thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for the child to end; if it has not after `secs` seconds it is killed and the test
+    /// fails.
+    pub fn wait_timeout(&mut self, secs: u64) -> ExitStatus {
+        match self.wait_within(secs) {
+            Some(status) => status,
+            None => {
+                self.kill();
+                panic!("{} did not finish within {secs} s (killed)", self.what)
+            }
+        }
+    }
+
+    /// Kills the child (SIGKILL) and reaps it, waiting up to 10 s; says so on stderr if it could
+    /// not be reaped (traced by a process that does not let go, or in uninterruptible sleep).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        if self
+            .wait_until(Instant::now() + Duration::from_secs(10))
+            .is_none()
+        {
+            eprintln!(
+                "warning: {} (pid {}) not reaped 10 s after SIGKILL",
+                self.what,
+                self.id()
+            );
+        }
+    }
+
+    /// The child's status and whatever it wrote on its piped stdout and stderr (empty for those
+    /// not piped), as `Child::wait_with_output`; if it has not ended after `secs` seconds, or its
+    /// pipes stay open that long after it ended (a process it started holds them), it is killed
+    /// and the test fails.
+    pub fn output_timeout(mut self, secs: u64) -> Output {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let out_rx = if self.stdout.is_some() || self.child.stdout.is_some() {
+            self.stdout_chunks();
+            self.stdout.take()
+        } else {
+            None
+        };
+        let err_rx = self.child.stderr.take().map(reader);
+        let Some(status) = self.wait_until(deadline) else {
+            self.kill();
+            let stderr = err_rx
+                .map(|rx| drain(&rx, Instant::now() + Duration::from_secs(2)).0)
+                .unwrap_or_default();
+            panic!(
+                "{} did not finish within {secs} s (killed); stderr:\n{}",
+                self.what,
+                String::from_utf8_lossy(&stderr)
+            );
+        };
+        let mut stdout = std::mem::take(&mut self.buf);
+        let mut stderr = Vec::new();
+        for (rx, into) in [(out_rx, &mut stdout), (err_rx, &mut stderr)] {
+            if let Some(rx) = rx {
+                let (bytes, complete) = drain(&rx, deadline);
+                into.extend_from_slice(&bytes);
+                assert!(
+                    complete,
+                    "{} ended ({status}) but its output stayed open for {secs} s: a process it \
+                     started holds it",
+                    self.what
+                );
+            }
+        }
+        Output {
+            status,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        // A child already reaped is not signalled again (std keeps its status), so a reused
+        // pid is never hit.
+        self.kill();
+    }
+}
+
+/// A thread reading `pipe` to its end, sending what it reads in chunks.
+fn reader(mut pipe: impl Read + Send + 'static) -> Receiver<Vec<u8>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut chunk = vec![0u8; 64 << 10];
+        loop {
+            match pipe.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if tx.send(chunk[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+    });
+    rx
+}
+
+/// What a [`reader`] sends until its pipe ends (`true`) or `deadline` passes (`false`).
+fn drain(rx: &Receiver<Vec<u8>>, deadline: Instant) -> (Vec<u8>, bool) {
+    let mut all = Vec::new();
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(chunk) => all.extend_from_slice(&chunk),
+            Err(RecvTimeoutError::Disconnected) => return (all, true),
+            Err(RecvTimeoutError::Timeout) => return (all, false),
+        }
+    }
 }
 
 /// True when this process is root (tests needing ptrace of others, cgroups, mounts).
 pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
-}
-
-/// Skips the calling test, loudly, when `cond` is false.
-#[macro_export]
-macro_rules! require {
-    ($cond:expr, $why:expr) => {
-        if !$cond {
-            eprintln!("SKIPPED {}: {}", module_path!(), $why);
-            return;
-        }
-    };
 }
 
 /// Where a program is on PATH, if anywhere.
@@ -56,27 +341,53 @@ pub fn text(out: &Output) -> (String, String) {
     )
 }
 
-/// Builds a tracee from fixtures/tracees/NAME.c (static, -pthread) once per test run and
-/// returns its path.
-pub fn tracee(name: &str) -> PathBuf {
+/// Compiles fixtures/SRC (a C file, e.g. `tracees/busy.c`) with `gcc FLAGS -o BIN SRC` once per
+/// run of the test binary and returns BIN, CARGO_TARGET_TMPDIR/<SRC without `.c`>. gcc writes
+/// a temporary name that is then renamed into place, so a binary another test run is executing
+/// is never rewritten under it (ETXTBSY) nor seen half-written.
+///
+/// # Panics
+/// If gcc cannot run or fails: the message names the source and holds gcc's stderr.
+pub fn build_c(src: &str, flags: &[&str]) -> PathBuf {
     use std::sync::Mutex;
-    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tracees");
-    let bin = dir.join(name);
+    static BUILT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(src);
+    let bin = Path::new(env!("CARGO_TARGET_TMPDIR")).join(Path::new(src).with_extension(""));
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if !built.iter().any(|b| b == name) {
-        std::fs::create_dir_all(&dir).expect("create tracee dir");
-        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/tracees")
-            .join(format!("{name}.c"));
-        let out = run(Command::new("gcc")
-            .args(["-O1", "-static", "-pthread", "-o"])
-            .arg(&bin)
-            .arg(&src));
-        assert!(out.status.success(), "gcc {name}: {}", text(&out).1);
-        built.push(name.to_string());
+    if !built.contains(&bin) {
+        let dir = bin.parent().expect("a file under CARGO_TARGET_TMPDIR");
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        let tmp = bin.with_extension(format!("tmp{}", std::process::id()));
+        let out = run_timeout(
+            Command::new("gcc")
+                .args(flags)
+                .arg("-o")
+                .arg(&tmp)
+                .arg(&source),
+            300,
+        );
+        assert!(
+            out.status.success(),
+            "gcc {} failed to build {}: {}",
+            flags.join(" "),
+            source.display(),
+            text(&out).1
+        );
+        std::fs::rename(&tmp, &bin)
+            .unwrap_or_else(|e| panic!("rename {} to {}: {e}", tmp.display(), bin.display()));
+        built.push(bin.clone());
     }
     bin
+}
+
+/// A tracee from fixtures/tracees/NAME.c (static, -pthread), built once per test run.
+pub fn tracee(name: &str) -> PathBuf {
+    build_c(
+        &format!("tracees/{name}.c"),
+        &["-O1", "-static", "-pthread"],
+    )
 }
 
 /// One table of an strace-layout summary: syscall name -> (calls, errors).
@@ -140,46 +451,68 @@ pub fn limited(as_bytes: u64, prog: impl AsRef<std::ffi::OsStr>) -> Command {
     c
 }
 
-/// Runs `cmd` with stdout and stderr captured; if it has not ended after `secs` seconds it is
-/// killed and the test fails (a hang is a bug, not a slow test).
-pub fn run_timeout(cmd: &mut Command, secs: u64) -> Output {
-    use std::io::Read;
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    // Drain the pipes on threads so a chatty child cannot block on a full pipe.
-    let mut out_pipe = child.stdout.take().expect("stdout");
-    let mut err_pipe = child.stderr.take().expect("stderr");
-    let out_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out_pipe.read_to_end(&mut v);
-        v
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err_pipe.read_to_end(&mut v);
-        v
-    });
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
+// ---------------------------------------------------------------------------------------------
+// the harness's own guarantees
+
+/// The state letter of `/proc/PID/stat`, if the process exists.
+fn state_of(pid: u32) -> Option<char> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    s[s.rfind(')')? + 2..].chars().next()
+}
+
+#[test]
+fn a_run_that_hangs_is_killed_and_fails_the_test() {
+    let err = std::panic::catch_unwind(|| run_timeout(Command::new("sleep").arg("30"), 1))
+        .expect_err("a 30 s sleep ends within 1 s");
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("did not finish within 1 s (killed)"), "{msg}");
+}
+
+#[test]
+fn a_dropped_child_is_killed_and_reaped_even_when_stopped() {
+    for stop in [false, true] {
+        let child = Reaped::spawn(Command::new("sleep").arg("30"));
+        let pid = child.id();
+        if stop {
+            nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGSTOP,
+            )
+            .unwrap();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while state_of(pid) != Some('T') && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            assert_eq!(state_of(pid), Some('T'), "pid {pid} stopped");
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{cmd:?} did not finish within {secs} s (killed)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out_t.join().expect("stdout reader"),
-        stderr: err_t.join().expect("stderr reader"),
+        drop(child);
+        assert_eq!(
+            state_of(pid),
+            None,
+            "pid {pid} left behind (stopped: {stop})"
+        );
     }
+}
+
+#[test]
+fn lines_and_output_are_read_within_bounds() {
+    let mut child = Reaped::spawn(
+        Command::new("sh")
+            .args([
+                "-c",
+                "printf 'one\\ntwo\\nthr'; printf 'ee\\nrest' >&2; exit 3",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    assert_eq!(child.read_line(), "one\n");
+    // What read_line received past its line is not lost.
+    let out = child.output_timeout(TIMEOUT);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.stdout, b"two\nthr");
+    assert_eq!(out.stderr, b"ee\nrest");
+    let mut child = Reaped::spawn(Command::new("printf").arg("a\\nb").stdout(Stdio::piped()));
+    assert_eq!(child.read_line(), "a\n");
+    assert_eq!(child.read_line(), "b", "the rest at end of file");
+    assert_eq!(child.read_line(), "");
 }
