@@ -76,22 +76,11 @@ fn live() -> Result<Live, String> {
     if !succeeds(Command::new("/usr/bin/strace").args(["-o", "/dev/null", "true"])) {
         return Err("strace cannot trace here (ptrace not permitted?)".into());
     }
-    if util::which("cc").is_none() {
-        return Err("no C compiler (cc) to build fixtures/strace/probe.c".into());
+    if util::which("gcc").is_none() {
+        return Err("gcc is not installed (to build fixtures/strace/probe.c)".into());
     }
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let probe = dir.path().join("probe");
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/strace/probe.c");
-    let out = util::run_timeout(
-        Command::new("cc").args(["-O1", "-o"]).arg(&probe).arg(src),
-        TIMEOUT,
-    );
-    if !out.status.success() {
-        return Err(format!(
-            "cc fixtures/strace/probe.c: {}",
-            util::text(&out).1
-        ));
-    }
+    let probe = util::build_c("strace/probe.c", &["-O1"]);
     for mode in ["64", "32"] {
         if !succeeds(Command::new(&probe).args([mode, "0", "0"])) {
             return Err(format!(
@@ -102,23 +91,13 @@ fn live() -> Result<Live, String> {
     Ok(Live { dir, probe })
 }
 
-/// The name of the test function it is expanded in.
-macro_rules! test_name {
-    () => {{
-        fn f() {}
-        let name = std::any::type_name_of_val(&f);
-        let name = name.strip_suffix("::f").unwrap_or(name);
-        name.rsplit("::").next().unwrap_or(name)
-    }};
-}
-
 /// The live setup, or `SKIPPED <test>: <why>` and return.
 macro_rules! require_live {
     () => {
         match live() {
             Ok(l) => l,
             Err(why) => {
-                eprintln!("SKIPPED {}: {why}", test_name!());
+                util::skipped(why);
                 return;
             }
         }

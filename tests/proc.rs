@@ -530,9 +530,20 @@ fn env_proc(entries: &[&[u8]]) -> Reaped {
     }
     cmd.arg(sleep).arg("300");
     let p = spawn(&mut cmd);
-    // Wait until the exec happened (the environment is the new one).
+    // Wait until the exec happened and the new environment is in place: the kernel sets comm
+    // before it publishes the new stack's environment, so comm alone is not enough.
+    let block: Vec<u8> = entries
+        .iter()
+        .flat_map(|e| [*e, b"\0"])
+        .flatten()
+        .copied()
+        .collect();
     for _ in 0..200 {
-        if std::fs::read(format!("/proc/{}/comm", p.pid())).is_ok_and(|c| c == b"sleep\n") {
+        let comm_is_sleep =
+            std::fs::read(format!("/proc/{}/comm", p.pid())).is_ok_and(|c| c == b"sleep\n");
+        if comm_is_sleep
+            && std::fs::read(format!("/proc/{}/environ", p.pid())).is_ok_and(|e| e == block)
+        {
             return p;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
