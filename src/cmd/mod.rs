@@ -2,6 +2,11 @@
 //! messages and picks an [`Exit`]. One file per subcommand: arguments -> configuration -> run
 //! (the domain modules return data or typed errors) -> render -> exit.
 
+pub mod environ;
+pub mod fds;
+pub mod proc_args;
+pub mod ps;
+pub mod root;
 pub mod trace;
 
 use std::ffi::OsString;
@@ -45,10 +50,10 @@ pub fn run(argv: Vec<OsString>) -> (anyhow::Result<Exit>, &'static str, Exit) {
     let result = match cli.command {
         // Not reached: `ksec trace` is parsed above.
         Command::Trace(args) => trace::run(args),
-        Command::Fds(args) => crate::proc::fds::run(args),
-        Command::Environ(args) => crate::proc::environ::run(args),
-        Command::Root(args) => crate::proc::rootfs::run(args),
-        Command::Ps(args) => crate::proc::ps::run(args),
+        Command::Fds(args) => fds::run(args),
+        Command::Environ(args) => environ::run(args),
+        Command::Root(args) => root::run(args),
+        Command::Ps(args) => ps::run(args),
         Command::GrepSecret(args) => crate::secret::run(args),
     };
     (result, "ksec", Exit::Error)
