@@ -1,5 +1,6 @@
-//! Container discovery from /proc/PID/cgroup: the container id, runtime and pod uid, for
-//! docker, containerd, cri-o and podman, under cgroup v1 and v2, systemd and cgroupfs drivers.
+//! Container discovery from /proc/PID/cgroup: the container id, [`Runtime`] and pod uid, for
+//! docker, containerd, cri-o and podman, under cgroup v1 and v2, systemd and cgroupfs drivers;
+//! parsed from bytes ([`parse_cgroup`]) and read for one process ([`container_of`]).
 //!
 //! Recognised path elements (the deepest match wins, so a pod inside a kind/docker node is
 //! attributed to the pod's container, not the node's):
