@@ -652,6 +652,48 @@ fn environ_keeps_order_duplicates_and_bytes() {
     assert!(!o.contains("hunter2") && !o.contains("abc123"), "{o}");
 }
 
+#[test]
+fn environ_redact_uses_the_grep_secret_detectors() {
+    require!(
+        which_all(&["gcc", "sleep"]),
+        "gcc or sleep is not installed"
+    );
+    // Names that say nothing: only a detector hit in the value can get them masked.
+    let env: &[&[u8]] = &[
+        b"PLAIN=hello",
+        b"K1=ABIAIOSFODNN7EXAMPLE",
+        b"K2=ACCAIOSFODNN7EXAMPLE",
+        b"K3=AKIAIOSFODNN7EXAMPLE",
+        b"GH=ghp_1A2b3C4d5E6f7G8h9I0jKlMnOpQrStUvWxYz",
+        b"SITE=https://example.com/a:b",
+    ];
+    let p = env_proc(env);
+    let v = json_out(&run(ksec(&["environ", "--json", "--redact", &p.pid_s()])));
+    let redacted: Vec<&str> = v["vars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["redacted"] == true)
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(redacted, ["K1", "K2", "K3", "GH"]);
+    let out = run(ksec(&["environ", "--redact", &p.pid_s()]));
+    let (o, _) = text(ok(&out));
+    assert!(!o.contains("ABIAIOSFODNN7EXAMPLE"), "an ABIA key in clear:\n{o}");
+    assert!(o.contains("hello"), "{o}");
+    // grep-secret's detectors report the same variables in the environment.
+    let out = run(ksec(&["grep-secret", "--json", "-p", &p.pid_s()]));
+    let (o, _) = text(&out);
+    let mut found: Vec<String> = o
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("one JSON object per line"))
+        .filter(|f| f["type"] == "finding" && f["source"] == "environ")
+        .map(|f| f["line"].as_str().unwrap_or("").split('=').next().unwrap().to_string())
+        .collect();
+    found.sort();
+    assert_eq!(found, ["GH", "K1", "K2", "K3"], "{o}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // ps, and hostile comm / cmdline
 

@@ -2,7 +2,12 @@
 //! messages and picks an [`Exit`]. One file per subcommand: arguments -> configuration -> run
 //! (the domain modules return data or typed errors) -> render -> exit.
 
+pub mod environ;
+pub mod fds;
 pub mod grep_secret;
+pub mod proc_args;
+pub mod ps;
+pub mod root;
 pub mod trace;
 
 use std::ffi::OsString;
@@ -11,7 +16,6 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
 use crate::exit::{Exit, ExitError};
-use crate::proc::root::ProcRoot;
 
 /// Runs ksec on a whole command line (`argv[0]` included) and says how to end.
 ///
@@ -47,25 +51,13 @@ pub fn run(argv: Vec<OsString>) -> (anyhow::Result<Exit>, &'static str, Exit) {
     let result = match cli.command {
         // Not reached: `ksec trace` is parsed above.
         Command::Trace(args) => trace::run(args),
-        Command::Fds(args) => crate::proc::fds::run(args),
-        Command::Environ(args) => crate::proc::environ::run(args),
-        Command::Root(args) => crate::proc::rootfs::run(args),
-        Command::Ps(args) => crate::proc::ps::run(args),
+        Command::Fds(args) => fds::run(args),
+        Command::Environ(args) => environ::run(args),
+        Command::Root(args) => root::run(args),
+        Command::Ps(args) => ps::run(args),
         Command::GrepSecret(args) => grep_secret::run(args),
     };
     (result, "ksec", Exit::Error)
-}
-
-/// The /proc to read: `--proc-root DIR` if given, else `$HOST_PROC` if set and non-empty, else
-/// /proc.
-pub fn proc_root(args: &crate::cli::ProcArgs) -> ProcRoot {
-    if let Some(dir) = &args.proc_root {
-        return ProcRoot::new(dir);
-    }
-    match std::env::var_os("HOST_PROC") {
-        Some(dir) if !dir.is_empty() => ProcRoot::new(dir),
-        _ => ProcRoot::default(),
-    }
 }
 
 /// The exit an error calls for: the [`ExitError`] in its chain, else `default`.

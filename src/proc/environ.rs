@@ -1,168 +1,121 @@
-//! `ksec environ`: a process's environment as the kernel holds it (/proc/PID/environ), in its
-//! order, duplicates kept, any byte kept; `--redact` masks values that look secret.
+//! /proc/PID/environ: the environment block parsed from bytes ([`parse_environ`]), read for one
+//! live user process ([`read_environ`]).
 
-use std::io::Write;
-
-use serde::Serialize;
-
-use super::bytes::Bytes;
-use super::environ_parse::{looks_secret, parse_environ};
 use super::error::{read_pid_file_capped, ProcError, ARGS_CAP};
-use super::process::require_live_user_process;
-use super::render::{cell, table, write_json, write_table};
 use super::root::ProcRoot;
-use super::target::resolve_one;
-use crate::cli::EnvironArgs;
-use crate::exit::Exit;
+use super::stat::require_live_user_process;
 
-/// What to show, validated.
-#[derive(Debug, Clone)]
-pub struct EnvironConfig {
-    pub root: ProcRoot,
-    pub target: Option<String>,
-    pub container: Option<String>,
-    /// Only this variable's value.
-    pub name: Option<String>,
-    pub redact: bool,
-    pub json: bool,
+/// One entry of the environment block, in the kernel's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Var {
+    /// Bytes before the first `=` (the whole entry when there is none).
+    pub name: Vec<u8>,
+    /// Bytes after the first `=`; `None` for an entry without `=`.
+    pub value: Option<Vec<u8>>,
 }
 
-impl EnvironConfig {
-    /// Validates the raw arguments: `PID|NAME [VAR]`, or `--container ID [VAR]`.
-    ///
-    /// # Errors
-    /// Nothing selected, or a pid and a container both given.
-    pub fn from_args(args: EnvironArgs) -> anyhow::Result<Self> {
-        let mut pos = args.args.into_iter();
-        let (target, name) = if args.container.is_some() {
-            let name = pos.next();
-            if pos.next().is_some() {
-                anyhow::bail!("with --container give only the variable NAME, not a PID too");
-            }
-            (None, name)
-        } else {
-            let Some(target) = pos.next() else {
-                anyhow::bail!("give a PID|NAME or --container ID");
-            };
-            (Some(target), pos.next())
-        };
-        Ok(Self {
-            root: ProcRoot::from_args(&args.proc),
-            target,
-            container: args.container,
-            name,
-            redact: args.redact,
-            json: args.json,
+/// Splits an environment block (NUL-terminated `NAME=value` entries) into variables.
+///
+/// Order and duplicates are kept; values keep newlines and any byte. A trailing entry without
+/// its NUL (the block was truncated or the process rewrote it) is kept too; empty entries are
+/// skipped.
+pub fn parse_environ(bytes: &[u8]) -> Vec<Var> {
+    bytes
+        .split(|&b| b == 0)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| match memchr::memchr(b'=', entry) {
+            Some(eq) => Var {
+                name: entry[..eq].to_vec(),
+                value: Some(entry[eq + 1..].to_vec()),
+            },
+            None => Var {
+                name: entry.to_vec(),
+                value: None,
+            },
         })
-    }
+        .collect()
 }
 
-/// One variable as reported.
-#[derive(Debug, Clone, Serialize)]
-pub struct VarRow {
-    pub name: Bytes,
-    /// `null` when the entry has no `=`, or when redacted.
-    pub value: Option<Bytes>,
-    /// The value was masked by --redact.
-    pub redacted: bool,
-}
-
-/// The environment of one process.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProcessEnviron {
+/// The environment of one process, as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environ {
     pub pid: i32,
-    pub comm: Bytes,
-    pub vars: Vec<VarRow>,
-    /// The environment was longer than ksec reads (1 MiB): `vars` are those in its first 1 MiB,
-    /// the last one possibly cut.
+    /// From /proc/PID/stat.
+    pub comm: Vec<u8>,
+    pub vars: Vec<Var>,
+    /// The block was longer than [`ARGS_CAP`] (1 MiB): `vars` are those in its first 1 MiB, the
+    /// last one possibly cut.
     pub truncated: bool,
 }
 
-/// Reads the environment of `pid`, masking secret-looking values when `redact`.
+/// Reads the environment of `pid`: at most [`ARGS_CAP`] bytes of `<root>/<pid>/environ`.
 ///
 /// # Errors
 /// No such process, kernel thread, zombie, exited, permission denied.
-pub fn collect(root: &ProcRoot, pid: i32, redact: bool) -> Result<ProcessEnviron, ProcError> {
+pub fn read_environ(root: &ProcRoot, pid: i32) -> Result<Environ, ProcError> {
     let stat = require_live_user_process(root, pid, "environment")?;
     let (bytes, truncated) = read_pid_file_capped(root, pid, "environ", ARGS_CAP)?;
-    let vars = parse_environ(&bytes)
-        .into_iter()
-        .map(|v| {
-            let redacted = redact && v.value.is_some() && looks_secret(&v);
-            VarRow {
-                name: Bytes(v.name),
-                value: if redacted { None } else { v.value.map(Bytes) },
-                redacted,
-            }
-        })
-        .collect();
-    Ok(ProcessEnviron {
+    Ok(Environ {
         pid,
-        comm: Bytes(stat.comm),
-        vars,
+        comm: stat.comm,
+        vars: parse_environ(&bytes),
         truncated,
     })
 }
 
-/// The value as shown: whole (one value asked for by name) or cut for a table cell.
-fn value_text(v: &VarRow, whole: bool) -> String {
-    match (&v.value, v.redacted) {
-        (_, true) => "<redacted>".into(),
-        (Some(value), false) if whole => value.escaped(),
-        (Some(value), false) => cell(value.as_slice()),
-        (None, false) => "<no '='>".into(),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
 
-/// Writes the table or JSON (or, with `name`, the one value).
-///
-/// # Errors
-/// Writing fails.
-pub fn render(out: &mut impl Write, json: bool, env: &ProcessEnviron) -> std::io::Result<()> {
-    if json {
-        return write_json(out, env);
-    }
-    let mut t = table(&["NAME", "VALUE"]);
-    for v in &env.vars {
-        t.add_row(vec![cell(v.name.as_slice()), value_text(v, false)]);
-    }
-    write_table(out, &t)?;
-    if env.truncated {
-        writeln!(
-            out,
-            "... environment longer than {ARGS_CAP} bytes: cut there, the rest not read"
-        )?;
-    }
-    Ok(())
-}
-
-/// Runs the subcommand.
-///
-/// # Errors
-/// Selection or reading fails; the variable is not set; writing fails.
-pub fn run(args: EnvironArgs) -> anyhow::Result<Exit> {
-    let cfg = EnvironConfig::from_args(args)?;
-    let pid = resolve_one(&cfg.root, cfg.target.as_deref(), cfg.container.as_deref())?;
-    let env = collect(&cfg.root, pid, cfg.redact)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match &cfg.name {
-        None => render(&mut out, cfg.json, &env)?,
-        Some(name) => {
-            // The first match, as getenv(3) returns.
-            let Some(var) = env
-                .vars
-                .iter()
-                .find(|v| v.name.as_slice() == name.as_bytes())
-            else {
-                anyhow::bail!("pid {pid}: no variable {name:?} in its environment");
-            };
-            if cfg.json {
-                write_json(&mut out, var)?;
-            } else {
-                writeln!(out, "{}", value_text(var, true))?;
-            }
+    fn var(name: &[u8], value: &[u8]) -> Var {
+        Var {
+            name: name.to_vec(),
+            value: Some(value.to_vec()),
         }
     }
-    Ok(Exit::Success)
+
+    #[test]
+    fn keeps_order_duplicates_newlines_and_invalid_bytes() {
+        let block = b"A=1\0B=two\nlines\0A=again\0ESC=\x1b[31m\xff\0NOEQ\0E=\0X=a=b\0";
+        assert_eq!(
+            parse_environ(block),
+            vec![
+                var(b"A", b"1"),
+                var(b"B", b"two\nlines"),
+                var(b"A", b"again"),
+                var(b"ESC", b"\x1b[31m\xff"),
+                Var {
+                    name: b"NOEQ".to_vec(),
+                    value: None
+                },
+                var(b"E", b""),
+                var(b"X", b"a=b"),
+            ]
+        );
+        assert_eq!(parse_environ(b""), vec![]);
+        assert_eq!(
+            parse_environ(b"T=unterminated"),
+            vec![var(b"T", b"unterminated")]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_roundtrips(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let vars = parse_environ(&bytes);
+            let mut again = Vec::new();
+            for v in &vars {
+                again.extend_from_slice(&v.name);
+                if let Some(value) = &v.value {
+                    again.push(b'=');
+                    again.extend_from_slice(value);
+                }
+                again.push(0);
+            }
+            let expected: Vec<&[u8]> = bytes.split(|&b| b == 0).filter(|e| !e.is_empty()).collect();
+            let got: Vec<&[u8]> = again.split(|&b| b == 0).filter(|e| !e.is_empty()).collect();
+            prop_assert_eq!(expected, got);
+        }
+    }
 }

@@ -1,4 +1,8 @@
-//! Parsing /proc/PID/fdinfo/FD from bytes: offset, open flags, mount id, inode.
+//! /proc/PID/fdinfo/FD: offset, open flags, mount id, inode, parsed from bytes
+//! ([`parse_fdinfo`]) and read best effort ([`read_fdinfo`]); open flags as lsof's mode letter
+//! and as names.
+
+use super::root::ProcRoot;
 
 /// The common fields of an fdinfo file (see proc_pid_fdinfo(5)).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,6 +38,13 @@ pub fn parse_fdinfo(bytes: &[u8]) -> FdInfo {
         }
     }
     info
+}
+
+/// The fdinfo of `fd` of `pid`; empty when it cannot be read (the fd was closed meanwhile).
+pub fn read_fdinfo(root: &ProcRoot, pid: i32, fd: i32) -> FdInfo {
+    std::fs::read(root.pid_path(pid, &format!("fdinfo/{fd}")))
+        .map(|b| parse_fdinfo(&b))
+        .unwrap_or_default()
 }
 
 /// The kernel's O_LARGEFILE bit (set on every file a 64-bit process opens); glibc's is 0.

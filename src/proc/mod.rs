@@ -1,22 +1,33 @@
-//! /proc inspection: where /proc is ([`root::ProcRoot`]), and the `fds`, `environ`, `root` and
-//! `ps` subcommands. Every reader takes a [`root::ProcRoot`] so tests can use trees in fixtures/.
+//! /proc readers, one per file they read, each taking a [`root::ProcRoot`] (so tests can use
+//! trees in fixtures/ and a DaemonSet a host /proc mounted elsewhere); parsers work on bytes and
+//! are unit-tested with literal bytes. The `fds`, `environ`, `root` and `ps` subcommands that
+//! print what these read are in `cmd/`.
 //!
-//! Parsers ([`stat`], [`environ_parse`], [`fdinfo`], [`net`], [`container`]) work on bytes and are
-//! unit-tested with literal bytes; the subcommand modules do the I/O and the rendering.
+//! - [`stat`]: /proc/PID/stat (comm, state, ppid, flags, start time; the kernel-thread and
+//!   zombie checks), and the few /proc/PID/status fields ksec needs.
+//! - [`cmdline`]: /proc/PID/cmdline (argv).
+//! - [`environ`]: /proc/PID/environ (the environment block; which variables look secret).
+//! - [`cgroup`]: /proc/PID/cgroup (container id, [`cgroup::Runtime`], pod uid).
+//! - [`fd`]: /proc/PID/fd (every open fd, classified as an [`fd::FdKind`], sockets resolved).
+//! - [`fdinfo`]: /proc/PID/fdinfo/FD (offset, open flags).
+//! - [`maps`]: /proc/PID/maps (memory mappings, for `grep-secret --memory`).
+//! - [`net`]: /proc/PID/net/{tcp,tcp6,udp,udp6,unix} (sockets of the process's namespace).
+//! - [`rootfs`]: /proc/PID/root (reading inside a process's root, never leaving it).
+//! - [`process`]: one process for `ps`, from stat, status, cmdline and cgroup.
+//! - [`root`]: [`root::ProcRoot`], where /proc is, and the pid, tid and fd listings.
+//! - [`target`]: selecting processes (pids, names, a container).
+//! - [`error`]: [`error::ProcError`], a failure about one process, naming its pid and path.
 #![forbid(unsafe_code)]
 
-pub use crate::output::bytes;
-pub mod container;
+pub mod cgroup;
+pub mod cmdline;
 pub mod environ;
-pub mod environ_parse;
 pub mod error;
+pub mod fd;
 pub mod fdinfo;
-pub mod fds;
 pub mod maps;
 pub mod net;
 pub mod process;
-pub mod ps;
-pub mod render;
 pub mod root;
 pub mod rootfs;
 pub mod stat;

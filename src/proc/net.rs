@@ -7,50 +7,264 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use serde::Serialize;
 
-use super::bytes::Bytes;
 use super::root::ProcRoot;
+use crate::output::bytes::Bytes;
+
+/// The socket tables of /proc/PID/net that ksec reads for internet sockets (JSON: `tcp`,
+/// `tcp6`, `udp`, `udp6`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InetProto {
+    Tcp,
+    Tcp6,
+    Udp,
+    Udp6,
+}
+
+impl InetProto {
+    /// Every table, in the order ksec reads them.
+    pub const ALL: [InetProto; 4] = [
+        InetProto::Tcp,
+        InetProto::Tcp6,
+        InetProto::Udp,
+        InetProto::Udp6,
+    ];
+
+    /// The table's name: `tcp`, `tcp6`, `udp`, `udp6` (also its file name under /proc/PID/net).
+    pub fn name(self) -> &'static str {
+        match self {
+            InetProto::Tcp => "tcp",
+            InetProto::Tcp6 => "tcp6",
+            InetProto::Udp => "udp",
+            InetProto::Udp6 => "udp6",
+        }
+    }
+
+    /// UDP (over IPv4 or IPv6).
+    pub fn is_udp(self) -> bool {
+        matches!(self, InetProto::Udp | InetProto::Udp6)
+    }
+}
+
+impl std::fmt::Display for InetProto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A socket's state in the `st` column of /proc/net/tcp, with the kernel's names
+/// (include/net/tcp_states.h; procfs's `TcpState`). UDP sockets use the same codes: connected
+/// ones are [`TcpState::Established`], the others [`TcpState::Close`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TcpState {
+    Established,
+    SynSent,
+    SynRecv,
+    FinWait1,
+    FinWait2,
+    TimeWait,
+    Close,
+    CloseWait,
+    LastAck,
+    Listen,
+    Closing,
+    NewSynRecv,
+    /// A code ksec does not know.
+    Unknown,
+}
+
+impl TcpState {
+    /// Every state, [`TcpState::Unknown`] last.
+    pub const ALL: [TcpState; 13] = [
+        TcpState::Established,
+        TcpState::SynSent,
+        TcpState::SynRecv,
+        TcpState::FinWait1,
+        TcpState::FinWait2,
+        TcpState::TimeWait,
+        TcpState::Close,
+        TcpState::CloseWait,
+        TcpState::LastAck,
+        TcpState::Listen,
+        TcpState::Closing,
+        TcpState::NewSynRecv,
+        TcpState::Unknown,
+    ];
+
+    /// The state of hex code `code` in /proc/net/tcp.
+    pub fn from_code(code: u8) -> Self {
+        match code {
+            0x01 => TcpState::Established,
+            0x02 => TcpState::SynSent,
+            0x03 => TcpState::SynRecv,
+            0x04 => TcpState::FinWait1,
+            0x05 => TcpState::FinWait2,
+            0x06 => TcpState::TimeWait,
+            0x07 => TcpState::Close,
+            0x08 => TcpState::CloseWait,
+            0x09 => TcpState::LastAck,
+            0x0A => TcpState::Listen,
+            0x0B => TcpState::Closing,
+            0x0C => TcpState::NewSynRecv,
+            _ => TcpState::Unknown,
+        }
+    }
+
+    /// The kernel's name: `ESTABLISHED`, `LISTEN`... (`UNKNOWN` for an unknown code).
+    pub fn name(self) -> &'static str {
+        match self {
+            TcpState::Established => "ESTABLISHED",
+            TcpState::SynSent => "SYN_SENT",
+            TcpState::SynRecv => "SYN_RECV",
+            TcpState::FinWait1 => "FIN_WAIT1",
+            TcpState::FinWait2 => "FIN_WAIT2",
+            TcpState::TimeWait => "TIME_WAIT",
+            TcpState::Close => "CLOSE",
+            TcpState::CloseWait => "CLOSE_WAIT",
+            TcpState::LastAck => "LAST_ACK",
+            TcpState::Listen => "LISTEN",
+            TcpState::Closing => "CLOSING",
+            TcpState::NewSynRecv => "NEW_SYN_RECV",
+            TcpState::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+impl std::fmt::Display for TcpState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A unix-domain socket's type, from the `Type` column of /proc/net/unix (JSON: `stream`,
+/// `dgram`, `seqpacket`, `unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnixKind {
+    /// SOCK_STREAM (1).
+    Stream,
+    /// SOCK_DGRAM (2).
+    Dgram,
+    /// SOCK_SEQPACKET (5).
+    Seqpacket,
+    Unknown,
+}
+
+impl UnixKind {
+    /// Every type.
+    pub const ALL: [UnixKind; 4] = [
+        UnixKind::Stream,
+        UnixKind::Dgram,
+        UnixKind::Seqpacket,
+        UnixKind::Unknown,
+    ];
+
+    /// The type of code `code` (SOCK_*).
+    pub fn from_code(code: u32) -> Self {
+        match code {
+            1 => UnixKind::Stream,
+            2 => UnixKind::Dgram,
+            5 => UnixKind::Seqpacket,
+            _ => UnixKind::Unknown,
+        }
+    }
+
+    /// `stream`, `dgram`, `seqpacket` or `unknown`.
+    pub fn name(self) -> &'static str {
+        match self {
+            UnixKind::Stream => "stream",
+            UnixKind::Dgram => "dgram",
+            UnixKind::Seqpacket => "seqpacket",
+            UnixKind::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for UnixKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A unix-domain socket's state: [`UnixState::Listen`] from the `__SO_ACCEPTCON` flag, else
+/// the `St` column (`SS_*` of include/uapi/linux/net.h).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UnixState {
+    Listen,
+    /// SS_UNCONNECTED (1).
+    Unconnected,
+    /// SS_CONNECTING (2).
+    Connecting,
+    /// SS_CONNECTED (3).
+    Connected,
+    /// SS_DISCONNECTING (4).
+    Disconnecting,
+    Unknown,
+}
+
+impl UnixState {
+    /// Every state.
+    pub const ALL: [UnixState; 6] = [
+        UnixState::Listen,
+        UnixState::Unconnected,
+        UnixState::Connecting,
+        UnixState::Connected,
+        UnixState::Disconnecting,
+        UnixState::Unknown,
+    ];
+
+    /// The state of `St` code `code` (never [`UnixState::Listen`], which is a flag).
+    pub fn from_code(code: u32) -> Self {
+        match code {
+            1 => UnixState::Unconnected,
+            2 => UnixState::Connecting,
+            3 => UnixState::Connected,
+            4 => UnixState::Disconnecting,
+            _ => UnixState::Unknown,
+        }
+    }
+
+    /// `LISTEN`, `UNCONNECTED`, `CONNECTING`, `CONNECTED`, `DISCONNECTING` or `UNKNOWN`.
+    pub fn name(self) -> &'static str {
+        match self {
+            UnixState::Listen => "LISTEN",
+            UnixState::Unconnected => "UNCONNECTED",
+            UnixState::Connecting => "CONNECTING",
+            UnixState::Connected => "CONNECTED",
+            UnixState::Disconnecting => "DISCONNECTING",
+            UnixState::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+impl std::fmt::Display for UnixState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// An internet socket (tcp, tcp6, udp, udp6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InetSocket {
-    /// `tcp`, `tcp6`, `udp` or `udp6` (the table it came from).
-    pub proto: &'static str,
+    /// The table it came from.
+    pub proto: InetProto,
     pub local: SocketAddr,
     pub remote: SocketAddr,
-    /// TCP state name (`LISTEN`, `ESTABLISHED`...); for UDP `ESTABLISHED` (connected) or `CLOSE`.
-    pub state: &'static str,
+    /// TCP state; for UDP [`TcpState::Established`] (connected) or [`TcpState::Close`].
+    pub state: TcpState,
     pub inode: u64,
 }
 
 /// A unix-domain socket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnixSocket {
-    /// `stream`, `dgram` or `seqpacket`.
-    pub kind: &'static str,
-    /// `LISTEN`, `UNCONNECTED`, `CONNECTING`, `CONNECTED`, `DISCONNECTING`.
-    pub state: &'static str,
+    pub kind: UnixKind,
+    pub state: UnixState,
     /// Bound path; abstract names start with `@`; `None` when unbound.
     pub path: Option<Bytes>,
     pub inode: u64,
-}
-
-/// TCP state names by the hex code in /proc/net/tcp (include/net/tcp_states.h).
-pub fn tcp_state(code: u8) -> &'static str {
-    match code {
-        0x01 => "ESTABLISHED",
-        0x02 => "SYN_SENT",
-        0x03 => "SYN_RECV",
-        0x04 => "FIN_WAIT1",
-        0x05 => "FIN_WAIT2",
-        0x06 => "TIME_WAIT",
-        0x07 => "CLOSE",
-        0x08 => "CLOSE_WAIT",
-        0x09 => "LAST_ACK",
-        0x0A => "LISTEN",
-        0x0B => "CLOSING",
-        0x0C => "NEW_SYN_RECV",
-        _ => "UNKNOWN",
-    }
 }
 
 /// Parses `0100007F:1F90` (IPv4) or a 32-hex-digit IPv6 address with port. The kernel prints
@@ -86,8 +300,8 @@ pub fn parse_addr(field: &[u8]) -> Option<SocketAddr> {
 }
 
 /// Parses a tcp/tcp6/udp/udp6 table; `proto` names the table. Malformed lines are skipped.
-pub fn parse_inet_table(proto: &'static str, bytes: &[u8]) -> Vec<InetSocket> {
-    let udp = proto.starts_with("udp");
+pub fn parse_inet_table(proto: InetProto, bytes: &[u8]) -> Vec<InetSocket> {
+    let udp = proto.is_udp();
     bytes
         .split(|&b| b == b'\n')
         .skip(1)
@@ -101,14 +315,10 @@ pub fn parse_inet_table(proto: &'static str, bytes: &[u8]) -> Vec<InetSocket> {
             let st = u8::from_str_radix(std::str::from_utf8(f.next()?).ok()?, 16).ok()?;
             // tx:rx, tr:when, retrnsmt, uid, timeout, inode
             let inode = std::str::from_utf8(f.nth(5)?).ok()?.parse().ok()?;
-            let state = if udp {
-                if st == 0x01 {
-                    "ESTABLISHED"
-                } else {
-                    "CLOSE"
-                }
-            } else {
-                tcp_state(st)
+            let state = match TcpState::from_code(st) {
+                TcpState::Established => TcpState::Established,
+                _ if udp => TcpState::Close,
+                tcp => tcp,
             };
             Some(InetSocket {
                 proto,
@@ -142,22 +352,11 @@ pub fn parse_unix_table(bytes: &[u8]) -> Vec<UnixSocket> {
             }
             let hex = |f: &[u8]| u32::from_str_radix(std::str::from_utf8(f).ok()?, 16).ok();
             let flags = hex(fields[3])?;
-            let kind = match hex(fields[4])? {
-                1 => "stream",
-                2 => "dgram",
-                5 => "seqpacket",
-                _ => "unknown",
-            };
+            let kind = UnixKind::from_code(hex(fields[4])?);
             let state = if flags & SO_ACCEPTCON != 0 {
-                "LISTEN"
+                UnixState::Listen
             } else {
-                match hex(fields[5])? {
-                    1 => "UNCONNECTED",
-                    2 => "CONNECTING",
-                    3 => "CONNECTED",
-                    4 => "DISCONNECTING",
-                    _ => "UNKNOWN",
-                }
+                UnixState::from_code(hex(fields[5])?)
             };
             let inode = std::str::from_utf8(fields[6]).ok()?.parse().ok()?;
             let path = rest.strip_prefix(b" ").unwrap_or(rest);
@@ -183,7 +382,7 @@ pub enum Socket {
 /// (IPv6 disabled, permission) are skipped: their sockets then show as unresolved.
 pub fn sockets_of(root: &ProcRoot, pid: i32) -> HashMap<u64, Socket> {
     let mut map = HashMap::new();
-    for proto in ["tcp", "tcp6", "udp", "udp6"] {
+    for proto in InetProto::ALL {
         if let Ok(bytes) = std::fs::read(root.pid_path(pid, &format!("net/{proto}"))) {
             for s in parse_inet_table(proto, &bytes) {
                 map.insert(s.inode, Socket::Inet(s));
@@ -211,13 +410,13 @@ mod tests {
     #[cfg(target_endian = "little")]
     #[test]
     fn parses_tcp_table() {
-        let t = parse_inet_table("tcp", TCP);
+        let t = parse_inet_table(InetProto::Tcp, TCP);
         assert_eq!(t.len(), 2);
         assert_eq!(t[0].local, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(t[0].remote, "0.0.0.0:0".parse().unwrap());
-        assert_eq!((t[0].state, t[0].inode), ("LISTEN", 31337));
+        assert_eq!((t[0].state, t[0].inode), (TcpState::Listen, 31337));
         assert_eq!(t[1].remote, "127.0.0.1:54321".parse().unwrap());
-        assert_eq!((t[1].state, t[1].inode), ("ESTABLISHED", 31338));
+        assert_eq!((t[1].state, t[1].inode), (TcpState::Established, 31338));
     }
 
     #[cfg(target_endian = "little")]
@@ -227,20 +426,20 @@ mod tests {
    0: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0
    1: 0000000000000000FFFF00000100007F:0050 0000000000000000FFFF00000200007F:C000 06 00000000:00000000 03:00000000 00000000     0        0 0 3 0000000000000000
 ";
-        let t = parse_inet_table("tcp6", tcp6);
+        let t = parse_inet_table(InetProto::Tcp6, tcp6);
         assert_eq!(t[0].local, "[::1]:22".parse().unwrap());
-        assert_eq!(t[0].state, "LISTEN");
+        assert_eq!(t[0].state, TcpState::Listen);
         assert_eq!(t[1].local, "[::ffff:127.0.0.1]:80".parse().unwrap());
         assert_eq!(t[1].remote, "[::ffff:127.0.0.2]:49152".parse().unwrap());
-        assert_eq!(t[1].state, "TIME_WAIT");
+        assert_eq!(t[1].state, TcpState::TimeWait);
         let udp = b"   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
   512: 3500007F:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000   101        0 555 2 0000000000000000 0
   513: 0100007F:A000 0100007F:0035 01 00000000:00000000 00:00000000 00000000   101        0 556 2 0000000000000000 0
 ";
-        let u = parse_inet_table("udp", udp);
+        let u = parse_inet_table(InetProto::Udp, udp);
         assert_eq!(u[0].local, "127.0.0.53:53".parse().unwrap());
-        assert_eq!((u[0].state, u[0].inode), ("CLOSE", 555));
-        assert_eq!((u[1].state, u[1].inode), ("ESTABLISHED", 556));
+        assert_eq!((u[0].state, u[0].inode), (TcpState::Close, 555));
+        assert_eq!((u[1].state, u[1].inode), (TcpState::Established, 556));
     }
 
     #[test]
@@ -256,24 +455,79 @@ mod tests {
         assert_eq!(
             u[0],
             UnixSocket {
-                kind: "stream",
-                state: "LISTEN",
+                kind: UnixKind::Stream,
+                state: UnixState::Listen,
                 path: Some("/run/x.sock".into()),
                 inode: 20001
             }
         );
         assert_eq!(
             (u[1].state, u[1].path.clone(), u[1].inode),
-            ("CONNECTED", None, 20002)
+            (UnixState::Connected, None, 20002)
         );
         assert_eq!(
             (u[2].kind, u[2].path.clone()),
-            ("dgram", Some("@abstract name".into()))
+            (UnixKind::Dgram, Some("@abstract name".into()))
         );
-        assert_eq!(u[3].kind, "seqpacket");
+        assert_eq!(u[3].kind, UnixKind::Seqpacket);
         assert_eq!(
             u[3].path,
             Some(Bytes::from(&b"/tmp/with space \x1b[1m"[..]))
+        );
+    }
+
+    #[test]
+    fn vocabulary_names_in_text_and_json() {
+        let names = |v: Vec<(String, serde_json::Value)>| {
+            for (text, json) in &v {
+                assert_eq!(json, text, "JSON name = text name");
+            }
+            v.into_iter().map(|(t, _)| t).collect::<Vec<_>>().join(" ")
+        };
+        fn json(v: &impl Serialize) -> serde_json::Value {
+            serde_json::to_value(v).unwrap()
+        }
+        assert_eq!(
+            names(
+                InetProto::ALL
+                    .iter()
+                    .map(|p| (p.to_string(), json(p)))
+                    .collect()
+            ),
+            "tcp tcp6 udp udp6"
+        );
+        assert_eq!(
+            names(
+                TcpState::ALL
+                    .iter()
+                    .map(|s| (s.to_string(), json(s)))
+                    .collect()
+            ),
+            "ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT \
+             LAST_ACK LISTEN CLOSING NEW_SYN_RECV UNKNOWN"
+        );
+        for (i, s) in TcpState::ALL[..12].iter().enumerate() {
+            assert_eq!(TcpState::from_code(i as u8 + 1), *s);
+        }
+        assert_eq!(TcpState::from_code(0), TcpState::Unknown);
+        assert_eq!(TcpState::from_code(0x0D), TcpState::Unknown);
+        assert_eq!(
+            names(
+                UnixKind::ALL
+                    .iter()
+                    .map(|k| (k.to_string(), json(k)))
+                    .collect()
+            ),
+            "stream dgram seqpacket unknown"
+        );
+        assert_eq!(
+            names(
+                UnixState::ALL
+                    .iter()
+                    .map(|s| (s.to_string(), json(s)))
+                    .collect()
+            ),
+            "LISTEN UNCONNECTED CONNECTING CONNECTED DISCONNECTING UNKNOWN"
         );
     }
 
@@ -288,8 +542,8 @@ mod tests {
     proptest! {
         #[test]
         fn never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-            let _ = parse_inet_table("tcp", &bytes);
-            let _ = parse_inet_table("udp6", &bytes);
+            let _ = parse_inet_table(InetProto::Tcp, &bytes);
+            let _ = parse_inet_table(InetProto::Udp6, &bytes);
             let _ = parse_unix_table(&bytes);
             let _ = parse_addr(&bytes);
         }
@@ -299,7 +553,7 @@ mod tests {
             fields in proptest::collection::vec("[0-9A-Fa-f:x ]{0,40}", 0..12)
         ) {
             let table = format!("header\n{}\n", fields.join(" "));
-            let _ = parse_inet_table("tcp6", table.as_bytes());
+            let _ = parse_inet_table(InetProto::Tcp6, table.as_bytes());
             let _ = parse_unix_table(table.as_bytes());
         }
     }

@@ -1,4 +1,6 @@
-//! [`ProcRoot`]: the location of /proc (`--proc-root`, `$HOST_PROC`, or /proc).
+//! [`ProcRoot`]: where /proc is mounted (the command layer picks it: `--proc-root`, `$HOST_PROC`
+//! or /proc), its paths, and the one lister of numeric directory entries ([`numeric_entries`])
+//! behind the pid, tid and fd listings.
 
 use std::path::{Path, PathBuf};
 
@@ -18,17 +20,6 @@ impl ProcRoot {
     /// A /proc mounted at `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self { path: path.into() }
-    }
-
-    /// `--proc-root DIR` if given, else `$HOST_PROC` if set and non-empty, else /proc.
-    pub fn from_args(args: &crate::cli::ProcArgs) -> Self {
-        if let Some(dir) = &args.proc_root {
-            return Self::new(dir);
-        }
-        match std::env::var_os("HOST_PROC") {
-            Some(dir) if !dir.is_empty() => Self::new(dir),
-            _ => Self::default(),
-        }
     }
 
     /// The root directory itself.
@@ -72,11 +63,7 @@ impl ProcRoot {
     /// # Errors
     /// The root cannot be read.
     pub fn pids(&self) -> std::io::Result<Vec<i32>> {
-        let mut pids: Vec<i32> = std::fs::read_dir(&self.path)?
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-            .collect();
-        pids.sort_unstable();
-        Ok(pids)
+        numeric_entries(&self.path)
     }
 
     /// Thread ids in `<root>/<pid>/task`, ascending.
@@ -84,10 +71,69 @@ impl ProcRoot {
     /// # Errors
     /// The task directory cannot be read (no such process, permission).
     pub fn tids(&self, pid: i32) -> std::io::Result<Vec<i32>> {
-        let mut tids: Vec<i32> = std::fs::read_dir(self.pid_dir(pid).join("task"))?
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-            .collect();
-        tids.sort_unstable();
-        Ok(tids)
+        numeric_entries(&self.pid_path(pid, "task"))
+    }
+
+    /// The open file descriptors of `pid`: the entries of `<root>/<pid>/fd`, ascending.
+    ///
+    /// # Errors
+    /// The fd directory cannot be read (no such process, permission: it needs ptrace access).
+    pub fn fds(&self, pid: i32) -> std::io::Result<Vec<i32>> {
+        numeric_entries(&self.pid_path(pid, "fd"))
+    }
+}
+
+/// The entries of `dir` whose names are decimal numbers (pids, tids, fds), ascending; other
+/// names and entries that cannot be read (vanished while listed) are left out.
+///
+/// # Errors
+/// `dir` itself cannot be read.
+pub fn numeric_entries(dir: &Path) -> std::io::Result<Vec<i32>> {
+    let mut numbers: Vec<i32> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    numbers.sort_unstable();
+    Ok(numbers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_numeric_entries_ascending() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = ProcRoot::new(dir.path());
+        for name in ["100", "9", "self", "1x", "thread-self", "20"] {
+            std::fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        std::fs::write(dir.path().join("uptime"), "1.0 1.0\n").unwrap();
+        assert_eq!(root.pids().unwrap(), [9, 20, 100]);
+        std::fs::create_dir_all(dir.path().join("20/task/21")).unwrap();
+        std::fs::create_dir_all(dir.path().join("20/task/20")).unwrap();
+        assert_eq!(root.tids(20).unwrap(), [20, 21]);
+        let fd = dir.path().join("20/fd");
+        std::fs::create_dir(&fd).unwrap();
+        for n in ["10", "2", "0", "1"] {
+            std::os::unix::fs::symlink("/dev/null", fd.join(n)).unwrap();
+        }
+        std::fs::write(fd.join(".gitkeep"), "").unwrap();
+        assert_eq!(root.fds(20).unwrap(), [0, 1, 2, 10]);
+        assert_eq!(
+            root.fds(9).unwrap_err().kind(),
+            std::io::ErrorKind::NotFound
+        );
+        assert!(root.tids(404).is_err());
+    }
+
+    #[test]
+    fn lists_the_fixture_tree() {
+        let tree = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/proc/tree");
+        let root = ProcRoot::new(tree);
+        let pids = root.pids().unwrap();
+        assert!(pids.contains(&102) && pids.contains(&108), "{pids:?}");
+        assert!(pids.windows(2).all(|w| w[0] < w[1]));
+        // The fixtures' fd directories hold only a .gitkeep.
+        assert_eq!(root.fds(102).unwrap(), Vec::<i32>::new());
     }
 }

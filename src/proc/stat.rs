@@ -1,4 +1,9 @@
-//! Parsers for /proc/PID/stat and /proc/PID/status (the few fields ksec needs), from bytes.
+//! /proc/PID/stat: the parser ([`parse_stat`], from bytes), its reader ([`read_stat`]), and the
+//! checks made on it: [`is_kernel_thread`], [`require_live_user_process`]. Also the few
+//! /proc/PID/status fields ksec needs, from bytes.
+
+use super::error::{read_pid_file, ProcError};
+use super::root::ProcRoot;
 
 /// `PF_KTHREAD` in /proc/PID/stat's flags field (include/linux/sched.h).
 const PF_KTHREAD: u64 = 0x0020_0000;
@@ -28,6 +33,54 @@ impl Stat {
     pub fn is_zombie(&self) -> bool {
         self.state == b'Z' || self.state == b'X'
     }
+}
+
+/// Reads and parses `<root>/<pid>/stat` (a tid works too: /proc/TID/stat).
+///
+/// # Errors
+/// No such process, vanished, unreadable or unparsable stat.
+pub fn read_stat(root: &ProcRoot, pid: i32) -> Result<Stat, ProcError> {
+    let bytes = read_pid_file(root, pid, "stat")?;
+    parse_stat(&bytes).ok_or_else(|| ProcError::Io {
+        pid,
+        path: root.pid_path(pid, "stat"),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "cannot parse"),
+    })
+}
+
+/// True when `pid` (or tid) is a kernel thread ([`Stat::is_kernel_thread`]); false when its stat
+/// cannot be read (it exited, or it is not there).
+pub fn is_kernel_thread(root: &ProcRoot, pid: i32) -> bool {
+    read_stat(root, pid).is_ok_and(|s| s.is_kernel_thread())
+}
+
+/// Refuses kernel threads and zombies, which have no `what` (environment, file descriptors,
+/// root) to show; returns the stat of a live user process.
+///
+/// # Errors
+/// [`ProcError::KernelThread`], [`ProcError::Zombie`], or the stat read error.
+pub fn require_live_user_process(
+    root: &ProcRoot,
+    pid: i32,
+    what: &'static str,
+) -> Result<Stat, ProcError> {
+    let stat = read_stat(root, pid)?;
+    let comm = || crate::output::sanitize::escape_bytes(&stat.comm);
+    if stat.is_kernel_thread() {
+        return Err(ProcError::KernelThread {
+            pid,
+            comm: comm(),
+            what,
+        });
+    }
+    if stat.is_zombie() {
+        return Err(ProcError::Zombie {
+            pid,
+            comm: comm(),
+            what,
+        });
+    }
+    Ok(stat)
 }
 
 /// Parses /proc/PID/stat: `pid (comm) state ppid pgrp session tty_nr tpgid flags ...`.
@@ -80,6 +133,21 @@ pub fn parse_status_uid(bytes: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kernel_threads_from_stat_lines() {
+        let kthread = |b: &[u8]| parse_stat(b).is_some_and(|s| s.is_kernel_thread());
+        assert!(kthread(
+            b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 3 0 0 20 0 1 0 30"
+        ));
+        assert!(!kthread(
+            b"27192 (cat) R 27143 27143 4153 0 -1 4194304 128 0 0 0"
+        ));
+        // A comm with spaces and parentheses does not shift the fields.
+        assert!(!kthread(b"7 (a) b (c) 1 2) R 1 7 7 0 -1 4194560 0 0"));
+        assert!(!kthread(b""));
+        assert!(!kthread(b"1 (x) S"));
+    }
     use proptest::prelude::*;
 
     #[test]
@@ -110,6 +178,44 @@ mod tests {
             b"Name:\tcat\nUmask:\t0022\nState:\tR\nUid:\t1000\t1000\t1000\t1000\nGid:\t0\n";
         assert_eq!(parse_status_uid(status), Some(1000));
         assert_eq!(parse_status_uid(b"Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn reads_stat_and_refuses_kernel_threads_and_zombies() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = ProcRoot::new(dir.path());
+        for (pid, line) in [
+            (2, "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0\n"),
+            (7, "7 (sh) Z 1 7 7 0 -1 4194316 0\n"),
+            (9, "9 (cat) R 1 9 9 0 -1 4194560 0\n"),
+            (11, "garbage\n"),
+        ] {
+            std::fs::create_dir(dir.path().join(pid.to_string())).unwrap();
+            std::fs::write(root.pid_path(pid, "stat"), line).unwrap();
+        }
+        assert!(is_kernel_thread(&root, 2));
+        assert!(!is_kernel_thread(&root, 9));
+        assert!(!is_kernel_thread(&root, 404));
+        assert_eq!(read_stat(&root, 9).unwrap().comm, b"cat");
+        assert!(matches!(
+            require_live_user_process(&root, 2, "environment"),
+            Err(ProcError::KernelThread { pid: 2, .. })
+        ));
+        assert_eq!(
+            require_live_user_process(&root, 7, "environment")
+                .unwrap_err()
+                .to_string(),
+            "pid 7 (sh): zombie (exited, not reaped), it has no environment"
+        );
+        assert!(require_live_user_process(&root, 9, "environment").is_ok());
+        assert!(matches!(
+            read_stat(&root, 404),
+            Err(ProcError::NoSuchProcess { pid: 404 })
+        ));
+        assert!(matches!(
+            read_stat(&root, 11),
+            Err(ProcError::Io { pid: 11, .. })
+        ));
     }
 
     proptest! {

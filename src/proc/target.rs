@@ -1,12 +1,14 @@
 //! Turning what the user typed (pids, process names, a container id, `--all`) into pids.
 //!
-//! Shared by every subcommand that looks at processes.
+//! Shared by every subcommand that looks at processes. Nothing here prints: per-item failures
+//! are returned for the command layer to report.
 
 use anyhow::{bail, Context};
 
-use super::error::read_pid_file_capped;
-use super::process::{container_of, read_stat};
+use super::cgroup::container_of;
+use super::cmdline::read_cmdline;
 use super::root::ProcRoot;
+use super::stat::read_stat;
 
 /// What to select.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,13 +54,12 @@ pub fn resolve(root: &ProcRoot, sel: &Selector) -> anyhow::Result<Vec<i32>> {
     Ok(pids)
 }
 
-/// Resolves each pid or name on its own, so that one that does not exist is reported and the
-/// others still shown; returns the pids and whether any failed.
-///
-/// Errors are printed on stderr as they happen.
-pub fn resolve_each(root: &ProcRoot, sel: &Selector) -> (Vec<i32>, bool) {
+/// Resolves each pid or name (and the container) on its own, so that one that does not exist
+/// can be reported and the others still shown: returns the pids, ascending and without
+/// duplicates, and the failures in the order of the selector (the container's last).
+pub fn resolve_each(root: &ProcRoot, sel: &Selector) -> (Vec<i32>, Vec<anyhow::Error>) {
     let mut pids = Vec::new();
-    let mut failed = false;
+    let mut failed = Vec::new();
     let one = |spec: Option<&String>| Selector {
         specs: spec.into_iter().cloned().collect(),
         container: if spec.is_none() {
@@ -75,10 +76,7 @@ pub fn resolve_each(root: &ProcRoot, sel: &Selector) -> (Vec<i32>, bool) {
     for part in parts {
         match resolve(root, &part) {
             Ok(p) => pids.extend(p),
-            Err(e) => {
-                eprintln!("ksec: {e:#}");
-                failed = true;
-            }
+            Err(e) => failed.push(e),
         }
     }
     pids.sort_unstable();
@@ -187,13 +185,12 @@ fn process_is_named(root: &ProcRoot, pid: i32, name: &str) -> bool {
     if root.comm(pid).is_ok_and(|comm| comm == name.as_bytes()) {
         return true;
     }
-    let cmdline = read_pid_file_capped(root, pid, "cmdline", super::error::ARGS_CAP);
-    if let Ok((cmdline, _)) = cmdline {
-        let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or_default();
-        let base = argv0.rsplit(|&b| b == b'/').next().unwrap_or_default();
-        return !base.is_empty() && base == name.as_bytes();
-    }
-    false
+    let Ok((argv, _)) = read_cmdline(root, pid) else {
+        return false;
+    };
+    let argv0 = argv.first().map(|a| a.as_slice()).unwrap_or_default();
+    let base = argv0.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    !base.is_empty() && base == name.as_bytes()
 }
 
 #[cfg(test)]
@@ -275,10 +272,18 @@ mod tests {
         assert_eq!(resolve_one(&root, Some("sh"), None).unwrap(), 11);
         assert!(resolve_one(&root, None, None).is_err());
         assert!(resolve_one(&root, Some("10"), Some("aaaa")).is_err());
-        // resolve_each reports a bad spec and keeps the others.
+        // resolve_each returns a bad spec's error and keeps the others.
+        let (pids, failed) = resolve_each(&root, &sel(&["10", "99", "sleep"], Some("aaab")));
+        assert_eq!(pids, [10, 20]);
+        let failed: Vec<String> = failed.iter().map(|e| format!("{e:#}")).collect();
         assert_eq!(
-            resolve_each(&root, &sel(&["10", "99", "sleep"], Some("aaab"))),
-            (vec![10, 20], true)
+            failed,
+            [
+                "pid 99: no such process",
+                "process name \"sleep\" is ambiguous: pids 20, 21"
+            ]
         );
+        let (pids, failed) = resolve_each(&root, &sel(&["11"], Some("ffff")));
+        assert_eq!((pids, failed.len()), (vec![11], 1));
     }
 }

@@ -99,8 +99,7 @@ impl<'a> Walker<'a> {
         if pid == std::process::id() as i32 {
             return self.skip(sink, origin(SourceKind::Process, None, None), Why::Itself);
         }
-        let stat = std::fs::read(root.pid_path(pid, "stat")).unwrap_or_default();
-        if is_kernel_thread(&stat) {
+        if crate::proc::stat::is_kernel_thread(root, pid) {
             if self.quiet_kernel_threads {
                 self.stats.skipped += 1;
                 return Ok(());
@@ -109,14 +108,8 @@ impl<'a> Walker<'a> {
             return self.skip(sink, o, Why::KernelThread);
         }
         let fd_dir = root.pid_path(pid, "fd");
-        let fds = match std::fs::read_dir(&fd_dir) {
-            Ok(rd) => {
-                let mut fds: Vec<i32> = rd
-                    .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-                    .collect();
-                fds.sort_unstable();
-                fds
-            }
+        let fds = match root.fds(pid) {
+            Ok(fds) => fds,
             Err(e) => {
                 let why = Why::io("read", &fd_dir, &e, true);
                 let gone = !why.is_error();
@@ -386,21 +379,6 @@ impl<'a> Walker<'a> {
     }
 }
 
-/// True when a /proc/PID/stat line has the PF_KTHREAD flag (the 9th field; the comm in
-/// parentheses may hold spaces and parentheses, so fields are counted after the last `)`).
-pub fn is_kernel_thread(stat: &[u8]) -> bool {
-    const PF_KTHREAD: u64 = 0x0020_0000;
-    let Some(close) = stat.iter().rposition(|&b| b == b')') else {
-        return false;
-    };
-    stat[close + 1..]
-        .split(|b| b.is_ascii_whitespace())
-        .filter(|f| !f.is_empty())
-        .nth(6)
-        .and_then(|f| std::str::from_utf8(f).ok()?.parse::<u64>().ok())
-        .is_some_and(|flags| flags & PF_KTHREAD != 0)
-}
-
 /// Opens `path` read-only without side effects on anyone: O_NONBLOCK (should the file be
 /// swapped for a FIFO between stat and open, open does not wait for a writer), O_NOCTTY (never
 /// become a controlling terminal), O_NOATIME (reading does not update the file's access time;
@@ -552,22 +530,6 @@ mod tests {
         let posix = b"1: POSIX  ADVISORY  WRITE 99 00:2a:1234 0 EOF";
         assert_eq!(parse_lease_line(posix, at), None);
         assert_eq!(parse_lease_line(b"", at), None);
-    }
-
-    #[test]
-    fn kernel_threads_from_stat() {
-        assert!(is_kernel_thread(
-            b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 3 0 0 20 0 1 0 30"
-        ));
-        assert!(!is_kernel_thread(
-            b"27192 (cat) R 27143 27143 4153 0 -1 4194304 128 0 0 0"
-        ));
-        // A comm with spaces and parentheses does not shift the fields.
-        assert!(!is_kernel_thread(
-            b"7 (a) b (c) 1 2) R 1 7 7 0 -1 4194560 0 0"
-        ));
-        assert!(!is_kernel_thread(b""));
-        assert!(!is_kernel_thread(b"1 (x) S"));
     }
 
     /// A fake /proc (the injectable root) with one process: a readable environ, a cmdline that

@@ -261,6 +261,27 @@ mod tests {
     }
 
     #[test]
+    fn secret_environment_variables() {
+        let yes = |n: &[u8], v: &[u8]| assert!(is_secret_var(n, v), "{n:?}={v:?}");
+        let no = |n: &[u8], v: &[u8]| assert!(!is_secret_var(n, v), "{n:?}={v:?}");
+        yes(b"DB_PASSWORD", b"x");
+        yes(b"GITHUB_TOKEN", b"x");
+        yes(b"AWS_SECRET_ACCESS_KEY", b"x");
+        yes(b"URL", b"postgres://app:hunter2@db:5432/x");
+        yes(b"K", b"-----BEGIN RSA PRIVATE KEY-----\nMII");
+        // Every AWS prefix the detector knows, not only AKIA/ASIA.
+        for key in ["AKIA", "ASIA", "ABIA", "ACCA"] {
+            yes(b"K", format!("{key}IOSFODNN7EXAMPLE").as_bytes());
+        }
+        yes(b"GH", b"ghp_1A2b3C4d5E6f7G8h9I0jKlMnOpQrStUvWxYz");
+        yes(b"SLACK", b"xoxb-1234567890-abcdefGHIJ");
+        yes(b"STRIPE", b"sk_live_4eC39HqLyjWDarjtT1zdp7dc");
+        no(b"PATH", b"/usr/bin:/bin");
+        no(b"HOME", b"/root");
+        no(b"URL", b"https://example.com/a:b");
+    }
+
+    #[test]
     fn entropy_of_known_strings() {
         assert_eq!(entropy(b""), 0.0);
         assert_eq!(entropy(b"aaaa"), 0.0);

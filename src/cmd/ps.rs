@@ -1,17 +1,18 @@
-//! `ksec ps`: processes with pid, ppid, user, state, command line, and the container id and pod
-//! uid when the process runs in a container.
+//! `ksec ps`: processes ([`crate::proc::process`]) with pid, ppid, user, state, command line,
+//! and the container id and pod uid when the process runs in a container.
 
 use std::io::Write;
 
 use anyhow::Context;
 
-use super::bytes::Bytes;
-use super::process::{read_process, Process, UserCache};
-use super::render::{cell, table, write_json, write_table};
-use super::root::ProcRoot;
-use super::target::container_pids;
 use crate::cli::PsArgs;
 use crate::exit::Exit;
+use crate::output::bytes::Bytes;
+use crate::output::json::write_json;
+use crate::output::table::{cell, table, write_table};
+use crate::proc::process::{read_process, Process, UserCache};
+use crate::proc::root::ProcRoot;
+use crate::proc::target::container_pids;
 
 /// What to list, validated.
 #[derive(Debug, Clone)]
@@ -31,7 +32,7 @@ impl PsConfig {
     /// Validates the raw arguments.
     pub fn from_args(args: PsArgs) -> Self {
         Self {
-            root: ProcRoot::from_args(&args.proc),
+            root: super::proc_args::proc_root(&args.proc),
             name: args.name,
             container: args.container,
             all: args.all,
@@ -79,7 +80,7 @@ fn matches_name(p: &Process, name: &[u8]) -> bool {
 }
 
 /// The command line as shown in the table: argv joined by spaces, escaped, cut at
-/// [`CELL_MAX`](super::render::CELL_MAX) bytes (see [`cell`]); `[comm]` for a process without
+/// [`CELL_MAX`](crate::output::table::CELL_MAX) bytes (see [`cell`]); `[comm]` for a process without
 /// one (kernel threads, zombies); a note when ksec read only the first 1 MiB.
 pub fn command_text(p: &Process) -> String {
     if p.cmdline.is_empty() {

@@ -1,5 +1,5 @@
-//! Rendering shared by the /proc subcommands: comfy-table tables without borders and pretty JSON,
-//! both written to an `impl Write`. A table cell shows at most [`CELL_MAX`] bytes of text with
+//! Tables shared by the /proc subcommands: comfy-table tables without borders, written to an
+//! `impl Write` one line per row. A table cell shows at most [`CELL_MAX`] bytes of text with
 //! a visible cut marker (comfy-table's layout time grows with the square of a cell's length, and
 //! a process chooses how long its cmdline and environment are); JSON keeps every byte read.
 
@@ -42,15 +42,6 @@ pub fn write_table(out: &mut impl Write, table: &Table) -> std::io::Result<()> {
         writeln!(out, "{}", line.strip_prefix(' ').unwrap_or(line))?;
     }
     Ok(())
-}
-
-/// Writes `value` as pretty JSON and a newline.
-///
-/// # Errors
-/// Writing fails.
-pub fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    writeln!(out)
 }
 
 #[cfg(test)]

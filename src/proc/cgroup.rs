@@ -1,5 +1,6 @@
-//! Container discovery from /proc/PID/cgroup: the container id, runtime and pod uid, for
-//! docker, containerd, cri-o and podman, under cgroup v1 and v2, systemd and cgroupfs drivers.
+//! Container discovery from /proc/PID/cgroup: the container id, [`Runtime`] and pod uid, for
+//! docker, containerd, cri-o and podman, under cgroup v1 and v2, systemd and cgroupfs drivers;
+//! parsed from bytes ([`parse_cgroup`]) and read for one process ([`container_of`]).
 //!
 //! Recognised path elements (the deepest match wins, so a pod inside a kind/docker node is
 //! attributed to the pod's container, not the node's):
@@ -15,13 +16,65 @@
 
 use serde::Serialize;
 
+use super::root::ProcRoot;
+
+/// The container runtime a cgroup path names (JSON: `docker`, `containerd`, `cri-o`, `podman`,
+/// `kubepods`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Runtime {
+    /// `/docker/<id>`, `docker-<id>.scope`.
+    #[serde(rename = "docker")]
+    Docker,
+    /// `cri-containerd-<id>.scope`.
+    #[serde(rename = "containerd")]
+    Containerd,
+    /// `crio-<id>.scope`.
+    #[serde(rename = "cri-o")]
+    CriO,
+    /// `libpod-<id>.scope`, `/libpod_parent/libpod-<id>`.
+    #[serde(rename = "podman")]
+    Podman,
+    /// The cgroupfs driver's `/kubepods[/<qos>]/pod<uid>/<id>`: a Kubernetes container whose
+    /// runtime the path does not name.
+    #[serde(rename = "kubepods")]
+    Kubepods,
+}
+
+impl Runtime {
+    /// Every runtime.
+    pub const ALL: [Runtime; 5] = [
+        Runtime::Docker,
+        Runtime::Containerd,
+        Runtime::CriO,
+        Runtime::Podman,
+        Runtime::Kubepods,
+    ];
+
+    /// The name ksec shows (as in JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Docker => "docker",
+            Runtime::Containerd => "containerd",
+            Runtime::CriO => "cri-o",
+            Runtime::Podman => "podman",
+            Runtime::Kubepods => "kubepods",
+        }
+    }
+}
+
+impl std::fmt::Display for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What a process's cgroup says about its container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContainerInfo {
     /// The full 64-hex id.
     pub id: String,
-    /// `docker`, `containerd`, `cri-o`, `podman` or `kubepods` (cgroupfs driver, runtime unnamed).
-    pub runtime: &'static str,
+    /// The runtime the path names ([`Runtime::Kubepods`] when it names none).
+    pub runtime: Runtime,
     /// The Kubernetes pod uid, when the path has one.
     pub pod_uid: Option<String>,
 }
@@ -40,7 +93,7 @@ fn is_id(s: &[u8]) -> bool {
 }
 
 /// The container id and runtime named by one path element, if any.
-fn element_id(elem: &[u8], parent: Option<&[u8]>) -> Option<(&'static str, String)> {
+fn element_id(elem: &[u8], parent: Option<&[u8]>) -> Option<(Runtime, String)> {
     let id = |s: &[u8]| is_id(s).then(|| String::from_utf8_lossy(s).into_owned());
     let scoped = |prefix: &[u8]| -> Option<String> {
         let rest = elem.strip_prefix(prefix)?;
@@ -48,21 +101,21 @@ fn element_id(elem: &[u8], parent: Option<&[u8]>) -> Option<(&'static str, Strin
         id(rest)
     };
     if let Some(i) = scoped(b"cri-containerd-") {
-        return Some(("containerd", i));
+        return Some((Runtime::Containerd, i));
     }
     if let Some(i) = scoped(b"crio-") {
-        return Some(("cri-o", i));
+        return Some((Runtime::CriO, i));
     }
     if let Some(i) = scoped(b"libpod-") {
-        return Some(("podman", i));
+        return Some((Runtime::Podman, i));
     }
     if let Some(i) = scoped(b"docker-") {
-        return Some(("docker", i));
+        return Some((Runtime::Docker, i));
     }
     match parent {
-        Some(b"docker") => id(elem).map(|i| ("docker", i)),
+        Some(b"docker") => id(elem).map(|i| (Runtime::Docker, i)),
         Some(p) if p.starts_with(b"pod") && pod_uid(p).is_some() => {
-            id(elem).map(|i| ("kubepods", i))
+            id(elem).map(|i| (Runtime::Kubepods, i))
         }
         _ => None,
     }
@@ -117,6 +170,14 @@ pub fn parse_cgroup(bytes: &[u8]) -> Option<ContainerInfo> {
     })
 }
 
+/// The container of `pid`, from `<root>/<pid>/cgroup` (`None` when unreadable or not a
+/// container).
+pub fn container_of(root: &ProcRoot, pid: i32) -> Option<ContainerInfo> {
+    std::fs::read(root.pid_path(pid, "cgroup"))
+        .ok()
+        .and_then(|b| parse_cgroup(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,10 +186,11 @@ mod tests {
     const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     const UID: &str = "6f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
 
-    fn info(rt: &'static str, pod: Option<&str>) -> Option<ContainerInfo> {
+    fn info(rt: &str, pod: Option<&str>) -> Option<ContainerInfo> {
+        let runtime = *Runtime::ALL.iter().find(|r| r.name() == rt).unwrap();
         Some(ContainerInfo {
             id: ID.into(),
-            runtime: rt,
+            runtime,
             pod_uid: pod.map(String::from),
         })
     }
@@ -180,6 +242,23 @@ mod tests {
             assert_eq!(parse_cgroup(file.as_bytes()), None, "{file}");
         }
         assert_eq!(info("docker", None).unwrap().short_id(), "0123456789ab");
+    }
+
+    #[test]
+    fn runtime_names_in_text_and_json() {
+        let names: Vec<String> = Runtime::ALL.iter().map(|r| r.to_string()).collect();
+        assert_eq!(
+            names,
+            ["docker", "containerd", "cri-o", "podman", "kubepods"]
+        );
+        for r in Runtime::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.name());
+        }
+        let c = info("cri-o", Some(UID)).unwrap();
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            format!(r#"{{"id":"{ID}","runtime":"cri-o","pod_uid":"{UID}"}}"#)
+        );
     }
 
     proptest! {
