@@ -18,5 +18,7 @@ pub mod ps;
 pub mod render;
 pub mod root;
 pub mod rootfs;
+pub mod schedstat;
 pub mod stat;
+pub mod status;
 pub mod target;

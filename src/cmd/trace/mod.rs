@@ -227,6 +227,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         cpu_time: !args.wall_clock,
         pin,
         block_fatal: args.output.is_some() && matches!(target, Target::Spawn { .. }),
+        proc_root: crate::proc::root::ProcRoot::default(),
     };
     let seccomp = if args.seccomp_bpf {
         if !args.follow_forks || !matches!(target, Target::Spawn { .. }) {
@@ -295,11 +296,11 @@ fn exit_of(o: &Outcome) -> Exit {
         Err(_) => Exit::Status(128 + sig),
     };
     if let Some(sig) = o.interrupted {
-        return by_signal(sig);
+        return by_signal(sig.as_raw());
     }
     match o.child {
         Some(Stop::Exited(code)) => Exit::Status(code),
-        Some(Stop::Killed(sig)) => by_signal(sig),
+        Some(Stop::Killed(sig)) => by_signal(sig.as_raw()),
         _ => Exit::Success,
     }
 }
