@@ -75,8 +75,9 @@ pub fn spawn_stopped(
         // async-signal-safe calls follow (close, signal, sigprocmask, kill, getpid, prctl,
         // execve, write, _exit), and they read only memory prepared before the fork (`reset`,
         // `start_mask`, `prog` and the filter it points to, the argv/envp pointer arrays and the
-        // CStrings they point into, which the parent keeps alive until fork returns); nothing
-        // allocates, and the child never returns into Rust code: it execs or `_exit`s.
+        // CStrings they point into, all alive in the parent at the fork and so copied into the
+        // child's address space); nothing allocates or takes a lock, and the child never returns
+        // into Rust code: it execs or `_exit`s.
         unsafe {
             // Standard fds that were closed when ksec started (Rust's runtime reopened them on
             // /dev/null) are closed again: the command sees what it would see untraced.
