@@ -679,7 +679,10 @@ fn environ_redact_uses_the_grep_secret_detectors() {
     assert_eq!(redacted, ["K1", "K2", "K3", "GH"]);
     let out = run(ksec(&["environ", "--redact", &p.pid_s()]));
     let (o, _) = text(ok(&out));
-    assert!(!o.contains("ABIAIOSFODNN7EXAMPLE"), "an ABIA key in clear:\n{o}");
+    assert!(
+        !o.contains("ABIAIOSFODNN7EXAMPLE"),
+        "an ABIA key in clear:\n{o}"
+    );
     assert!(o.contains("hello"), "{o}");
     // grep-secret's detectors report the same variables in the environment.
     let out = run(ksec(&["grep-secret", "--json", "-p", &p.pid_s()]));
@@ -688,7 +691,15 @@ fn environ_redact_uses_the_grep_secret_detectors() {
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("one JSON object per line"))
         .filter(|f| f["type"] == "finding" && f["source"] == "environ")
-        .map(|f| f["line"].as_str().unwrap_or("").split('=').next().unwrap().to_string())
+        .map(|f| {
+            f["line"]
+                .as_str()
+                .unwrap_or("")
+                .split('=')
+                .next()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     found.sort();
     assert_eq!(found, ["GH", "K1", "K2", "K3"], "{o}");

@@ -4,9 +4,11 @@
 //! print what these read are in `cmd/`.
 //!
 //! - [`stat`]: /proc/PID/stat (comm, state, ppid, flags, start time; the kernel-thread and
-//!   zombie checks), and the few /proc/PID/status fields ksec needs.
+//!   zombie checks).
+//! - [`status`]: /proc/PID/status (State, Tgid, PPid, TracerPid, NSpid, Uid).
+//! - [`schedstat`]: /proc/TID/schedstat (CPU time of a thread, re-read with pread per syscall).
 //! - [`cmdline`]: /proc/PID/cmdline (argv).
-//! - [`environ`]: /proc/PID/environ (the environment block; which variables look secret).
+//! - [`environ`]: /proc/PID/environ (the environment block).
 //! - [`cgroup`]: /proc/PID/cgroup (container id, [`cgroup::Runtime`], pod uid).
 //! - [`fd`]: /proc/PID/fd (every open fd, classified as an [`fd::FdKind`], sockets resolved).
 //! - [`fdinfo`]: /proc/PID/fdinfo/FD (offset, open flags).
@@ -30,5 +32,7 @@ pub mod net;
 pub mod process;
 pub mod root;
 pub mod rootfs;
+pub mod schedstat;
 pub mod stat;
+pub mod status;
 pub mod target;

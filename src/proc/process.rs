@@ -8,7 +8,8 @@ use super::cgroup::{container_of, ContainerInfo};
 use super::cmdline::read_cmdline;
 use super::error::ProcError;
 use super::root::ProcRoot;
-use super::stat::{parse_status_uid, read_stat};
+use super::stat::read_stat;
+use super::status::read_status;
 use crate::output::bytes::Bytes;
 
 /// One process.
@@ -45,9 +46,7 @@ pub fn read_process(
 ) -> Result<Process, ProcError> {
     let stat = read_stat(root, pid)?;
     let (cmdline, cmdline_truncated) = read_cmdline(root, pid).unwrap_or_default();
-    let uid = std::fs::read(root.pid_path(pid, "status"))
-        .ok()
-        .and_then(|b| parse_status_uid(&b));
+    let uid = read_status(root, pid).ok().and_then(|s| s.uid);
     let user = uid.and_then(|uid| {
         users
             .entry(uid)

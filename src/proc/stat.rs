@@ -111,25 +111,6 @@ pub fn parse_stat(bytes: &[u8]) -> Option<Stat> {
     })
 }
 
-/// The value of one `Name:\tvalue` line of /proc/PID/status, trimmed.
-pub fn parse_status_field<'a>(bytes: &'a [u8], name: &str) -> Option<&'a str> {
-    bytes
-        .split(|&b| b == b'\n')
-        .find_map(|line| line.strip_prefix(name.as_bytes())?.strip_prefix(b":"))
-        .and_then(|rest| std::str::from_utf8(rest).ok())
-        .map(str::trim)
-}
-
-/// The real uid from /proc/PID/status (`Uid:\treal\teffective\tsaved\tfs`).
-pub fn parse_status_uid(bytes: &[u8]) -> Option<u32> {
-    bytes
-        .split(|&b| b == b'\n')
-        .find_map(|line| line.strip_prefix(b"Uid:"))
-        .and_then(|rest| std::str::from_utf8(rest).ok())
-        .and_then(|rest| rest.split_ascii_whitespace().next())
-        .and_then(|uid| uid.parse().ok())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,23 +142,10 @@ mod tests {
         let full =
             parse_stat(b"9 (x y) S 1 9 9 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 1 0 123456 9 9\n");
         assert_eq!(full.unwrap().starttime, Some(123456));
-        assert_eq!(
-            parse_status_field(b"Name:\tx\nTgid:\t42\nTracerPid:\t0\n", "Tgid"),
-            Some("42")
-        );
-        assert_eq!(parse_status_field(b"Tgid:\t42\n", "Pid"), None);
         let z = parse_stat(b"7 (sh) Z 1 7 7 0 -1 4194316 0").unwrap();
         assert!(z.is_zombie());
         assert_eq!(parse_stat(b"7 (sh"), None);
         assert_eq!(parse_stat(b"7 )sh( Z 1 7 7 0 -1 4 0"), None);
-    }
-
-    #[test]
-    fn parses_status_uid() {
-        let status =
-            b"Name:\tcat\nUmask:\t0022\nState:\tR\nUid:\t1000\t1000\t1000\t1000\nGid:\t0\n";
-        assert_eq!(parse_status_uid(status), Some(1000));
-        assert_eq!(parse_status_uid(b"Name:\tx\n"), None);
     }
 
     #[test]
@@ -222,7 +190,6 @@ mod tests {
         #[test]
         fn stat_parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             let _ = parse_stat(&bytes);
-            let _ = parse_status_uid(&bytes);
         }
     }
 }

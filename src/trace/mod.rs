@@ -1,6 +1,6 @@
 //! `ksec trace`'s engine: strace-compatible syscall count tables.
 //!
-//! Collection (the ptrace tracer, [`tracer`], with its raw calls in [`crate::sys`]) is kept apart
+//! Collection (the ptrace tracer, [`ptrace`], with its raw calls in [`crate::sys`]) is kept apart
 //! from counting ([`counter`], [`stats`]) and rendering ([`summary`]): a backend hands typed
 //! [`event::Event`]s to a [`event::Sink`], so another backend (eBPF) can feed the same tables.
 //! The command line and the run itself are in [`crate::cmd::trace`].
@@ -11,8 +11,8 @@ pub mod counter;
 pub mod event;
 pub mod filter;
 pub mod placement;
+pub mod ptrace;
 pub mod seccomp;
 pub mod stats;
 pub mod summary;
 pub mod syscalls;
-pub mod tracer;

@@ -20,6 +20,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
 use nix::unistd::Pid;
 
+use crate::proc::root::ProcRoot;
+
 /// The CPUs in a set, ascending.
 pub fn cpus(set: &CpuSet) -> Vec<usize> {
     (0..CpuSet::count())
@@ -47,9 +49,9 @@ pub fn mask_bytes(set: &CpuSet, len: usize) -> Vec<u8> {
     out
 }
 
-/// The start time of a task, to tell it from a later one with its tid.
-fn starttime(tid: i32) -> Option<u64> {
-    let stat = std::fs::read(format!("/proc/{tid}/stat")).ok()?;
+/// The start time of a task (/proc/TID/stat), to tell it from a later one with its tid.
+fn starttime(root: &ProcRoot, tid: i32) -> Option<u64> {
+    let stat = std::fs::read(root.pid_path(tid, "stat")).ok()?;
     crate::proc::stat::parse_stat(&stat)?.starttime
 }
 
@@ -60,6 +62,8 @@ pub struct Placement {
     /// tid -> the mask the tracee would have without ksec.
     original: HashMap<i32, CpuSet>,
     guardian: Option<(Child, ChildStdin)>,
+    /// Where /proc is (tracees' start times for the guardian are read there).
+    root: ProcRoot,
 }
 
 impl Placement {
@@ -67,7 +71,7 @@ impl Placement {
     /// pins the calling (tracer) thread to it and starts the guardian.
     ///
     /// Returns `None` when no CPU is shared or pinning fails: tracing then goes on unpinned.
-    pub fn start(first_tracee: i32) -> Option<Placement> {
+    pub fn start(first_tracee: i32, root: ProcRoot) -> Option<Placement> {
         let mine = sched_getaffinity(Pid::from_raw(0)).ok()?;
         let theirs = sched_getaffinity(Pid::from_raw(first_tracee)).ok()?;
         let shared: Vec<usize> = cpus(&mine)
@@ -87,6 +91,7 @@ impl Placement {
             pinned,
             original: HashMap::new(),
             guardian,
+            root,
         })
     }
 
@@ -139,7 +144,7 @@ impl Placement {
     fn tell_guardian_pin(&mut self, tid: i32, mask: &CpuSet) {
         if let Some((_, pipe)) = &mut self.guardian {
             let list: Vec<String> = cpus(mask).iter().map(|c| c.to_string()).collect();
-            let st = starttime(tid).unwrap_or(0);
+            let st = starttime(&self.root, tid).unwrap_or(0);
             let _ = writeln!(pipe, "pin {tid} {st} {}", list.join(","));
         }
     }
@@ -202,8 +207,9 @@ fn spawn_guardian() -> Option<(Child, ChildStdin)> {
 
 /// The guardian: reads `pin TID STARTTIME CPUS`, `unpin TID` and `done` lines from `input`; if
 /// the input ends without `done` (ksec was killed), restores every pinned task that still has
-/// the same start time.
+/// the same start time (read in the host's /proc: the guardian is given no other root).
 pub fn guardian_main(input: impl BufRead) {
+    let root = ProcRoot::default();
     let mut pinned: HashMap<i32, (u64, Vec<usize>)> = HashMap::new();
     for line in input.lines() {
         let Ok(line) = line else { break };
@@ -232,7 +238,7 @@ pub fn guardian_main(input: impl BufRead) {
         }
     }
     for (tid, (st, list)) in pinned {
-        if starttime(tid) == Some(st) {
+        if starttime(&root, tid) == Some(st) {
             let _ = sched_setaffinity(Pid::from_raw(tid), &set_of(&list));
         }
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{CpuPlacement, TraceArgs};
 use crate::exit::{Exit, ExitError};
-use crate::trace::tracer::{self, Outcome, Stop, Target, TracerConfig};
+use crate::trace::ptrace::{self, Outcome, Stop, Target, TracerConfig};
 use crate::trace::{counter, filter, seccomp, stats, summary};
 
 /// Parses strace's -p values: each may hold several pids separated by commas or spaces. An item
@@ -227,6 +227,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         cpu_time: !args.wall_clock,
         pin,
         block_fatal: args.output.is_some() && matches!(target, Target::Spawn { .. }),
+        proc_root: crate::proc::root::ProcRoot::default(),
     };
     let seccomp = if args.seccomp_bpf {
         if !args.follow_forks || !matches!(target, Target::Spawn { .. }) {
@@ -253,7 +254,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         args.per_process,
         args.per_thread,
     );
-    let outcome = tracer::trace(target, cfg, seccomp, &mut counter, &mut |w| {
+    let outcome = ptrace::trace(target, cfg, seccomp, &mut counter, &mut |w| {
         eprintln!("ksec trace: {w}")
     })
     .map_err(strace_attach_wording)?;
@@ -278,8 +279,8 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
 /// Root refused by the kernel (pid 1, a protected process) gets strace's words, not advice to
 /// become root.
 fn strace_attach_wording(e: anyhow::Error) -> anyhow::Error {
-    match e.downcast_ref::<tracer::AttachError>() {
-        Some(tracer::AttachError::NotPermitted(pid)) if nix::unistd::geteuid().is_root() => {
+    match e.downcast_ref::<ptrace::AttachError>() {
+        Some(ptrace::AttachError::NotPermitted(pid)) if nix::unistd::geteuid().is_root() => {
             ExitError::new(
                 Exit::TraceError,
                 format!("attach: ptrace(PTRACE_SEIZE, {pid}): Operation not permitted"),
@@ -298,11 +299,11 @@ fn exit_of(o: &Outcome) -> Exit {
         Err(_) => Exit::Status(128 + sig),
     };
     if let Some(sig) = o.interrupted {
-        return by_signal(sig);
+        return by_signal(sig.as_raw());
     }
     match o.child {
         Some(Stop::Exited(code)) => Exit::Status(code),
-        Some(Stop::Killed(sig)) => by_signal(sig),
+        Some(Stop::Killed(sig)) => by_signal(sig.as_raw()),
         _ => Exit::Success,
     }
 }

@@ -7,24 +7,38 @@
 //! task;
 //! group-stops are left stopped with PTRACE_LISTEN; PTRACE_GET_SYSCALL_INFO tells entry from exit
 //! and gives the audit arch (the personality). A syscall is counted at its exit stop.
+//!
+//! Files: this one holds the configuration, the wait loop and the handling of each kind of stop;
+//! [`stop`] decodes wait statuses into [`Stop`]; [`task`] holds the per-thread state and the
+//! exec/tid rename. The raw calls are in [`crate::sys`]; /proc is read through
+//! [`crate::proc`]'s readers under the configured [`ProcRoot`] (schedstat files are opened once
+//! per task and re-read with pread: the syscall stop path formats no path and allocates nothing).
+
+mod stop;
+mod task;
 
 use std::collections::HashMap;
 use std::ffi::CString;
-use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use nix::errno::Errno;
+use nix::sys::ptrace::Options;
 use nix::sys::signal::Signal;
 
 use super::arch::{Personality, Watched};
 use super::event::{Event, Sink};
 use super::placement::Placement;
 use super::stats::Completed;
-use crate::sys::{self, SyscallInfo};
+use crate::proc::root::ProcRoot;
+use crate::proc::{schedstat, status};
+use crate::sys::ptrace::{self as pt, PtraceEvent, SyscallInfo};
+use crate::sys::signal::{self as sig, Sig};
+use crate::sys::{spawn, wait};
+pub use stop::Stop;
+use task::{Entry, Task};
 
 /// What to trace.
 #[derive(Debug, Clone)]
@@ -42,7 +56,7 @@ pub enum Target {
 }
 
 /// How to trace.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct TracerConfig {
     /// Follow forks, vforks and clones; attach every thread with -p.
     pub follow: bool,
@@ -53,46 +67,12 @@ pub struct TracerConfig {
     /// Block the fatal signals instead of detaching on them (strace's `-I 3`, its default for
     /// `-o FILE PROG`): Ctrl-C then reaches only the command, and the summary is complete.
     pub block_fatal: bool,
+    /// Where /proc is (task ids, status, stat, schedstat and ns links are read there).
+    pub proc_root: ProcRoot,
 }
 
 /// With a seccomp filter (spawned commands with -f): the program to install.
 pub type SeccompProgram = Vec<super::seccomp::Insn>;
-
-/// A decoded wait status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
-    /// Syscall-entry or -exit stop (SIGTRAP|0x80).
-    Syscall,
-    /// A PTRACE_EVENT_* stop with its stop signal.
-    PtraceEvent { event: i32, sig: i32 },
-    /// Signal-delivery stop.
-    Signal(i32),
-    /// Exited with a status.
-    Exited(i32),
-    /// Killed by a signal.
-    Killed(i32),
-}
-
-impl Stop {
-    /// Decodes a raw `waitpid` status.
-    pub fn from_raw(status: i32) -> Stop {
-        if libc::WIFEXITED(status) {
-            Stop::Exited(libc::WEXITSTATUS(status))
-        } else if libc::WIFSIGNALED(status) {
-            Stop::Killed(libc::WTERMSIG(status))
-        } else {
-            let sig = libc::WSTOPSIG(status);
-            let event = status >> 16;
-            if sig == (libc::SIGTRAP | 0x80) {
-                Stop::Syscall
-            } else if event != 0 {
-                Stop::PtraceEvent { event, sig }
-            } else {
-                Stop::Signal(sig)
-            }
-        }
-    }
-}
 
 /// How tracing ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +80,7 @@ pub struct Outcome {
     /// The spawned command's end: `Exited(code)` or `Killed(sig)`; None with -p.
     pub child: Option<Stop>,
     /// The signal that made ksec stop tracing (SIGINT, SIGTERM...), if any.
-    pub interrupted: Option<i32>,
+    pub interrupted: Option<Sig>,
     /// Why the command could not be executed (strerror of execve's errno), if it could not.
     pub exec_error: Option<String>,
 }
@@ -122,30 +102,6 @@ pub enum AttachError {
     Other(i32, Errno),
 }
 
-struct Entry {
-    personality: Personality,
-    nr: u64,
-    wall: Instant,
-    cpu_ns: u64,
-    /// First and third arguments, kept for watched syscalls only.
-    arg0: u64,
-    arg2: u64,
-}
-
-struct Task {
-    tgid: i32,
-    entry: Option<Entry>,
-    schedstat: Option<File>,
-    /// The spawned command before its first execve: its own setup calls are not counted.
-    pre_exec: bool,
-    /// Added because of its creator's fork/clone event, or by attach/spawn; false for a child
-    /// whose own stop was reported before its creator's event.
-    announced: bool,
-    /// Attached with -p and not stopped yet: it is pinned at its first stop, once every later
-    /// syscall exit is seen (a `sched_getaffinity` running before that must not see the pin).
-    pin_at_first_stop: bool,
-}
-
 /// Fatal signals that make ksec detach and print the summary, as strace.
 pub const FATAL_SIGNALS: [Signal; 5] = [
     Signal::SIGINT,
@@ -161,7 +117,7 @@ const PARK_LIMIT: Duration = Duration::from_secs(1);
 /// The tracer's state.
 pub struct Tracer<'s> {
     cfg: TracerConfig,
-    options: libc::c_int,
+    options: Options,
     tasks: HashMap<i32, Task>,
     sink: &'s mut dyn Sink,
     placement: Option<Placement>,
@@ -185,10 +141,10 @@ pub struct Tracer<'s> {
     leaving: std::collections::HashSet<i32>,
     /// Untraced children that stopped before their creator's event: held until it comes (the
     /// creator's original mask is known then), or given up on after a second.
-    parked: HashMap<i32, (Instant, i32)>,
+    parked: HashMap<i32, (Instant, Option<Sig>)>,
     child_end: Option<Stop>,
     detaching: bool,
-    interrupted: Option<i32>,
+    interrupted: Option<Sig>,
 }
 
 /// Runs a whole trace: start or attach, wait loop, detach. When some of several pids cannot be
@@ -204,19 +160,21 @@ pub fn trace(
     warn: &mut dyn FnMut(String),
 ) -> anyhow::Result<Outcome> {
     let mut options =
-        sys::PTRACE_O_TRACESYSGOOD | sys::PTRACE_O_TRACEEXEC | sys::PTRACE_O_TRACEEXIT;
+        Options::PTRACE_O_TRACESYSGOOD | Options::PTRACE_O_TRACEEXEC | Options::PTRACE_O_TRACEEXIT;
     if cfg.follow || cfg.pin {
         // Without -f too when pinning: a new task inherits the pinned mask, so ksec must see it
         // to give it its creator's own mask back before detaching it.
-        options |= sys::PTRACE_O_TRACECLONE | sys::PTRACE_O_TRACEFORK | sys::PTRACE_O_TRACEVFORK;
+        options |= Options::PTRACE_O_TRACECLONE
+            | Options::PTRACE_O_TRACEFORK
+            | Options::PTRACE_O_TRACEVFORK;
     }
     if seccomp.is_some() {
-        options |= sys::PTRACE_O_TRACESECCOMP;
+        options |= Options::PTRACE_O_TRACESECCOMP;
     }
     if cfg.cpu_time {
         raise_nofile_limit();
     }
-    sys::install_signal_handlers(&FATAL_SIGNALS, WAKE_SIGNAL).context("install signal handlers")?;
+    sig::install_signal_handlers(&FATAL_SIGNALS, WAKE_SIGNAL).context("install signal handlers")?;
     if cfg.block_fatal {
         use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow};
         let mut set = SigSet::empty();
@@ -280,7 +238,7 @@ pub fn trace(
         }
     }
     let done = Arc::new(AtomicBool::new(false));
-    let waker = spawn_waker(sys::gettid(), done.clone());
+    let waker = spawn_waker(sig::gettid(), done.clone());
     let result = t.run_loop();
     done.store(true, Ordering::SeqCst);
     waker.thread().unpark();
@@ -302,14 +260,14 @@ fn spawn_waker(tracer_tid: i32, done: Arc<AtomicBool>) -> std::thread::JoinHandl
     std::thread::spawn(move || {
         let mut last_tick = Instant::now();
         while !done.load(Ordering::SeqCst) {
-            if sys::FATAL_SIGNAL.load(Ordering::SeqCst) != 0 {
-                let _ = sys::tgkill_self(tracer_tid, WAKE_SIGNAL as i32);
+            if sig::fatal_signal().is_some() {
+                let _ = sig::tgkill_self(tracer_tid, WAKE_SIGNAL);
                 std::thread::park_timeout(Duration::from_millis(10));
             } else {
                 // Once a second, let the tracer look for tasks that vanished unreported.
                 if last_tick.elapsed() >= Duration::from_secs(1) {
                     last_tick = Instant::now();
-                    let _ = sys::tgkill_self(tracer_tid, WAKE_SIGNAL as i32);
+                    let _ = sig::tgkill_self(tracer_tid, WAKE_SIGNAL);
                 }
                 // Unparked at the end of tracing, so ksec does not linger.
                 std::thread::park_timeout(Duration::from_millis(50));
@@ -325,52 +283,53 @@ fn raise_nofile_limit() {
     }
 }
 
-fn read_schedstat(f: &File) -> Option<u64> {
-    let mut buf = [0u8; 64];
-    let n = f.read_at(&mut buf, 0).ok()?;
-    let end = buf[..n].iter().position(|&b| b == b' ').unwrap_or(n);
-    std::str::from_utf8(&buf[..end]).ok()?.parse().ok()
-}
-
-fn proc_status_field(pid: i32, field: &str) -> Option<String> {
-    let status = std::fs::read(format!("/proc/{pid}/status")).ok()?;
-    crate::proc::stat::parse_status_field(&status, field).map(str::to_string)
-}
-
 /// The tid of the task tracing `tid`, if any.
-fn tracer_of(tid: i32) -> Option<i32> {
-    proc_status_field(tid, "TracerPid")
-        .and_then(|v| v.parse().ok())
-        .filter(|&t| t != 0)
+fn tracer_of(root: &ProcRoot, tid: i32) -> Option<i32> {
+    status::read_status(root, tid).ok()?.traced_by()
 }
 
-fn tgid_of(tid: i32) -> i32 {
-    proc_status_field(tid, "Tgid")
-        .and_then(|v| v.parse().ok())
+/// The process of `tid` (itself when /proc cannot say).
+fn tgid_of(root: &ProcRoot, tid: i32) -> i32 {
+    status::read_status(root, tid)
+        .ok()
+        .and_then(|s| s.tgid)
         .unwrap_or(tid)
+}
+
+/// The seccomp program as the kernel takes it (`struct sock_filter`).
+fn sock_filters(program: &[super::seccomp::Insn]) -> Vec<libc::sock_filter> {
+    program
+        .iter()
+        .map(|i| libc::sock_filter {
+            code: i.code,
+            jt: i.jt,
+            jf: i.jf,
+            k: i.k,
+        })
+        .collect()
 }
 
 impl Tracer<'_> {
     fn spawn(&mut self, path: &CString, argv: &[CString], envp: &[CString]) -> anyhow::Result<()> {
         let mut reset: Vec<Signal> = FATAL_SIGNALS.to_vec();
         reset.push(WAKE_SIGNAL);
+        let filter = self.seccomp.as_deref().map(sock_filters);
         let (pid, exec_errors) =
-            sys::spawn_stopped(path, argv, envp, &reset, self.seccomp.as_deref())
-                .context("fork")?;
+            spawn::spawn_stopped(path, argv, envp, &reset, filter.as_deref()).context("fork")?;
         self.exec_errors = Some(exec_errors);
-        let status = sys::wait_stopped(pid).context("wait for the command to start")?;
+        let status = wait::wait_stopped(pid).context("wait for the command to start")?;
         if !libc::WIFSTOPPED(status) {
             bail!(
                 "{}: the command ended before it could be traced",
                 path.to_string_lossy()
             );
         }
-        if let Err(e) = sys::ptrace_seize(pid, self.options) {
+        if let Err(e) = pt::seize(pid, self.options) {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
             bail!("seize pid {pid}: {e}");
         }
         if self.cfg.pin {
-            self.placement = Placement::start(pid);
+            self.placement = Placement::start(pid, self.cfg.proc_root.clone());
         }
         self.spawned = Some(pid);
         // Stopped before its execve: pinning it now is seen by nothing.
@@ -383,26 +342,24 @@ impl Tracer<'_> {
     }
 
     fn attach(&mut self, pid: i32) -> Result<(), AttachError> {
-        let Some(state) = proc_status_field(pid, "State") else {
-            return Err(AttachError::NoSuchProcess(pid));
+        let root = &self.cfg.proc_root;
+        let st = match status::read_status(root, pid) {
+            Ok(st) if st.state.is_some() => st,
+            _ => return Err(AttachError::NoSuchProcess(pid)),
         };
-        if state.starts_with('Z') || state.starts_with('X') {
+        if st.is_zombie() {
             return Err(AttachError::Zombie(pid));
         }
-        if is_kernel_thread(pid) {
+        if crate::proc::stat::is_kernel_thread(root, pid) {
             return Err(AttachError::KernelThread(pid));
         }
-        if let Some(tracer) =
-            proc_status_field(pid, "TracerPid").and_then(|v| v.parse::<i32>().ok())
-        {
-            if tracer != 0 {
-                return Err(AttachError::AlreadyTraced(pid, tracer));
-            }
+        if let Some(tracer) = st.traced_by() {
+            return Err(AttachError::AlreadyTraced(pid, tracer));
         }
+        let tgid = st.tgid.unwrap_or(pid);
         if self.cfg.pin && self.placement.is_none() && self.tasks.is_empty() {
-            self.placement = Placement::start(pid);
+            self.placement = Placement::start(pid, root.clone());
         }
-        let tgid = tgid_of(pid);
         self.seize_one(pid, tgid).map_err(|e| match e {
             Errno::ESRCH => AttachError::NoSuchProcess(pid),
             Errno::EPERM => AttachError::NotPermitted(pid),
@@ -412,14 +369,12 @@ impl Tracer<'_> {
             // Threads may be created while we attach: repeat until a pass finds nothing new.
             // Threads created by an already seized thread are attached by the kernel (TRACECLONE)
             // and refuse a second seize with EPERM: they are ours already.
-            let me = sys::gettid();
+            let me = sig::gettid();
             for _ in 0..1000 {
-                if sys::FATAL_SIGNAL.load(Ordering::SeqCst) != 0 {
+                if sig::fatal_signal().is_some() {
                     break;
                 }
-                let tids = crate::proc::root::ProcRoot::default()
-                    .tids(pid)
-                    .unwrap_or_default();
+                let tids = self.cfg.proc_root.tids(pid).unwrap_or_default();
                 let mut new = false;
                 for tid in tids {
                     if self.tasks.contains_key(&tid) {
@@ -427,7 +382,7 @@ impl Tracer<'_> {
                     }
                     match self.seize_one(tid, tgid) {
                         Ok(()) => new = true,
-                        Err(Errno::EPERM) if tracer_of(tid) == Some(me) => {
+                        Err(Errno::EPERM) if tracer_of(&self.cfg.proc_root, tid) == Some(me) => {
                             self.add_task(tid, tgid, false);
                             new = true;
                         }
@@ -443,9 +398,9 @@ impl Tracer<'_> {
     }
 
     fn seize_one(&mut self, tid: i32, tgid: i32) -> Result<(), Errno> {
-        sys::ptrace_seize(tid, self.options)?;
+        pt::seize(tid, self.options)?;
         self.add_task(tid, tgid, false);
-        if let Err(e) = sys::ptrace_interrupt(tid) {
+        if let Err(e) = pt::interrupt(tid) {
             if e != Errno::ESRCH {
                 return Err(e);
             }
@@ -457,21 +412,11 @@ impl Tracer<'_> {
     /// stopped, or a fresh child); otherwise it is pinned at its first stop.
     fn add_task(&mut self, tid: i32, tgid: i32, pin_now: bool) {
         let schedstat = if self.cfg.cpu_time {
-            File::open(format!("/proc/{tid}/schedstat")).ok()
+            schedstat::open(&self.cfg.proc_root, tid).ok()
         } else {
             None
         };
-        self.tasks.insert(
-            tid,
-            Task {
-                tgid,
-                entry: None,
-                schedstat,
-                pre_exec: false,
-                announced: true,
-                pin_at_first_stop: !pin_now,
-            },
-        );
+        self.tasks.insert(tid, Task::new(tgid, schedstat, !pin_now));
         if pin_now {
             if let Some(p) = &mut self.placement {
                 p.adopt(tid, self.inherited.remove(&tid));
@@ -494,8 +439,7 @@ impl Tracer<'_> {
 
     fn run_loop(&mut self) -> anyhow::Result<()> {
         while !self.tasks.is_empty() || !self.leaving.is_empty() || !self.parked.is_empty() {
-            let sig = sys::FATAL_SIGNAL.load(Ordering::SeqCst);
-            if sig != 0 && !self.detaching {
+            if let (Some(sig), false) = (sig::fatal_signal(), self.detaching) {
                 self.begin_detach(sig);
             }
             if !self.parked.is_empty() {
@@ -504,7 +448,7 @@ impl Tracer<'_> {
                 let all = self.tasks.is_empty() || self.detaching;
                 self.release_parked(if all { Duration::ZERO } else { PARK_LIMIT });
             }
-            match sys::wait_any(false) {
+            match wait::wait_any(false) {
                 Err(Errno::EINTR) => {
                     if self.last_report.elapsed() > Duration::from_secs(1) {
                         self.prune_vanished();
@@ -533,7 +477,9 @@ impl Tracer<'_> {
 
     /// Drops tasks that no longer exist (a safety net: every task should report its end).
     fn prune_vanished(&mut self) {
-        let exists = |tid: &i32| std::path::Path::new(&format!("/proc/{tid}")).exists();
+        // Rare (once a second at most, when reports stopped): a clone of the root is cheap here.
+        let root = self.cfg.proc_root.clone();
+        let exists = |tid: &i32| root.pid_dir(*tid).exists();
         let gone: Vec<i32> = self.tasks.keys().copied().filter(|t| !exists(t)).collect();
         for tid in gone {
             self.remove_task(tid);
@@ -544,9 +490,9 @@ impl Tracer<'_> {
 
     /// A new task that is not traced (no -f) reported its first stop; a signal-delivery stop's
     /// signal goes with it when it is detached.
-    fn untraced_child_stopped(&mut self, tid: i32, sig: i32) {
+    fn untraced_child_stopped(&mut self, tid: i32, sig: Option<Sig>) {
         if self.leaving.remove(&tid) {
-            let _ = sys::ptrace_detach(tid, sig);
+            let _ = pt::detach(tid, sig);
         } else {
             // Its creator's event has not been seen: hold it until then.
             self.parked.insert(tid, (Instant::now(), sig));
@@ -560,7 +506,7 @@ impl Tracer<'_> {
             let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(new), &o);
         }
         if let Some((_, sig)) = self.parked.remove(&new) {
-            let _ = sys::ptrace_detach(new, sig);
+            let _ = pt::detach(new, sig);
         } else {
             self.leaving.insert(new);
         }
@@ -577,14 +523,13 @@ impl Tracer<'_> {
             .map(|(&t, _)| t)
             .collect();
         for tid in due {
-            let sig = self.parked.remove(&tid).map_or(0, |(_, s)| s);
-            let tgid = tgid_of(tid);
+            let sig = self.parked.remove(&tid).and_then(|(_, s)| s);
+            let st = status::read_status(&self.cfg.proc_root, tid).unwrap_or_default();
+            let tgid = st.tgid.unwrap_or(tid);
             let owner = if tgid != tid {
                 tgid
             } else {
-                proc_status_field(tid, "PPid")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0)
+                st.ppid.unwrap_or(0)
             };
             let creator = self
                 .tasks
@@ -597,37 +542,37 @@ impl Tracer<'_> {
                     let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(tid), &o);
                 }
             }
-            let _ = sys::ptrace_detach(tid, sig);
+            let _ = pt::detach(tid, sig);
         }
     }
 
-    fn begin_detach(&mut self, sig: i32) {
+    fn begin_detach(&mut self, sig: Sig) {
         self.detaching = true;
         self.interrupted = Some(sig);
         if let Some(child) = self.spawned {
             // strace's cleanup: the command ksec started gets the signal ksec got.
             let child = nix::unistd::Pid::from_raw(child);
             let _ = nix::sys::signal::kill(child, Signal::SIGCONT);
-            if let Ok(s) = Signal::try_from(sig) {
+            if let Some(s) = sig.to_nix() {
                 let _ = nix::sys::signal::kill(child, s);
             }
         }
         for &tid in self.tasks.keys() {
-            let _ = sys::ptrace_interrupt(tid);
+            let _ = pt::interrupt(tid);
         }
     }
 
-    fn detach(&mut self, tid: i32, sig: i32) {
+    fn detach(&mut self, tid: i32, sig: Option<Sig>) {
         if let Some(p) = &mut self.placement {
             p.restore(tid);
         }
-        let _ = sys::ptrace_detach(tid, sig);
+        let _ = pt::detach(tid, sig);
         if self.tasks.remove(&tid).is_some() {
             self.sink.event(Event::Exit { tid });
         }
     }
 
-    fn resume(&mut self, tid: i32, sig: i32) {
+    fn resume(&mut self, tid: i32, sig: Option<Sig>) {
         if self.detaching {
             self.detach(tid, sig);
             return;
@@ -640,9 +585,9 @@ impl Tracer<'_> {
                 .get(&tid)
                 .is_some_and(|t| t.entry.is_none() && !t.pre_exec);
         let r = if cont {
-            sys::ptrace_cont(tid, sig)
+            pt::cont(tid, sig)
         } else {
-            sys::ptrace_syscall(tid, sig)
+            pt::syscall(tid, sig)
         };
         if let Err(Errno::ESRCH) = r {
             // Killed meanwhile (SIGKILL): its exit status follows.
@@ -652,7 +597,7 @@ impl Tracer<'_> {
     fn handle(&mut self, tid: i32, stop: Stop) {
         if !self.tasks.contains_key(&tid) {
             match stop {
-                Stop::Exited(_) | Stop::Killed(_) => {
+                _ if stop.is_end() => {
                     // Not ours (e.g. the guardian), or an untraced child that ended first.
                     self.leaving.remove(&tid);
                     self.parked.remove(&tid);
@@ -660,15 +605,15 @@ impl Tracer<'_> {
                 }
                 _ if !self.cfg.follow => {
                     let sig = match stop {
-                        Stop::Signal(s) => s,
-                        _ => 0,
+                        Stop::Signal(s) => Some(s),
+                        _ => None,
                     };
                     self.untraced_child_stopped(tid, sig);
                     return;
                 }
                 _ => {
                     // An auto-attached child reporting before its creator's fork event.
-                    let tgid = tgid_of(tid);
+                    let tgid = tgid_of(&self.cfg.proc_root, tid);
                     self.add_task(tid, tgid, true);
                     if let Some(t) = self.tasks.get_mut(&tid) {
                         t.announced = false;
@@ -676,7 +621,7 @@ impl Tracer<'_> {
                 }
             }
         }
-        if !matches!(stop, Stop::Exited(_) | Stop::Killed(_)) {
+        if !stop.is_end() {
             self.first_stop(tid);
         }
         match stop {
@@ -692,20 +637,24 @@ impl Tracer<'_> {
                         if let Ok(SyscallInfo::Exit {
                             rval,
                             is_error: false,
-                        }) = sys::ptrace_get_syscall_info(tid)
+                        }) = pt::get_syscall_info(tid)
                         {
                             self.watched_exit(tid, w, &entry, rval);
                         }
                     }
                 }
-                self.detach(tid, 0);
+                self.detach(tid, None);
             }
             Stop::Syscall => {
                 self.syscall_stop(tid);
-                self.resume(tid, 0);
+                self.resume(tid, None);
             }
-            Stop::Signal(sig) => self.resume(tid, sig),
-            Stop::PtraceEvent { event, sig } => self.event_stop(tid, event, sig),
+            Stop::Signal(sig) => self.resume(tid, Some(sig)),
+            Stop::GroupStop(_) if self.detaching => self.detach(tid, None),
+            Stop::GroupStop(_) => {
+                let _ = pt::listen(tid);
+            }
+            Stop::PtraceEvent { event, .. } => self.event_stop(tid, event),
             Stop::Exited(_) | Stop::Killed(_) => {
                 if Some(tid) == self.spawned {
                     self.child_end = Some(stop);
@@ -730,18 +679,17 @@ impl Tracer<'_> {
         }
     }
 
-    fn event_stop(&mut self, tid: i32, event: i32, sig: i32) {
+    /// A PTRACE_EVENT_* stop other than a group-stop.
+    fn event_stop(&mut self, tid: i32, event: PtraceEvent) {
         match event {
-            sys::PTRACE_EVENT_FORK | sys::PTRACE_EVENT_VFORK | sys::PTRACE_EVENT_CLONE
-                if !self.cfg.follow =>
-            {
-                if let Ok(new) = sys::ptrace_geteventmsg(tid) {
+            PtraceEvent::Fork | PtraceEvent::Vfork | PtraceEvent::Clone if !self.cfg.follow => {
+                if let Ok(new) = pt::geteventmsg(tid) {
                     self.let_go(tid, new as i32);
                 }
-                self.resume(tid, 0);
+                self.resume(tid, None);
             }
-            sys::PTRACE_EVENT_FORK | sys::PTRACE_EVENT_VFORK | sys::PTRACE_EVENT_CLONE => {
-                if let Ok(new) = sys::ptrace_geteventmsg(tid) {
+            PtraceEvent::Fork | PtraceEvent::Vfork | PtraceEvent::Clone => {
+                if let Ok(new) = pt::geteventmsg(tid) {
                     let new = new as i32;
                     let original = self.placement.as_ref().and_then(|p| p.original(tid));
                     if self.gone_unannounced.remove(&new) {
@@ -750,8 +698,8 @@ impl Tracer<'_> {
                         if let Some(o) = original {
                             self.inherited.insert(new, o);
                         }
-                        let tgid = if event == sys::PTRACE_EVENT_CLONE {
-                            tgid_of(new)
+                        let tgid = if event == PtraceEvent::Clone {
+                            tgid_of(&self.cfg.proc_root, new)
                         } else {
                             new
                         };
@@ -768,22 +716,15 @@ impl Tracer<'_> {
                         }
                     }
                 }
-                self.resume(tid, 0);
+                self.resume(tid, None);
             }
-            sys::PTRACE_EVENT_EXEC => {
-                let former = sys::ptrace_geteventmsg(tid)
-                    .map(|f| f as i32)
-                    .unwrap_or(tid);
+            PtraceEvent::Exec => {
+                let former = pt::geteventmsg(tid).map(|f| f as i32).unwrap_or(tid);
                 if former != tid {
                     // A non-leader thread execed and took the leader's tid: its in-flight execve
                     // moves with it; the old leader's in-flight syscall is never completed.
-                    if let Some(mut moved) = self.tasks.remove(&former) {
-                        if let Some(old_leader) = self.tasks.remove(&tid) {
-                            moved.schedstat = old_leader.schedstat.or(moved.schedstat);
-                            self.sink.event(Event::Exit { tid });
-                        }
-                        moved.tgid = tid;
-                        self.tasks.insert(tid, moved);
+                    if task::exec_rename(&mut self.tasks, former, tid) {
+                        self.sink.event(Event::Exit { tid });
                     }
                     if let Some(p) = &mut self.placement {
                         p.forget(tid);
@@ -792,7 +733,7 @@ impl Tracer<'_> {
                     if self.cfg.cpu_time {
                         if let Some(t) = self.tasks.get_mut(&tid) {
                             // The schedstat file follows the tid; reopen to be sure it is ours.
-                            t.schedstat = File::open(format!("/proc/{tid}/schedstat")).ok();
+                            t.schedstat = schedstat::open(&self.cfg.proc_root, tid).ok();
                         }
                     }
                 }
@@ -803,36 +744,26 @@ impl Tracer<'_> {
                     t.pre_exec = false;
                 }
                 self.sink.event(Event::Exec { tid, former });
-                self.resume(tid, 0);
+                self.resume(tid, None);
             }
-            sys::PTRACE_EVENT_SECCOMP => {
+            PtraceEvent::Seccomp => {
                 // Entry of a traced syscall. If the entry was already seen by a syscall-entry
                 // stop (resumed with PTRACE_SYSCALL), this is the same syscall.
                 if self.tasks.get(&tid).is_some_and(|t| t.entry.is_none()) {
                     self.syscall_stop(tid);
                 }
-                self.resume(tid, 0);
+                self.resume(tid, None);
             }
-            sys::PTRACE_EVENT_EXIT => {
+            PtraceEvent::Exit => {
                 if let Some(t) = self.tasks.get_mut(&tid) {
                     t.entry = None; // exit/exit_group never complete
                 }
-                self.resume(tid, 0);
+                self.resume(tid, None);
             }
-            sys::PTRACE_EVENT_STOP => {
-                let group_stop = matches!(
-                    sig,
-                    libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
-                );
-                if self.detaching {
-                    self.detach(tid, 0);
-                } else if group_stop {
-                    let _ = sys::ptrace_listen(tid);
-                } else {
-                    self.resume(tid, 0);
-                }
-            }
-            _ => self.resume(tid, 0),
+            // PTRACE_INTERRUPT's stop (group-stops are Stop::GroupStop): resume() detaches
+            // while detaching.
+            PtraceEvent::Stop => self.resume(tid, None),
+            PtraceEvent::VforkDone | PtraceEvent::Unknown(_) => self.resume(tid, None),
         }
     }
 
@@ -845,11 +776,11 @@ impl Tracer<'_> {
             // Exit: take the time as early as possible.
             let now = Instant::now();
             let cpu = if cpu_time {
-                task.schedstat.as_ref().and_then(read_schedstat)
+                task.schedstat.as_ref().and_then(schedstat::read_cpu_ns)
             } else {
                 None
             };
-            let info = sys::ptrace_get_syscall_info(tid);
+            let info = pt::get_syscall_info(tid);
             match info {
                 Ok(SyscallInfo::Exit { rval, is_error }) => {
                     let entry = task.entry.take().expect("checked above");
@@ -880,7 +811,7 @@ impl Tracer<'_> {
             }
         } else {
             // An exit without a seen entry (attached mid-syscall) is not counted.
-            if let Ok(SyscallInfo::Entry { arch, nr, args }) = sys::ptrace_get_syscall_info(tid) {
+            if let Ok(SyscallInfo::Entry { arch, nr, args }) = pt::get_syscall_info(tid) {
                 let p = Personality::from_audit_arch(arch);
                 if task.pre_exec && !p.is_execve(nr) {
                     return;
@@ -939,33 +870,35 @@ impl Tracer<'_> {
 }
 
 /// The pid namespace of `tid`, as its /proc/TID/ns/pid link reads.
-fn pid_ns(tid: i32) -> Option<std::path::PathBuf> {
-    std::fs::read_link(format!("/proc/{tid}/ns/pid")).ok()
+fn pid_ns(root: &ProcRoot, tid: i32) -> Option<std::path::PathBuf> {
+    std::fs::read_link(root.pid_path(tid, "ns/pid")).ok()
 }
 
 /// The ids of `tid` in each pid namespace it is in, outermost (this /proc's) first.
-fn ns_pids(tid: i32) -> Option<Vec<i32>> {
-    let v = proc_status_field(tid, "NSpid")?;
-    v.split_ascii_whitespace().map(|p| p.parse().ok()).collect()
+fn ns_pids(root: &ProcRoot, tid: i32) -> Option<Vec<i32>> {
+    status::read_status(root, tid).ok()?.ns_pids
 }
 
 impl Tracer<'_> {
     /// The host tid of the traced task that tracee `tid` calls `pid` (a pid in its own pid
     /// namespace, as the kernel reads a `sched_*affinity` argument), if ksec traces it.
     fn host_tid(&self, tid: i32, pid: i32) -> Option<i32> {
-        let theirs = pid_ns(tid)?;
-        if pid_ns(std::process::id() as i32).as_ref() == Some(&theirs) {
+        let root = &self.cfg.proc_root;
+        let theirs = pid_ns(root, tid)?;
+        if pid_ns(root, std::process::id() as i32).as_ref() == Some(&theirs) {
             return Some(pid);
         }
-        let level = ns_pids(tid)?.len();
+        let level = ns_pids(root, tid)?.len();
         let mut deeper = None;
         for &t in self.tasks.keys() {
-            let Some(ids) = ns_pids(t) else { continue };
+            let Some(ids) = ns_pids(root, t) else {
+                continue;
+            };
             if ids.len() < level || ids[level - 1] != pid {
                 continue;
             }
             if ids.len() == level {
-                if pid_ns(t).as_ref() == Some(&theirs) {
+                if pid_ns(root, t).as_ref() == Some(&theirs) {
                     return Some(t);
                 }
             } else if deeper.is_none() {
@@ -981,7 +914,7 @@ fn new_entry(task: &Task, arch: u32, nr: u64, args: [u64; 6], cpu_time: bool) ->
     let cpu_ns = if cpu_time {
         task.schedstat
             .as_ref()
-            .and_then(read_schedstat)
+            .and_then(schedstat::read_cpu_ns)
             .unwrap_or(0)
     } else {
         0
@@ -995,11 +928,4 @@ fn new_entry(task: &Task, arch: u32, nr: u64, args: [u64; 6], cpu_time: bool) ->
         wall: Instant::now(),
         cpu_ns,
     }
-}
-
-fn is_kernel_thread(pid: i32) -> bool {
-    std::fs::read(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|b| crate::proc::stat::parse_stat(&b))
-        .is_some_and(|s| s.is_kernel_thread())
 }
