@@ -9,13 +9,18 @@
 //! and gives the audit arch (the personality). A syscall is counted at its exit stop.
 //!
 //! Files: this one holds the configuration, the wait loop and the handling of each kind of stop;
-//! [`stop`] decodes wait statuses into [`Stop`]; [`task`] holds the per-thread state and the
-//! exec/tid rename. The raw calls are in [`crate::sys`]; /proc is read through
+//! [`attach`] starts the command and attaches `-p` processes; [`stop`] decodes wait statuses into
+//! [`Stop`]; [`task`] holds the per-thread state and the exec/tid rename; [`affinity`] keeps
+//! what pinned tracees see of their CPU affinity true. The raw calls are in [`crate::sys`]; /proc is read through
 //! [`crate::proc`]'s readers under the configured [`ProcRoot`] (schedstat files are opened once
 //! per task and re-read with pread: the syscall stop path formats no path and allocates nothing).
 
+mod affinity;
+mod attach;
 mod stop;
 mod task;
+
+use attach::{raise_nofile_limit, tgid_of};
 
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -28,7 +33,7 @@ use nix::errno::Errno;
 use nix::sys::ptrace::Options;
 use nix::sys::signal::Signal;
 
-use super::arch::{Personality, Watched};
+use super::arch::Personality;
 use super::event::{Event, Sink};
 use super::placement::Placement;
 use super::stats::Completed;
@@ -36,7 +41,7 @@ use crate::proc::root::ProcRoot;
 use crate::proc::{schedstat, status};
 use crate::sys::ptrace::{self as pt, PtraceEvent, SyscallInfo};
 use crate::sys::signal::{self as sig, Sig};
-use crate::sys::{spawn, wait};
+use crate::sys::wait;
 pub use stop::Stop;
 use task::{Entry, Task};
 
@@ -276,138 +281,7 @@ fn spawn_waker(tracer_tid: i32, done: Arc<AtomicBool>) -> std::thread::JoinHandl
     })
 }
 
-fn raise_nofile_limit() {
-    use nix::sys::resource::{getrlimit, setrlimit, Resource};
-    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
-        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
-    }
-}
-
-/// The tid of the task tracing `tid`, if any.
-fn tracer_of(root: &ProcRoot, tid: i32) -> Option<i32> {
-    status::read_status(root, tid).ok()?.traced_by()
-}
-
-/// The process of `tid` (itself when /proc cannot say).
-fn tgid_of(root: &ProcRoot, tid: i32) -> i32 {
-    status::read_status(root, tid)
-        .ok()
-        .and_then(|s| s.tgid)
-        .unwrap_or(tid)
-}
-
-/// The seccomp program as the kernel takes it (`struct sock_filter`).
-fn sock_filters(program: &[super::seccomp::Insn]) -> Vec<libc::sock_filter> {
-    program
-        .iter()
-        .map(|i| libc::sock_filter {
-            code: i.code,
-            jt: i.jt,
-            jf: i.jf,
-            k: i.k,
-        })
-        .collect()
-}
-
 impl Tracer<'_> {
-    fn spawn(&mut self, path: &CString, argv: &[CString], envp: &[CString]) -> anyhow::Result<()> {
-        let mut reset: Vec<Signal> = FATAL_SIGNALS.to_vec();
-        reset.push(WAKE_SIGNAL);
-        let filter = self.seccomp.as_deref().map(sock_filters);
-        let (pid, exec_errors) =
-            spawn::spawn_stopped(path, argv, envp, &reset, filter.as_deref()).context("fork")?;
-        self.exec_errors = Some(exec_errors);
-        let status = wait::wait_stopped(pid).context("wait for the command to start")?;
-        if !libc::WIFSTOPPED(status) {
-            bail!(
-                "{}: the command ended before it could be traced",
-                path.to_string_lossy()
-            );
-        }
-        if let Err(e) = pt::seize(pid, self.options) {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
-            bail!("seize pid {pid}: {e}");
-        }
-        if self.cfg.pin {
-            self.placement = Placement::start(pid, self.cfg.proc_root.clone());
-        }
-        self.spawned = Some(pid);
-        // Stopped before its execve: pinning it now is seen by nothing.
-        self.add_task(pid, pid, true);
-        if let Some(t) = self.tasks.get_mut(&pid) {
-            t.pre_exec = true;
-        }
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGCONT);
-        Ok(())
-    }
-
-    fn attach(&mut self, pid: i32) -> Result<(), AttachError> {
-        let root = &self.cfg.proc_root;
-        let st = match status::read_status(root, pid) {
-            Ok(st) if st.state.is_some() => st,
-            _ => return Err(AttachError::NoSuchProcess(pid)),
-        };
-        if st.is_zombie() {
-            return Err(AttachError::Zombie(pid));
-        }
-        if crate::proc::stat::is_kernel_thread(root, pid) {
-            return Err(AttachError::KernelThread(pid));
-        }
-        if let Some(tracer) = st.traced_by() {
-            return Err(AttachError::AlreadyTraced(pid, tracer));
-        }
-        let tgid = st.tgid.unwrap_or(pid);
-        if self.cfg.pin && self.placement.is_none() && self.tasks.is_empty() {
-            self.placement = Placement::start(pid, root.clone());
-        }
-        self.seize_one(pid, tgid).map_err(|e| match e {
-            Errno::ESRCH => AttachError::NoSuchProcess(pid),
-            Errno::EPERM => AttachError::NotPermitted(pid),
-            e => AttachError::Other(pid, e),
-        })?;
-        if self.cfg.follow {
-            // Threads may be created while we attach: repeat until a pass finds nothing new.
-            // Threads created by an already seized thread are attached by the kernel (TRACECLONE)
-            // and refuse a second seize with EPERM: they are ours already.
-            let me = sig::gettid();
-            for _ in 0..1000 {
-                if sig::fatal_signal().is_some() {
-                    break;
-                }
-                let tids = self.cfg.proc_root.tids(pid).unwrap_or_default();
-                let mut new = false;
-                for tid in tids {
-                    if self.tasks.contains_key(&tid) {
-                        continue;
-                    }
-                    match self.seize_one(tid, tgid) {
-                        Ok(()) => new = true,
-                        Err(Errno::EPERM) if tracer_of(&self.cfg.proc_root, tid) == Some(me) => {
-                            self.add_task(tid, tgid, false);
-                            new = true;
-                        }
-                        Err(_) => {}
-                    }
-                }
-                if !new {
-                    break;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn seize_one(&mut self, tid: i32, tgid: i32) -> Result<(), Errno> {
-        pt::seize(tid, self.options)?;
-        self.add_task(tid, tgid, false);
-        if let Err(e) = pt::interrupt(tid) {
-            if e != Errno::ESRCH {
-                return Err(e);
-            }
-        }
-        Ok(())
-    }
-
     /// A new tracee. `pin_now`: it cannot run before its next stop is handled (spawned and
     /// stopped, or a fresh child); otherwise it is pinned at its first stop.
     fn add_task(&mut self, tid: i32, tgid: i32, pin_now: bool) {
@@ -819,94 +693,6 @@ impl Tracer<'_> {
                 task.entry = Some(new_entry(task, arch, nr, args, cpu_time));
             }
         }
-    }
-
-    /// Keeps what a pinned tracee sees about its affinity true.
-    fn watched_exit(&mut self, tid: i32, w: Watched, entry: &Entry, rval: i64) {
-        if self.placement.is_none() {
-            return;
-        }
-        // The pid argument is in the tracee's pid namespace (0: the caller).
-        let target = match entry.arg0 as i32 {
-            0 => tid,
-            pid => match self.host_tid(tid, pid) {
-                Some(t) => t,
-                None => return, // not a task ksec traces, so not one it pinned
-            },
-        };
-        let Some(p) = self.placement.as_mut() else {
-            return;
-        };
-        match w {
-            Watched::SchedSetaffinity => {
-                // A task not pinned yet reads its own (new) mask when it is.
-                if self
-                    .tasks
-                    .get(&target)
-                    .is_some_and(|t| !t.pin_at_first_stop)
-                {
-                    if let Ok(mask) =
-                        nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(target))
-                    {
-                        p.set_original(target, mask);
-                    }
-                }
-            }
-            Watched::SchedGetaffinity => {
-                if let (Some(orig), true) = (p.original(target), rval > 0) {
-                    let bytes = super::placement::mask_bytes(&orig, rval as usize);
-                    let _ = nix::sys::uio::process_vm_writev(
-                        nix::unistd::Pid::from_raw(tid),
-                        &[std::io::IoSlice::new(&bytes)],
-                        &[nix::sys::uio::RemoteIoVec {
-                            base: entry.arg2 as usize,
-                            len: bytes.len(),
-                        }],
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// The pid namespace of `tid`, as its /proc/TID/ns/pid link reads.
-fn pid_ns(root: &ProcRoot, tid: i32) -> Option<std::path::PathBuf> {
-    std::fs::read_link(root.pid_path(tid, "ns/pid")).ok()
-}
-
-/// The ids of `tid` in each pid namespace it is in, outermost (this /proc's) first.
-fn ns_pids(root: &ProcRoot, tid: i32) -> Option<Vec<i32>> {
-    status::read_status(root, tid).ok()?.ns_pids
-}
-
-impl Tracer<'_> {
-    /// The host tid of the traced task that tracee `tid` calls `pid` (a pid in its own pid
-    /// namespace, as the kernel reads a `sched_*affinity` argument), if ksec traces it.
-    fn host_tid(&self, tid: i32, pid: i32) -> Option<i32> {
-        let root = &self.cfg.proc_root;
-        let theirs = pid_ns(root, tid)?;
-        if pid_ns(root, std::process::id() as i32).as_ref() == Some(&theirs) {
-            return Some(pid);
-        }
-        let level = ns_pids(root, tid)?.len();
-        let mut deeper = None;
-        for &t in self.tasks.keys() {
-            let Some(ids) = ns_pids(root, t) else {
-                continue;
-            };
-            if ids.len() < level || ids[level - 1] != pid {
-                continue;
-            }
-            if ids.len() == level {
-                if pid_ns(root, t).as_ref() == Some(&theirs) {
-                    return Some(t);
-                }
-            } else if deeper.is_none() {
-                // In a namespace below the caller's (which /proc cannot confirm).
-                deeper = Some(t);
-            }
-        }
-        deeper
     }
 }
 
