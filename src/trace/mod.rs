@@ -7,10 +7,12 @@
 #![forbid(unsafe_code)]
 
 pub mod arch;
+pub mod backend;
 pub mod counter;
 pub mod event;
 pub mod filter;
 pub mod placement;
+pub mod replay;
 pub mod seccomp;
 pub mod stats;
 pub mod summary;

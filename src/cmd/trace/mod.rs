@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{CpuPlacement, TraceArgs};
 use crate::exit::{Exit, ExitError};
-use crate::trace::tracer::{self, Outcome, Stop, Target, TracerConfig};
-use crate::trace::{counter, filter, seccomp, stats, summary};
+use crate::trace::backend::{self, ChildEnd, Outcome, Ptrace, PtraceConfig, Target, TimeSource};
+use crate::trace::counter::{self, CountOpts};
+use crate::trace::{filter, seccomp, stats, summary, tracer};
 
 /// Parses strace's -p values: each may hold several pids separated by commas or spaces. An item
 /// that is not a number is a process name, accepted when exactly one process has it.
@@ -222,12 +223,6 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         // Not with -p as well: a running service is not pinned unless asked.
         CpuPlacement::Auto => matches!(&target, Target::Spawn { also, .. } if also.is_empty()),
     };
-    let cfg = TracerConfig {
-        follow: args.follow_forks,
-        cpu_time: !args.wall_clock,
-        pin,
-        block_fatal: args.output.is_some() && matches!(target, Target::Spawn { .. }),
-    };
     let seccomp = if args.seccomp_bpf {
         if !args.follow_forks || !matches!(target, Target::Spawn { .. }) {
             eprintln!("ksec trace: --seccomp-bpf needs -f and a command (not -p): disabled");
@@ -244,16 +239,29 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     } else {
         None
     };
-    let mut counter = counter::Counter::new(
-        render.wants,
-        render.overhead_ns,
-        args.per_process,
-        args.per_thread,
-    );
-    let outcome = tracer::trace(target, cfg, seccomp, &mut counter, &mut |w| {
+    let block_fatal = args.output.is_some() && matches!(target, Target::Spawn { .. });
+    let ptrace = Ptrace::new(PtraceConfig {
+        target,
+        follow: args.follow_forks,
+        time: if args.wall_clock {
+            TimeSource::Wall
+        } else {
+            TimeSource::Cpu
+        },
+        pin,
+        block_fatal,
+        seccomp,
+    });
+    let count = CountOpts {
+        overhead_ns: render.overhead_ns,
+        per_process: args.per_process,
+        per_thread: args.per_thread,
+    };
+    let traced = backend::run(Box::new(ptrace), render.wants, count, &mut |w| {
         eprintln!("ksec trace: {w}")
     })
     .map_err(strace_attach_wording)?;
+    let (report, outcome) = (traced.report, traced.outcome);
     if let Some(why) = &outcome.exec_error {
         let shown = args.command[0].to_string_lossy();
         // strace's wording (`exec: Permission denied`), then the program it is about.
@@ -262,7 +270,6 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
             crate::output::sanitize::escape_bytes(shown.as_bytes())
         );
     }
-    let report = counter.into_report();
     render_report(&mut out, &report, &args, &render.opts)?;
     out.flush()?;
     drop(out);
@@ -298,9 +305,9 @@ fn exit_of(o: &Outcome) -> Exit {
         return by_signal(sig);
     }
     match o.child {
-        Some(Stop::Exited(code)) => Exit::Status(code),
-        Some(Stop::Killed(sig)) => by_signal(sig),
-        _ => Exit::Success,
+        Some(ChildEnd::Exited(code)) => Exit::Status(code),
+        Some(ChildEnd::Killed(sig)) => by_signal(sig),
+        None => Exit::Success,
     }
 }
 
