@@ -171,3 +171,39 @@ impl Backend for Ptrace {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The layering rule of issue 9: nothing under src/trace/ sees the command line or picks an
+    /// exit (that is [`crate::cmd`]'s job).
+    #[test]
+    fn trace_does_not_import_the_command_layer() {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, found);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    for (i, line) in text.lines().enumerate() {
+                        // Split so that this file does not match itself.
+                        let bad = [
+                            concat!("crate::", "cli"),
+                            concat!("crate::", "exit"),
+                            concat!("clap", "::"),
+                        ];
+                        if bad.iter().any(|bad| line.contains(bad)) {
+                            found.push(format!("{}:{}: {line}", p.display(), i + 1));
+                        }
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/trace"),
+            &mut found,
+        );
+        assert!(found.is_empty(), "{found:#?}");
+    }
+}

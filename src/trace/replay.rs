@@ -526,3 +526,164 @@ impl Backend for Replay {
         Ok(self.outcome)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(lines: &str) -> Vec<Event> {
+        Replay::parse(lines).unwrap().events().collect()
+    }
+
+    fn nr_of(ev: &Event) -> Option<(i32, i32, u64)> {
+        match ev {
+            Event::Syscall { tid, tgid, call } => Some((*tid, *tgid, call.nr)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn one_task_without_prefixes() {
+        let ev = events(concat!(
+            "[  59] execve(\"/usr/bin/ls\", [\"ls\"], 0x7ffd /* 3 vars */) = 0 <0.000254154>\n",
+            "[  21] access(\"/etc/ld.so.preload\", R_OK) = -1 ENOENT (No such file) <0.000000010>\n",
+            "[ 231] exit_group(0)                    = ?\n",
+            "[ 231] +++ exited with 0 +++\n",
+        ));
+        assert_eq!(
+            ev[..3],
+            [
+                Event::NewTask {
+                    tid: FIRST_TID,
+                    tgid: FIRST_TID
+                },
+                Event::Exec {
+                    tid: FIRST_TID,
+                    former: FIRST_TID
+                },
+                Event::Syscall {
+                    tid: FIRST_TID,
+                    tgid: FIRST_TID,
+                    call: Completed {
+                        personality: Personality::Native,
+                        nr: 59,
+                        is_error: false,
+                        cpu_ns: 0,
+                        wall_ns: 254_154,
+                    },
+                },
+            ]
+        );
+        assert!(
+            matches!(ev[3], Event::Syscall { call, .. } if call.is_error && call.wall_ns == 10)
+        );
+        assert_eq!(ev[4], Event::Exit { tid: FIRST_TID });
+        assert_eq!(ev.len(), 5);
+    }
+
+    #[test]
+    fn pid_prefixes_threads_and_a_non_leader_exec() {
+        let lines = concat!(
+            "[ 435] clone3({flags=CLONE_VM|CLONE_THREAD, child_tid=0x1} <unfinished ...>\n",
+            "[pid   21] [ 334] rseq(0x7f, 0x20, 0, 0x53053053 <unfinished ...>\n",
+            "[pid   20] [ 435] <... clone3 resumed> => {parent_tid=[21]}, 88) = 21 <0.000000100>\n",
+            "[pid   21] [ 334] <... rseq resumed>)  = 0 <0.000000200>\n",
+            "[pid   21] [  59] execve(\"/proc/self/exe\", [\"x\"], 0x7f /* 0 vars */ <unfinished ...>\n",
+            "[pid   20] [ 230] <... clock_nanosleep resumed> <unfinished ...>) = ?\n",
+            "[  59] +++ superseded by execve in pid 21 +++\n",
+            "[  59] <... execve resumed>)            = 0 <0.000000300>\n",
+            "[ 110] getppid()                  = 1 <0.000000400>\n",
+        );
+        let replay = Replay::parse(lines).unwrap();
+        let ev: Vec<Event> = replay.events().collect();
+        let calls: Vec<_> = ev.iter().filter_map(nr_of).collect();
+        // The unprefixed first line is pid 20's (the first prefixed pid no clone returned);
+        // the clone3 made a thread of 20; after the exec, 21 is 20.
+        assert_eq!(
+            calls,
+            [(20, 20, 435), (21, 20, 334), (20, 20, 59), (20, 20, 110)]
+        );
+        let at = ev
+            .iter()
+            .position(|e| *e == Event::Exit { tid: 20 })
+            .unwrap();
+        assert_eq!(
+            ev[at + 1],
+            Event::Exec {
+                tid: 20,
+                former: 21
+            }
+        );
+        assert_eq!(nr_of(&ev[at + 2]), Some((20, 20, 59)));
+        // The exec names the task after the program's base name, before the Exec event.
+        let names = replay.names();
+        let mut sink = Vec::new();
+        struct Collect<'a>(&'a mut Vec<(Event, Vec<u8>)>, Box<dyn TaskNames>);
+        impl Sink for Collect<'_> {
+            fn event(&mut self, ev: Event) {
+                let tid = match ev {
+                    Event::Exec { tid, .. } | Event::Syscall { tid, .. } => tid,
+                    Event::NewTask { tid, .. } | Event::Exit { tid } => tid,
+                };
+                let comm = self.1.comm(tid);
+                self.0.push((ev, comm));
+            }
+        }
+        let outcome = Box::new(replay)
+            .run(&mut Collect(&mut sink, names), &mut |_| {})
+            .unwrap();
+        assert_eq!(outcome.child, None);
+        let exec = sink
+            .iter()
+            .find(|(e, _)| matches!(e, Event::Exec { .. }))
+            .unwrap();
+        assert_eq!(exec.1, b"exe");
+    }
+
+    #[test]
+    fn attach_notes_are_taken_out_of_lines() {
+        let lines = concat!(
+            "[  56] clone(child_stack=NULL, flags=SIGCHLDstrace: Process 7 attached\n",
+            ", child_tidptr=0x7f) = 7 <0.000000100>\n",
+            "[pid     7] [ 110] getppid()            = 6 <0.000000200>\n",
+            "[pid     7] [ 231] +++ killed by SIGKILL +++\n",
+            "[ 231] +++ exited with 3 +++\n",
+        );
+        let replay = Replay::parse(lines).unwrap();
+        let ev: Vec<Event> = replay.events().collect();
+        let calls: Vec<_> = ev.iter().filter_map(nr_of).collect();
+        // No pid is prefixed but the child's: the first task keeps FIRST_TID.
+        assert_eq!(calls, [(FIRST_TID, FIRST_TID, 56), (7, 7, 110)]);
+        assert!(ev.contains(&Event::Exit { tid: 7 }));
+        let outcome = Box::new(replay)
+            .run(&mut Vec::<Event>::new(), &mut |_| {})
+            .unwrap();
+        assert_eq!(outcome.child, Some(ChildEnd::Exited(3)));
+    }
+
+    impl Sink for Vec<Event> {
+        fn event(&mut self, ev: Event) {
+            self.push(ev);
+        }
+    }
+
+    #[test]
+    fn unknown_lines_are_errors_naming_the_line() {
+        let e = Replay::parse("[  59] execve(\"x\") = 0 <0.1>\n").unwrap_err();
+        assert_eq!(e.line, 1);
+        assert_eq!(e.why, "duration not in ns (--syscall-times=ns)");
+        let e = Replay::parse("[  59] getppid() = 0 <0.000000001>\n").unwrap_err();
+        assert_eq!(e.why, "no personality has this name and number");
+    }
+
+    #[test]
+    fn split_at_the_last_exit() {
+        let (lines, summary) =
+            split_capture("a\n+++ exited with 0 +++\nb\n+++ exited with 1 +++\n% time\n");
+        assert_eq!(
+            lines,
+            "a\n+++ exited with 0 +++\nb\n+++ exited with 1 +++\n"
+        );
+        assert_eq!(summary, "% time\n");
+    }
+}
