@@ -1,5 +1,8 @@
-//! `ksec trace`: strace's command line ([`getopt`]) turned into a tracer configuration, the run,
-//! the summary written where `-o` says, and ksec's exit as strace's.
+//! `ksec trace`: strace's command line ([`getopt`]) turned into plain configuration (pids,
+//! names and containers resolved, the program found, the environment, the `-o` file or pipe, the
+//! CPU placement choice, the seccomp program), the backend picked (ptrace) and run through
+//! [`crate::trace::backend::run`], the summary written where `-o` says, and ksec's exit as
+//! strace's.
 
 pub mod getopt;
 

@@ -9,8 +9,9 @@
 //! in `count_syscall`.
 //!
 //! Layout, rounding and sorting follow strace's `src/count.c` (6.1, plus the wall-clock columns
-//! of 7.1). The tests in `fixtures.rs` rebuild the counts of real strace 6.1 runs (captured by
-//! `testdata/capture.sh`) and compare ksec's tables with strace's, byte for byte.
+//! of 7.1). The tests in `fixtures.rs` replay real strace 6.1 runs (captured by
+//! `testdata/capture.sh`) through the replay backend and the counter, and compare ksec's tables
+//! with strace's, byte for byte.
 
 mod json;
 mod model;
