@@ -7,11 +7,13 @@
 #![forbid(unsafe_code)]
 
 pub mod arch;
+pub mod backend;
 pub mod counter;
 pub mod event;
 pub mod filter;
 pub mod placement;
 pub mod ptrace;
+pub mod replay;
 pub mod seccomp;
 pub mod stats;
 pub mod summary;

@@ -144,6 +144,11 @@ impl Counts {
         s.wall.add(c.wall_ns);
     }
 
+    /// Adds the counters of one syscall a backend aggregated (calls, errors, times).
+    pub fn record_stats(&mut self, p: Personality, nr: u64, s: &CallStats) {
+        self.tables.entry(p).or_default().entry(nr).merge(s);
+    }
+
     /// The table of one personality, if anything was counted in it.
     pub fn table(&self, p: Personality) -> Option<&SyscallTable> {
         self.tables.get(&p).filter(|t| !t.is_empty())

@@ -1,5 +1,8 @@
-//! `ksec trace`: strace's command line ([`getopt`]) turned into a tracer configuration, the run,
-//! the summary written where `-o` says, and ksec's exit as strace's.
+//! `ksec trace`: strace's command line ([`getopt`]) turned into plain configuration (pids,
+//! names and containers resolved, the program found, the environment, the `-o` file or pipe, the
+//! CPU placement choice, the seccomp program), the backend picked (ptrace) and run through
+//! [`crate::trace::backend::run`], the summary written where `-o` says, and ksec's exit as
+//! strace's.
 
 pub mod getopt;
 
@@ -10,8 +13,10 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{CpuPlacement, TraceArgs};
 use crate::exit::{Exit, ExitError};
-use crate::trace::ptrace::{self, Outcome, Stop, Target, TracerConfig};
-use crate::trace::{counter, filter, seccomp, stats, summary};
+use crate::trace::backend::{self, ChildEnd, Outcome};
+use crate::trace::counter::{self, CountOpts};
+use crate::trace::ptrace::{Ptrace, Target, TracerConfig};
+use crate::trace::{filter, ptrace, seccomp, stats, summary};
 
 /// Parses strace's -p values: each may hold several pids separated by commas or spaces. An item
 /// that is not a number is a process name, accepted when exactly one process has it.
@@ -222,13 +227,6 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         // Not with -p as well: a running service is not pinned unless asked.
         CpuPlacement::Auto => matches!(&target, Target::Spawn { also, .. } if also.is_empty()),
     };
-    let cfg = TracerConfig {
-        follow: args.follow_forks,
-        cpu_time: !args.wall_clock,
-        pin,
-        block_fatal: args.output.is_some() && matches!(target, Target::Spawn { .. }),
-        proc_root: crate::proc::root::ProcRoot::default(),
-    };
     let seccomp = if args.seccomp_bpf {
         if !args.follow_forks || !matches!(target, Target::Spawn { .. }) {
             eprintln!("ksec trace: --seccomp-bpf needs -f and a command (not -p): disabled");
@@ -248,16 +246,28 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     } else {
         None
     };
-    let mut counter = counter::Counter::new(
-        render.wants,
-        render.overhead_ns,
-        args.per_process,
-        args.per_thread,
-    );
-    let outcome = ptrace::trace(target, cfg, seccomp, &mut counter, &mut |w| {
+    let block_fatal = args.output.is_some() && matches!(target, Target::Spawn { .. });
+    let ptrace = Ptrace {
+        target,
+        cfg: TracerConfig {
+            follow: args.follow_forks,
+            cpu_time: !args.wall_clock,
+            pin,
+            block_fatal,
+            proc_root: crate::proc::root::ProcRoot::default(),
+        },
+        seccomp,
+    };
+    let count = CountOpts {
+        overhead_ns: render.overhead_ns,
+        per_process: args.per_process,
+        per_thread: args.per_thread,
+    };
+    let traced = backend::run(Box::new(ptrace), render.wants, count, &mut |w| {
         eprintln!("ksec trace: {w}")
     })
     .map_err(strace_attach_wording)?;
+    let (report, outcome) = (traced.report, traced.outcome);
     if let Some(why) = &outcome.exec_error {
         let shown = args.command[0].to_string_lossy();
         // strace's wording (`exec: Permission denied`), then the program it is about.
@@ -266,7 +276,6 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
             crate::output::sanitize::escape_bytes(shown.as_bytes())
         );
     }
-    let report = counter.into_report();
     render_report(&mut out, &report, &args, &render.opts)?;
     out.flush()?;
     drop(out);
@@ -302,9 +311,9 @@ fn exit_of(o: &Outcome) -> Exit {
         return by_signal(sig.as_raw());
     }
     match o.child {
-        Some(Stop::Exited(code)) => Exit::Status(code),
-        Some(Stop::Killed(sig)) => by_signal(sig.as_raw()),
-        _ => Exit::Success,
+        Some(ChildEnd::Exited(code)) => Exit::Status(code),
+        Some(ChildEnd::Killed(sig)) => by_signal(sig.as_raw()),
+        None => Exit::Success,
     }
 }
 

@@ -17,6 +17,7 @@
 
 mod affinity;
 mod attach;
+mod backend;
 mod stop;
 mod task;
 
@@ -34,6 +35,7 @@ use nix::sys::ptrace::Options;
 use nix::sys::signal::Signal;
 
 use super::arch::Personality;
+use super::backend::{ChildEnd, Outcome};
 use super::event::{Event, Sink};
 use super::placement::Placement;
 use super::stats::Completed;
@@ -42,6 +44,7 @@ use crate::proc::{schedstat, status};
 use crate::sys::ptrace::{self as pt, PtraceEvent, SyscallInfo};
 use crate::sys::signal::{self as sig, Sig};
 use crate::sys::wait;
+pub use backend::{ProcNames, Ptrace};
 pub use stop::Stop;
 use task::{Entry, Task};
 
@@ -78,17 +81,6 @@ pub struct TracerConfig {
 
 /// With a seccomp filter (spawned commands with -f): the program to install.
 pub type SeccompProgram = Vec<super::seccomp::Insn>;
-
-/// How tracing ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// The spawned command's end: `Exited(code)` or `Killed(sig)`; None with -p.
-    pub child: Option<Stop>,
-    /// The signal that made ksec stop tracing (SIGINT, SIGTERM...), if any.
-    pub interrupted: Option<Sig>,
-    /// Why the command could not be executed (strerror of execve's errno), if it could not.
-    pub exec_error: Option<String>,
-}
 
 /// An attach failure, one line naming the pid.
 #[derive(Debug, thiserror::Error)]
@@ -147,7 +139,7 @@ pub struct Tracer<'s> {
     /// Untraced children that stopped before their creator's event: held until it comes (the
     /// creator's original mask is known then), or given up on after a second.
     parked: HashMap<i32, (Instant, Option<Sig>)>,
-    child_end: Option<Stop>,
+    child_end: Option<ChildEnd>,
     detaching: bool,
     interrupted: Option<Sig>,
 }
@@ -531,7 +523,11 @@ impl Tracer<'_> {
             Stop::PtraceEvent { event, .. } => self.event_stop(tid, event),
             Stop::Exited(_) | Stop::Killed(_) => {
                 if Some(tid) == self.spawned {
-                    self.child_end = Some(stop);
+                    self.child_end = match stop {
+                        Stop::Exited(code) => Some(ChildEnd::Exited(code)),
+                        Stop::Killed(sig) => Some(ChildEnd::Killed(sig)),
+                        _ => None,
+                    };
                     if !self.spawned_execed {
                         self.exec_error = self.read_exec_error();
                     }

@@ -36,9 +36,12 @@
 //! the smallest row minimum and `max` the largest row maximum. Without per-thread CPU times the
 //! tracer records 0, and the `cpu` values are 0.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
+
+use crate::output::bytes;
 
 use crate::trace::stats::{Counts, Report, TaskLabel};
 
@@ -72,7 +75,7 @@ struct Task<'a> {
     pid: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
     tid: Option<i32>,
-    comm: String,
+    comm: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     comm_bytes: Option<&'a [u8]>,
     tables: Vec<JTable<'a>>,
@@ -193,12 +196,11 @@ fn tables(counts: &Counts, opts: &RenderOpts) -> Vec<Table> {
 }
 
 fn task<'a>(pid: i32, tid: Option<i32>, label: &'a TaskLabel, t: &'a [Table]) -> Task<'a> {
-    let valid = std::str::from_utf8(&label.comm).is_ok();
     Task {
         pid,
         tid,
-        comm: String::from_utf8_lossy(&label.comm).into_owned(),
-        comm_bytes: (!valid).then_some(label.comm.as_slice()),
+        comm: bytes::lossy(&label.comm),
+        comm_bytes: bytes::non_utf8(&label.comm),
         tables: t.iter().map(jtable).collect(),
     }
 }

@@ -5,11 +5,13 @@
 //! `-S` ([`parse_sort_key`]), `-U` ([`parse_columns`]) and `-O` ([`parse_overhead`]).
 //!
 //! The renderers only read a [`Report`]; they never measure anything. Overhead (`-O`) is subtracted
-//! by the tracer when it records a call ([`apply_overhead`]), as strace does in `count_syscall`.
+//! by the counter when it records a call ([`crate::trace::counter::apply_overhead`]), as strace does
+//! in `count_syscall`.
 //!
 //! Layout, rounding and sorting follow strace's `src/count.c` (6.1, plus the wall-clock columns
-//! of 7.1). The tests in `fixtures.rs` rebuild the counts of real strace 6.1 runs (captured by
-//! `testdata/capture.sh`) and compare ksec's tables with strace's, byte for byte.
+//! of 7.1). The tests in `fixtures.rs` replay real strace 6.1 runs (captured by
+//! `testdata/capture.sh`) through the replay backend and the counter, and compare ksec's tables
+//! with strace's, byte for byte.
 
 mod json;
 mod model;
@@ -17,7 +19,7 @@ mod options;
 mod text;
 
 pub use json::{write_json, SCHEMA as JSON_SCHEMA};
-pub use options::{apply_overhead, parse_columns, parse_overhead, parse_sort_key};
+pub use options::{parse_columns, parse_overhead, parse_sort_key};
 pub use text::write_text;
 
 #[cfg(test)]

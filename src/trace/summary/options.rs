@@ -122,14 +122,6 @@ pub fn parse_columns(s: &str) -> Result<Vec<Column>, String> {
     Ok(columns)
 }
 
-/// Subtracts the `-O` overhead from one measured duration, clamping at zero, as strace's
-/// `count_syscall` does (to the CPU or wall time it counts, and to the wall time of 7.1's wall
-/// columns).
-#[inline]
-pub fn apply_overhead(ns: u64, overhead_ns: u64) -> u64 {
-    ns.saturating_sub(overhead_ns)
-}
-
 const NS_IN_S: u64 = 1_000_000_000;
 
 /// Parses `-O OVERHEAD` as strace's `parse_ts` does, returning nanoseconds.
@@ -623,13 +615,5 @@ mod tests {
                 "{s:?}"
             );
         }
-    }
-
-    #[test]
-    fn overhead_is_clamped_at_zero() {
-        assert_eq!(apply_overhead(10, 3), 7);
-        assert_eq!(apply_overhead(3, 10), 0);
-        assert_eq!(apply_overhead(5, 0), 5);
-        assert_eq!(apply_overhead(0, u64::MAX), 0);
     }
 }

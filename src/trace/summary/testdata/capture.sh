@@ -22,3 +22,9 @@ cap columns-name-first.txt -U syscall-name,count,error ls /
 cap overhead-10us.txt -O 10us ls /
 gcc -O2 -o /tmp/ksec-i386 i386.c
 cap i386.txt /tmp/ksec-i386
+# A process family for the replay backend (strace -f): forks, a thread that execs while the
+# leader sleeps (strace's `+++ superseded by execve`), exit status 7. Per-task lines carry
+# `PID ` with -o, `[pid PID] ` on stderr (there, only while more than one task is traced).
+gcc -O2 -pthread -o /tmp/ksec-family family.c
+$S -f -o family.txt /tmp/ksec-family || [ $? = 7 ]
+$S -f /tmp/ksec-family 2>family-stderr.txt || [ $? = 7 ]
