@@ -392,7 +392,7 @@ struct Frame {
 }
 
 /// `ls` or `find` in progress: an iterator over entries (`Ok`) and per-entry problems (`Err`,
-/// a complete message, untrusted bytes escaped). Iterative: an explicit stack of [`Frame`]s and
+/// a complete message, untrusted bytes escaped). Iterative: an explicit stack of `Frame`s and
 /// one path buffer, so neither the depth of the tree nor the number of entries grows the call
 /// stack, and nothing is collected.
 pub struct Walk<'a> {

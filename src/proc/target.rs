@@ -24,7 +24,7 @@ pub struct Selector {
 /// Resolves a selector to pids, ascending and without duplicates.
 ///
 /// A number is a pid (it must exist); anything else is a process name (comm, or the basename of
-/// argv[0]) that must match exactly one process. A container id (or unique prefix) adds every
+/// argv\[0\]) that must match exactly one process. A container id (or unique prefix) adds every
 /// process of that container (see [`container_pids`]).
 ///
 /// # Errors

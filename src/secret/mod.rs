@@ -4,7 +4,7 @@
 //!
 //! - [`strings`]: printable runs (`strings -n`), the lines and context shown around a match.
 //! - [`detectors`]: the built-in detectors (keys, tokens, cards, keyword=value).
-//! - [`scan`]: the chunked streaming search over anything readable at an offset.
+//! - [`scan`](mod@scan): the chunked streaming search over anything readable at an offset.
 //! - [`sources`]: the I/O: which fds, files and memory regions are read, and how, harmlessly.
 //! - [`report`]: findings and skips as data, redaction, and the text and JSON renderers.
 #![forbid(unsafe_code)]

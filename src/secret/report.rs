@@ -90,7 +90,7 @@ pub enum Why {
     /// Already searched through another fd or process (named).
     #[error("same file as {0}, searched there")]
     SameFile(String),
-    /// A memory mapping --memory does not read ([vvar], a device).
+    /// A memory mapping --memory does not read (\[vvar\], a device).
     #[error("{0}")]
     Mapping(&'static str),
     #[error("{0} bytes unreadable, the rest searched")]

@@ -9,9 +9,10 @@
 //! and gives the audit arch (the personality). A syscall is counted at its exit stop.
 //!
 //! Files: this one holds the configuration, the wait loop and the handling of each kind of stop;
-//! [`attach`] starts the command and attaches `-p` processes; [`stop`] decodes wait statuses into
-//! [`Stop`]; [`task`] holds the per-thread state and the exec/tid rename; [`affinity`] keeps
-//! what pinned tracees see of their CPU affinity true. The raw calls are in [`crate::sys`]; /proc is read through
+//! `attach.rs` starts the command and attaches `-p` processes; `stop.rs` decodes wait statuses
+//! into [`Stop`]; `task.rs` holds the per-thread state and the exec/tid rename; `affinity.rs`
+//! keeps what pinned tracees see of their CPU affinity true; `backend.rs` is [`Ptrace`], the
+//! tracer as a [`crate::trace::backend::Backend`]. The raw calls are in [`crate::sys`]; /proc is read through
 //! [`crate::proc`]'s readers under the configured [`ProcRoot`] (schedstat files are opened once
 //! per task and re-read with pread: the syscall stop path formats no path and allocates nothing).
 

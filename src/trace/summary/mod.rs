@@ -4,9 +4,9 @@
 //! Also the parsers of the options that shape the tables, with strace's own error messages:
 //! `-S` ([`parse_sort_key`]), `-U` ([`parse_columns`]) and `-O` ([`parse_overhead`]).
 //!
-//! The renderers only read a [`Report`]; they never measure anything. Overhead (`-O`) is subtracted
-//! by the counter when it records a call ([`crate::trace::counter::apply_overhead`]), as strace does
-//! in `count_syscall`.
+//! The renderers only read a [`Report`](crate::trace::stats::Report); they never measure
+//! anything. Overhead (`-O`) is subtracted by the counter when it records a call
+//! ([`crate::trace::counter::apply_overhead`]), as strace does in `count_syscall`.
 //!
 //! Layout, rounding and sorting follow strace's `src/count.c` (6.1, plus the wall-clock columns
 //! of 7.1). The tests in `fixtures.rs` replay real strace 6.1 runs (captured by
