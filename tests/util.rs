@@ -37,12 +37,19 @@ pub fn test_name() -> String {
 
 /// Says on stderr that the running test is skipped and why (what `require!` prints).
 pub fn skipped(why: impl Display) {
-    eprintln!("SKIPPED {}: {why}", test_name());
+    say_uncaptured(&format!("SKIPPED {}: {why}\n", test_name()));
 }
 
 /// Says on stderr that part of the running test is skipped and why; the test goes on.
 pub fn skipped_in_part(why: impl Display) {
-    eprintln!("SKIPPED (in part) {}: {why}", test_name());
+    say_uncaptured(&format!("SKIPPED (in part) {}: {why}\n", test_name()));
+}
+
+/// Writes to the real stderr: libtest captures `eprintln!` of passing tests, and a skip must be
+/// seen in a normal `cargo test` run (writes through `std::io::stderr()` are not captured).
+fn say_uncaptured(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// Every process a test waits for must end within this many seconds, unless the test gives a
