@@ -236,9 +236,9 @@ pub struct RootArgs {
     after_help = "Examples:\n  ksec ps etcd\n  ksec ps -f etcd-servers\n  ksec fds $(ksec ps -q etcd)\n  ksec ps --container 3f2a9c --long\n  ksec ps --all --json"
 )]
 pub struct PsArgs {
-    /// Show only processes named NAME: their comm or argv[0]'s basename is NAME exactly (as
-    /// `pgrep -x`, and as every other subcommand selects a process by name). Exit status 1 when
-    /// nothing matches. ksec's own process is never listed.
+    /// Show only processes named NAME: their comm, or the basename of their first command-line
+    /// word (argv 0), is NAME exactly (as `pgrep -x`, and as every other subcommand selects a
+    /// process by name). Exit status 1 when nothing matches. ksec's own process is never listed.
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
     /// Match NAME anywhere in the command line (argv joined by spaces) or comm instead, as
