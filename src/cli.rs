@@ -233,12 +233,21 @@ pub struct RootArgs {
 /// List processes with pid, ppid, user, state, container id, pod uid and command line.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  ksec ps etcd\n  ksec ps --container 3f2a9c --long\n  ksec ps --all --json"
+    after_help = "Examples:\n  ksec ps etcd\n  ksec ps -f etcd-servers\n  ksec fds $(ksec ps -q etcd)\n  ksec ps --container 3f2a9c --long\n  ksec ps --all --json"
 )]
 pub struct PsArgs {
-    /// Show only processes whose name or command line contains NAME.
+    /// Show only processes named NAME: their comm, or the basename of their first command-line
+    /// word (argv 0), is NAME exactly (as `pgrep -x`, and as every other subcommand selects a
+    /// process by name). Exit status 1 when nothing matches. ksec's own process is never listed.
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
+    /// Match NAME anywhere in the command line (argv joined by spaces) or comm instead, as
+    /// `pgrep -f`. Only ksec itself is left out, so the shell running ksec can match too.
+    #[arg(short = 'f', long, requires = "name")]
+    pub full: bool,
+    /// Print only the pids, one per line, no header (for `$(ksec ps -q etcd)`).
+    #[arg(short = 'q', long, conflicts_with = "json")]
+    pub quiet: bool,
     /// Show only processes of the container with this id (a unique prefix is enough).
     #[arg(long, value_name = "ID")]
     pub container: Option<String>,

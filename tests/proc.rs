@@ -722,7 +722,7 @@ fn ps_escapes_hostile_comm_and_cmdline() {
             std::ffi::OsStr::new("new\nline"),
         ],
     );
-    let v = json_out(&run(ksec(&["ps", "--json", &marker])));
+    let v = json_out(&run(ksec(&["ps", "-f", "--json", &marker])));
     let procs = v.as_array().unwrap();
     assert_eq!(procs.len(), 1, "exactly the helper matches {marker}: {v}");
     let me = &procs[0];
@@ -747,7 +747,7 @@ fn ps_escapes_hostile_comm_and_cmdline() {
     );
     assert!(me["container"].is_null());
 
-    let out = run(ksec(&["ps", &marker]));
+    let out = run(ksec(&["ps", "--full", &marker]));
     ok(&out);
     assert!(!out.stdout.contains(&0x1b), "raw ESC reached the terminal");
     let (o, _) = text(&out);
@@ -761,6 +761,110 @@ fn ps_escapes_hostile_comm_and_cmdline() {
     // By name (comm is hostile; argv[0]'s basename is python3: ambiguous or not, never a panic).
     let out = run(ksec(&["ps", "no-such-process-ksec-marker"]));
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// The pids `ksec ps -q ARGS` prints, one per line, and its exit status.
+fn ps_pids(args: &[&str]) -> (Vec<i32>, Option<i32>) {
+    let mut all = vec!["ps", "-q"];
+    all.extend_from_slice(args);
+    let out = run(ksec(&all));
+    let (o, e) = text(&out);
+    assert!(e.is_empty(), "stderr: {e}");
+    let pids = o
+        .lines()
+        .map(|l| l.parse().unwrap_or_else(|_| panic!("not a pid: {l:?}")))
+        .collect();
+    (pids, out.status.code())
+}
+
+#[test]
+fn ps_name_is_exact_and_full_matches_the_command_line() {
+    require!(
+        which_all(&["python3", "sleep", "sh"]),
+        "python3, sleep or sh is not installed"
+    );
+    // Three processes: sleep run as NAME (through a symlink: comm and argv[0] are NAME), sleep run
+    // as a name longer than comm's 15 bytes that starts with NAME, and a python3 whose argument
+    // contains NAME (as kube-apiserver's --etcd-servers= contains etcd).
+    let name = format!("kps-{}", std::process::id());
+    let long = format!("{name}-and-a-long-tail");
+    let dir = tempfile::tempdir().unwrap();
+    let sleep = util::which("sleep").unwrap();
+    for n in [&name, &long] {
+        std::os::unix::fs::symlink(&sleep, dir.path().join(n)).unwrap();
+    }
+    // Command::spawn returns once the exec succeeded, so comm and cmdline are already the new ones.
+    let ra = spawn(Command::new(dir.path().join(&name)).arg("300"));
+    let rb = spawn(Command::new(dir.path().join(&long)).arg("300"));
+    let servers = format!("--{name}-servers=https://127.0.0.1:2379");
+    let code = "import sys\nprint('ready', flush=True)\nsys.stdin.read()";
+    let rc = python(code, &[std::ffi::OsStr::new(&servers)]);
+    let (a, b, c) = (ra.pid(), rb.pid(), rc.pid());
+    let mut abc = vec![a, b, c];
+    abc.sort_unstable();
+
+    // Exact (as pgrep -x): comm or argv[0]'s basename, never a part of either, never an argument.
+    assert_eq!(ps_pids(&[&name]), (vec![a], Some(0)));
+    assert_eq!(
+        ps_pids(&[&long]),
+        (vec![b], Some(0)),
+        "argv[0] past comm's 15 bytes"
+    );
+    let v = json_out(&run(ksec(&["ps", "--json", &name])));
+    let got: Vec<i64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pid"].as_i64().unwrap())
+        .collect();
+    assert_eq!(got, [a as i64], "{v}");
+    let out = run(ksec(&["ps", &name]));
+    let (o, _) = text(ok(&out));
+    let lines: Vec<&str> = o.lines().collect();
+    assert_eq!(lines.len(), 2, "{o}");
+    assert!(lines[0].starts_with("PID "), "{o}");
+    assert!(lines[1].starts_with(&format!("{a} ")), "{o}");
+    // Every other subcommand selects a process by name by the same rule.
+    let v = json_out(&run(ksec(&["fds", "--json", &name])));
+    assert_eq!(v[0]["pid"].as_i64(), Some(a as i64), "{v}");
+
+    // -f: anywhere in comm or the command line; all three.
+    assert_eq!(ps_pids(&["-f", &name]), (abc.clone(), Some(0)));
+    assert_eq!(
+        ps_pids(&["--full", &format!("{name} 300")]).0,
+        [a],
+        "argv joined by spaces"
+    );
+    let out = run(ksec(&["ps", "--full", &name]));
+    assert_eq!(text(ok(&out)).0.lines().count(), 4, "header and three rows");
+
+    // -q: nothing on stdout and exit 1 when nothing matches, as without -q.
+    let none = format!("{name}-none");
+    assert_eq!(ps_pids(&[&none]), (vec![], Some(1)));
+    assert_eq!(ps_pids(&["-f", &none]), (vec![], Some(1)));
+    assert_eq!(run(ksec(&["ps", &none])).status.code(), Some(1));
+
+    // ksec leaves out only itself (as pgrep): the shell running `ksec ps -f NAME` matches -f,
+    // never the exact name.
+    let script = format!("echo $$; {} ps -q -f {name}; :", util::ksec_bin().display());
+    let out = run(Command::new("sh").arg("-c").arg(&script));
+    let (o, e) = text(ok(&out));
+    let got: Vec<i32> = o.lines().map(|l| l.parse().unwrap()).collect();
+    let shell = got[0];
+    let mut want = abc.clone();
+    want.push(shell);
+    want.sort_unstable();
+    assert_eq!(got[1..], want, "stdout: {o}\nstderr: {e}");
+    let script = format!("{} ps -q {name}; :", util::ksec_bin().display());
+    let out = run(Command::new("sh").arg("-c").arg(&script));
+    assert_eq!(text(ok(&out)).0, format!("{a}\n"));
+
+    // -q with --json, and -f without NAME, are refused.
+    fails_with(
+        &run(ksec(&["ps", "-q", "--json", &name])),
+        "cannot be used with",
+    );
+    fails_with(&run(ksec(&["ps", "-f"])), "NAME");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1155,8 +1259,11 @@ fn ps_finds_each_runtimes_container_in_fixtures() {
         "{o}"
     );
     assert!(!out.stdout.contains(&0x1b));
-    let out = run(ksec(&["ps", "--proc-root", &tree(), "[2Jevil"]));
+    // -f matches inside comm too; an exact name must be all of it.
+    let out = run(ksec(&["ps", "--proc-root", &tree(), "-f", "[2Jevil"]));
     assert!(text(ok(&out)).0.contains("111"), "comm matches too");
+    let out = run(ksec(&["ps", "--proc-root", &tree(), "[2Jevil"]));
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
 
     // Unknown and malformed container ids.
     fails_with(

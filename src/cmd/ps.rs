@@ -12,20 +12,45 @@ use crate::output::json::write_json;
 use crate::output::table::{cell, table, write_table};
 use crate::proc::process::{read_process, Process, UserCache};
 use crate::proc::root::ProcRoot;
-use crate::proc::target::container_pids;
+use crate::proc::target::{container_pids, is_named};
 
 /// What to list, validated.
 #[derive(Debug, Clone)]
 pub struct PsConfig {
     pub root: ProcRoot,
-    /// Substring of comm or command line.
-    pub name: Option<String>,
+    /// Which processes to list by name, if any.
+    pub name: Option<NameMatch>,
     /// Container id prefix.
     pub container: Option<String>,
     /// Kernel threads too.
     pub all: bool,
     pub long_ids: bool,
     pub json: bool,
+    /// Pids only, one per line.
+    pub quiet: bool,
+}
+
+/// How `ksec ps NAME` matches NAME.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameMatch {
+    /// comm or argv\[0\]'s basename is NAME ([`is_named`], as `pgrep -x`).
+    Exact(String),
+    /// NAME occurs in comm or in argv joined by spaces (`-f`, as `pgrep -f`).
+    Full(String),
+}
+
+impl NameMatch {
+    /// Whether `p` matches.
+    pub fn matches(&self, p: &Process) -> bool {
+        match self {
+            NameMatch::Exact(name) => is_named(p.comm.as_slice(), &p.cmdline, name.as_bytes()),
+            NameMatch::Full(name) => {
+                let find = |hay: &[u8]| memchr::memmem::find(hay, name.as_bytes()).is_some();
+                let argv: Vec<&[u8]> = p.cmdline.iter().map(Bytes::as_slice).collect();
+                find(p.comm.as_slice()) || find(&argv.join(&b' '))
+            }
+        }
+    }
 }
 
 impl PsConfig {
@@ -33,11 +58,18 @@ impl PsConfig {
     pub fn from_args(args: PsArgs) -> Self {
         Self {
             root: super::proc_args::proc_root(&args.proc),
-            name: args.name,
+            name: args.name.map(|n| {
+                if args.full {
+                    NameMatch::Full(n)
+                } else {
+                    NameMatch::Exact(n)
+                }
+            }),
             container: args.container,
             all: args.all,
             long_ids: args.long,
             json: args.json,
+            quiet: args.quiet,
         }
     }
 }
@@ -65,18 +97,13 @@ pub fn collect(cfg: &PsConfig) -> anyhow::Result<Vec<Process>> {
             continue;
         }
         if let Some(name) = &cfg.name {
-            if pid == me || !matches_name(&p, name.as_bytes()) {
+            if pid == me || !name.matches(&p) {
                 continue;
             }
         }
         out.push(p);
     }
     Ok(out)
-}
-
-fn matches_name(p: &Process, name: &[u8]) -> bool {
-    let contains = |hay: &[u8]| memchr::memmem::find(hay, name).is_some();
-    contains(p.comm.as_slice()) || p.cmdline.iter().any(|a| contains(a.as_slice()))
 }
 
 /// The command line as shown in the table: argv joined by spaces, escaped, cut at
@@ -95,13 +122,19 @@ pub fn command_text(p: &Process) -> String {
     text
 }
 
-/// Writes the table or JSON.
+/// Writes the table, JSON, or (`-q`) the pids one per line.
 ///
 /// # Errors
 /// Writing fails.
 pub fn render(out: &mut impl Write, cfg: &PsConfig, procs: &[Process]) -> std::io::Result<()> {
     if cfg.json {
         return write_json(out, &procs);
+    }
+    if cfg.quiet {
+        for p in procs {
+            writeln!(out, "{}", p.pid)?;
+        }
+        return Ok(());
     }
     let mut t = table(&["PID", "PPID", "USER", "S", "CONTAINER", "POD", "COMMAND"]);
     for p in procs {

@@ -9,6 +9,7 @@ use super::cgroup::container_of;
 use super::cmdline::read_cmdline;
 use super::root::ProcRoot;
 use super::stat::read_stat;
+use crate::output::bytes::Bytes;
 
 /// What to select.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -181,16 +182,31 @@ fn resolve_name(root: &ProcRoot, name: &str) -> anyhow::Result<i32> {
     }
 }
 
-fn process_is_named(root: &ProcRoot, pid: i32, name: &str) -> bool {
-    if root.comm(pid).is_ok_and(|comm| comm == name.as_bytes()) {
+/// Whether a process is named `name`: its comm, or the basename of its argv\[0\], is `name`
+/// exactly (as `pgrep -x`; comm is cut at 15 bytes by the kernel, argv\[0\] is not). The one
+/// rule for selecting a process by name, in [`resolve`] and in `ksec ps NAME`. An empty name
+/// matches nothing.
+pub fn is_named(comm: &[u8], argv: &[Bytes], name: &[u8]) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    if comm == name {
         return true;
     }
-    let Ok((argv, _)) = read_cmdline(root, pid) else {
-        return false;
-    };
-    let argv0 = argv.first().map(|a| a.as_slice()).unwrap_or_default();
+    let argv0 = argv.first().map(Bytes::as_slice).unwrap_or_default();
     let base = argv0.rsplit(|&b| b == b'/').next().unwrap_or_default();
-    !base.is_empty() && base == name.as_bytes()
+    !base.is_empty() && base == name
+}
+
+/// [`is_named`] for `pid`, reading its comm and cmdline (a file that cannot be read counts as
+/// empty).
+fn process_is_named(root: &ProcRoot, pid: i32, name: &str) -> bool {
+    let comm = root.comm(pid).unwrap_or_default();
+    if is_named(&comm, &[], name.as_bytes()) {
+        return true; // without reading up to 1 MiB of cmdline
+    }
+    let argv = read_cmdline(root, pid).map(|(a, _)| a).unwrap_or_default();
+    is_named(&comm, &argv, name.as_bytes())
 }
 
 #[cfg(test)]
@@ -222,6 +238,35 @@ mod tests {
             container: container.map(String::from),
             all: false,
         }
+    }
+
+    #[test]
+    fn a_name_is_comm_or_argv0s_basename_exactly() {
+        let argv =
+            |a: &[&str]| -> Vec<Bytes> { a.iter().map(|s| Bytes(s.as_bytes().into())).collect() };
+        let etcd = argv(&["/usr/local/bin/etcd", "--data-dir=/var/lib/etcd"]);
+        assert!(is_named(b"etcd", &etcd, b"etcd"));
+        assert!(is_named(b"other", &etcd, b"etcd"), "argv[0]'s basename");
+        assert!(!is_named(b"etcd", &etcd, b"etc"), "no prefix");
+        assert!(!is_named(b"etcd", &etcd, b"/usr/local/bin/etcd"), "no path");
+        let api = argv(&["kube-apiserver", "--etcd-servers=https://127.0.0.1:2379"]);
+        assert!(
+            !is_named(b"kube-apiserver", &api, b"etcd"),
+            "never an argument"
+        );
+        // comm is cut at 15 bytes; argv[0] carries the whole name.
+        assert!(is_named(b"kube-apiserver", &api, b"kube-apiserver"));
+        let ctl = argv(&["/usr/bin/kube-controller-manager"]);
+        assert!(is_named(
+            b"kube-controller",
+            &ctl,
+            b"kube-controller-manager"
+        ));
+        assert!(is_named(b"kube-controller", &ctl, b"kube-controller"));
+        // A kernel thread (no argv), an argv[0] ending in '/', nothing at all.
+        assert!(is_named(b"kworker/0:1", &[], b"kworker/0:1"));
+        assert!(!is_named(b"x", &argv(&["/usr/bin/"]), b""));
+        assert!(!is_named(b"", &[], b""));
     }
 
     #[test]
