@@ -923,7 +923,10 @@ fn its_own_output_is_never_searched_whoever_holds_it() {
     assert_eq!(control.status.code(), Some(0), "{:?}", text(&control));
     let found = findings(&control);
     assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!((&found[0]["fd"], &found[0]["path"]), (&1.into(), &fs.into()));
+    assert_eq!(
+        (&found[0]["fd"], &found[0]["path"]),
+        (&1.into(), &fs.into())
+    );
 
     for args in [
         ["grep-secret", "zR8vK2", "-p", &pid, "--json"],
@@ -941,7 +944,11 @@ fn its_own_output_is_never_searched_whoever_holds_it() {
             stdout: std::fs::read(&f).unwrap()[before..].to_vec(),
             ..out
         };
-        assert_eq!(findings(&written), Vec::<serde_json::Value>::new(), "{args:?}");
+        assert_eq!(
+            findings(&written),
+            Vec::<serde_json::Value>::new(),
+            "{args:?}"
+        );
         let own: Vec<_> = json_lines(&written)
             .into_iter()
             .filter(|v| v["reason"] == "ksec's own output")
@@ -950,7 +957,10 @@ fn its_own_output_is_never_searched_whoever_holds_it() {
         assert_eq!(own[0]["path"], fs);
         assert_eq!(own[0]["error"], false);
         if args[2] == "-p" {
-            assert_eq!((&own[0]["source"], &own[0]["fd"]), (&"fd".into(), &1.into()));
+            assert_eq!(
+                (&own[0]["source"], &own[0]["fd"]),
+                (&"fd".into(), &1.into())
+            );
         } else {
             assert_eq!(own[0]["source"], "file");
         }

@@ -67,7 +67,7 @@ pub fn config(args: GrepSecretArgs) -> anyhow::Result<Config> {
         }
     }
     Ok(Config {
-        root: super::proc_args::proc_root(&args.proc),
+        root: super::proc_args::proc_root(&args.proc)?,
         selector,
         files: args.files,
         matcher,

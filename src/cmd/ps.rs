@@ -30,15 +30,18 @@ pub struct PsConfig {
 
 impl PsConfig {
     /// Validates the raw arguments.
-    pub fn from_args(args: PsArgs) -> Self {
-        Self {
-            root: super::proc_args::proc_root(&args.proc),
+    ///
+    /// # Errors
+    /// `--proc-root` / `$HOST_PROC` is no /proc.
+    pub fn from_args(args: PsArgs) -> anyhow::Result<Self> {
+        Ok(Self {
+            root: super::proc_args::proc_root(&args.proc)?,
             name: args.name,
             container: args.container,
             all: args.all,
             long_ids: args.long,
             json: args.json,
-        }
+        })
     }
 }
 
@@ -139,7 +142,7 @@ pub fn render(out: &mut impl Write, cfg: &PsConfig, procs: &[Process]) -> std::i
 /// # Errors
 /// See [`collect`]; writing fails.
 pub fn run(args: PsArgs) -> anyhow::Result<Exit> {
-    let cfg = PsConfig::from_args(args);
+    let cfg = PsConfig::from_args(args)?;
     let procs = collect(&cfg)?;
     let stdout = std::io::stdout();
     render(&mut stdout.lock(), &cfg, &procs)?;

@@ -625,6 +625,38 @@ mod tests {
     }
 
     #[test]
+    fn its_own_output_is_skipped_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("out.jsonl");
+        std::fs::write(&f, b"token=zR8vK2mQ9xL4pW7nB3\n").unwrap();
+        let meta = std::fs::metadata(&f).unwrap();
+        let matcher = Matcher::Literal(Box::new(memmem::Finder::new(b"zR8v").into_owned()));
+        let mut w = Walker::new(
+            &matcher,
+            None,
+            Scanner::new(Default::default()),
+            1 << 30,
+            false,
+        );
+        w.own_output = vec![(meta.dev(), meta.ino())];
+        let mut events = Vec::new();
+        w.scan_path(&f, &mut |e| {
+            events.push(e);
+            Ok(())
+        })
+        .unwrap();
+        assert!(
+            matches!(&events[..], [Event::Skipped(s)] if s.reason == Why::OwnOutput && !s.error),
+            "{events:#?}"
+        );
+        assert_eq!(Why::OwnOutput.to_string(), "ksec's own output");
+        assert_eq!(
+            (w.stats.findings, w.stats.errors, w.stats.skipped),
+            (0, 0, 1)
+        );
+    }
+
+    #[test]
     fn kernel_threads_are_skipped_in_one_line() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("2");
