@@ -2010,3 +2010,70 @@ fn root_ls_skips_entries_vanishing_mid_listing() {
     drop(churn);
     eprintln!("{vanished} vanished entries skipped in 100 runs");
 }
+
+// ---------------------------------------------------------------------------------------------
+// a --proc-root / $HOST_PROC that is no /proc
+
+/// A directory that is neither a procfs nor a tree with pid directories, a missing one and a
+/// plain file are refused by every /proc subcommand (exit 2, the directory and where it came
+/// from named), instead of an empty table and exit 0; /proc itself and the fixture tree are
+/// taken.
+#[test]
+fn a_proc_root_that_is_no_proc_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("emptydir");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::create_dir(empty.join("not-a-pid")).unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let (empty, file) = (empty.to_str().unwrap(), file.to_str().unwrap());
+    let refused = |mut cmd: Command, want: &str| {
+        let out = run(cmd.env_remove("HOST_PROC"));
+        let (o, e) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {o}{e}");
+        assert!(o.is_empty(), "{cmd:?}: {o}");
+        assert_eq!(e.trim_end(), format!("ksec: {want}"), "{cmd:?}");
+    };
+    let not_proc = |from: &str| {
+        format!(
+            "{from}: {empty}: not a procfs, and no pid directory in it (is the host's /proc \
+             mounted there?)"
+        )
+    };
+    for args in [
+        &["ps"][..],
+        &["ps", "--json"],
+        &["fds", "1"],
+        &["environ", "1"],
+        &["root", "1", "ls"],
+        &["grep-secret", "x", "--all"],
+    ] {
+        let mut cmd = ksec(args);
+        cmd.args(["--proc-root", empty]);
+        refused(cmd, &not_proc("--proc-root"));
+    }
+    let mut cmd = ksec(&["ps", "--proc-root", "/nonexistent"]);
+    cmd.env("HOST_PROC", tree());
+    refused(
+        cmd,
+        "--proc-root: /nonexistent: No such file or directory (os error 2)",
+    );
+    refused(
+        ksec(&["ps", "--proc-root", file]),
+        &format!("--proc-root: {file}: not a directory"),
+    );
+    let mut cmd = ksec(&["ps"]);
+    cmd.env("HOST_PROC", empty);
+    let out = run(&mut cmd);
+    let (o, e) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{o}{e}");
+    assert_eq!(e.trim_end(), format!("ksec: {}", not_proc("$HOST_PROC")));
+    // A real procfs, and the fixture tree (plain directories), are taken.
+    for root in ["/proc".to_string(), tree()] {
+        let out = run(ksec(&["ps", "--json", "--proc-root", &root]));
+        let (o, e) = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{root}: {e}");
+        let v: Value = serde_json::from_str(&o).unwrap();
+        assert!(!v.as_array().unwrap().is_empty(), "{root}: {o}");
+    }
+}

@@ -887,3 +887,82 @@ fn memory_is_bounded_in_total_per_process() {
         )
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// ksec's own output
+
+/// `ksec grep-secret ... > F` while another process holds F open (the shell, sudo, timeout):
+/// F is ksec's own stdout, never searched, through that process's fd or as a `--file`, and
+/// reported as skipped, not as an error. A control run with stdout elsewhere finds the secret.
+#[test]
+fn its_own_output_is_never_searched_whoever_holds_it() {
+    use std::fs::OpenOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("findings.jsonl");
+    let holder = Reaped::spawn(
+        Command::new("sleep")
+            .arg("300")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&f).unwrap())
+            .stderr(Stdio::null()),
+    );
+    let secret = b"token=zR8vK2mQ9xL4pW7nB3\n";
+    OpenOptions::new()
+        .append(true)
+        .open(&f)
+        .unwrap()
+        .write_all(secret)
+        .unwrap();
+    let pid = holder.pid_s();
+    let fs = f.to_str().unwrap();
+
+    let control = run_timeout(
+        &mut ksec(&["grep-secret", "zR8vK2", "-p", &pid, "--json"]),
+        TIMEOUT,
+    );
+    assert_eq!(control.status.code(), Some(0), "{:?}", text(&control));
+    let found = findings(&control);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        (&found[0]["fd"], &found[0]["path"]),
+        (&1.into(), &fs.into())
+    );
+
+    for args in [
+        ["grep-secret", "zR8vK2", "-p", &pid, "--json"],
+        ["grep-secret", "zR8vK2", "--file", fs, "--json"],
+    ] {
+        let before = std::fs::metadata(&f).unwrap().len() as usize;
+        let mut cmd = ksec(&args);
+        cmd.stdin(Stdio::null())
+            .stdout(OpenOptions::new().append(true).open(&f).unwrap())
+            .stderr(Stdio::piped());
+        let out = Reaped::spawn(&mut cmd).output_timeout(TIMEOUT);
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        let written = Output {
+            stdout: std::fs::read(&f).unwrap()[before..].to_vec(),
+            ..out
+        };
+        assert_eq!(
+            findings(&written),
+            Vec::<serde_json::Value>::new(),
+            "{args:?}"
+        );
+        let own: Vec<_> = json_lines(&written)
+            .into_iter()
+            .filter(|v| v["reason"] == "ksec's own output")
+            .collect();
+        assert_eq!(own.len(), 1, "{args:?}: {own:#?}");
+        assert_eq!(own[0]["path"], fs);
+        assert_eq!(own[0]["error"], false);
+        if args[2] == "-p" {
+            assert_eq!(
+                (&own[0]["source"], &own[0]["fd"]),
+                (&"fd".into(), &1.into())
+            );
+        } else {
+            assert_eq!(own[0]["source"], "file");
+        }
+    }
+}

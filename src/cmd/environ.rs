@@ -48,7 +48,7 @@ impl EnvironConfig {
             (Some(target), pos.next())
         };
         Ok(Self {
-            root: super::proc_args::proc_root(&args.proc),
+            root: super::proc_args::proc_root(&args.proc)?,
             target,
             container: args.container,
             name,

@@ -31,7 +31,7 @@ impl FdsConfig {
             anyhow::bail!("give a PID|NAME or --container ID");
         }
         Ok(Self {
-            root: super::proc_args::proc_root(&args.proc),
+            root: super::proc_args::proc_root(&args.proc)?,
             selector: Selector {
                 specs: args.target.targets,
                 container: args.target.container,

@@ -67,7 +67,7 @@ pub fn config(args: GrepSecretArgs) -> anyhow::Result<Config> {
         }
     }
     Ok(Config {
-        root: super::proc_args::proc_root(&args.proc),
+        root: super::proc_args::proc_root(&args.proc)?,
         selector,
         files: args.files,
         matcher,
@@ -78,7 +78,25 @@ pub fn config(args: GrepSecretArgs) -> anyhow::Result<Config> {
         redact: args.redact,
         json: args.json,
         fail_on_find: args.fail_on_find,
+        own_output: own_output(),
     })
+}
+
+/// (dev, ino) of ksec's stdout and stderr where they are regular files (`> findings.jsonl`), so
+/// that the scan never searches them, whoever holds them open (the shell, sudo, timeout).
+/// Pipes, terminals and /dev/null are left out: they are never searched anyway, and many
+/// processes hold the same terminal or /dev/null.
+fn own_output() -> Vec<(u64, u64)> {
+    let mut own = Vec::new();
+    for fd in [libc::STDOUT_FILENO, libc::STDERR_FILENO] {
+        if let Ok(st) = nix::sys::stat::fstat(fd) {
+            let key = (st.st_dev, st.st_ino);
+            if st.st_mode & libc::S_IFMT == libc::S_IFREG && !own.contains(&key) {
+                own.push(key);
+            }
+        }
+    }
+    own
 }
 
 /// Runs the subcommand: resolve targets, scan, render; exit 0 found, 1 not found, 2 error.

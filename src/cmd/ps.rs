@@ -55,9 +55,12 @@ impl NameMatch {
 
 impl PsConfig {
     /// Validates the raw arguments.
-    pub fn from_args(args: PsArgs) -> Self {
-        Self {
-            root: super::proc_args::proc_root(&args.proc),
+    ///
+    /// # Errors
+    /// `--proc-root` / `$HOST_PROC` is no /proc.
+    pub fn from_args(args: PsArgs) -> anyhow::Result<Self> {
+        Ok(Self {
+            root: super::proc_args::proc_root(&args.proc)?,
             name: args.name.map(|n| {
                 if args.full {
                     NameMatch::Full(n)
@@ -70,7 +73,7 @@ impl PsConfig {
             long_ids: args.long,
             json: args.json,
             quiet: args.quiet,
-        }
+        })
     }
 }
 
@@ -172,7 +175,7 @@ pub fn render(out: &mut impl Write, cfg: &PsConfig, procs: &[Process]) -> std::i
 /// # Errors
 /// See [`collect`]; writing fails.
 pub fn run(args: PsArgs) -> anyhow::Result<Exit> {
-    let cfg = PsConfig::from_args(args);
+    let cfg = PsConfig::from_args(args)?;
     let procs = collect(&cfg)?;
     let stdout = std::io::stdout();
     render(&mut stdout.lock(), &cfg, &procs)?;

@@ -66,7 +66,7 @@ impl RootConfig {
             bail!("unexpected argument {extra:?}");
         }
         Ok(Self {
-            root: super::proc_args::proc_root(&args.proc),
+            root: super::proc_args::proc_root(&args.proc)?,
             target,
             container: args.container,
             op,

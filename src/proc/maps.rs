@@ -9,6 +9,10 @@ pub struct Region {
     pub end: u64,
     /// `rwxp`-style permissions, as in the file.
     pub perms: [u8; 4],
+    /// The mapped file's device (as `st_dev`, from the `major:minor` hex field) and inode; both
+    /// 0 for anonymous memory.
+    pub dev: u64,
+    pub inode: u64,
     /// The path or pseudo-path (`[heap]`, `[stack]`), empty for anonymous memory.
     pub path: Vec<u8>,
 }
@@ -35,7 +39,7 @@ pub fn parse_line(line: &[u8]) -> Option<Region> {
     let mut fields = line.splitn(6, |&b| b == b' ');
     let range = fields.next()?;
     let perms = fields.next()?;
-    let (_offset, _dev, _inode) = (fields.next()?, fields.next()?, fields.next()?);
+    let (_offset, dev, inode) = (fields.next()?, fields.next()?, fields.next()?);
     let path = fields.next().unwrap_or_default();
     let path = &path[path.iter().position(|&b| b != b' ').unwrap_or(path.len())..];
     let dash = range.iter().position(|&b| b == b'-')?;
@@ -44,10 +48,15 @@ pub fn parse_line(line: &[u8]) -> Option<Region> {
     if end < start || perms.len() != 4 {
         return None;
     }
+    let colon = dev.iter().position(|&b| b == b':')?;
+    let dev = nix::sys::stat::makedev(hex(&dev[..colon])?, hex(&dev[colon + 1..])?);
+    let inode = std::str::from_utf8(inode).ok()?.parse().ok()?;
     Some(Region {
         start,
         end,
         perms: perms.try_into().ok()?,
+        dev,
+        inode,
         path: path.to_vec(),
     })
 }
@@ -84,6 +93,9 @@ garbage line
         assert_eq!(r[4].path, b"/dev/shm/x (deleted)");
         assert_eq!(&r[3].perms, b"---p");
         assert_eq!(r[9].path, b"[vsyscall]");
+        assert_eq!(r[0].dev, nix::sys::stat::makedev(0xfd, 1));
+        assert_eq!(r[0].inode, 1316);
+        assert_eq!((r[1].dev, r[1].inode), (0, 0));
     }
 
     proptest! {
@@ -100,6 +112,7 @@ garbage line
             let r = parse_line(line.as_bytes()).unwrap();
             prop_assert_eq!((r.start, r.end), (start, start + len));
             prop_assert_eq!(r.path, path.trim_start().as_bytes());
+            prop_assert_eq!((r.dev, r.inode), (nix::sys::stat::makedev(0xfd, 1), 42));
         }
     }
 }

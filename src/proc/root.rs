@@ -1,6 +1,7 @@
 //! [`ProcRoot`]: where /proc is mounted (the command layer picks it: `--proc-root`, `$HOST_PROC`
 //! or /proc), its paths, and the one lister of numeric directory entries ([`numeric_entries`])
-//! behind the pid, tid and fd listings.
+//! behind the pid, tid and fd listings; [`ProcRoot::checked`] refuses a directory that is no
+//! /proc.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,44 @@ impl ProcRoot {
     /// A /proc mounted at `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self { path: path.into() }
+    }
+
+    /// A /proc at `path` after checking that it is one: a procfs (statfs `f_type`
+    /// `PROC_SUPER_MAGIC`), or a tree with at least one numeric (pid) directory, as the fixture
+    /// trees tests use. A directory that is neither would list no process, and every command
+    /// would answer with an empty table.
+    ///
+    /// # Errors
+    /// `path` does not exist or cannot be read, is not a directory, or is neither of the above.
+    pub fn checked(path: impl Into<PathBuf>) -> Result<Self, NotProc> {
+        let path = path.into();
+        let meta = std::fs::metadata(&path).map_err(|error| NotProc::Unreadable {
+            path: path.clone(),
+            error,
+        })?;
+        if !meta.is_dir() {
+            return Err(NotProc::NotADirectory { path });
+        }
+        let procfs = nix::sys::statfs::statfs(&path)
+            .is_ok_and(|fs| fs.filesystem_type() == nix::sys::statfs::PROC_SUPER_MAGIC);
+        if procfs {
+            return Ok(Self { path });
+        }
+        let entries = std::fs::read_dir(&path).map_err(|error| NotProc::Unreadable {
+            path: path.clone(),
+            error,
+        })?;
+        let has_pid_dir = entries.filter_map(Result::ok).any(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.parse::<i32>().is_ok())
+                && e.file_type().is_ok_and(|t| t.is_dir())
+        });
+        if has_pid_dir {
+            Ok(Self { path })
+        } else {
+            Err(NotProc::NoProcesses { path })
+        }
     }
 
     /// The root directory itself.
@@ -83,6 +122,23 @@ impl ProcRoot {
     }
 }
 
+/// Why a directory cannot be used as /proc ([`ProcRoot::checked`]).
+#[derive(Debug, thiserror::Error)]
+pub enum NotProc {
+    /// It does not exist, or cannot be read (`error` is in the message, not a source, so the
+    /// error chain says it once).
+    #[error("{}: {error}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{}: not a directory", path.display())]
+    NotADirectory { path: PathBuf },
+    /// Neither a procfs nor a tree with a numeric (pid) directory.
+    #[error("{}: not a procfs, and no pid directory in it (is the host's /proc mounted there?)", path.display())]
+    NoProcesses { path: PathBuf },
+}
+
 /// The entries of `dir` whose names are decimal numbers (pids, tids, fds), ascending; other
 /// names and entries that cannot be read (vanished while listed) are left out.
 ///
@@ -124,6 +180,29 @@ mod tests {
             std::io::ErrorKind::NotFound
         );
         assert!(root.tids(404).is_err());
+    }
+
+    #[test]
+    fn checked_roots() {
+        assert!(ProcRoot::checked("/proc").is_ok());
+        let tree = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/proc/tree");
+        assert_eq!(ProcRoot::checked(tree).unwrap(), ProcRoot::new(tree));
+        let dir = tempfile::tempdir().unwrap();
+        let err = ProcRoot::checked(dir.path()).unwrap_err();
+        assert!(matches!(err, NotProc::NoProcesses { .. }), "{err}");
+        assert!(err
+            .to_string()
+            .starts_with(&format!("{}: not a procfs", dir.path().display())));
+        // A numeric file, not a directory, is no process.
+        std::fs::write(dir.path().join("42"), "").unwrap();
+        assert!(ProcRoot::checked(dir.path()).is_err());
+        std::fs::create_dir(dir.path().join("43")).unwrap();
+        assert!(ProcRoot::checked(dir.path()).is_ok());
+        let err = ProcRoot::checked(dir.path().join("42")).unwrap_err();
+        assert!(matches!(err, NotProc::NotADirectory { .. }), "{err}");
+        let err = ProcRoot::checked(dir.path().join("absent")).unwrap_err();
+        assert!(matches!(err, NotProc::Unreadable { .. }), "{err}");
+        assert!(err.to_string().contains("absent: No such file"), "{err}");
     }
 
     #[test]

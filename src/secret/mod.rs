@@ -43,6 +43,9 @@ pub struct Config {
     pub redact: bool,
     pub json: bool,
     pub fail_on_find: bool,
+    /// (dev, ino) of ksec's own stdout and stderr when they are regular files, fstat'd at
+    /// start: never searched.
+    pub own_output: Vec<(u64, u64)>,
 }
 
 /// A byte regex. Unicode mode is off for ASCII patterns (`.` is any byte, `-i` is ASCII), on for
@@ -109,6 +112,7 @@ pub fn scan(
     );
     walker.max_memory = cfg.max_memory;
     walker.locks_path = cfg.root.path().join("locks");
+    walker.own_output = cfg.own_output.clone();
     // With --all, kernel threads are expected: counted, not listed one by one.
     walker.quiet_kernel_threads = cfg.selector.as_ref().is_some_and(|s| s.all);
     for &pid in pids {

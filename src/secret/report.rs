@@ -80,6 +80,10 @@ pub struct Finding {
 pub enum Why {
     #[error("ksec itself")]
     Itself,
+    /// The file is ksec's own stdout or stderr (same device and inode), whoever holds it open:
+    /// searching it would report what this run writes (`ksec grep-secret --all > out.jsonl`).
+    #[error("ksec's own output")]
+    OwnOutput,
     #[error("kernel thread: no environment, files or user memory")]
     KernelThread,
     /// A FIFO, socket, device, directory or anon inode: never opened.
@@ -133,7 +137,7 @@ impl Why {
     }
 
     /// True for failures (permission denied, I/O errors); false for what is skipped by design
-    /// (special and oversized files, ksec itself, kernel threads, a process that went away).
+    /// (special and oversized files, ksec itself and its own output, kernel threads, a process that went away).
     pub fn is_error(&self) -> bool {
         matches!(self, Why::Io { gone: false, .. })
     }

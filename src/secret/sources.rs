@@ -8,7 +8,8 @@
 //! O_NOATIME`), so what is read is the inode that was checked even if the target swaps the fd
 //! meanwhile, and the target's file description and offset are untouched. A file on which
 //! /proc/locks lists a lease is not opened (a read open breaks a write lease and signals its
-//! holder).
+//! holder). ksec's own stdout and stderr (when regular files) are never searched, whoever holds
+//! them: a run redirected to a file would otherwise find its own findings there.
 //! Files are read with `pread` up to their size at open time, never past `--max-filesize`;
 //! cmdline and environ are streamed, cut at `--max-filesize`; memory stops at `--max-memory` in
 //! all per process. FIFOs, sockets, devices and ttys are listed as skipped and never opened.
@@ -53,6 +54,9 @@ pub struct Walker<'a> {
     pub locks_path: std::path::PathBuf,
     /// (dev, ino) of every file searched, and where it was first seen.
     seen: HashMap<(u64, u64), String>,
+    /// (dev, ino) of ksec's own stdout and stderr when they are regular files: never searched,
+    /// whoever holds them, through an fd, as a `--file` or as a mapping.
+    pub own_output: Vec<(u64, u64)>,
     /// Skip kernel threads without an event (for `--all`, where they are expected).
     pub quiet_kernel_threads: bool,
     pub stats: Stats,
@@ -76,6 +80,7 @@ impl<'a> Walker<'a> {
             max_memory: u64::MAX,
             locks_path: "/proc/locks".into(),
             seen: HashMap::new(),
+            own_output: Vec::new(),
             quiet_kernel_threads: false,
             stats: Stats::default(),
         }
@@ -201,6 +206,9 @@ impl<'a> Walker<'a> {
             Ok(m) => m,
             Err(e) => return self.skip(sink, o, Why::io("fstat", path, &e, false)),
         };
+        if self.is_own_output(checked.dev(), checked.ino()) {
+            return self.skip(sink, o, Why::OwnOutput);
+        }
         if let Some(what) = not_regular(&checked) {
             return self.skip(sink, o, Why::NotRegular(what));
         }
@@ -271,6 +279,10 @@ impl<'a> Walker<'a> {
             };
             match skip_reason(&r) {
                 Some("not readable") => continue,
+                _ if r.inode != 0 && self.is_own_output(r.dev, r.inode) => {
+                    self.skip(sink, o, Why::OwnOutput)?;
+                    continue;
+                }
                 Some(why) => {
                     self.skip(sink, o, Why::Mapping(why))?;
                     continue;
@@ -362,6 +374,10 @@ impl<'a> Walker<'a> {
                 self.skip(sink, o, why)
             }
         }
+    }
+
+    fn is_own_output(&self, dev: u64, ino: u64) -> bool {
+        self.own_output.contains(&(dev, ino))
     }
 
     fn skip(&mut self, sink: &mut Sink, origin: Origin, reason: Why) -> io::Result<()> {
@@ -605,6 +621,38 @@ mod tests {
         assert_eq!(
             (w.stats.findings, w.stats.errors, w.stats.skipped),
             (1, 1, 3)
+        );
+    }
+
+    #[test]
+    fn its_own_output_is_skipped_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("out.jsonl");
+        std::fs::write(&f, b"token=zR8vK2mQ9xL4pW7nB3\n").unwrap();
+        let meta = std::fs::metadata(&f).unwrap();
+        let matcher = Matcher::Literal(Box::new(memmem::Finder::new(b"zR8v").into_owned()));
+        let mut w = Walker::new(
+            &matcher,
+            None,
+            Scanner::new(Default::default()),
+            1 << 30,
+            false,
+        );
+        w.own_output = vec![(meta.dev(), meta.ino())];
+        let mut events = Vec::new();
+        w.scan_path(&f, &mut |e| {
+            events.push(e);
+            Ok(())
+        })
+        .unwrap();
+        assert!(
+            matches!(&events[..], [Event::Skipped(s)] if s.reason == Why::OwnOutput && !s.error),
+            "{events:#?}"
+        );
+        assert_eq!(Why::OwnOutput.to_string(), "ksec's own output");
+        assert_eq!(
+            (w.stats.findings, w.stats.errors, w.stats.skipped),
+            (0, 0, 1)
         );
     }
 
