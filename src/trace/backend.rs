@@ -32,6 +32,17 @@ pub struct Outcome {
     pub exec_error: Option<String>,
 }
 
+/// What a backend tells the user while it runs (on stderr, as strace does, unless -q).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A problem that does not stop the run (one of several pids cannot be attached).
+    Warning(String),
+    /// Tracing of task `tid` began (strace's `Process N attached`).
+    Attached(i32),
+    /// Tracing of task `tid` ended while it lives on (strace's `Process N detached`).
+    Detached(i32),
+}
+
 /// A way of collecting a target's syscalls.
 pub trait Backend {
     /// The names of the tasks this backend reports, asked for by the counter while it runs
@@ -39,14 +50,14 @@ pub trait Backend {
     fn names(&self) -> Box<dyn TaskNames>;
 
     /// Runs until the target ends or ksec is interrupted, handing what it sees to `sink`;
-    /// problems that do not stop the run (one of several pids cannot be attached) go to `warn`.
+    /// problems that do not stop the run and attach/detach news go to `notice`.
     ///
     /// # Errors
     /// The target cannot be started or attached, or collecting fails.
     fn run(
         self: Box<Self>,
         sink: &mut dyn Sink,
-        warn: &mut dyn FnMut(String),
+        notice: &mut dyn FnMut(Notice),
     ) -> anyhow::Result<Outcome>;
 }
 
@@ -65,7 +76,7 @@ pub fn run(
     backend: Box<dyn Backend>,
     wants: Wants,
     opts: CountOpts,
-    warn: &mut dyn FnMut(String),
+    notice: &mut dyn FnMut(Notice),
 ) -> anyhow::Result<Traced> {
     let names = if opts.per_process || opts.per_thread {
         backend.names()
@@ -73,7 +84,7 @@ pub fn run(
         Box::new(NoNames)
     };
     let mut counter = Counter::new(wants, opts, names);
-    let outcome = backend.run(&mut counter, warn)?;
+    let outcome = backend.run(&mut counter, notice)?;
     Ok(Traced {
         report: counter.into_report(),
         outcome,

@@ -365,6 +365,7 @@ mod tests {
             personality: Personality::Native,
             nr,
             stats,
+            hist: Vec::new(),
         };
         c.counts(&[row(GETPID), row(READ)]);
         let r = c.into_report();

@@ -25,7 +25,7 @@ pub enum Event {
 
 /// The counters of one syscall of one task, aggregated by the backend (the eBPF backend counts
 /// in a kernel map per task and syscall, and hands over the map's rows when tracing ends).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskCounts {
     pub tid: i32,
     pub tgid: i32,
@@ -34,6 +34,18 @@ pub struct TaskCounts {
     /// Calls, errors and the time aggregates of the calls; times without any `-O` overhead
     /// subtracted (the consumer does that).
     pub stats: CallStats,
+    /// The latency histogram of the calls' measured time (wall with -w, else CPU): (bucket of
+    /// [`super::hist::bucket_of`], count); empty when the backend kept none.
+    pub hist: Vec<(u16, u64)>,
+}
+
+/// A summary the user asked to see while tracing goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Live {
+    /// `--interval SECS` elapsed: the calls since the previous interval.
+    Interval,
+    /// SIGUSR1: everything so far, tracing goes on.
+    Cumulative,
 }
 
 /// Consumes a backend's output: single events, or rows the backend counted itself.
@@ -46,6 +58,12 @@ pub trait Sink {
     /// backend that aggregates is only paired with counting sinks.
     fn counts(&mut self, rows: &[TaskCounts]) {
         let _ = rows;
+    }
+
+    /// A live summary is due: the backend has handed over everything it counted until now
+    /// (events in order, or its aggregated rows since the last hand-over).
+    fn live(&mut self, what: Live) {
+        let _ = what;
     }
 }
 

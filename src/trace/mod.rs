@@ -11,6 +11,7 @@ pub mod backend;
 pub mod counter;
 pub mod event;
 pub mod filter;
+pub mod hist;
 pub mod placement;
 pub mod ptrace;
 pub mod replay;

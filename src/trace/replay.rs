@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use super::arch::Personality;
-use super::backend::{Backend, ChildEnd, Outcome};
+use super::backend::{Backend, ChildEnd, Notice, Outcome};
 use super::event::{Event, Sink, TaskNames};
 use super::stats::Completed;
 use crate::sys::signal::Sig;
@@ -514,7 +514,7 @@ impl Backend for Replay {
     fn run(
         self: Box<Self>,
         sink: &mut dyn Sink,
-        _warn: &mut dyn FnMut(String),
+        _notice: &mut dyn FnMut(Notice),
     ) -> anyhow::Result<Outcome> {
         for step in self.steps {
             match step {

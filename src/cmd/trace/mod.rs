@@ -263,8 +263,10 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         per_process: args.per_process,
         per_thread: args.per_thread,
     };
-    let traced = backend::run(Box::new(ptrace), render.wants, count, &mut |w| {
-        eprintln!("ksec trace: {w}")
+    let traced = backend::run(Box::new(ptrace), render.wants, count, &mut |n| {
+        if let backend::Notice::Warning(w) = n {
+            eprintln!("ksec trace: {w}")
+        }
     })
     .map_err(strace_attach_wording)?;
     let (report, outcome) = (traced.report, traced.outcome);

@@ -3,7 +3,7 @@
 
 use super::{trace, SeccompProgram, Target, TracerConfig};
 use crate::proc::root::ProcRoot;
-use crate::trace::backend::{Backend, Outcome};
+use crate::trace::backend::{Backend, Notice, Outcome};
 use crate::trace::event::{Sink, TaskNames};
 
 /// The ptrace backend: plain values, resolved by the command layer.
@@ -33,13 +33,13 @@ impl Backend for Ptrace {
     fn run(
         self: Box<Self>,
         sink: &mut dyn Sink,
-        warn: &mut dyn FnMut(String),
+        notice: &mut dyn FnMut(Notice),
     ) -> anyhow::Result<Outcome> {
         let Ptrace {
             target,
             cfg,
             seccomp,
         } = *self;
-        trace(target, cfg, seccomp, sink, warn)
+        trace(target, cfg, seccomp, sink, notice)
     }
 }

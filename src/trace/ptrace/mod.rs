@@ -36,7 +36,7 @@ use nix::sys::ptrace::Options;
 use nix::sys::signal::Signal;
 
 use super::arch::Personality;
-use super::backend::{ChildEnd, Outcome};
+use super::backend::{ChildEnd, Notice, Outcome};
 use super::event::{Event, Sink};
 use super::placement::Placement;
 use super::stats::Completed;
@@ -146,7 +146,7 @@ pub struct Tracer<'s> {
 }
 
 /// Runs a whole trace: start or attach, wait loop, detach. When some of several pids cannot be
-/// attached, their errors go to `warn` and the others are traced.
+/// attached, their errors go to `notice` and the others are traced.
 ///
 /// # Errors
 /// The command cannot be started, or no pid could be attached.
@@ -155,7 +155,7 @@ pub fn trace(
     cfg: TracerConfig,
     seccomp: Option<SeccompProgram>,
     sink: &mut dyn Sink,
-    warn: &mut dyn FnMut(String),
+    notice: &mut dyn FnMut(Notice),
 ) -> anyhow::Result<Outcome> {
     let mut options =
         Options::PTRACE_O_TRACESYSGOOD | Options::PTRACE_O_TRACEEXEC | Options::PTRACE_O_TRACEEXIT;
@@ -211,7 +211,7 @@ pub fn trace(
             t.spawn(&path, &argv, &envp)?;
             for pid in also {
                 if let Err(e) = t.attach(pid) {
-                    warn(e.to_string());
+                    notice(Notice::Warning(e.to_string()));
                 }
             }
         }
@@ -228,7 +228,7 @@ pub fn trace(
             // all of them when something was attached) are warnings.
             let fatal = if attached == 0 { errors.pop() } else { None };
             for e in errors {
-                warn(e.to_string());
+                notice(Notice::Warning(e.to_string()));
             }
             if let Some(e) = fatal {
                 return Err(e.into());

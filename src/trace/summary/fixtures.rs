@@ -29,7 +29,7 @@ fn capture(text: &str, opts: CountOpts) -> Capture {
     let (lines, summary) = split_capture(text);
     let replay = Replay::parse(lines).unwrap_or_else(|e| panic!("{e}"));
     let traced = backend::run(Box::new(replay), Box::new(|_, _| true), opts, &mut |w| {
-        panic!("warning from a replay: {w}")
+        panic!("warning from a replay: {w:?}")
     })
     .unwrap();
     Capture {

@@ -1,0 +1,181 @@
+//! Latency histograms: a log2 scale with 16 linear sub-buckets per power of two (as HdrHistogram
+//! with one significant hex digit), so a percentile read off the histogram is within about 3% of
+//! the true value. The bucket of a duration is computed the same way here and in the eBPF
+//! program (`bpf/trace.bpf.c`, `hist_bucket`), which hands over bucket counts.
+
+use std::collections::BTreeMap;
+
+/// Linear sub-buckets per power of two: 2^SUB_BITS.
+pub const SUB_BITS: u32 = 4;
+const SUB: u64 = 1 << SUB_BITS;
+
+/// Number of buckets (every u64 duration has one).
+pub const BUCKETS: u16 = ((64 - SUB_BITS + 1) as u16) * (SUB as u16);
+
+/// The bucket of a duration of `ns` nanoseconds: below 16 ns one bucket per nanosecond, above
+/// that 16 buckets per power of two.
+#[inline]
+pub fn bucket_of(ns: u64) -> u16 {
+    if ns < SUB {
+        return ns as u16;
+    }
+    let e = 63 - ns.leading_zeros(); // >= SUB_BITS
+    let sub = (ns >> (e - SUB_BITS)) & (SUB - 1);
+    ((e - SUB_BITS + 1) as u64 * SUB + sub) as u16
+}
+
+/// The smallest duration in bucket `b`.
+pub fn bucket_low(b: u16) -> u64 {
+    let b = u64::from(b);
+    if b < SUB {
+        return b;
+    }
+    let e = b / SUB + u64::from(SUB_BITS) - 1;
+    let sub = b % SUB;
+    (SUB + sub) << (e - u64::from(SUB_BITS))
+}
+
+/// The number of durations bucket `b` holds (its width).
+pub fn bucket_width(b: u16) -> u64 {
+    let b = u64::from(b);
+    if b < SUB {
+        return 1;
+    }
+    let e = b / SUB + u64::from(SUB_BITS) - 1;
+    1 << (e - u64::from(SUB_BITS))
+}
+
+/// A sparse histogram of durations: bucket -> count, only buckets that were hit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hist {
+    buckets: BTreeMap<u16, u64>,
+}
+
+impl Hist {
+    /// Adds one duration.
+    #[inline]
+    pub fn add(&mut self, ns: u64) {
+        *self.buckets.entry(bucket_of(ns)).or_default() += 1;
+    }
+
+    /// Adds `n` durations that fell in bucket `b` (as the eBPF program counted them).
+    pub fn add_bucket(&mut self, b: u16, n: u64) {
+        if n > 0 {
+            *self.buckets.entry(b).or_default() += n;
+        }
+    }
+
+    /// Merges another histogram into this one.
+    pub fn merge(&mut self, other: &Hist) {
+        for (b, n) in &other.buckets {
+            self.add_bucket(*b, *n);
+        }
+    }
+
+    /// The number of durations recorded.
+    pub fn count(&self) -> u64 {
+        self.buckets.values().sum()
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
+    }
+
+    /// Buckets that were hit, ascending: (bucket, count).
+    pub fn iter(&self) -> impl Iterator<Item = (u16, u64)> + '_ {
+        self.buckets.iter().map(|(b, n)| (*b, *n))
+    }
+
+    /// The `q`-quantile (0 < q <= 1) in nanoseconds: the middle of the bucket holding the
+    /// nearest-rank duration, so within half a bucket (1/32, about 3%) of the true value;
+    /// None when the histogram is empty.
+    pub fn quantile(&self, q: f64) -> Option<u64> {
+        let total = self.count();
+        if total == 0 {
+            return None;
+        }
+        // The rank of the wanted duration, 1-based (nearest-rank definition).
+        let rank = ((q.clamp(0.0, 1.0) * total as f64).ceil() as u64).clamp(1, total);
+        let mut seen = 0;
+        for (b, n) in self.iter() {
+            if seen + n >= rank {
+                return Some(bucket_low(b) + bucket_width(b) / 2);
+            }
+            seen += n;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_cover_every_duration_in_order() {
+        let mut last = 0;
+        for ns in (0..100_000u64).chain([u64::MAX / 2, u64::MAX - 1, u64::MAX]) {
+            let b = bucket_of(ns);
+            assert!(b < BUCKETS, "{ns} -> {b}");
+            assert!(b >= last || ns > 100_000, "{ns}");
+            last = b;
+            assert!(bucket_low(b) <= ns, "{ns} in {b} low {}", bucket_low(b));
+            assert!(
+                ns - bucket_low(b) < bucket_width(b),
+                "{ns} in {b} width {}",
+                bucket_width(b)
+            );
+        }
+        assert_eq!(bucket_of(u64::MAX), BUCKETS - 1);
+        for b in 1..BUCKETS {
+            assert_eq!(
+                bucket_low(b - 1) + bucket_width(b - 1),
+                bucket_low(b),
+                "bucket {b}"
+            );
+            assert_eq!(bucket_of(bucket_low(b)), b);
+        }
+    }
+
+    #[test]
+    fn bucket_widths_are_at_most_a_sixteenth() {
+        for b in 16..BUCKETS {
+            assert!(bucket_width(b) * 16 <= bucket_low(b), "bucket {b}");
+        }
+    }
+
+    #[test]
+    fn quantiles_within_three_percent() {
+        // 900 calls of 1 ms and 100 of 10 ms.
+        let mut h = Hist::default();
+        for _ in 0..900 {
+            h.add(1_000_000);
+        }
+        for _ in 0..100 {
+            h.add(10_000_000);
+        }
+        let near = |got: u64, want: u64| (got as f64 - want as f64).abs() / want as f64 <= 0.031;
+        assert!(near(h.quantile(0.5).unwrap(), 1_000_000));
+        assert!(near(h.quantile(0.9).unwrap(), 1_000_000));
+        assert!(near(h.quantile(0.99).unwrap(), 10_000_000));
+        assert_eq!(h.count(), 1000);
+        assert_eq!(Hist::default().quantile(0.5), None);
+        // Exact below 16 ns.
+        let mut small = Hist::default();
+        small.add(3);
+        assert_eq!(small.quantile(0.99), Some(3));
+    }
+
+    #[test]
+    fn uniform_spread_percentiles() {
+        let mut h = Hist::default();
+        for ns in 1..=100_000u64 {
+            h.add(ns);
+        }
+        for (q, want) in [(0.5, 50_000.0), (0.9, 90_000.0), (0.99, 99_000.0)] {
+            let got = h.quantile(q).unwrap() as f64;
+            assert!((got - want).abs() / want <= 0.031, "q {q}: {got}");
+        }
+    }
+}
