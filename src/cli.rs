@@ -46,6 +46,18 @@ pub enum CpuPlacement {
     Off,
 }
 
+/// How `ksec trace` collects syscalls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendChoice {
+    /// eBPF when it can be loaded (root or CAP_BPF+CAP_PERFMON, BTF) and no ptrace-only option is
+    /// given, else ptrace.
+    Auto,
+    /// Stop the tracees at every syscall (strace's way).
+    Ptrace,
+    /// Count in the kernel: tracees never stop.
+    Ebpf,
+}
+
 /// Count syscalls like `strace -c`: calls, errors and time per syscall, in strace's table layout.
 ///
 /// Time: with -w, the wall-clock time between syscall entry and exit. Without -w, the CPU time
@@ -135,6 +147,33 @@ pub struct TraceArgs {
     /// -f and a command, as strace's --seccomp-bpf). Much faster with a narrow -e trace= set.
     #[arg(long)]
     pub seccomp_bpf: bool,
+
+    /// How to collect syscalls: `ebpf` counts in the kernel (tracees never stop; needs root or
+    /// CAP_BPF+CAP_PERFMON), `ptrace` stops them at each call as strace does, `auto` is ebpf when
+    /// it can be loaded and no ptrace-only option (--seccomp-bpf) is given.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+
+    /// Trace every process on the node (eBPF backend).
+    #[arg(long)]
+    pub all: bool,
+
+    /// One table per container (and one for the host), beside the total.
+    #[arg(long)]
+    pub per_container: bool,
+
+    /// Print a latency histogram per syscall, as bcc's tools do.
+    #[arg(long)]
+    pub histogram: bool,
+
+    /// Print a table every SECS seconds, each covering that interval (SIGUSR1 prints the
+    /// cumulative table so far at any time).
+    #[arg(long, value_name = "SECS")]
+    pub interval: Option<String>,
+
+    /// Do not print `Process N attached` / `detached` lines.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 
     /// The command to run and trace.
     #[arg(

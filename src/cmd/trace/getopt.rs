@@ -14,7 +14,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use crate::cli::{CpuPlacement, TraceArgs};
+use crate::cli::{BackendChoice, CpuPlacement, TraceArgs};
 use crate::exit::{Exit, ExitError};
 
 /// The hint strace prints after a usage error.
@@ -153,7 +153,12 @@ const LONG: &[(&str, Has, Opt)] = &[
     ("version", Has::No, Opt::Short('V')),
     ("write", Has::Required, Opt::Long("write")),
     // ksec's own.
+    ("all", Has::No, Opt::Long("all")),
+    ("backend", Has::Required, Opt::Long("backend")),
     ("container", Has::Required, Opt::Long("container")),
+    ("histogram", Has::No, Opt::Long("histogram")),
+    ("interval", Has::Required, Opt::Long("interval")),
+    ("per-container", Has::No, Opt::Long("per-container")),
     ("cpu-placement", Has::Required, Opt::Long("cpu-placement")),
     ("json", Has::No, Opt::Long("json")),
     ("per-process", Has::No, Opt::Long("per-process")),
@@ -323,6 +328,12 @@ impl Default for State {
                 json: false,
                 cpu_placement: CpuPlacement::Auto,
                 seccomp_bpf: false,
+                backend: BackendChoice::Auto,
+                all: false,
+                per_container: false,
+                histogram: false,
+                interval: None,
+                quiet: false,
                 command: Vec::new(),
             },
             follow: 0,
@@ -403,6 +414,24 @@ impl State {
                 }
             }
             Opt::Long("json") => a.json = true,
+            Opt::Long("backend") => {
+                let b = v("--backend")?;
+                a.backend = match b.as_str() {
+                    "auto" => BackendChoice::Auto,
+                    "ptrace" => BackendChoice::Ptrace,
+                    "ebpf" => BackendChoice::Ebpf,
+                    _ => {
+                        return Err(usage(format!(
+                            "invalid --backend argument: '{}' (auto, ptrace, ebpf)",
+                            lossy(b.as_ref())
+                        )))
+                    }
+                }
+            }
+            Opt::Long("all") => a.all = true,
+            Opt::Long("per-container") => a.per_container = true,
+            Opt::Long("histogram") => a.histogram = true,
+            Opt::Long("interval") => a.interval = Some(v("--interval")?),
             Opt::Long("per-process") => a.per_process = true,
             Opt::Long("per-thread") => a.per_thread = true,
             Opt::Long("seccomp-bpf") => a.seccomp_bpf = true,
@@ -435,7 +464,8 @@ impl State {
                     )));
                 }
             }
-            Opt::Short('q' | 'v' | 'x' | 'y' | 'n' | 'i' | 't' | 'T' | 'r' | 'd') => {}
+            Opt::Short('q') => a.quiet = true,
+            Opt::Short('v' | 'x' | 'y' | 'n' | 'i' | 't' | 'T' | 'r' | 'd') => {}
             Opt::Long(
                 "absolute-timestamps"
                 | "timestamps"
