@@ -11,8 +11,11 @@
 //!   installs while tracing, re-raising a command's fatal signal, `tgkill`.
 //! - [`spawn`]: fork/exec of the traced command, and the ELF constructors that record the signal
 //!   state and closed standard fds ksec was started with.
+//! - [`bpf`]: the records of the eBPF program's maps (`aya::Pod` mirrors of its C structs) and
+//!   `pidfd_open`.
 //! - [`openat2`]: opening paths inside a process's root without escaping it (`ksec root`).
 
+pub mod bpf;
 pub mod openat2;
 pub mod ptrace;
 pub mod signal;

@@ -152,6 +152,25 @@ pub fn gettid() -> pid_t {
     nix::unistd::gettid().as_raw()
 }
 
+/// Installs handlers (without SA_RESTART, so a blocked poll or waitpid returns EINTR) recording
+/// `sigs` for [`fatal_signal`], for a backend that needs no wake signal of its own.
+///
+/// # Errors
+/// sigaction fails.
+pub fn install_fatal_handlers(sigs: &[Signal]) -> nix::Result<()> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
+    let fatal = SigAction::new(
+        SigHandler::Handler(on_fatal_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for &s in sigs {
+        // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+        unsafe { sigaction(s, &fatal) }?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

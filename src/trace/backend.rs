@@ -7,10 +7,27 @@
 //! shape. Everything here takes plain values: the command line and the exit are
 //! [`crate::cmd::trace`]'s.
 
+use std::ffi::CString;
+
 use super::counter::{CountOpts, Counter, Wants};
 use super::event::{NoNames, Sink, TaskNames};
 use super::stats::Report;
 use crate::sys::signal::Sig;
+
+/// What to trace.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Run a command: resolved program path, argv, environment.
+    Spawn {
+        path: CString,
+        argv: Vec<CString>,
+        envp: Vec<CString>,
+        /// Running processes to attach to as well (strace's `-p PID` with a command).
+        also: Vec<i32>,
+    },
+    /// Attach to running processes.
+    Attach(Vec<i32>),
+}
 
 /// How a traced command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

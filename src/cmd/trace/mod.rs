@@ -11,12 +11,12 @@ use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-use crate::cli::{CpuPlacement, TraceArgs};
+use crate::cli::{BackendChoice, CpuPlacement, TraceArgs};
 use crate::exit::{Exit, ExitError};
 use crate::trace::backend::{self, ChildEnd, Outcome};
 use crate::trace::counter::{self, CountOpts};
 use crate::trace::ptrace::{Ptrace, Target, TracerConfig};
-use crate::trace::{filter, ptrace, seccomp, stats, summary};
+use crate::trace::{ebpf, filter, ptrace, seccomp, stats, summary};
 
 /// Parses strace's -p values: each may hold several pids separated by commas or spaces. An item
 /// that is not a number is a process name, accepted when exactly one process has it.
@@ -157,7 +157,11 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
             }
         }
     }
+    if args.all && !(pids.is_empty() && args.command.is_empty()) {
+        return Err(getopt::usage("--all traces every process: no -p PID or PROG with it").into());
+    }
     let target = match (pids.is_empty(), args.command.is_empty()) {
+        (true, true) if args.all => Target::Attach(Vec::new()),
         (true, true) => {
             return Err(getopt::usage("must have PROG [ARGS] or -p PID").into());
         }
@@ -246,24 +250,13 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     } else {
         None
     };
-    let block_fatal = args.output.is_some() && matches!(target, Target::Spawn { .. });
-    let ptrace = Ptrace {
-        target,
-        cfg: TracerConfig {
-            follow: args.follow_forks,
-            cpu_time: !args.wall_clock,
-            pin,
-            block_fatal,
-            proc_root: crate::proc::root::ProcRoot::default(),
-        },
-        seccomp,
-    };
+    let backend = pick_backend(&args, target, pin, seccomp, &render.filter)?;
     let count = CountOpts {
         overhead_ns: render.overhead_ns,
         per_process: args.per_process,
         per_thread: args.per_thread,
     };
-    let traced = backend::run(Box::new(ptrace), render.wants, count, &mut |n| {
+    let traced = backend::run(backend, render.wants, count, &mut |n| {
         if let backend::Notice::Warning(w) = n {
             eprintln!("ksec trace: {w}")
         }
@@ -285,6 +278,86 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         let _ = child.wait();
     }
     Ok(exit_of(&outcome))
+}
+
+/// The backend `--backend` asks for: `ebpf` when it can be loaded, else ptrace under `auto`
+/// (ptrace-only options choose ptrace; eBPF-only ones need eBPF).
+///
+/// # Errors
+/// `--backend ebpf` (or an eBPF-only option) and the eBPF backend cannot be had; a ptrace-only
+/// option with `--backend ebpf`.
+fn pick_backend(
+    args: &TraceArgs,
+    target: Target,
+    pin: bool,
+    seccomp: Option<ptrace::SeccompProgram>,
+    filter: &filter::Filter,
+) -> Result<Box<dyn backend::Backend>, ExitError> {
+    let fail = |msg: String| ExitError::new(Exit::TraceError, msg);
+    let ptrace_only = match (args.seccomp_bpf, args.cpu_placement) {
+        (true, _) => Some("--seccomp-bpf"),
+        (_, CpuPlacement::Same) => Some("--cpu-placement=same"),
+        _ => None,
+    };
+    let ebpf_only = match (args.all, args.per_container) {
+        (true, _) => Some("--all"),
+        (_, true) => Some("--per-container"),
+        _ => None,
+    };
+    let want_ebpf = match (args.backend, ptrace_only, ebpf_only) {
+        (BackendChoice::Ptrace, _, Some(opt)) => {
+            return Err(fail(format!(
+                "{opt} needs the eBPF backend, not --backend=ptrace"
+            )))
+        }
+        (BackendChoice::Ebpf, Some(opt), _) => {
+            return Err(fail(format!(
+                "{opt} needs the ptrace backend, not --backend=ebpf"
+            )))
+        }
+        (_, Some(opt), Some(other)) => {
+            return Err(fail(format!(
+                "{opt} (ptrace) and {other} (eBPF) cannot be combined"
+            )))
+        }
+        (BackendChoice::Ptrace, _, _) | (BackendChoice::Auto, Some(_), _) => false,
+        (BackendChoice::Ebpf, _, _) | (BackendChoice::Auto, None, _) => true,
+    };
+    if want_ebpf {
+        let scope = if args.all {
+            ebpf::Scope::All
+        } else {
+            ebpf::Scope::Target(target.clone())
+        };
+        let cfg = ebpf::EbpfConfig {
+            follow: args.follow_forks,
+            per_thread: args.per_thread,
+            wall_only: args.wall_clock,
+            wanted: (!filter.is_all()).then(|| filter.clone()),
+            proc_root: crate::proc::root::ProcRoot::default(),
+        };
+        match ebpf::Ebpf::load(scope, cfg) {
+            Ok(b) => return Ok(Box::new(b)),
+            Err(e) => {
+                if args.backend == BackendChoice::Ebpf || ebpf_only.is_some() {
+                    return Err(fail(e.to_string()));
+                }
+                // auto: ptrace, silently (the user did not ask for eBPF).
+            }
+        }
+    }
+    let block_fatal = args.output.is_some() && matches!(target, Target::Spawn { .. });
+    Ok(Box::new(Ptrace {
+        target,
+        cfg: TracerConfig {
+            follow: args.follow_forks,
+            cpu_time: !args.wall_clock,
+            pin,
+            block_fatal,
+            proc_root: crate::proc::root::ProcRoot::default(),
+        },
+        seccomp,
+    }))
 }
 
 /// Root refused by the kernel (pid 1, a protected process) gets strace's words, not advice to

@@ -25,7 +25,6 @@ mod task;
 use attach::{raise_nofile_limit, tgid_of};
 
 use std::collections::HashMap;
-use std::ffi::CString;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -49,20 +48,7 @@ pub use backend::{ProcNames, Ptrace};
 pub use stop::Stop;
 use task::{Entry, Task};
 
-/// What to trace.
-#[derive(Debug, Clone)]
-pub enum Target {
-    /// Run a command: resolved program path, argv, environment.
-    Spawn {
-        path: CString,
-        argv: Vec<CString>,
-        envp: Vec<CString>,
-        /// Running processes to attach to as well (strace's `-p PID` with a command).
-        also: Vec<i32>,
-    },
-    /// Attach to running processes.
-    Attach(Vec<i32>),
-}
+pub use super::backend::Target;
 
 /// How to trace.
 #[derive(Debug, Clone)]

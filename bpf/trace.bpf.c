@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+//
+// ksec trace's eBPF backend: counts syscalls in the kernel, per task (thread or process),
+// syscall number and personality, with CPU and wall time and a latency histogram, for the
+// tasks ksec chose (pids and their followed children, a cgroup, or every task).
+//
+// Attached to raw tracepoints (no tracefs mount needed): sys_enter/sys_exit time the calls,
+// sched_process_fork follows children, sched_process_exec moves a call in flight when a
+// non-leader thread execs (its tid becomes the leader's), sched_process_exit drops what a dying
+// task left in flight and remembers its name.
+//
+// Built by bpf/build.sh into bpf/trace.bpf.o (committed); src/trace/ebpf/ loads it with aya.
+// The struct layouts below are mirrored in src/trace/ebpf/maps.rs: keep them in step.
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s64 s64;
+
+// Just the kernel fields read here; CO-RE relocates them against the running kernel's BTF.
+struct thread_info {
+	u32 status;
+} __attribute__((preserve_access_index));
+
+struct sched_entity {
+	u64 exec_start;
+	u64 sum_exec_runtime;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+	int counter;
+} atomic_t;
+
+struct signal_struct {
+	atomic_t live;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	struct thread_info thread_info;
+	struct sched_entity se;
+	int pid;
+	int tgid;
+	struct signal_struct *signal;
+} __attribute__((preserve_access_index));
+
+// x86: current_thread_info()->status has TS_COMPAT while an ia32 (int 0x80) syscall runs.
+#define TS_COMPAT 0x0002
+
+// Target modes.
+#define MODE_PIDS 0   // the tids/tgids maps (and followed children)
+#define MODE_CGROUP 1 // cgroups map, by the task's cgroup v2 id (and its ancestors)
+#define MODE_ALL 2    // every task but ksec itself
+
+// Set by the loader (rodata).
+volatile const u32 mode = MODE_PIDS;
+volatile const u32 follow = 0;    // add children of traced tasks on fork
+volatile const u32 key_by_tid = 0; // counts per thread, else per process
+volatile const u32 wall_only = 0; // -w: skip the CPU-time reads
+volatile const u32 hist_wall = 0; // the histogram is of wall time, else of CPU time
+volatile const u32 self_tgid = 0; // ksec itself, never counted
+volatile const u32 filter_on = 0; // consult the wanted bitmap for numbers below 1024
+
+#define NR_BITMAP 1024
+#define BITMAP_WORDS (NR_BITMAP / 64)
+
+// The generation a call is counted in (index 0). ksec flips it to read an interval's counts
+// exactly once: it reads and deletes the old generation's rows while new calls go to the other.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+} generation SEC(".maps");
+
+// Traced threads (no -f: strace traces the thread it attached to).
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, u8);
+} tids SEC(".maps");
+
+// Traced processes, every thread.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, u8);
+} tgids SEC(".maps");
+
+// Traced cgroups (v2 ids), for --container.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, u64);
+	__type(value, u8);
+} cgroups SEC(".maps");
+
+// Wanted syscall numbers below 1024, a bitmap per personality (word index pers * 16 + nr / 64).
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * BITMAP_WORDS);
+	__type(key, u32);
+	__type(value, u64);
+} wanted SEC(".maps");
+
+// A call in flight, by tid.
+struct start {
+	u64 ts;    // bpf_ktime_get_ns at entry
+	u64 cpu;   // sum_exec_runtime - exec_start at entry (see cpu_base)
+	u32 nr;
+	u32 pers;
+	u32 key_tid; // the tid the call is counted under (a thread that execs keeps its first tid)
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, struct start);
+} starts SEC(".maps");
+
+// A thread that execed from a non-leader tid is counted under that first tid (as the ptrace
+// backend keeps its per-thread table): tid now -> tid counted under. Only with key_by_tid.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, u32);
+} aliases SEC(".maps");
+
+struct key {
+	u32 tid; // 0 unless key_by_tid
+	u32 tgid;
+	u32 nr;
+	u8 pers;
+	u8 gen;
+	u16 bucket; // histogram rows only; 0 in counts
+};
+
+struct counts {
+	u64 calls;
+	u64 errors;
+	u64 cpu_total;
+	u64 cpu_min;
+	u64 cpu_max;
+	u64 wall_total;
+	u64 wall_min;
+	u64 wall_max;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct key);
+	__type(value, struct counts);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct key);
+	__type(value, u64);
+} hist SEC(".maps");
+
+// Names of traced tasks that exited (tid -> comm), for the per-process and per-thread labels.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u32);
+	__type(value, char[16]);
+} comms SEC(".maps");
+
+// What could not be measured because a map was full.
+struct lost {
+	u64 starts;  // calls not timed: no room for the call in flight
+	u64 counts;  // calls not counted: no room for their row
+	u64 hist;    // calls missing from histograms
+	u64 follows; // children not followed: no room in tids/tgids
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct lost);
+} lost SEC(".maps");
+
+static __always_inline struct lost *lost_row(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&lost, &zero);
+}
+
+static __always_inline int is_traced(u32 tid, u32 tgid)
+{
+	if (tgid == self_tgid)
+		return 0;
+	if (mode == MODE_ALL)
+		return 1;
+	if (mode == MODE_CGROUP) {
+		u64 id = bpf_get_current_cgroup_id();
+		return bpf_map_lookup_elem(&cgroups, &id) != 0;
+	}
+	return bpf_map_lookup_elem(&tgids, &tgid) != 0 || bpf_map_lookup_elem(&tids, &tid) != 0;
+}
+
+static __always_inline int is_wanted(u32 pers, long nr)
+{
+	if (!filter_on || nr < 0 || nr >= NR_BITMAP)
+		return 1;
+	u32 idx = pers * BITMAP_WORDS + (u32)nr / 64;
+	u64 *word = bpf_map_lookup_elem(&wanted, &idx);
+	return word && ((*word >> ((u32)nr % 64)) & 1);
+}
+
+// exit and exit_group never return: they are never counted (as strace).
+static __always_inline int never_returns(u32 pers, long nr)
+{
+	if (pers)
+		return nr == 1 || nr == 252;
+	return nr == 60 || nr == 231;
+}
+
+// sum_exec_runtime - exec_start is constant while the task runs (the scheduler adds the same
+// delta to both) and drops by the time it spends off the CPU; so the CPU time of a call is its
+// wall time plus the change of this value between entry and exit.
+static __always_inline u64 cpu_base(struct task_struct *t)
+{
+	u64 sum = BPF_CORE_READ(t, se.sum_exec_runtime);
+	u64 start = BPF_CORE_READ(t, se.exec_start);
+	return sum - start;
+}
+
+// The histogram bucket of a duration: exact below 16 ns, then 16 sub-buckets per power of two
+// (src/trace/hist.rs, bucket_of).
+static __always_inline u16 hist_bucket(u64 ns)
+{
+	if (ns < 16)
+		return ns;
+	u32 e = 0;
+	u64 v = ns;
+	if (v >> 32) { v >>= 32; e += 32; }
+	if (v >> 16) { v >>= 16; e += 16; }
+	if (v >> 8) { v >>= 8; e += 8; }
+	if (v >> 4) { v >>= 4; e += 4; }
+	if (v >> 2) { v >>= 2; e += 2; }
+	if (v >> 1) { e += 1; }
+	u64 sub = (ns >> (e - 4)) & 15;
+	return (u16)((e - 3) * 16 + sub);
+}
+
+static __always_inline u8 current_gen(void)
+{
+	u32 zero = 0;
+	u32 *g = bpf_map_lookup_elem(&generation, &zero);
+	return g ? (u8)*g : 0;
+}
+
+SEC("raw_tracepoint/sys_enter")
+int sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
+	if (!is_traced(tid, tgid))
+		return 0;
+	long nr = (long)ctx->args[1];
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	u32 pers = (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT) ? 1 : 0;
+	if (never_returns(pers, nr) || !is_wanted(pers, nr))
+		return 0;
+	struct start s = {};
+	s.nr = (u32)nr;
+	s.pers = pers;
+	s.key_tid = tid;
+	if (key_by_tid) {
+		u32 *alias = bpf_map_lookup_elem(&aliases, &tid);
+		if (alias)
+			s.key_tid = *alias;
+	}
+	if (!wall_only)
+		s.cpu = cpu_base(t);
+	s.ts = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&starts, &tid, &s, BPF_ANY)) {
+		struct lost *l = lost_row();
+		if (l)
+			l->starts++;
+	}
+	return 0;
+}
+
+static __always_inline void agg(u64 *total, u64 *min, u64 *max, u64 ns)
+{
+	*total += ns;
+	if (ns < *min)
+		*min = ns;
+	if (ns > *max)
+		*max = ns;
+}
+
+SEC("raw_tracepoint/sys_exit")
+int sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	u64 now = bpf_ktime_get_ns();
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
+	struct start *s = bpf_map_lookup_elem(&starts, &tid);
+	if (!s)
+		return 0;
+	u64 wall = now - s->ts;
+	u64 cpu = 0;
+	if (!wall_only) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		s64 d = (s64)(cpu_base(t) - s->cpu);
+		s64 c = (s64)wall + d;
+		cpu = c < 0 ? 0 : (u64)c;
+		if (cpu > wall)
+			cpu = wall;
+	}
+	long ret = (long)ctx->args[1];
+	struct key k = {};
+	k.tid = key_by_tid ? s->key_tid : 0;
+	k.tgid = tgid;
+	k.nr = s->nr;
+	k.pers = s->pers;
+	k.gen = current_gen();
+	bpf_map_delete_elem(&starts, &tid);
+
+	struct counts *c = bpf_map_lookup_elem(&counts, &k);
+	if (!c) {
+		struct counts zero = {};
+		zero.cpu_min = ~0ULL;
+		zero.wall_min = ~0ULL;
+		// Fails when another CPU made the row first: then the lookup finds it.
+		bpf_map_update_elem(&counts, &k, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&counts, &k);
+		if (!c) {
+			struct lost *l = lost_row();
+			if (l)
+				l->counts++;
+			return 0;
+		}
+	}
+	c->calls++;
+	// IS_ERR_VALUE, as PTRACE_GET_SYSCALL_INFO's is_error.
+	if ((unsigned long)ret >= (unsigned long)-4095)
+		c->errors++;
+	agg(&c->wall_total, &c->wall_min, &c->wall_max, wall);
+	if (!wall_only)
+		agg(&c->cpu_total, &c->cpu_min, &c->cpu_max, cpu);
+
+	k.bucket = hist_bucket(hist_wall ? wall : cpu);
+	u64 *n = bpf_map_lookup_elem(&hist, &k);
+	if (n) {
+		(*n)++;
+	} else {
+		u64 one = 1;
+		if (bpf_map_update_elem(&hist, &k, &one, BPF_NOEXIST)) {
+			n = bpf_map_lookup_elem(&hist, &k);
+			if (n) {
+				(*n)++;
+			} else {
+				struct lost *l = lost_row();
+				if (l)
+					l->hist++;
+			}
+		}
+	}
+	return 0;
+}
+
+SEC("raw_tracepoint/sched_process_fork")
+int process_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	if (!follow || mode != MODE_PIDS)
+		return 0;
+	struct task_struct *parent = (struct task_struct *)ctx->args[0];
+	struct task_struct *child = (struct task_struct *)ctx->args[1];
+	u32 ptid = BPF_CORE_READ(parent, pid), ptgid = BPF_CORE_READ(parent, tgid);
+	u32 ctid = BPF_CORE_READ(child, pid), ctgid = BPF_CORE_READ(child, tgid);
+	if (!(bpf_map_lookup_elem(&tgids, &ptgid) || bpf_map_lookup_elem(&tids, &ptid)))
+		return 0;
+	u8 one = 1;
+	long err;
+	if (ctgid == ptgid)
+		// A new thread: traced with its process when the process is, else by tid.
+		err = bpf_map_lookup_elem(&tgids, &ptgid) ? 0 : bpf_map_update_elem(&tids, &ctid, &one, BPF_ANY);
+	else
+		err = bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
+	if (err) {
+		struct lost *l = lost_row();
+		if (l)
+			l->follows++;
+	}
+	return 0;
+}
+
+SEC("raw_tracepoint/sched_process_exec")
+int process_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *t = (struct task_struct *)ctx->args[0];
+	u32 old = (u32)ctx->args[1];
+	u32 tid = BPF_CORE_READ(t, pid);
+	if (old == tid)
+		return 0;
+	// A non-leader thread execed and took the leader's tid: its execve, in flight under the old
+	// tid, completes under the new one.
+	struct start *s = bpf_map_lookup_elem(&starts, &old);
+	if (!s)
+		return 0;
+	struct start moved = *s;
+	bpf_map_delete_elem(&starts, &old);
+	bpf_map_update_elem(&starts, &tid, &moved, BPF_ANY);
+	if (key_by_tid)
+		bpf_map_update_elem(&aliases, &tid, &moved.key_tid, BPF_ANY);
+	if (mode == MODE_PIDS && bpf_map_lookup_elem(&tids, &old)) {
+		u8 one = 1;
+		bpf_map_update_elem(&tids, &tid, &one, BPF_ANY);
+		bpf_map_delete_elem(&tids, &old);
+	}
+	return 0;
+}
+
+SEC("raw_tracepoint/sched_process_exit")
+int process_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
+	if (!is_traced(tid, tgid))
+		return 0;
+	// exit_group's or a fatal signal's end: the call in flight never returns.
+	bpf_map_delete_elem(&starts, &tid);
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	if (mode == MODE_PIDS) {
+		// What is left in these maps is what still runs: ksec stops when they are empty.
+		bpf_map_delete_elem(&tids, &tid);
+		if (BPF_CORE_READ(t, signal, live.counter) == 0)
+			bpf_map_delete_elem(&tgids, &tgid);
+	}
+	char comm[16] = {};
+	bpf_get_current_comm(comm, sizeof(comm));
+	u32 *alias = bpf_map_lookup_elem(&aliases, &tid);
+	u32 name_tid = alias ? *alias : tid;
+	bpf_map_update_elem(&comms, &name_tid, comm, BPF_ANY);
+	bpf_map_delete_elem(&aliases, &tid);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
