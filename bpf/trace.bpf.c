@@ -41,8 +41,30 @@ struct signal_struct {
 	atomic_t live;
 } __attribute__((preserve_access_index));
 
+struct ns_common {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct mnt_namespace {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+	unsigned long sig[1];
+} sigset_t;
+
+struct sigpending {
+	sigset_t signal;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	struct thread_info thread_info;
+	struct sigpending pending;
+	struct nsproxy *nsproxy;
 	struct sched_entity se;
 	int pid;
 	int tgid;
@@ -51,10 +73,12 @@ struct task_struct {
 
 // x86: current_thread_info()->status has TS_COMPAT while an ia32 (int 0x80) syscall runs.
 #define TS_COMPAT 0x0002
+#define SIGKILL 9
 
 // Target modes.
 #define MODE_PIDS 0   // the tids/tgids maps (and followed children)
-#define MODE_CGROUP 1 // cgroups map, by the task's cgroup v2 id (and its ancestors)
+#define MODE_MNTNS 1  // mntns map: by mount namespace, so a container's every process, also
+                      // those started later (cgroup ids would miss v1 and hybrid hosts)
 #define MODE_ALL 2    // every task but ksec itself
 
 // Set by the loader (rodata).
@@ -94,13 +118,21 @@ struct {
 	__type(value, u8);
 } tgids SEC(".maps");
 
-// Traced cgroups (v2 ids), for --container.
+// Traced mount namespaces (inode numbers, as /proc/PID/ns/mnt shows them), for --container.
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
-	__type(key, u64);
+	__type(key, u32);
 	__type(value, u8);
-} cgroups SEC(".maps");
+} mntns SEC(".maps");
+
+// The mount namespace of traced processes that exited (tgid -> inum), for --per-container.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u32);
+	__type(value, u32);
+} exited_mntns SEC(".maps");
 
 // Wanted syscall numbers below 1024, a bitmap per personality (word index pers * 16 + nr / 64).
 struct {
@@ -110,14 +142,23 @@ struct {
 	__type(value, u64);
 } wanted SEC(".maps");
 
+// The command ksec started, until its first execve succeeds (index 0; 0 when none): if that
+// execve fails, nothing more of it is counted (ksec's own error report that follows is not the
+// command's), as the ptrace backend stops there.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+} spawned SEC(".maps");
+
 // A call in flight, by tid.
 struct start {
 	u64 ts;    // bpf_ktime_get_ns at entry
 	u64 cpu;   // sum_exec_runtime - exec_start at entry (see cpu_base)
-	u32 nr;
+	u64 nr;
 	u32 pers;
 	u32 key_tid; // the tid the call is counted under (a thread that execs keeps its first tid)
-	u32 pad;
 };
 
 struct {
@@ -139,10 +180,11 @@ struct {
 struct key {
 	u32 tid; // 0 unless key_by_tid
 	u32 tgid;
-	u32 nr;
+	u64 nr;     // as the task passed it: unknown numbers (-1...) get rows of their own
 	u8 pers;
 	u8 gen;
 	u16 bucket; // histogram rows only; 0 in counts
+	u32 pad;
 };
 
 struct counts {
@@ -206,9 +248,10 @@ static __always_inline int is_traced(u32 tid, u32 tgid)
 		return 0;
 	if (mode == MODE_ALL)
 		return 1;
-	if (mode == MODE_CGROUP) {
-		u64 id = bpf_get_current_cgroup_id();
-		return bpf_map_lookup_elem(&cgroups, &id) != 0;
+	if (mode == MODE_MNTNS) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		u32 ns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+		return bpf_map_lookup_elem(&mntns, &ns) != 0;
 	}
 	return bpf_map_lookup_elem(&tgids, &tgid) != 0 || bpf_map_lookup_elem(&tids, &tid) != 0;
 }
@@ -278,7 +321,7 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (never_returns(pers, nr) || !is_wanted(pers, nr))
 		return 0;
 	struct start s = {};
-	s.nr = (u32)nr;
+	s.nr = (u64)nr;
 	s.pers = pers;
 	s.key_tid = tid;
 	if (key_by_tid) {
@@ -306,6 +349,18 @@ static __always_inline void agg(u64 *total, u64 *min, u64 *max, u64 ns)
 		*max = ns;
 }
 
+// The command's execve failed: stop counting it (see `spawned`).
+static __always_inline void stop_if_spawned(u32 tid, u32 tgid)
+{
+	u32 zero = 0;
+	u32 *sp = bpf_map_lookup_elem(&spawned, &zero);
+	if (!sp || *sp != tid)
+		return;
+	bpf_map_delete_elem(&tids, &tid);
+	bpf_map_delete_elem(&tgids, &tgid);
+	*sp = 0;
+}
+
 SEC("raw_tracepoint/sys_exit")
 int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -315,10 +370,16 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct start *s = bpf_map_lookup_elem(&starts, &tid);
 	if (!s)
 		return 0;
+	// A call ended by SIGKILL (kill -9, exit_group or execve in another thread) never returns
+	// to its task: not counted, as under ptrace.
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(t, pending.signal.sig[0]) & (1UL << (SIGKILL - 1))) {
+		bpf_map_delete_elem(&starts, &tid);
+		return 0;
+	}
 	u64 wall = now - s->ts;
 	u64 cpu = 0;
 	if (!wall_only) {
-		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 		s64 d = (s64)(cpu_base(t) - s->cpu);
 		s64 c = (s64)wall + d;
 		cpu = c < 0 ? 0 : (u64)c;
@@ -333,6 +394,9 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	k.pers = s->pers;
 	k.gen = current_gen();
 	bpf_map_delete_elem(&starts, &tid);
+	int failed = (unsigned long)ret >= (unsigned long)-4095; // IS_ERR_VALUE, as ptrace's is_error
+	if (failed && k.nr == (k.pers ? 11 : 59))
+		stop_if_spawned(tid, tgid);
 
 	struct counts *c = bpf_map_lookup_elem(&counts, &k);
 	if (!c) {
@@ -350,8 +414,7 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		}
 	}
 	c->calls++;
-	// IS_ERR_VALUE, as PTRACE_GET_SYSCALL_INFO's is_error.
-	if ((unsigned long)ret >= (unsigned long)-4095)
+	if (failed)
 		c->errors++;
 	agg(&c->wall_total, &c->wall_min, &c->wall_max, wall);
 	if (!wall_only)
@@ -409,6 +472,10 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *t = (struct task_struct *)ctx->args[0];
 	u32 old = (u32)ctx->args[1];
 	u32 tid = BPF_CORE_READ(t, pid);
+	u32 zero = 0;
+	u32 *sp = bpf_map_lookup_elem(&spawned, &zero);
+	if (sp && *sp == old)
+		*sp = 0; // the command runs: its later failed execs are its own
 	if (old == tid)
 		return 0;
 	// A non-leader thread execed and took the leader's tid: its execve, in flight under the old
@@ -445,6 +512,9 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 		if (BPF_CORE_READ(t, signal, live.counter) == 0)
 			bpf_map_delete_elem(&tgids, &tgid);
 	}
+	u32 ns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	if (ns)
+		bpf_map_update_elem(&exited_mntns, &tgid, &ns, BPF_ANY);
 	char comm[16] = {};
 	bpf_get_current_comm(comm, sizeof(comm));
 	u32 *alias = bpf_map_lookup_elem(&aliases, &tid);

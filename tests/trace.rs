@@ -270,12 +270,19 @@ fn zombie_and_already_traced_are_refused() {
         text(&out).1
     );
 
-    // Already traced: a process under strace.
+    // Already traced: a process under strace, refused by ptrace (the eBPF backend counts it:
+    // tests/trace_ebpf.rs).
     require!(util::which("strace").is_some(), "strace is not installed");
     let traced = Reaped::spawn(Command::new("strace").args(["-o", "/dev/null", "sleep", "30"]));
     std::thread::sleep(Duration::from_millis(500));
     let sleep_pid = child_of(traced.pid()).expect("sleep under strace");
-    let out = run(ksec(&["trace", "-c", "-p", &sleep_pid.to_string()]));
+    let out = run(ksec(&[
+        "trace",
+        "--backend=ptrace",
+        "-c",
+        "-p",
+        &sleep_pid.to_string(),
+    ]));
     drop(traced);
     let _ = nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(sleep_pid),

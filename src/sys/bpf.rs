@@ -16,13 +16,15 @@ pub struct Key {
     /// The thread counted under (0 unless counting per thread).
     pub tid: u32,
     pub tgid: u32,
-    pub nr: u32,
+    /// As the task passed it (unknown numbers such as -1 keep their own rows).
+    pub nr: u64,
     /// 0 native, 1 the 32-bit compat table.
     pub pers: u8,
     /// The generation (see the `generation` map) the calls were counted in.
     pub gen: u8,
     /// The latency bucket (`hist` rows only).
     pub bucket: u16,
+    pub pad: u32,
 }
 
 /// Value of the `counts` map, per CPU.
@@ -59,7 +61,7 @@ pub struct Lost {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Comm(pub [u8; 16]);
 
-const _: () = assert!(std::mem::size_of::<Key>() == 16);
+const _: () = assert!(std::mem::size_of::<Key>() == 24);
 const _: () = assert!(std::mem::size_of::<Counts>() == 64);
 const _: () = assert!(std::mem::size_of::<Lost>() == 32);
 

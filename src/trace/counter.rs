@@ -132,6 +132,13 @@ impl Sink for Counter {
                         self.thread_key.insert(tid, key);
                     }
                 }
+                // The thread's table is named after what it runs now, as the process's is.
+                if self.opts.per_thread {
+                    let key = self.thread_key.get(&tid).copied().unwrap_or(tid);
+                    if let Some((label, _)) = self.report.per_thread.get_mut(&key) {
+                        label.comm = self.names.comm(tid);
+                    }
+                }
             }
             Event::Exit { tid } => {
                 self.thread_key.remove(&tid);
@@ -313,7 +320,9 @@ mod tests {
         assert_eq!(calls(&r.per_thread[&10].1, GETPID), 1);
         assert_eq!(calls(&r.per_thread[&11].1, GETPID), 3);
         assert_eq!(r.per_thread[&11].0.tid, Some(11));
-        assert_eq!(r.per_thread[&11].0.comm, b"before");
+        // Named after what it runs now, as the process is; the old leader keeps its name.
+        assert_eq!(r.per_thread[&11].0.comm, b"after");
+        assert_eq!(r.per_thread[&10].0.comm, b"before");
     }
 
     #[test]

@@ -80,6 +80,13 @@ fn container_pids(id: &str) -> anyhow::Result<Vec<i32>> {
     Ok(pids)
 }
 
+/// The inode number of process `pid`'s mount namespace (/proc/PID/ns/mnt is `mnt:[N]`).
+fn mount_ns(pid: i32) -> Option<u32> {
+    let link = std::fs::read_link(format!("/proc/{pid}/ns/mnt")).ok()?;
+    let s = link.to_str()?;
+    s.strip_prefix("mnt:[")?.strip_suffix(']')?.parse().ok()
+}
+
 /// Finds the program as execvp would (PATH search when the name has no slash), failing like
 /// strace: `Can't stat 'foo': No such file or directory`.
 ///
@@ -150,8 +157,18 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         )
         .into());
     }
+    // `--container` alone: the container's mount namespace, for the eBPF backend (every process
+    // of it, also those started later); its pids, for ptrace.
+    let mut container_ns = None;
     if let Some(id) = &args.container {
-        for p in container_pids(id)? {
+        let cpids = container_pids(id)?;
+        if pids.is_empty() && args.command.is_empty() {
+            let mut ns: Vec<u32> = cpids.iter().filter_map(|&p| mount_ns(p)).collect();
+            ns.sort_unstable();
+            ns.dedup();
+            container_ns = Some(ns);
+        }
+        for p in cpids {
             if !pids.contains(&p) {
                 pids.push(p);
             }
@@ -250,7 +267,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     } else {
         None
     };
-    let backend = pick_backend(&args, target, pin, seccomp, &render.filter)?;
+    let backend = pick_backend(&args, target, container_ns, pin, seccomp, &render.filter)?;
     let count = CountOpts {
         overhead_ns: render.overhead_ns,
         per_process: args.per_process,
@@ -289,6 +306,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
 fn pick_backend(
     args: &TraceArgs,
     target: Target,
+    container_ns: Option<Vec<u32>>,
     pin: bool,
     seccomp: Option<ptrace::SeccompProgram>,
     filter: &filter::Filter,
@@ -323,17 +341,19 @@ fn pick_backend(
         (BackendChoice::Ptrace, _, _) | (BackendChoice::Auto, Some(_), _) => false,
         (BackendChoice::Ebpf, _, _) | (BackendChoice::Auto, None, _) => true,
     };
+    let block_fatal = args.output.is_some() && matches!(target, Target::Spawn { .. });
     if want_ebpf {
-        let scope = if args.all {
-            ebpf::Scope::All
-        } else {
-            ebpf::Scope::Target(target.clone())
+        let scope = match (args.all, container_ns) {
+            (true, _) => ebpf::Scope::All,
+            (false, Some(ns)) => ebpf::Scope::MountNs(ns),
+            (false, None) => ebpf::Scope::Target(target.clone()),
         };
         let cfg = ebpf::EbpfConfig {
             follow: args.follow_forks,
             per_thread: args.per_thread,
             wall_only: args.wall_clock,
             wanted: (!filter.is_all()).then(|| filter.clone()),
+            block_fatal,
             proc_root: crate::proc::root::ProcRoot::default(),
         };
         match ebpf::Ebpf::load(scope, cfg) {
@@ -346,7 +366,6 @@ fn pick_backend(
             }
         }
     }
-    let block_fatal = args.output.is_some() && matches!(target, Target::Spawn { .. });
     Ok(Box::new(Ptrace {
         target,
         cfg: TracerConfig {

@@ -26,6 +26,7 @@ use super::arch::Personality;
 use super::backend::{Backend, ChildEnd, Notice, Outcome, Target};
 use super::event::{Sink, TaskCounts, TaskNames};
 use super::filter::Filter;
+use super::ptrace::AttachError;
 use super::stats::{CallStats, TimeAgg};
 use crate::proc::root::ProcRoot;
 use crate::sys::bpf::{Comm, Counts, Key, Lost};
@@ -55,8 +56,11 @@ const TICK: Duration = Duration::from_millis(50);
 pub enum Scope {
     /// A command and/or pids, as the ptrace backend takes them.
     Target(Target),
-    /// Every task of these cgroup v2 ids (a container), including tasks started later.
-    Cgroups(Vec<u64>),
+    /// Every task in these mount namespaces (inode numbers, as /proc/PID/ns/mnt shows them):
+    /// a container's processes, including those started later (`podman exec`). Mount
+    /// namespaces, not cgroup ids: on cgroup v1 and hybrid hosts a container's v2 cgroup is
+    /// the root's.
+    MountNs(Vec<u32>),
     /// Every task on the node but ksec itself.
     All,
 }
@@ -72,6 +76,9 @@ pub struct EbpfConfig {
     pub wall_only: bool,
     /// The syscalls to count (None: all); compiled into a per-personality bitmap in the kernel.
     pub wanted: Option<Filter>,
+    /// Block the fatal signals instead of stopping at them (`-o FILE` with a command, strace's
+    /// `-I 3`): Ctrl-C reaches only the command, and the summary covers its whole run.
+    pub block_fatal: bool,
     /// Where /proc is (for task names and whether a target still lives).
     pub proc_root: ProcRoot,
 }
@@ -128,7 +135,7 @@ impl Ebpf {
         }
         let mode: u32 = match scope {
             Scope::Target(_) => 0,
-            Scope::Cgroups(_) => 1,
+            Scope::MountNs(_) => 1,
             Scope::All => 2,
         };
         let follow = u32::from(cfg.follow);
@@ -165,13 +172,13 @@ impl Ebpf {
                 }
             }
         }
-        if let Scope::Cgroups(ids) = &scope {
-            let mut cg: BpfHash<&mut MapData, u64, u8> =
-                BpfHash::try_from(map(&mut bpf, "cgroups").map_err(|e| unavailable("map", &e))?)
-                    .map_err(|e| unavailable("map cgroups", &e))?;
+        if let Scope::MountNs(ids) = &scope {
+            let mut ns: BpfHash<&mut MapData, u32, u8> =
+                BpfHash::try_from(map(&mut bpf, "mntns").map_err(|e| unavailable("map", &e))?)
+                    .map_err(|e| unavailable("map mntns", &e))?;
             for id in ids {
-                cg.insert(id, 1, 0)
-                    .map_err(|e| unavailable("fill map cgroups", &e))?;
+                ns.insert(id, 1, 0)
+                    .map_err(|e| unavailable("fill map mntns", &e))?;
             }
         }
         for (prog, tp) in PROGRAMS {
@@ -198,7 +205,20 @@ impl Ebpf {
     }
 
     /// Registers `pid` for counting: its process (every thread) with -f, else that thread.
+    /// Refused as the ptrace backend refuses: a pid that is not there, a zombie, a kernel thread
+    /// (a process under another tracer is fine: nothing here stops it).
     fn add_target(&mut self, pid: i32) -> anyhow::Result<()> {
+        let root = &self.cfg.proc_root;
+        match crate::proc::status::read_status(root, pid) {
+            Ok(st) if st.state.is_some() && st.is_zombie() => {
+                return Err(AttachError::Zombie(pid).into())
+            }
+            Ok(st) if st.state.is_some() => {}
+            _ => return Err(AttachError::NoSuchProcess(pid).into()),
+        }
+        if crate::proc::stat::is_kernel_thread(root, pid) {
+            return Err(AttachError::KernelThread(pid).into());
+        }
         let (name, id) = if self.cfg.follow {
             let tgid = crate::proc::status::read_status(&self.cfg.proc_root, pid)
                 .ok()
@@ -307,7 +327,7 @@ impl Ebpf {
                 } else {
                     Personality::Native
                 },
-                nr: u64::from(k.nr),
+                nr: k.nr,
                 stats,
                 hist,
             });
@@ -469,7 +489,12 @@ impl Ebpf {
         }
         let pidfd =
             crate::sys::bpf::pidfd_open(pid).with_context(|| format!("pidfd_open {pid}"))?;
-        if let Err(e) = self.add_target(pid) {
+        let registered = self.add_target(pid).and_then(|()| {
+            let mut sp: Array<&mut MapData, u32> = Array::try_from(map(&mut self.bpf, "spawned")?)?;
+            sp.set(0, pid as u32, 0)
+                .with_context(|| format!("pid {pid}: set the eBPF map spawned"))
+        });
+        if let Err(e) = registered {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(pid),
                 nix::sys::signal::Signal::SIGKILL,
@@ -517,6 +542,14 @@ impl Backend for Ebpf {
         notice: &mut dyn FnMut(Notice),
     ) -> anyhow::Result<Outcome> {
         sig::install_fatal_handlers(&FATAL).context("install signal handlers")?;
+        if self.cfg.block_fatal {
+            use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow};
+            let mut set = SigSet::empty();
+            for s in FATAL {
+                set.add(s);
+            }
+            pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None).context("block signals")?;
+        }
         let mut child = None;
         let mut attached = Vec::new();
         let scope = self.scope.clone();
@@ -535,18 +568,7 @@ impl Backend for Ebpf {
             };
             let mut errors = Vec::new();
             for pid in also {
-                let alive = !matches!(
-                    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-                    Err(nix::errno::Errno::ESRCH)
-                );
-                let res = if alive {
-                    self.add_target(pid)
-                } else {
-                    Err(anyhow::anyhow!(
-                        "attach: pid {pid}: No such process (it has exited, or was never there)"
-                    ))
-                };
-                match res {
+                match self.add_target(pid) {
                     Ok(()) => {
                         attached.push(pid);
                         notice(Notice::Attached(pid));
@@ -581,7 +603,7 @@ impl Backend for Ebpf {
                 // followed children are in the maps too, as strace -f waits for every tracee),
                 // and the command reaped.
                 Scope::Target(_) => child_done && self.live_targets()? == 0,
-                Scope::Cgroups(_) | Scope::All => false,
+                Scope::MountNs(_) | Scope::All => false,
             };
             if done {
                 break;
