@@ -171,7 +171,8 @@ pub struct TraceArgs {
     #[arg(long, value_name = "SECS")]
     pub interval: Option<String>,
 
-    /// Do not print `Process N attached` / `detached` lines.
+    /// Do not print `Process N attached` / `detached` lines (implied by `-o FILE` with a
+    /// command, as in strace).
     #[arg(short = 'q', long)]
     pub quiet: bool,
 

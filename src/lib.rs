@@ -44,7 +44,7 @@
 //! secret/report.rs             findings as data, redaction, the text and JSON printers
 //! sys/                         the unsafe room: ptrace, wait, signal, spawn, openat2
 //! trace/event.rs               Event and Sink: what a backend reports; task names
-//! trace/backend.rs             the Backend interface, one counted run over it
+//! trace/backend.rs             the Backend interface, one counted run over it, the live clock
 //! trace/ptrace/                the ptrace backend: wait loop, stops, tasks, attach, affinity
 //! trace/replay.rs              a backend replaying captured strace runs (tests without root)
 //! trace/syscalls/              the one syscall table: names, classes, subcalls, sets
@@ -52,7 +52,7 @@
 //! trace/filter/                -e trace= and the other qualifiers, as sets of syscalls
 //! trace/seccomp.rs             the seccomp program for --seccomp-bpf
 //! trace/placement.rs           CPU placement while tracing, and its guardian
-//! trace/counter.rs             the counting Sink: filter, -O, per-process and per-thread keys
+//! trace/counter.rs             the counting Sink: filter, -O, per-process/-thread keys, live tables
 //! trace/stats.rs               counts per syscall and personality; the Report
 //! trace/summary/               the text (strace's layout) and JSON renderers, -S -U -O parsing
 //! ```

@@ -4,6 +4,7 @@ mod util;
 
 mod filter;
 mod layout;
+mod live;
 mod proc;
 mod secret;
 mod trace;

@@ -404,3 +404,32 @@ fn ebpf_without_privilege_is_one_clear_line_and_auto_falls_back() {
     assert!(out.status.success(), "auto falls back to ptrace: {err}");
     assert!(err.contains("total"), "a table: {err}");
 }
+
+#[test]
+fn attach_and_detach_lines_unless_q() {
+    require!(ebpf_available(), "needs root and BTF for the eBPF backend");
+    let mut victim = busy(100_000);
+    let pid = victim.pid_s();
+    for (flags, want) in [(&[][..], true), (&["-q"][..], false), (&["-f"][..], true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec!["-c", "-p", &pid];
+        args.extend_from_slice(flags);
+        let tracer = start_ksec(&args, &dir.path().join("s"));
+        wait_for_programs(tracer.id());
+        std::thread::sleep(Duration::from_millis(100));
+        run(Command::new("kill").args(["-INT", &tracer.id().to_string()]));
+        let out = tracer.output_timeout(30);
+        let err = text(&out).1;
+        let lines: Vec<&str> = err.lines().filter(|l| l.contains("Process")).collect();
+        let expected: Vec<String> = if want {
+            vec![
+                format!("ksec trace: Process {pid} attached"),
+                format!("ksec trace: Process {pid} detached"),
+            ]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(lines, expected, "{flags:?}: {err}");
+    }
+    victim.kill();
+}

@@ -1,8 +1,9 @@
 //! Signals: the typed [`Sig`] for what the kernel reports (standard and real-time signals, which
-//! nix's `Signal` cannot hold), the handlers ksec installs while tracing, waking the tracer's
-//! thread with `tgkill`, and ending ksec by the signal its command died of.
+//! nix's `Signal` cannot hold), the handlers ksec installs while tracing (the fatal signals, the
+//! wake signal, SIGUSR1's live-summary request), waking the tracer's thread with `tgkill`, and
+//! ending ksec by the signal its command died of.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
@@ -109,12 +110,20 @@ extern "C" fn on_fatal_signal(sig: libc::c_int) {
 
 extern "C" fn on_wake_signal(_sig: libc::c_int) {}
 
+/// The signal that interrupts the tracer's blocking wait: the kernel's last real-time signal
+/// (SIGRTMAX, 64), which nobody sends by accident, and not SIGUSR1, which is the user's (see
+/// [`LIVE_SIGNAL`]). Sent only thread-directed ([`tgkill_self`]) to ksec's own threads.
+pub fn wake_signal() -> Sig {
+    Sig::from_raw(libc::SIGRTMAX())
+}
+
 /// Installs handlers (without SA_RESTART, so a blocked waitpid returns EINTR) recording `sigs`
-/// for [`fatal_signal`], and a no-op handler for `wake`, used to interrupt the tracer's wait.
+/// for [`fatal_signal`], and a no-op handler for `wake` (see [`wake_signal`]), used to interrupt
+/// the tracer's wait.
 ///
 /// # Errors
 /// sigaction fails.
-pub fn install_signal_handlers(sigs: &[Signal], wake: Signal) -> nix::Result<()> {
+pub fn install_signal_handlers(sigs: &[Signal], wake: Sig) -> nix::Result<()> {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
     let fatal = SigAction::new(
         SigHandler::Handler(on_fatal_signal),
@@ -125,24 +134,71 @@ pub fn install_signal_handlers(sigs: &[Signal], wake: Signal) -> nix::Result<()>
         // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
         unsafe { sigaction(s, &fatal) }?;
     }
-    let noop = SigAction::new(
-        SigHandler::Handler(on_wake_signal),
+    // nix's sigaction cannot name a real-time signal: libc's, with the same settings (no flags,
+    // empty mask).
+    // SAFETY: an all-zero `struct sigaction` is a valid value (SIG_DFL, no flags, empty mask).
+    let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+    sa.sa_sigaction = on_wake_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: `sa` is a valid sigaction, the old action is not asked for, and the handler does
+    // nothing.
+    Errno::result(unsafe { libc::sigaction(wake.as_raw(), &sa, std::ptr::null_mut()) })?;
+    Ok(())
+}
+
+/// The signal a user sends ksec for a cumulative summary while tracing goes on.
+pub const LIVE_SIGNAL: Signal = Signal::SIGUSR1;
+
+/// Set by [`LIVE_SIGNAL`]'s handler; cleared by [`take_live_request`].
+static LIVE_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_live_signal(_sig: libc::c_int) {
+    LIVE_REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// Installs SIGUSR1's handler (without SA_RESTART, so a blocked waitpid or poll returns EINTR):
+/// it only sets the flag [`take_live_request`] reads, so SIGUSR1 no longer ends ksec. Only
+/// signals sent to ksec itself count: a tracee's own SIGUSR1 is delivered to the tracee.
+///
+/// # Errors
+/// sigaction fails.
+pub fn install_live_handler() -> nix::Result<()> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
+    let live = SigAction::new(
+        SigHandler::Handler(on_live_signal),
         SaFlags::empty(),
         SigSet::empty(),
     );
-    // SAFETY: the handler does nothing.
-    unsafe { sigaction(wake, &noop) }?;
+    // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+    unsafe { sigaction(LIVE_SIGNAL, &live) }?;
     Ok(())
+}
+
+/// Whether SIGUSR1 arrived since the last call (several arrivals in between count once); clears
+/// the request.
+#[inline]
+pub fn take_live_request() -> bool {
+    LIVE_REQUESTED.swap(false, Ordering::SeqCst)
+}
+
+/// Whether SIGUSR1 arrived and [`take_live_request`] has not seen it yet (does not clear it).
+#[inline]
+pub fn live_requested() -> bool {
+    LIVE_REQUESTED.load(Ordering::SeqCst)
 }
 
 /// `tgkill(getpid(), tid, sig)`: wake a thread of this process blocked in a syscall.
 ///
 /// # Errors
 /// tgkill fails (ESRCH: no such thread).
-pub fn tgkill_self(tid: pid_t, sig: Signal) -> nix::Result<()> {
+pub fn tgkill_self(tid: pid_t, sig: Sig) -> nix::Result<()> {
     // SAFETY: plain integer syscall.
     Errno::result(unsafe {
-        libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, sig as libc::c_int)
+        libc::syscall(
+            libc::SYS_tgkill,
+            libc::getpid(),
+            tid,
+            sig.as_raw() as libc::c_int,
+        )
     })
     .map(drop)
 }

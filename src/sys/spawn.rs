@@ -7,7 +7,6 @@
 use std::ffi::CString;
 
 use nix::errno::Errno;
-use nix::sys::signal::Signal;
 
 use libc::pid_t;
 
@@ -27,7 +26,7 @@ pub fn spawn_stopped(
     path: &CString,
     argv: &[CString],
     envp: &[CString],
-    reset: &[Signal],
+    reset: &[crate::sys::signal::Sig],
     seccomp: Option<&[libc::sock_filter]>,
 ) -> nix::Result<(pid_t, std::os::fd::OwnedFd)> {
     let mut filter: Vec<libc::sock_filter> = seccomp.unwrap_or_default().to_vec();
@@ -44,12 +43,12 @@ pub fn spawn_stopped(
     let reset: Vec<(libc::c_int, libc::sighandler_t)> = reset
         .iter()
         .map(|&s| {
-            let how = if startup.ignored(s as libc::c_int) {
+            let how = if startup.ignored(s.as_raw()) {
                 libc::SIG_IGN
             } else {
                 libc::SIG_DFL
             };
-            (s as libc::c_int, how)
+            (s.as_raw(), how)
         })
         .collect();
     // SAFETY: sigemptyset/sigaddset only write into the local set.

@@ -2,11 +2,14 @@
 //! [`Report`] (all tasks, and per process or per thread when asked), applying the syscall filter
 //! and the -O overhead ([`apply_overhead`]). Task names come from the backend ([`TaskNames`]),
 //! asked for only when per-process or per-thread tables are; the counter reads nothing itself.
+//! Live tables ([`Sink::live`]: `--interval`, SIGUSR1) go to a renderer the command layer gives
+//! ([`LiveOut`]); with intervals the counter keeps a second report, of the current interval.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime};
 
 use super::arch::Personality;
-use super::event::{Event, Sink, TaskCounts, TaskNames};
+use super::event::{Event, Live, Sink, TaskCounts, TaskNames};
 use super::stats::{CallStats, Completed, Counts, Report, TaskLabel};
 
 /// Which syscalls to count.
@@ -49,6 +52,43 @@ pub struct CountOpts {
     pub per_thread: bool,
 }
 
+/// A live table, as the counter hands it to its renderer.
+#[derive(Debug)]
+pub struct LiveTable<'a> {
+    /// What it is: one interval, or everything so far.
+    pub what: Live,
+    /// The interval's number (1, 2, ...), or the cumulative table's (1 for the first SIGUSR1).
+    pub seq: u64,
+    /// The time it covers: the interval's (the last one ends when tracing does), or the time
+    /// since counting began.
+    pub covers: Duration,
+    /// When it was taken.
+    pub at: SystemTime,
+    /// The counts: the interval's, or all so far.
+    pub report: &'a Report,
+}
+
+/// Renders live tables (the command layer's: where and how they are printed).
+pub type LiveRender = Box<dyn FnMut(&LiveTable<'_>)>;
+
+/// Live tables for a [`Counter`]: whether intervals are counted apart, and their renderer.
+pub struct LiveOut {
+    /// `--interval` given: keep the current interval's counts beside the cumulative ones.
+    pub intervals: bool,
+    pub render: LiveRender,
+}
+
+/// A counter's live-table state.
+struct LiveState {
+    render: LiveRender,
+    /// The current interval's counts (with intervals only).
+    interval: Option<Report>,
+    started: Instant,
+    interval_started: Instant,
+    intervals: u64,
+    cumulatives: u64,
+}
+
 /// Counts what the tracer reports.
 pub struct Counter {
     wants: Wants,
@@ -57,6 +97,7 @@ pub struct Counter {
     /// tid -> key of its per-thread table (a thread that execs keeps its table).
     thread_key: HashMap<i32, i32>,
     report: Report,
+    live: Option<LiveState>,
 }
 
 impl Counter {
@@ -68,7 +109,22 @@ impl Counter {
             names,
             thread_key: HashMap::new(),
             report: Report::default(),
+            live: None,
         }
+    }
+
+    /// The counter, rendering live tables with `out` (counting began now).
+    pub fn with_live(mut self, out: LiveOut) -> Self {
+        let now = Instant::now();
+        self.live = Some(LiveState {
+            render: out.render,
+            interval: out.intervals.then(Report::default),
+            started: now,
+            interval_started: now,
+            intervals: 0,
+            cumulatives: 0,
+        });
+        self
     }
 
     /// The counts so far.
@@ -104,6 +160,29 @@ impl Counter {
             });
             add(counts);
         }
+        // The current interval's tables, labelled as the cumulative ones (names asked once).
+        if let Some(r) = self.live.as_mut().and_then(|l| l.interval.as_mut()) {
+            add(&mut r.total);
+            if self.opts.per_process {
+                if let Some((label, _)) = self.report.per_process.get(&tgid) {
+                    let (_, c) = r
+                        .per_process
+                        .entry(tgid)
+                        .or_insert_with(|| (label.clone(), Counts::default()));
+                    add(c);
+                }
+            }
+            if self.opts.per_thread {
+                let key = self.thread_key.get(&tid).copied().unwrap_or(tid);
+                if let Some((label, _)) = self.report.per_thread.get(&key) {
+                    let (_, c) = r
+                        .per_thread
+                        .entry(key)
+                        .or_insert_with(|| (label.clone(), Counts::default()));
+                    add(c);
+                }
+            }
+        }
     }
 }
 
@@ -125,6 +204,10 @@ impl Sink for Counter {
                 if self.opts.per_process {
                     if let Some((label, _)) = self.report.per_process.get_mut(&tid) {
                         label.comm = self.names.comm(tid);
+                        let r = self.live.as_mut().and_then(|l| l.interval.as_mut());
+                        if let Some((now, _)) = r.and_then(|r| r.per_process.get_mut(&tid)) {
+                            now.comm.clone_from(&label.comm);
+                        }
                     }
                 }
                 if self.opts.per_thread && former != tid {
@@ -156,6 +239,43 @@ impl Sink for Counter {
             self.add(row.tid, row.tgid, |c| {
                 c.record_stats(row.personality, row.nr, &stats)
             });
+        }
+    }
+
+    /// Renders the interval's table and starts the next interval (nothing without intervals),
+    /// or renders everything so far; counting goes on either way.
+    fn live(&mut self, what: Live) {
+        let Some(l) = self.live.as_mut() else {
+            return;
+        };
+        let now = Instant::now();
+        let at = SystemTime::now();
+        match what {
+            Live::Interval => {
+                let Some(interval) = l.interval.take() else {
+                    return;
+                };
+                l.intervals += 1;
+                (l.render)(&LiveTable {
+                    what,
+                    seq: l.intervals,
+                    covers: now.saturating_duration_since(l.interval_started),
+                    at,
+                    report: &interval,
+                });
+                l.interval = Some(Report::default());
+                l.interval_started = now;
+            }
+            Live::Cumulative => {
+                l.cumulatives += 1;
+                (l.render)(&LiveTable {
+                    what,
+                    seq: l.cumulatives,
+                    covers: now.saturating_duration_since(l.started),
+                    at,
+                    report: &self.report,
+                });
+            }
         }
     }
 }
@@ -391,5 +511,73 @@ mod tests {
         assert_eq!((s.wall.total_ns, s.wall.min_ns, s.wall.max_ns), (0, 0, 0));
         assert_eq!(r.per_process[&7].0.comm, b"agg");
         assert_eq!(calls(&r.per_thread[&7].1, GETPID), 3);
+    }
+
+    /// What a live renderer saw: (kind, seq, getpid calls in the total, per-process labels and
+    /// calls).
+    type Seen = Rc<RefCell<Vec<(Live, u64, u64, Vec<(Vec<u8>, u64)>)>>>;
+
+    fn live_counter(intervals: bool, names: &Names) -> (Counter, Seen) {
+        let seen: Seen = Rc::default();
+        let log = seen.clone();
+        let render: LiveRender = Box::new(move |t: &LiveTable<'_>| {
+            let procs = t
+                .report
+                .per_process
+                .values()
+                .map(|(l, c)| (l.comm.clone(), calls(c, GETPID)))
+                .collect();
+            log.borrow_mut()
+                .push((t.what, t.seq, calls(&t.report.total, GETPID), procs));
+        });
+        let opts = CountOpts {
+            per_process: true,
+            ..CountOpts::default()
+        };
+        let c = counter(opts, names).with_live(LiveOut { intervals, render });
+        (c, seen)
+    }
+
+    #[test]
+    fn intervals_hold_the_calls_since_the_last_one_and_the_report_all() {
+        let names = Names::default();
+        names.set(10, "ten");
+        let (mut c, seen) = live_counter(true, &names);
+        c.event(call(10, 10, GETPID, 1));
+        c.event(call(10, 10, GETPID, 1));
+        c.live(Live::Interval);
+        c.live(Live::Interval);
+        c.event(call(10, 10, GETPID, 1));
+        c.event(call(10, 10, READ, 1));
+        c.live(Live::Cumulative);
+        c.live(Live::Interval);
+        let ten = || b"ten".to_vec();
+        assert_eq!(
+            *seen.borrow(),
+            [
+                (Live::Interval, 1, 2, vec![(ten(), 2)]),
+                (Live::Interval, 2, 0, vec![]),
+                (Live::Cumulative, 1, 3, vec![(ten(), 3)]),
+                (Live::Interval, 3, 1, vec![(ten(), 1)]),
+            ]
+        );
+        // The interval tables take the labels of the cumulative ones: one name asked.
+        assert_eq!(names.asked(), 1);
+        assert_eq!(calls(&c.into_report().total, GETPID), 3);
+    }
+
+    #[test]
+    fn without_intervals_only_cumulative_tables_and_no_live_state_without_a_renderer() {
+        let names = Names::default();
+        let (mut c, seen) = live_counter(false, &names);
+        c.event(call(10, 10, GETPID, 1));
+        c.live(Live::Interval);
+        c.live(Live::Cumulative);
+        assert_eq!(seen.borrow().len(), 1);
+        assert_eq!(seen.borrow()[0].0, Live::Cumulative);
+        let mut plain = counter(CountOpts::default(), &names);
+        plain.event(call(10, 10, GETPID, 1));
+        plain.live(Live::Cumulative);
+        assert_eq!(calls(&plain.into_report().total, GETPID), 1);
     }
 }

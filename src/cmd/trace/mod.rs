@@ -1,20 +1,25 @@
 //! `ksec trace`: strace's command line ([`getopt`]) turned into plain configuration (pids,
 //! names and containers resolved, the program found, the environment, the `-o` file or pipe, the
 //! CPU placement choice, the seccomp program), the backend picked (ptrace) and run through
-//! [`crate::trace::backend::run`], the summary written where `-o` says, and ksec's exit as
+//! [`crate::trace::backend::run_live`], the live tables (`--interval`, SIGUSR1) and the summary
+//! written where `-o` says, the attach/detach lines on stderr (unless -q), and ksec's exit as
 //! strace's.
 
 pub mod getopt;
 
+use std::cell::{Cell, RefCell};
 use std::ffi::{CString, OsString};
 use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::cli::{BackendChoice, CpuPlacement, TraceArgs};
 use crate::exit::{Exit, ExitError};
 use crate::trace::backend::{self, ChildEnd, Outcome};
-use crate::trace::counter::{self, CountOpts};
+use crate::trace::counter::{self, CountOpts, LiveOut, LiveTable};
+use crate::trace::event::Live;
 use crate::trace::ptrace::{Ptrace, Target, TracerConfig};
 use crate::trace::{ebpf, filter, ptrace, seccomp, stats, summary};
 
@@ -148,6 +153,7 @@ fn cstring(bytes: Vec<u8>, what: &str) -> Result<CString, ExitError> {
 pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     // strace checks the summary options before it looks at pids and the command.
     let render = summary_config(&args)?;
+    let interval = args.interval.as_deref().map(parse_interval).transpose()?;
     let mut pids = parse_pids(&args.pids)?;
     if pids.contains(&(std::process::id() as i32)) {
         // strace's words for tracing itself.
@@ -207,7 +213,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         }
     };
     let mut piped: Option<std::process::Child> = None;
-    let mut out: Box<dyn Write> = match &args.output {
+    let out: Box<dyn Write> = match &args.output {
         Some(path) if is_pipe_spec(path) => {
             // strace's `-o |cmd` and `-o !cmd`: the output goes to `sh -c cmd`.
             let cmd = OsString::from(std::ffi::OsStr::from_bytes(
@@ -267,16 +273,44 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     } else {
         None
     };
-    let backend = pick_backend(&args, target, container_ns, pin, seccomp, &render.filter)?;
+    let block_fatal = args.output.is_some() && matches!(target, Target::Spawn { .. });
+    // strace: `-o FILE` with a command implies -q (as it implies -I 3, block_fatal above).
+    let quiet = args.quiet || block_fatal;
+    let backend = pick_backend(
+        &args,
+        target,
+        container_ns,
+        pin,
+        seccomp,
+        &render.filter,
+        interval,
+    )?;
     let count = CountOpts {
         overhead_ns: render.overhead_ns,
         per_process: args.per_process,
         per_thread: args.per_thread,
     };
-    let traced = backend::run(backend, render.wants, count, &mut |n| {
-        if let backend::Notice::Warning(w) = n {
-            eprintln!("ksec trace: {w}")
-        }
+    let out = Rc::new(RefCell::new(out));
+    // Whether a live table was printed: the final one is headed then too.
+    let headed = Rc::new(Cell::new(interval.is_some()));
+    let live = LiveOut {
+        intervals: interval.is_some(),
+        render: {
+            let (out, headed, json, opts) =
+                (out.clone(), headed.clone(), args.json, render.opts.clone());
+            Box::new(move |t: &LiveTable<'_>| {
+                headed.set(true);
+                let mut out = out.borrow_mut();
+                let head = LiveHead::of(t);
+                // A write error (a closed pipe) shows again, and is reported, at the final table.
+                let _ = write_live(&mut **out, &head, t.report, json, &opts);
+                let _ = out.flush();
+            })
+        },
+    };
+    let started = Instant::now();
+    let traced = backend::run_live(backend, render.wants, count, Some(live), &mut |n| {
+        print_notice(&n, quiet)
     })
     .map_err(strace_attach_wording)?;
     let (report, outcome) = (traced.report, traced.outcome);
@@ -288,8 +322,23 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
             crate::output::sanitize::escape_bytes(shown.as_bytes())
         );
     }
-    render_report(&mut out, &report, &args, &render.opts)?;
-    out.flush()?;
+    {
+        let mut out = out.borrow_mut();
+        let out: &mut dyn Write = &mut **out;
+        if headed.get() {
+            let head = LiveHead {
+                kind: "total",
+                seq: None,
+                covers: started.elapsed(),
+                at: SystemTime::now(),
+            };
+            write_live(out, &head, &report, args.json, &render.opts)?;
+        } else {
+            render_report(out, &report, &args, &render.opts)?;
+        }
+        out.flush()?;
+    }
+    // The counter, and the renderer's handle with it, is gone: this closes a `-o |cmd` pipe.
     drop(out);
     if let Some(mut child) = piped {
         let _ = child.wait();
@@ -310,6 +359,7 @@ fn pick_backend(
     pin: bool,
     seccomp: Option<ptrace::SeccompProgram>,
     filter: &filter::Filter,
+    interval: Option<Duration>,
 ) -> Result<Box<dyn backend::Backend>, ExitError> {
     let fail = |msg: String| ExitError::new(Exit::TraceError, msg);
     let ptrace_only = match (args.seccomp_bpf, args.cpu_placement) {
@@ -355,6 +405,7 @@ fn pick_backend(
             wanted: (!filter.is_all()).then(|| filter.clone()),
             block_fatal,
             proc_root: crate::proc::root::ProcRoot::default(),
+            interval,
         };
         match ebpf::Ebpf::load(scope, cfg) {
             Ok(b) => return Ok(Box::new(b)),
@@ -374,9 +425,165 @@ fn pick_backend(
             pin,
             block_fatal,
             proc_root: crate::proc::root::ProcRoot::default(),
+            interval,
         },
         seccomp,
     }))
+}
+
+/// A backend's notice on stderr, in strace's words; attach/detach lines not with -q.
+fn print_notice(n: &backend::Notice, quiet: bool) {
+    use backend::Notice;
+    match n {
+        Notice::Warning(w) => eprintln!("ksec trace: {w}"),
+        _ if quiet => {}
+        Notice::Attached(tid) => eprintln!("ksec trace: Process {tid} attached"),
+        Notice::AttachedThreads { pid, threads } => {
+            eprintln!("ksec trace: Process {pid} attached with {threads} threads")
+        }
+        Notice::Detached(tid) => eprintln!("ksec trace: Process {tid} detached"),
+    }
+}
+
+/// `--interval SECS`: a decimal number of seconds, at least a millisecond.
+///
+/// # Errors
+/// A usage error naming the value: zero, negative, too small, not a number.
+pub fn parse_interval(s: &str) -> Result<Duration, ExitError> {
+    let shown = crate::output::sanitize::escape_bytes(s.as_bytes());
+    let bad = || {
+        getopt::usage(format!(
+            "invalid --interval '{shown}': expected a number of seconds, at least 0.001"
+        ))
+    };
+    let secs: f64 = s.trim().parse().map_err(|_| bad())?;
+    if !secs.is_finite() || secs < 0.001 {
+        return Err(bad());
+    }
+    Duration::try_from_secs_f64(secs).map_err(|_| bad())
+}
+
+/// What heads a live table (and the final one once live tables were printed).
+struct LiveHead {
+    /// `interval`, `cumulative` or `total`.
+    kind: &'static str,
+    /// The interval's or cumulative table's number.
+    seq: Option<u64>,
+    covers: Duration,
+    at: SystemTime,
+}
+
+impl LiveHead {
+    fn of(t: &LiveTable<'_>) -> LiveHead {
+        LiveHead {
+            kind: match t.what {
+                Live::Interval => "interval",
+                Live::Cumulative => "cumulative",
+            },
+            seq: Some(t.seq),
+            covers: t.covers,
+            at: t.at,
+        }
+    }
+}
+
+/// A headed table: text, `--- 2026-12-02 05:01:02.345 UTC interval 3 (1.000 s) ---` and the
+/// table (nothing more when nothing was counted); JSON, one line: the summary document with
+/// `kind`, `seq`, `time` and `seconds` first.
+fn write_live(
+    out: &mut dyn Write,
+    head: &LiveHead,
+    report: &stats::Report,
+    json: bool,
+    opts: &summary::RenderOpts,
+) -> std::io::Result<()> {
+    let mut out = out;
+    let since = match head.kind {
+        "interval" => "",
+        _ => " since start",
+    };
+    if json {
+        let mut doc = Vec::new();
+        summary::write_json(&mut doc, report, opts)?;
+        let doc = compact_json(&doc);
+        let mut line = format!("{{\"kind\":\"{}\"", head.kind);
+        if let Some(n) = head.seq {
+            line.push_str(&format!(",\"seq\":{n}"));
+        }
+        line.push_str(&format!(
+            ",\"time\":\"{}\",\"seconds\":{}",
+            utc_timestamp(head.at, 'T', "Z"),
+            head.covers.as_secs_f64()
+        ));
+        out.write_all(line.as_bytes())?;
+        match doc.strip_prefix(b"{") {
+            Some(rest) if rest != b"}" => {
+                out.write_all(b",")?;
+                out.write_all(rest)?;
+            }
+            Some(rest) => out.write_all(rest)?,
+            None => out.write_all(b"}")?,
+        }
+        out.write_all(b"\n")
+    } else {
+        let seq = head.seq.map(|n| format!(" {n}")).unwrap_or_default();
+        writeln!(
+            out,
+            "--- {} {}{seq} ({:.3} s{since}) ---",
+            utc_timestamp(head.at, ' ', " UTC"),
+            head.kind,
+            head.covers.as_secs_f64()
+        )?;
+        summary::write_text(&mut out, report, opts)
+    }
+}
+
+/// serde_json's pretty document on one line: the whitespace outside strings dropped (inside
+/// them, serde_json escapes every control character, so a document has no raw newline there).
+fn compact_json(pretty: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pretty.len());
+    let (mut in_str, mut escaped) = (false, false);
+    for &b in pretty {
+        if in_str {
+            out.push(b);
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+        } else if !b.is_ascii_whitespace() {
+            in_str = b == b'"';
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// `2026-12-02 05:01:02.345` (with `sep` between date and time) in UTC, then `suffix`.
+fn utc_timestamp(at: SystemTime, sep: char, suffix: &str) -> String {
+    let d = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}{sep}{:02}:{:02}:{:02}.{:03}{suffix}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+        d.subsec_millis()
+    )
 }
 
 /// Root refused by the kernel (pid 1, a protected process) gets strace's words, not advice to
@@ -455,5 +662,44 @@ fn render_report(
         summary::write_json(&mut out, report, opts)
     } else {
         summary::write_text(&mut out, report, opts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_are_positive_decimal_seconds() {
+        assert_eq!(parse_interval("0.2").unwrap(), Duration::from_millis(200));
+        assert_eq!(parse_interval("3").unwrap(), Duration::from_secs(3));
+        assert_eq!(parse_interval("0.001").unwrap(), Duration::from_millis(1));
+        for bad in ["0", "-1", "0.0009", "x", "", "NaN", "inf", "1e400", "2s"] {
+            assert!(parse_interval(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn timestamps_are_utc_with_milliseconds() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_796_187_662_345);
+        assert_eq!(
+            utc_timestamp(at, ' ', " UTC"),
+            "2026-12-02 05:01:02.345 UTC"
+        );
+        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(utc_timestamp(leap, 'T', "Z"), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            utc_timestamp(SystemTime::UNIX_EPOCH, 'T', "Z"),
+            "1970-01-01T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn json_is_compacted_outside_strings_only() {
+        let pretty = b"{\n  \"a b\": [\n    1,\n    \"x \\\" y\"\n  ]\n}";
+        assert_eq!(
+            String::from_utf8(compact_json(pretty)).unwrap(),
+            r#"{"a b":[1,"x \" y"]}"#
+        );
     }
 }

@@ -23,7 +23,7 @@ use aya::programs::RawTracePoint;
 use aya::EbpfLoader;
 
 use super::arch::Personality;
-use super::backend::{Backend, ChildEnd, Notice, Outcome, Target};
+use super::backend::{Backend, ChildEnd, LiveClock, Notice, Outcome, Target};
 use super::event::{Sink, TaskCounts, TaskNames};
 use super::filter::Filter;
 use super::ptrace::AttachError;
@@ -81,6 +81,8 @@ pub struct EbpfConfig {
     pub block_fatal: bool,
     /// Where /proc is (for task names and whether a target still lives).
     pub proc_root: ProcRoot,
+    /// `--interval`: a live table this often (SIGUSR1 asks for one at any time).
+    pub interval: Option<Duration>,
 }
 
 /// Why the eBPF backend cannot be had on this machine.
@@ -105,6 +107,8 @@ pub struct Ebpf {
     scope: Scope,
     cfg: EbpfConfig,
     names: SharedNames,
+    /// The generation the kernel counts in now (see `read_rows`).
+    gen: u8,
 }
 
 impl std::fmt::Debug for Ebpf {
@@ -197,6 +201,7 @@ impl Ebpf {
             scope,
             cfg,
             names: SharedNames::default(),
+            gen: 0,
         })
     }
 
@@ -255,9 +260,14 @@ impl Ebpf {
         Ok(n)
     }
 
-    /// Reads (and, for a live summary, deletes) the rows of generation `gen` (every generation
-    /// when None), merging the per-CPU values, with their histograms.
-    fn read_rows(&mut self, gen: Option<u8>) -> anyhow::Result<Vec<TaskCounts>> {
+    /// Reads the rows counted so far, merging the per-CPU values, with their histograms: every
+    /// row at the end (`old_only` false); for a live summary (`old_only`), after the kernel was
+    /// switched to the other generation, the rows of every generation but the current one, which
+    /// are deleted once read, so each call is handed over exactly once (a call that ends in the
+    /// instant of the switch may still land in the old generation: the next read takes it).
+    fn read_rows(&mut self, old_only: bool) -> anyhow::Result<Vec<TaskCounts>> {
+        let current = self.gen;
+        let gen = old_only.then_some(current);
         let per_thread = self.cfg.per_thread;
         let wall_only = self.cfg.wall_only;
         let mut hists: HashMap<Key, Vec<(u16, u64)>> = HashMap::new();
@@ -267,7 +277,7 @@ impl Ebpf {
             let mut done = Vec::new();
             for item in h.iter() {
                 let (k, per_cpu) = item.context("read the eBPF map hist")?;
-                if gen.is_some_and(|g| g != k.gen) {
+                if gen.is_some_and(|g| g == k.gen) {
                     continue;
                 }
                 let n: u64 = per_cpu.iter().sum();
@@ -287,7 +297,7 @@ impl Ebpf {
         let mut done = Vec::new();
         for item in c.iter() {
             let (k, per_cpu) = item.context("read the eBPF map counts")?;
-            if gen.is_some_and(|g| g != k.gen) {
+            if gen.is_some_and(|g| g == k.gen) {
                 continue;
             }
             let mut stats = CallStats::default();
@@ -316,7 +326,7 @@ impl Ebpf {
                     },
                 });
             }
-            let mut hist = hists.remove(&k).unwrap_or_default();
+            let mut hist = hists.remove(&Key { bucket: 0, ..k }).unwrap_or_default();
             hist.sort_unstable();
             let tgid = k.tgid as i32;
             rows.push(TaskCounts {
@@ -386,7 +396,20 @@ impl Ebpf {
 
     /// Hands every row counted so far to `sink`.
     fn deliver_all(&mut self, sink: &mut dyn Sink) -> anyhow::Result<()> {
-        let rows = self.read_rows(None)?;
+        let rows = self.read_rows(false)?;
+        self.gather_names(&rows)?;
+        sink.counts(&rows);
+        Ok(())
+    }
+
+    /// Switches the kernel to the other generation and hands `sink` what the previous ones
+    /// counted: everything until now, once.
+    fn deliver_since_last(&mut self, sink: &mut dyn Sink) -> anyhow::Result<()> {
+        self.gen ^= 1;
+        let mut g: Array<&mut MapData, u32> = Array::try_from(map(&mut self.bpf, "generation")?)?;
+        g.set(0, u32::from(self.gen), 0)
+            .context("switch the eBPF counting generation")?;
+        let rows = self.read_rows(true)?;
         self.gather_names(&rows)?;
         sink.counts(&rows);
         Ok(())
@@ -468,6 +491,13 @@ impl Child {
 /// Signals that end tracing (as the ptrace backend's).
 const FATAL: [nix::sys::signal::Signal; 5] = crate::trace::ptrace::FATAL_SIGNALS;
 
+/// The signals whose handling ksec changed, given back to the command as ksec got them.
+fn reset_signals() -> Vec<Sig> {
+    let mut reset: Vec<Sig> = FATAL.iter().map(|&s| s.into()).collect();
+    reset.push(sig::LIVE_SIGNAL.into());
+    reset
+}
+
 impl Ebpf {
     /// Starts the command stopped before its execve, registers it in the kernel's pid maps,
     /// and lets it go: its first counted call is the execve.
@@ -478,7 +508,8 @@ impl Ebpf {
         envp: &[std::ffi::CString],
     ) -> anyhow::Result<Child> {
         let (pid, exec_errors) =
-            crate::sys::spawn::spawn_stopped(path, argv, envp, &FATAL, None).context("fork")?;
+            crate::sys::spawn::spawn_stopped(path, argv, envp, &reset_signals(), None)
+                .context("fork")?;
         let status =
             crate::sys::wait::wait_stopped(pid).context("wait for the command to start")?;
         if !libc::WIFSTOPPED(status) {
@@ -588,8 +619,13 @@ impl Backend for Ebpf {
                 return Err(e);
             }
         }
+        let mut clock = LiveClock::start(self.cfg.interval)?;
         let mut interrupted = None;
         loop {
+            while let Some(what) = clock.due() {
+                self.deliver_since_last(sink)?;
+                sink.live(what);
+            }
             if let Some(s) = sig::fatal_signal() {
                 interrupted = Some(s);
                 break;
@@ -608,7 +644,8 @@ impl Backend for Ebpf {
             if done {
                 break;
             }
-            self.wait(child.as_ref(), TICK);
+            let timeout = clock.timeout().map_or(TICK, |t| t.min(TICK));
+            self.wait(child.as_ref(), timeout);
         }
         self.deliver_all(sink)?;
         let lost = self.lost()?;

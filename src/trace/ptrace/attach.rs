@@ -8,12 +8,13 @@ use anyhow::{bail, Context};
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
-use super::{AttachError, Tracer, FATAL_SIGNALS, WAKE_SIGNAL};
+use super::{AttachError, Tracer, FATAL_SIGNALS};
 use crate::proc::root::ProcRoot;
 use crate::proc::status;
 use crate::sys::ptrace as pt;
 use crate::sys::signal as sig;
 use crate::sys::{spawn, wait};
+use crate::trace::backend::Notice;
 use crate::trace::placement::Placement;
 
 pub(super) fn raise_nofile_limit() {
@@ -56,8 +57,9 @@ impl Tracer<'_> {
         argv: &[CString],
         envp: &[CString],
     ) -> anyhow::Result<()> {
-        let mut reset: Vec<Signal> = FATAL_SIGNALS.to_vec();
-        reset.push(WAKE_SIGNAL);
+        let mut reset: Vec<sig::Sig> = FATAL_SIGNALS.iter().map(|&s| s.into()).collect();
+        reset.push(sig::wake_signal());
+        reset.push(sig::LIVE_SIGNAL.into());
         let filter = self.seccomp.as_deref().map(sock_filters);
         let (pid, exec_errors) =
             spawn::spawn_stopped(path, argv, envp, &reset, filter.as_deref()).context("fork")?;
@@ -83,6 +85,20 @@ impl Tracer<'_> {
             t.pre_exec = true;
         }
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGCONT);
+        Ok(())
+    }
+
+    /// [`Self::attach`], then strace's line for it: `Process N attached`, or `... attached with
+    /// K threads` when -f attached more than one.
+    pub(super) fn attach_announced(&mut self, pid: i32) -> Result<(), AttachError> {
+        let before = self.tasks.len();
+        self.attach(pid)?;
+        let threads = self.tasks.len().saturating_sub(before);
+        (self.notice)(if threads > 1 {
+            Notice::AttachedThreads { pid, threads }
+        } else {
+            Notice::Attached(pid)
+        });
         Ok(())
     }
 

@@ -25,7 +25,7 @@ mod task;
 use attach::{raise_nofile_limit, tgid_of};
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,7 +35,7 @@ use nix::sys::ptrace::Options;
 use nix::sys::signal::Signal;
 
 use super::arch::Personality;
-use super::backend::{ChildEnd, Notice, Outcome};
+use super::backend::{ChildEnd, LiveClock, Notice, Outcome};
 use super::event::{Event, Sink};
 use super::placement::Placement;
 use super::stats::Completed;
@@ -64,6 +64,8 @@ pub struct TracerConfig {
     pub block_fatal: bool,
     /// Where /proc is (task ids, status, stat, schedstat and ns links are read there).
     pub proc_root: ProcRoot,
+    /// `--interval`: a live table this often (SIGUSR1 asks for a cumulative one in any case).
+    pub interval: Option<Duration>,
 }
 
 /// With a seccomp filter (spawned commands with -f): the program to install.
@@ -94,7 +96,6 @@ pub const FATAL_SIGNALS: [Signal; 5] = [
     Signal::SIGQUIT,
     Signal::SIGPIPE,
 ];
-const WAKE_SIGNAL: Signal = Signal::SIGUSR1;
 /// How long an untraced child that stopped before its creator's event is held.
 const PARK_LIMIT: Duration = Duration::from_secs(1);
 
@@ -129,6 +130,35 @@ pub struct Tracer<'s> {
     child_end: Option<ChildEnd>,
     detaching: bool,
     interrupted: Option<Sig>,
+    /// Attach/detach news and warnings.
+    notice: &'s mut dyn FnMut(Notice),
+    /// When a live table is due.
+    live: LiveClock,
+    /// The next interval's deadline, for the waker thread.
+    deadline: Arc<Deadline>,
+}
+
+/// An instant shared with the waker thread: nanoseconds since `base`, `u64::MAX` for none.
+struct Deadline {
+    base: Instant,
+    at: AtomicU64,
+}
+
+impl Deadline {
+    fn set(&self, at: Option<Instant>) {
+        let ns = at.map_or(u64::MAX, |a| {
+            a.saturating_duration_since(self.base).as_nanos() as u64
+        });
+        self.at.store(ns, Ordering::SeqCst);
+    }
+
+    /// How long until the deadline (zero once it passed); None when there is none.
+    fn until(&self, now: Instant) -> Option<Duration> {
+        match self.at.load(Ordering::SeqCst) {
+            u64::MAX => None,
+            ns => Some((self.base + Duration::from_nanos(ns)).saturating_duration_since(now)),
+        }
+    }
 }
 
 /// Runs a whole trace: start or attach, wait loop, detach. When some of several pids cannot be
@@ -158,7 +188,14 @@ pub fn trace(
     if cfg.cpu_time {
         raise_nofile_limit();
     }
-    sig::install_signal_handlers(&FATAL_SIGNALS, WAKE_SIGNAL).context("install signal handlers")?;
+    sig::install_signal_handlers(&FATAL_SIGNALS, sig::wake_signal())
+        .context("install signal handlers")?;
+    let live = LiveClock::start(cfg.interval)?;
+    let deadline = Arc::new(Deadline {
+        base: Instant::now(),
+        at: AtomicU64::new(u64::MAX),
+    });
+    deadline.set(live.deadline());
     if cfg.block_fatal {
         use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow};
         let mut set = SigSet::empty();
@@ -186,6 +223,9 @@ pub fn trace(
         child_end: None,
         detaching: false,
         interrupted: None,
+        notice,
+        live,
+        deadline: deadline.clone(),
     };
     match target {
         Target::Spawn {
@@ -196,8 +236,8 @@ pub fn trace(
         } => {
             t.spawn(&path, &argv, &envp)?;
             for pid in also {
-                if let Err(e) = t.attach(pid) {
-                    notice(Notice::Warning(e.to_string()));
+                if let Err(e) = t.attach_announced(pid) {
+                    (t.notice)(Notice::Warning(e.to_string()));
                 }
             }
         }
@@ -205,7 +245,7 @@ pub fn trace(
             let mut attached = 0;
             let mut errors = Vec::new();
             for pid in pids {
-                match t.attach(pid) {
+                match t.attach_announced(pid) {
                     Ok(()) => attached += 1,
                     Err(e) => errors.push(e),
                 }
@@ -214,7 +254,7 @@ pub fn trace(
             // all of them when something was attached) are warnings.
             let fatal = if attached == 0 { errors.pop() } else { None };
             for e in errors {
-                notice(Notice::Warning(e.to_string()));
+                (t.notice)(Notice::Warning(e.to_string()));
             }
             if let Some(e) = fatal {
                 return Err(e.into());
@@ -222,7 +262,7 @@ pub fn trace(
         }
     }
     let done = Arc::new(AtomicBool::new(false));
-    let waker = spawn_waker(sig::gettid(), done.clone());
+    let waker = spawn_waker(sig::gettid(), done.clone(), deadline);
     let result = t.run_loop();
     done.store(true, Ordering::SeqCst);
     waker.thread().unpark();
@@ -238,23 +278,36 @@ pub fn trace(
     })
 }
 
-/// A thread that, once a fatal signal has arrived, keeps interrupting the tracer's blocking
-/// waitpid (the signal may have landed on another thread, or just before the wait began).
-fn spawn_waker(tracer_tid: i32, done: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+/// A thread that, once a fatal signal has arrived or a live table is due (SIGUSR1, which may
+/// have landed on this thread, or the interval's deadline), keeps interrupting the tracer's
+/// blocking waitpid (the signal may have landed on another thread, or just before the wait
+/// began) until the tracer has seen it.
+fn spawn_waker(
+    tracer_tid: i32,
+    done: Arc<AtomicBool>,
+    deadline: Arc<Deadline>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut last_tick = Instant::now();
+        let wake = sig::wake_signal();
         while !done.load(Ordering::SeqCst) {
-            if sig::fatal_signal().is_some() {
-                let _ = sig::tgkill_self(tracer_tid, WAKE_SIGNAL);
+            let now = Instant::now();
+            let until = deadline.until(now);
+            if sig::fatal_signal().is_some()
+                || sig::live_requested()
+                || until == Some(Duration::ZERO)
+            {
+                let _ = sig::tgkill_self(tracer_tid, wake);
                 std::thread::park_timeout(Duration::from_millis(10));
             } else {
                 // Once a second, let the tracer look for tasks that vanished unreported.
                 if last_tick.elapsed() >= Duration::from_secs(1) {
-                    last_tick = Instant::now();
-                    let _ = sig::tgkill_self(tracer_tid, WAKE_SIGNAL);
+                    last_tick = now;
+                    let _ = sig::tgkill_self(tracer_tid, wake);
                 }
                 // Unparked at the end of tracing, so ksec does not linger.
-                std::thread::park_timeout(Duration::from_millis(50));
+                let nap = Duration::from_millis(50);
+                std::thread::park_timeout(until.map_or(nap, |u| u.min(nap)));
             }
         }
     })
@@ -294,6 +347,13 @@ impl Tracer<'_> {
         while !self.tasks.is_empty() || !self.leaving.is_empty() || !self.parked.is_empty() {
             if let (Some(sig), false) = (sig::fatal_signal(), self.detaching) {
                 self.begin_detach(sig);
+            }
+            if !self.detaching {
+                // Each event was handed over as it came: the sink has everything so far.
+                while let Some(what) = self.live.due() {
+                    self.sink.live(what);
+                    self.deadline.set(self.live.deadline());
+                }
             }
             if !self.parked.is_empty() {
                 // A creator whose event cannot come any more (nothing traced is left, or it was
@@ -419,8 +479,12 @@ impl Tracer<'_> {
         if let Some(p) = &mut self.placement {
             p.restore(tid);
         }
-        let _ = pt::detach(tid, sig);
+        let detached = pt::detach(tid, sig).is_ok();
         if self.tasks.remove(&tid).is_some() {
+            if detached {
+                // It lives on untraced (a task already gone refuses the detach: ESRCH).
+                (self.notice)(Notice::Detached(tid));
+            }
             self.sink.event(Event::Exit { tid });
         }
     }
@@ -468,6 +532,7 @@ impl Tracer<'_> {
                     // An auto-attached child reporting before its creator's fork event.
                     let tgid = tgid_of(&self.cfg.proc_root, tid);
                     self.add_task(tid, tgid, true);
+                    (self.notice)(Notice::Attached(tid));
                     if let Some(t) = self.tasks.get_mut(&tid) {
                         t.announced = false;
                     }
@@ -561,6 +626,7 @@ impl Tracer<'_> {
                             new
                         };
                         self.add_task(new, tgid, true);
+                        (self.notice)(Notice::Attached(new));
                     } else {
                         if let Some(t) = self.tasks.get_mut(&new) {
                             t.announced = true;
