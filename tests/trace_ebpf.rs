@@ -433,3 +433,80 @@ fn attach_and_detach_lines_unless_q() {
     }
     victim.kill();
 }
+
+/// Stops ksec with SIGINT and returns its JSON summary.
+fn stop_and_read_json(tracer: Reaped, out_file: &Path) -> serde_json::Value {
+    run(Command::new("kill").args(["-INT", &tracer.id().to_string()]));
+    let out = tracer.output_timeout(30);
+    let s = std::fs::read_to_string(out_file).unwrap_or_default();
+    serde_json::from_str(&s).unwrap_or_else(|e| panic!("{e}: {s} {}", text(&out).1))
+}
+
+/// Calls of `name` in the native table of a JSON table list.
+fn json_calls(tables: &serde_json::Value, name: &str) -> u64 {
+    tables
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["personality"] == "native"))
+        .and_then(|t| t["rows"].as_array())
+        .and_then(|rows| rows.iter().find(|r| r["name"] == name))
+        .map_or(0, |r| r["calls"].as_u64().unwrap_or(0))
+}
+
+#[test]
+fn container_counts_only_its_processes_also_those_started_later() {
+    require!(ebpf_available(), "needs root and BTF for the eBPF backend");
+    if let Some(why) = util::podman::unavailable() {
+        require!(false, format!("podman cannot run here: {why}"));
+    }
+    let c = util::podman::Container::run("ksec-trace-c1", &["/bin/sleep", "600"]);
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("s.json");
+    let tracer = start_ksec(&["-c", "--json", "--container", &c.id[..12]], &out_file);
+    wait_for_programs(tracer.id());
+    // Started after ksec attached: `ls` in the container lists directories (getdents64); on
+    // the host, at the same time, `exact` makes 100 getppid that must not be counted.
+    let ls = c.exec(&["/bin/ls", "/", "/bin", "/etc"]);
+    assert!(ls.status.success(), "podman exec: {}", text(&ls).1);
+    let host = run(Command::new(tracee("exact")).stdout(Stdio::null()));
+    assert!(host.status.success());
+    let v = stop_and_read_json(tracer, &out_file);
+    assert!(
+        json_calls(&v["tables"], "getdents64") >= 3,
+        "the exec'd ls is counted: {v}"
+    );
+    assert_eq!(
+        json_calls(&v["tables"], "getppid"),
+        0,
+        "host processes are not counted: {v}"
+    );
+}
+
+#[test]
+fn per_container_tables_split_the_node() {
+    require!(ebpf_available(), "needs root and BTF for the eBPF backend");
+    if let Some(why) = util::podman::unavailable() {
+        require!(false, format!("podman cannot run here: {why}"));
+    }
+    let c = util::podman::Container::run("ksec-trace-c2", &["/bin/sleep", "600"]);
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("s.json");
+    let tracer = start_ksec(&["--all", "--per-container", "-c", "--json"], &out_file);
+    wait_for_programs(tracer.id());
+    let ls = c.exec(&["/bin/ls", "/", "/bin", "/etc"]);
+    assert!(ls.status.success(), "podman exec: {}", text(&ls).1);
+    let host = run(Command::new(tracee("exact")).stdout(Stdio::null()));
+    assert!(host.status.success());
+    let v = stop_and_read_json(tracer, &out_file);
+    let tables = v["per_container"].as_array().expect("per_container");
+    let of = |id: Option<&str>| {
+        tables
+            .iter()
+            .find(|t| t["container"].as_str() == id)
+            .unwrap_or_else(|| panic!("no table for {id:?}: {v}"))
+    };
+    assert!(tables[0]["container"].is_null(), "the host first: {v}");
+    let mine = of(Some(&c.id));
+    assert!(json_calls(&mine["tables"], "getdents64") >= 3, "{mine}");
+    assert_eq!(json_calls(&mine["tables"], "getppid"), 0, "{mine}");
+    assert!(json_calls(&of(None)["tables"], "getppid") >= 100, "{v}");
+}

@@ -523,3 +523,140 @@ fn lines_and_output_are_read_within_bounds() {
     assert_eq!(child.read_line(), "b", "the rest at end of file");
     assert_eq!(child.read_line(), "");
 }
+
+/// Real containers (podman with runc, an image imported from a busybox root), as
+/// ../shared/docs/containers.md sets them up: what a node runs, for tests of `--container`.
+pub mod podman {
+    use std::path::PathBuf;
+    use std::process::Command;
+    use std::sync::OnceLock;
+
+    /// The image every test container runs.
+    pub const IMAGE: &str = "localhost/ksec-test-bb:1";
+
+    /// Why podman cannot run here, or None when it can (podman, runc and a static busybox).
+    pub fn unavailable() -> Option<String> {
+        for prog in ["podman", "runc"] {
+            if super::which(prog).is_none() && !std::path::Path::new("/usr/sbin/runc").exists() {
+                return Some(format!("{prog} is not installed"));
+            }
+        }
+        if busybox().is_none() {
+            return Some("busybox (static) is not installed".to_string());
+        }
+        match image() {
+            Ok(()) => None,
+            Err(e) => Some(e.clone()),
+        }
+    }
+
+    fn busybox() -> Option<PathBuf> {
+        ["/usr/bin/busybox", "/bin/busybox"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| p.exists())
+    }
+
+    fn conf() -> PathBuf {
+        let p = std::env::temp_dir().join("ksec-test-containers.conf");
+        // crun refuses hybrid cgroups and raising rlimits here: runc, no default ulimits.
+        let _ = std::fs::write(&p, "[containers]\ndefault_ulimits = []\n");
+        p
+    }
+
+    /// `podman --runtime runc ARGS` with the test configuration.
+    pub fn podman(args: &[&str]) -> Command {
+        let mut c = Command::new("podman");
+        c.env("CONTAINERS_CONF", conf());
+        let runc = super::which("runc").unwrap_or_else(|| PathBuf::from("/usr/sbin/runc"));
+        c.arg("--runtime").arg(runc).args(args);
+        c
+    }
+
+    /// Imports the busybox image once per test run.
+    fn image() -> &'static Result<(), String> {
+        static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+        DONE.get_or_init(|| {
+            if super::run(podman(&["image", "exists", IMAGE]))
+                .status
+                .success()
+            {
+                return Ok(());
+            }
+            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let root = dir.path().join("root");
+            for d in ["bin", "etc", "tmp"] {
+                std::fs::create_dir_all(root.join(d)).map_err(|e| e.to_string())?;
+            }
+            let bb = busybox().ok_or("no busybox")?;
+            std::fs::copy(&bb, root.join("bin/busybox")).map_err(|e| e.to_string())?;
+            for a in ["sh", "ls", "cat", "sleep", "touch", "echo", "id"] {
+                std::os::unix::fs::symlink("busybox", root.join("bin").join(a))
+                    .map_err(|e| e.to_string())?;
+            }
+            std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n")
+                .map_err(|e| e.to_string())?;
+            let tar = dir.path().join("bb.tar");
+            let out = super::run(
+                Command::new("tar")
+                    .arg("-C")
+                    .arg(&root)
+                    .arg("-cf")
+                    .arg(&tar)
+                    .arg("."),
+            );
+            if !out.status.success() {
+                return Err(format!("tar: {}", super::text(&out).1));
+            }
+            let out = super::run(podman(&["import"]).arg(&tar).arg(IMAGE));
+            if !out.status.success() {
+                return Err(format!("podman import: {}", super::text(&out).1));
+            }
+            Ok(())
+        })
+    }
+
+    /// A running container, removed (`podman rm -f`) when dropped.
+    pub struct Container {
+        pub name: String,
+        pub id: String,
+        /// Its first process, as the host sees it.
+        pub pid: i32,
+    }
+
+    impl Container {
+        /// `podman run -d --name NAME IMAGE ARGV...`.
+        ///
+        /// # Panics
+        /// podman fails (call [`unavailable`] first).
+        pub fn run(name: &str, argv: &[&str]) -> Container {
+            let _ = super::run(podman(&["rm", "-f", name]));
+            let out = super::run(podman(&["run", "-d", "--name", name, IMAGE]).args(argv));
+            assert!(out.status.success(), "podman run: {}", super::text(&out).1);
+            let out = super::run(podman(&["inspect", "-f", "{{.State.Pid}} {{.Id}}", name]));
+            let s = super::text(&out).0;
+            let mut w = s.split_whitespace();
+            let pid = w
+                .next()
+                .and_then(|p| p.parse().ok())
+                .expect("container pid");
+            let id = w.next().expect("container id").to_string();
+            Container {
+                name: name.to_string(),
+                id,
+                pid,
+            }
+        }
+
+        /// `podman exec NAME ARGV...`, waited for.
+        pub fn exec(&self, argv: &[&str]) -> std::process::Output {
+            super::run_timeout(&mut podman(&["exec", &self.name]).args(argv), 60)
+        }
+    }
+
+    impl Drop for Container {
+        fn drop(&mut self) {
+            let _ = super::run(podman(&["rm", "-f", "-t", "0", &self.name]));
+        }
+    }
+}

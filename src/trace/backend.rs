@@ -195,7 +195,7 @@ pub fn run_live(
     live: Option<LiveOut>,
     notice: &mut dyn FnMut(Notice),
 ) -> anyhow::Result<Traced> {
-    let names = if opts.per_process || opts.per_thread {
+    let names = if opts.per_process || opts.per_thread || opts.per_container {
         backend.names()
     } else {
         Box::new(NoNames)

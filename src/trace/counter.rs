@@ -50,6 +50,8 @@ pub struct CountOpts {
     pub per_process: bool,
     /// One table per thread; a thread that execs keeps its table.
     pub per_thread: bool,
+    /// One table per container, and one for the host.
+    pub per_container: bool,
 }
 
 /// A live table, as the counter hands it to its renderer.
@@ -96,6 +98,8 @@ pub struct Counter {
     names: Box<dyn TaskNames>,
     /// tid -> key of its per-thread table (a thread that execs keeps its table).
     thread_key: HashMap<i32, i32>,
+    /// tgid -> its container (None: the host), asked once per process.
+    containers: HashMap<i32, Option<String>>,
     report: Report,
     live: Option<LiveState>,
 }
@@ -108,6 +112,7 @@ impl Counter {
             opts,
             names,
             thread_key: HashMap::new(),
+            containers: HashMap::new(),
             report: Report::default(),
             live: None,
         }
@@ -135,6 +140,15 @@ impl Counter {
     /// Adds to the total and to the task's tables with `add`.
     fn add(&mut self, tid: i32, tgid: i32, add: impl Fn(&mut Counts)) {
         add(&mut self.report.total);
+        if self.opts.per_container {
+            let names = &mut self.names;
+            let id = self
+                .containers
+                .entry(tgid)
+                .or_insert_with(|| names.container(tgid))
+                .clone();
+            add(self.report.per_container.entry(id).or_default());
+        }
         if self.opts.per_process {
             let names = &mut self.names;
             let (_, counts) = self.report.per_process.entry(tgid).or_insert_with(|| {
@@ -345,7 +359,46 @@ mod tests {
             overhead_ns: 0,
             per_process: true,
             per_thread: true,
+            per_container: false,
         }
+    }
+
+    /// Names with containers: tgid 20 runs in container "c1", the rest on the host.
+    struct InContainer(Names);
+
+    impl TaskNames for InContainer {
+        fn comm(&mut self, tid: i32) -> Vec<u8> {
+            self.0.comm(tid)
+        }
+        fn container(&mut self, tgid: i32) -> Option<String> {
+            self.0 .0.borrow_mut().1 += 1;
+            (tgid == 20).then(|| "c1".to_string())
+        }
+    }
+
+    #[test]
+    fn per_container_tables_group_processes_and_ask_once_per_process() {
+        let names = Names::default();
+        let opts = CountOpts {
+            per_container: true,
+            ..CountOpts::default()
+        };
+        let mut c = Counter::new(
+            Box::new(|_, nr| nr != READ),
+            opts,
+            Box::new(InContainer(names.clone())),
+        );
+        c.event(call(10, 10, GETPID, 1));
+        c.event(call(20, 20, GETPID, 1));
+        c.event(call(21, 20, GETPID, 1));
+        c.event(call(20, 20, GETPID, 1));
+        c.event(call(30, 30, GETPID, 1));
+        let r = c.into_report();
+        assert_eq!(calls(&r.per_container[&None], GETPID), 2);
+        assert_eq!(calls(&r.per_container[&Some("c1".to_string())], GETPID), 3);
+        assert_eq!(r.per_container.len(), 2);
+        assert_eq!(calls(&r.total, GETPID), 5);
+        assert_eq!(names.asked(), 3, "one question per process");
     }
 
     #[test]

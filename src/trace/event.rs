@@ -74,6 +74,13 @@ pub trait Sink {
 pub trait TaskNames {
     /// The name task `tid` has now; empty when it cannot be known (the task is gone).
     fn comm(&mut self, tid: i32) -> Vec<u8>;
+
+    /// The id of the container process `tgid` runs in (None: the host, or not known), asked
+    /// for once per process, only for `--per-container`.
+    fn container(&mut self, tgid: i32) -> Option<String> {
+        let _ = tgid;
+        None
+    }
 }
 
 /// Names for a run that asks for none (no per-process or per-thread tables), and for tests.

@@ -196,6 +196,9 @@ pub struct Report {
     pub per_process: BTreeMap<i32, (TaskLabel, Counts)>,
     /// Per thread (tid), when asked for.
     pub per_thread: BTreeMap<i32, (TaskLabel, Counts)>,
+    /// Per container (its full id; None for processes in no container: the host), when asked
+    /// for.
+    pub per_container: BTreeMap<Option<String>, Counts>,
 }
 
 #[cfg(test)]

@@ -85,13 +85,6 @@ fn container_pids(id: &str) -> anyhow::Result<Vec<i32>> {
     Ok(pids)
 }
 
-/// The inode number of process `pid`'s mount namespace (/proc/PID/ns/mnt is `mnt:[N]`).
-fn mount_ns(pid: i32) -> Option<u32> {
-    let link = std::fs::read_link(format!("/proc/{pid}/ns/mnt")).ok()?;
-    let s = link.to_str()?;
-    s.strip_prefix("mnt:[")?.strip_suffix(']')?.parse().ok()
-}
-
 /// Finds the program as execvp would (PATH search when the name has no slash), failing like
 /// strace: `Can't stat 'foo': No such file or directory`.
 ///
@@ -169,7 +162,10 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     if let Some(id) = &args.container {
         let cpids = container_pids(id)?;
         if pids.is_empty() && args.command.is_empty() {
-            let mut ns: Vec<u32> = cpids.iter().filter_map(|&p| mount_ns(p)).collect();
+            let mut ns: Vec<u32> = cpids
+                .iter()
+                .filter_map(|&p| ebpf::mount_ns(&crate::proc::root::ProcRoot::default(), p))
+                .collect();
             ns.sort_unstable();
             ns.dedup();
             container_ns = Some(ns);
@@ -289,6 +285,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         overhead_ns: render.overhead_ns,
         per_process: args.per_process,
         per_thread: args.per_thread,
+        per_container: args.per_container,
     };
     let out = Rc::new(RefCell::new(out));
     // Whether a live table was printed: the final one is headed then too.
@@ -367,11 +364,7 @@ fn pick_backend(
         (_, CpuPlacement::Same) => Some("--cpu-placement=same"),
         _ => None,
     };
-    let ebpf_only = match (args.all, args.per_container) {
-        (true, _) => Some("--all"),
-        (_, true) => Some("--per-container"),
-        _ => None,
-    };
+    let ebpf_only = args.all.then_some("--all");
     let want_ebpf = match (args.backend, ptrace_only, ebpf_only) {
         (BackendChoice::Ptrace, _, Some(opt)) => {
             return Err(fail(format!(
@@ -401,6 +394,7 @@ fn pick_backend(
         let cfg = ebpf::EbpfConfig {
             follow: args.follow_forks,
             per_thread: args.per_thread,
+            per_container: args.per_container,
             wall_only: args.wall_clock,
             wanted: (!filter.is_all()).then(|| filter.clone()),
             block_fatal,

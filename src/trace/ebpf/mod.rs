@@ -72,6 +72,8 @@ pub struct EbpfConfig {
     pub follow: bool,
     /// Rows per thread (--per-thread), else per process.
     pub per_thread: bool,
+    /// Find each process's container (--per-container).
+    pub per_container: bool,
     /// -w: time is wall-clock only (the CPU-time reads are skipped).
     pub wall_only: bool,
     /// The syscalls to count (None: all); compiled into a per-personality bitmap in the kernel.
@@ -90,14 +92,24 @@ pub struct EbpfConfig {
 #[error("the eBPF backend cannot be loaded: {0}")]
 pub struct Unavailable(pub String);
 
-/// Names gathered when rows are read: /proc/TID/comm for live tasks, the kernel's record of
-/// those that exited.
+/// Names and containers gathered when rows are read: from /proc for live tasks, from the
+/// kernel's record (comm, mount namespace) for those that exited.
 #[derive(Debug, Clone, Default)]
-struct SharedNames(Rc<RefCell<HashMap<i32, Vec<u8>>>>);
+struct SharedNames(Rc<RefCell<Gathered>>);
+
+#[derive(Debug, Default)]
+struct Gathered {
+    comms: HashMap<i32, Vec<u8>>,
+    containers: HashMap<i32, Option<String>>,
+}
 
 impl TaskNames for SharedNames {
     fn comm(&mut self, tid: i32) -> Vec<u8> {
-        self.0.borrow().get(&tid).cloned().unwrap_or_default()
+        self.0.borrow().comms.get(&tid).cloned().unwrap_or_default()
+    }
+
+    fn container(&mut self, tgid: i32) -> Option<String> {
+        self.0.borrow().containers.get(&tgid).cloned().flatten()
     }
 }
 
@@ -356,9 +368,13 @@ impl Ebpf {
     /// Fills the names of the tasks in `rows`: /proc/TID/comm while the task lives, else the
     /// name the kernel recorded at its exit.
     fn gather_names(&mut self, rows: &[TaskCounts]) -> anyhow::Result<()> {
+        if self.cfg.per_container {
+            self.gather_containers(rows)?;
+        }
         let comms: BpfHash<&mut MapData, u32, Comm> =
             BpfHash::try_from(map(&mut self.bpf, "comms")?)?;
-        let mut names = self.names.0.borrow_mut();
+        let mut gathered = self.names.0.borrow_mut();
+        let names = &mut gathered.comms;
         for id in rows.iter().flat_map(|r| [r.tid, r.tgid]) {
             if names.contains_key(&id) {
                 continue;
@@ -376,6 +392,35 @@ impl Ebpf {
                 })
                 .unwrap_or_default();
             names.insert(id, name);
+        }
+        Ok(())
+    }
+
+    /// The container of each process in `rows`: from /proc/TGID/cgroup while it lives; for one
+    /// that exited, the container of a live process in the mount namespace the kernel saw it
+    /// in (None, the host, when no container is running there any more).
+    fn gather_containers(&mut self, rows: &[TaskCounts]) -> anyhow::Result<()> {
+        let root = self.cfg.proc_root.clone();
+        let exited: BpfHash<&mut MapData, u32, u32> =
+            BpfHash::try_from(map(&mut self.bpf, "exited_mntns")?)?;
+        let mut gathered = self.names.0.borrow_mut();
+        let mut by_ns: Option<HashMap<u32, String>> = None;
+        for r in rows {
+            if gathered.containers.contains_key(&r.tgid) {
+                continue;
+            }
+            let live = crate::proc::cgroup::container_of(&root, r.tgid).map(|c| c.id);
+            let found = match live {
+                Some(id) => Some(id),
+                None if mount_ns(&root, r.tgid).is_some() => None, // alive, on the host
+                None => exited.get(&(r.tgid as u32), 0).ok().and_then(|ns| {
+                    by_ns
+                        .get_or_insert_with(|| containers_by_mount_ns(&root))
+                        .get(&ns)
+                        .cloned()
+                }),
+            };
+            gathered.containers.insert(r.tgid, found);
         }
         Ok(())
     }
@@ -414,6 +459,26 @@ impl Ebpf {
         sink.counts(&rows);
         Ok(())
     }
+}
+
+/// The inode number of process `pid`'s mount namespace (/proc/PID/ns/mnt is `mnt:[N]`).
+pub fn mount_ns(root: &ProcRoot, pid: i32) -> Option<u32> {
+    let link = std::fs::read_link(root.path().join(pid.to_string()).join("ns/mnt")).ok()?;
+    let s = link.to_str()?;
+    s.strip_prefix("mnt:[")?.strip_suffix(']')?.parse().ok()
+}
+
+/// Mount namespace -> container id, from every live process that is in a container.
+fn containers_by_mount_ns(root: &ProcRoot) -> HashMap<u32, String> {
+    let mut out = HashMap::new();
+    for pid in root.pids().unwrap_or_default() {
+        if let Some(c) = crate::proc::cgroup::container_of(root, pid) {
+            if let Some(ns) = mount_ns(root, pid) {
+                out.entry(ns).or_insert(c.id);
+            }
+        }
+    }
+    out
 }
 
 /// The whole error chain of a load or attach failure, on one line (aya puts the kernel's

@@ -23,6 +23,10 @@ impl TaskNames for ProcNames {
     fn comm(&mut self, tid: i32) -> Vec<u8> {
         self.0.comm(tid).unwrap_or_default()
     }
+
+    fn container(&mut self, tgid: i32) -> Option<String> {
+        crate::proc::cgroup::container_of(&self.0, tgid).map(|c| c.id)
+    }
 }
 
 impl Backend for Ptrace {

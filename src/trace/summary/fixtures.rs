@@ -208,6 +208,7 @@ fn all_tables() -> CountOpts {
         overhead_ns: 0,
         per_process: true,
         per_thread: true,
+        per_container: false,
     }
 }
 

@@ -13,9 +13,11 @@
 //!   },
 //!   "tables": [Table],              // all processes and threads together, native first;
 //!                                   // empty when nothing was counted
+//!   "per_container": [Container],   // only with --per-container: the host first, then by id
 //!   "per_process": [Task],          // only with --per-process, ascending pid
 //!   "per_thread": [Task]            // only with --per-thread, ascending tid
 //! }
+//! Container = { "container": string|null (null: the host), "tables": [Table] }
 //! Task  = { "pid": int, "tid": int (per_thread only), "comm": string,
 //!           "comm_bytes": [int] (only when comm is not valid UTF-8; "comm" is then lossy),
 //!           "tables": [Table] }
@@ -57,9 +59,17 @@ struct Doc<'a> {
     options: Options,
     tables: Vec<JTable<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    per_container: Vec<JContainer<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     per_process: Vec<Task<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     per_thread: Vec<Task<'a>>,
+}
+
+#[derive(Serialize)]
+struct JContainer<'a> {
+    container: Option<&'a str>,
+    tables: Vec<JTable<'a>>,
 }
 
 #[derive(Serialize)]
@@ -153,6 +163,12 @@ impl Times {
 pub fn write_json(w: &mut impl Write, report: &Report, opts: &RenderOpts) -> io::Result<()> {
     // Tables own their rows; the document borrows them, so build them first.
     let total = tables(&report.total, opts);
+    let containers: Vec<(Option<&str>, Vec<Table>)> = report
+        .per_container
+        .iter()
+        .map(|(id, counts)| (id.as_deref(), tables(counts, opts)))
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
     let procs: Vec<(i32, &TaskLabel, Vec<Table>)> = report
         .per_process
         .iter()
@@ -175,6 +191,13 @@ pub fn write_json(w: &mut impl Write, report: &Report, opts: &RenderOpts) -> io:
             columns: opts.columns.iter().map(|c| c.name()).collect(),
         },
         tables: total.iter().map(jtable).collect(),
+        per_container: containers
+            .iter()
+            .map(|(id, t)| JContainer {
+                container: *id,
+                tables: t.iter().map(jtable).collect(),
+            })
+            .collect(),
         per_process: procs
             .iter()
             .map(|(pid, label, t)| task(*pid, None, label, t))

@@ -17,7 +17,8 @@ use super::{Column, RenderOpts};
 /// them. A personality with no calls prints nothing; a report with no calls at all prints nothing
 /// (as strace 6.1 does for `strace -c -e trace=none true`).
 ///
-/// Then, when the report has them, one table per process (ascending pid) and one per thread
+/// Then, when the report has them, one table per container (`Host (no container):` first,
+/// then `Container <id>:` by id), one table per process (ascending pid) and one per thread
 /// (ascending tid), each preceded by a heading line, `Process 1234 (comm):` or
 /// `Thread 1235 of process 1234 (comm):`, with the command name escaped for the terminal. A
 /// process or thread with no calls is left out.
@@ -27,6 +28,9 @@ use super::{Column, RenderOpts};
 pub fn write_text(w: &mut impl Write, report: &Report, opts: &RenderOpts) -> io::Result<()> {
     let mut out = String::new();
     counts_text(&mut out, &report.total, opts);
+    for (id, counts) in &report.per_container {
+        task_text(&mut out, &container_heading(id.as_deref()), counts, opts);
+    }
     for (pid, (label, counts)) in &report.per_process {
         task_text(&mut out, &process_heading(*pid, label), counts, opts);
     }
@@ -34,6 +38,13 @@ pub fn write_text(w: &mut impl Write, report: &Report, opts: &RenderOpts) -> io:
         task_text(&mut out, &thread_heading(*tid, label), counts, opts);
     }
     w.write_all(out.as_bytes())
+}
+
+fn container_heading(id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("Container {}:", escape_bytes(id.as_bytes())),
+        None => "Host (no container):".to_string(),
+    }
 }
 
 fn process_heading(pid: i32, label: &TaskLabel) -> String {
