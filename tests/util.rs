@@ -650,7 +650,7 @@ pub mod podman {
 
         /// `podman exec NAME ARGV...`, waited for.
         pub fn exec(&self, argv: &[&str]) -> std::process::Output {
-            super::run_timeout(&mut podman(&["exec", &self.name]).args(argv), 60)
+            super::run_timeout(podman(&["exec", &self.name]).args(argv), 60)
         }
     }
 

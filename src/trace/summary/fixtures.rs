@@ -345,7 +345,8 @@ fn family_exec_renames_and_the_execing_thread_keeps_its_table() {
         .0;
     let (label, counts) = &report.per_thread[&execer];
     assert_eq!((label.pid, label.tid), (leader, Some(execer)));
-    assert_eq!(label.comm, b"ksec-family");
+    // Named after what it runs now, as its process is.
+    assert_eq!(label.comm, b"exe");
     // 3 getppid before the exec, 4 after, and the execve itself.
     assert_eq!(calls_by_name(counts)["getppid"], 7);
     assert_eq!(calls_by_name(counts)["execve"], 1);
