@@ -262,6 +262,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         overhead_ns: render.overhead_ns,
         per_process: args.per_process,
         per_thread: args.per_thread,
+        wall: args.wall_clock,
     };
     let traced = backend::run(Box::new(ptrace), render.wants, count, &mut |n| {
         if let backend::Notice::Warning(w) = n {
@@ -342,6 +343,9 @@ fn summary_config(args: &TraceArgs) -> Result<RenderConfig, ExitError> {
         Some(o) => summary::parse_overhead(o).map_err(usage)?,
         None => 0,
     };
+    // The counter subtracts -O from the time aggregates; the renderers from the percentiles and
+    // histograms (which hold raw durations).
+    opts.overhead_ns = overhead_ns;
     let filter = filter::Filter::parse(&args.expr, &args.trace).map_err(usage)?;
     let wanted = filter.clone();
     Ok(RenderConfig {
@@ -360,8 +364,13 @@ fn render_report(
 ) -> std::io::Result<()> {
     let mut out = out;
     if args.json {
+        // The document carries every row's histogram; --histogram adds nothing to it.
         summary::write_json(&mut out, report, opts)
     } else {
-        summary::write_text(&mut out, report, opts)
+        summary::write_text(&mut out, report, opts)?;
+        if args.histogram {
+            summary::write_histograms(&mut out, report, opts)?;
+        }
+        Ok(())
     }
 }

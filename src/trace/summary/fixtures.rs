@@ -65,6 +65,7 @@ fn check(text: &str, sort: Option<&str>, columns: Option<&str>, overhead: Option
         text,
         CountOpts {
             overhead_ns,
+            wall: true,
             ..CountOpts::default()
         },
     );
@@ -208,6 +209,7 @@ fn all_tables() -> CountOpts {
         overhead_ns: 0,
         per_process: true,
         per_thread: true,
+        wall: true,
     }
 }
 

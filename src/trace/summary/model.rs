@@ -1,13 +1,15 @@
-//! One table's rows, sorted, with the derived values both renderers need (averages, totals,
-//! percentages), computed the way strace's `call_summary_pers` computes them.
+//! One table's rows, sorted, with the derived values the renderers need (averages, totals,
+//! percentages, computed the way strace's `call_summary_pers` computes them; percentiles and
+//! histograms, less the `-O` overhead).
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
 
 use crate::trace::arch::Personality;
+use crate::trace::hist::{bucket_high, bucket_low, Hist};
 use crate::trace::stats::{CallStats, SyscallTable, TimeAgg};
 
-use super::{RenderOpts, SortKey};
+use super::{RenderOpts, SortKey, PERCENTILES};
 
 pub(super) const NS_IN_S: u64 = 1_000_000_000;
 
@@ -50,6 +52,48 @@ impl Times {
     }
 }
 
+/// The latency distribution of a row or of a table: the histogram as measured, and what is
+/// shown of it with the `-O` overhead subtracted.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Latency {
+    /// The durations as measured (before -O).
+    pub hist: Hist,
+    /// -O, subtracted from what is shown.
+    pub overhead_ns: u64,
+    /// [`PERCENTILES`], in nanoseconds, less the overhead; None without a histogram.
+    pub pcts: [Option<u64>; 3],
+}
+
+impl Latency {
+    pub fn new(hist: Hist, overhead_ns: u64) -> Self {
+        let pcts = PERCENTILES.map(|(_, q)| hist.quantile_less(q, overhead_ns));
+        Self {
+            hist,
+            overhead_ns,
+            pcts,
+        }
+    }
+
+    /// The buckets that were hit, ascending, as (low, high, count), the bounds inclusive and
+    /// less the overhead (clamped at zero); buckets the shift makes equal are merged (all those
+    /// entirely below the overhead become one `0..=0`).
+    pub fn buckets(&self) -> Vec<(u64, u64, u64)> {
+        let o = self.overhead_ns;
+        let mut out: Vec<(u64, u64, u64)> = Vec::new();
+        for (b, n) in self.hist.iter() {
+            let (low, high) = (
+                bucket_low(b).saturating_sub(o),
+                bucket_high(b).saturating_sub(o),
+            );
+            match out.last_mut() {
+                Some(last) if (last.0, last.1) == (low, high) => last.2 += n,
+                _ => out.push((low, high, n)),
+            }
+        }
+        out
+    }
+}
+
 /// One syscall's row.
 #[derive(Debug, Clone)]
 pub(super) struct Row {
@@ -63,6 +107,8 @@ pub(super) struct Row {
     pub time: Times,
     /// strace's percentage of the time source: `100 * t / total`, 0 when `t` is 0.
     pub percent: f64,
+    /// The time source's distribution.
+    pub latency: Latency,
 }
 
 /// Sums over a table's rows, and the largest per-row values that set column widths.
@@ -112,6 +158,8 @@ pub(super) struct Table {
     pub time: Totals,
     /// Longest row label, in bytes.
     pub name_max: usize,
+    /// The distribution of every call of the table (the rows' histograms merged).
+    pub latency: Latency,
 }
 
 impl Table {
@@ -126,15 +174,17 @@ impl Table {
             ..Totals::default()
         };
         let (mut cpu, mut wall) = (empty, empty);
+        let mut all = Hist::default();
         let mut rows: Vec<Row> = table
-            .iter()
-            .map(|(nr, s): (u64, &CallStats)| {
+            .iter_hist()
+            .map(|(nr, s, hist): (u64, &CallStats, &Hist)| {
                 let cpu_t = Times::of(&s.cpu, s.calls);
                 let wall_t = Times::of(&s.wall, s.calls);
                 cpu.add(&cpu_t);
                 wall.add(&wall_t);
                 cpu.calls += s.calls;
                 cpu.errors += s.errors;
+                all.merge(hist);
                 Row {
                     nr,
                     name: personality.display_name(nr),
@@ -144,6 +194,7 @@ impl Table {
                     wall: wall_t,
                     time: if opts.wall { wall_t } else { cpu_t },
                     percent: 0.0,
+                    latency: Latency::new(hist.clone(), opts.overhead_ns),
                 }
             })
             .collect();
@@ -170,6 +221,7 @@ impl Table {
             wall,
             time,
             name_max,
+            latency: Latency::new(all, opts.overhead_ns),
         })
     }
 }
@@ -189,6 +241,10 @@ fn sort(rows: &mut [Row], key: SortKey) {
         SortKey::WallMin => rows.sort_by_key(|r| Reverse(r.wall.min_ns)),
         SortKey::WallMax => rows.sort_by_key(|r| Reverse(r.wall.max_ns)),
         SortKey::WallAvg => rows.sort_by_key(|r| Reverse(r.wall.avg_ns)),
+        // None (no histogram) sorts below every value, so those rows come last.
+        SortKey::P50 => rows.sort_by_key(|r| Reverse(r.latency.pcts[0])),
+        SortKey::P90 => rows.sort_by_key(|r| Reverse(r.latency.pcts[1])),
+        SortKey::P99 => rows.sort_by_key(|r| Reverse(r.latency.pcts[2])),
     }
 }
 
@@ -203,6 +259,28 @@ mod tests {
         assert_eq!(avg_ns(5, 2), 3); // half rounds up
         assert_eq!(avg_ns(0, 7), 0);
         assert_eq!(avg_ns(u64::MAX, 1), u64::MAX);
+    }
+
+    #[test]
+    fn latency_buckets_are_shifted_and_merged() {
+        use crate::trace::hist::bucket_of;
+        let mut h = Hist::default();
+        for ns in [3, 5, 5, 40, 1_000] {
+            h.add(ns);
+        }
+        let raw = Latency::new(h.clone(), 0);
+        // 40 is in [40, 41], 1000 in [992, 1023].
+        assert_eq!(
+            raw.buckets(),
+            [(3, 3, 1), (5, 5, 2), (40, 41, 1), (992, 1023, 1)]
+        );
+        assert_eq!(raw.pcts, [Some(5), Some(1008), Some(1008)]);
+        // -O 10ns: 3 and 5 go to zero and are merged into one bucket.
+        let less = Latency::new(h, 10);
+        assert_eq!(less.buckets(), [(0, 0, 3), (30, 31, 1), (982, 1013, 1)]);
+        assert_eq!(less.pcts, [Some(0), Some(998), Some(998)]);
+        assert_eq!(bucket_of(1_000), bucket_of(992));
+        assert_eq!(Latency::new(Hist::default(), 7).pcts, [None; 3]);
     }
 
     #[test]
