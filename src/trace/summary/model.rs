@@ -65,8 +65,21 @@ pub(super) struct Latency {
 }
 
 impl Latency {
-    pub fn new(hist: Hist, overhead_ns: u64) -> Self {
-        let pcts = PERCENTILES.map(|(_, q)| hist.quantile_less(q, overhead_ns));
+    /// The distribution of `hist`, shown less `overhead_ns`; `times` are the same calls'
+    /// shortest and longest (after the overhead), which bound the percentiles.
+    ///
+    /// A percentile is the middle of the fine bucket holding it, so it can lie up to half a
+    /// bucket beyond the shortest or longest call; clamped to them, it never does (and is exact
+    /// when it is one of them, e.g. p99 of a handful of calls).
+    pub fn new(hist: Hist, overhead_ns: u64, times: &Times) -> Self {
+        let pcts = PERCENTILES.map(|(_, q)| {
+            let p = hist.quantile_less(q, overhead_ns)?;
+            // A row filled without times (min > max) bounds nothing.
+            Some(match times.min_ns <= times.max_ns {
+                true => p.clamp(times.min_ns, times.max_ns),
+                false => p,
+            })
+        });
         Self {
             hist,
             overhead_ns,
@@ -180,6 +193,7 @@ impl Table {
             .map(|(nr, s, hist): (u64, &CallStats, &Hist)| {
                 let cpu_t = Times::of(&s.cpu, s.calls);
                 let wall_t = Times::of(&s.wall, s.calls);
+                let time_t = if opts.wall { wall_t } else { cpu_t };
                 cpu.add(&cpu_t);
                 wall.add(&wall_t);
                 cpu.calls += s.calls;
@@ -192,9 +206,9 @@ impl Table {
                     errors: s.errors,
                     cpu: cpu_t,
                     wall: wall_t,
-                    time: if opts.wall { wall_t } else { cpu_t },
+                    time: time_t,
                     percent: 0.0,
-                    latency: Latency::new(hist.clone(), opts.overhead_ns),
+                    latency: Latency::new(hist.clone(), opts.overhead_ns, &time_t),
                 }
             })
             .collect();
@@ -221,7 +235,16 @@ impl Table {
             wall,
             time,
             name_max,
-            latency: Latency::new(all, opts.overhead_ns),
+            latency: Latency::new(
+                all,
+                opts.overhead_ns,
+                &Times {
+                    total_ns: time.total_ns,
+                    min_ns: time.min_ns,
+                    max_ns: time.max_ns,
+                    avg_ns: 0,
+                },
+            ),
         })
     }
 }
@@ -268,7 +291,13 @@ mod tests {
         for ns in [3, 5, 5, 40, 1_000] {
             h.add(ns);
         }
-        let raw = Latency::new(h.clone(), 0);
+        let unbounded = Times {
+            total_ns: 0,
+            min_ns: 0,
+            max_ns: u64::MAX,
+            avg_ns: 0,
+        };
+        let raw = Latency::new(h.clone(), 0, &unbounded);
         // 40 is in [40, 41], 1000 in [992, 1023].
         assert_eq!(
             raw.buckets(),
@@ -276,11 +305,30 @@ mod tests {
         );
         assert_eq!(raw.pcts, [Some(5), Some(1008), Some(1008)]);
         // -O 10ns: 3 and 5 go to zero and are merged into one bucket.
-        let less = Latency::new(h, 10);
+        let less = Latency::new(h.clone(), 10, &unbounded);
         assert_eq!(less.buckets(), [(0, 0, 3), (30, 31, 1), (982, 1013, 1)]);
         assert_eq!(less.pcts, [Some(0), Some(998), Some(998)]);
         assert_eq!(bucket_of(1_000), bucket_of(992));
-        assert_eq!(Latency::new(Hist::default(), 7).pcts, [None; 3]);
+        assert_eq!(Latency::new(Hist::default(), 7, &unbounded).pcts, [None; 3]);
+        // Bounded by the shortest and longest call: 1000 ns is the longest, so p90 and p99 are
+        // exactly it; a row without times (min > max) is not bounded.
+        let times = Times {
+            min_ns: 4,
+            max_ns: 1_000,
+            ..unbounded
+        };
+        assert_eq!(
+            Latency::new(h.clone(), 0, &times).pcts,
+            [Some(5), Some(1000), Some(1000)]
+        );
+        let times = Times { min_ns: 6, ..times };
+        assert_eq!(Latency::new(h.clone(), 0, &times).pcts[0], Some(6));
+        let none = Times {
+            min_ns: u64::MAX,
+            max_ns: 0,
+            ..unbounded
+        };
+        assert_eq!(Latency::new(h, 0, &none).pcts, raw.pcts);
     }
 
     #[test]

@@ -232,6 +232,7 @@ fn dashes(out: &mut String, widths: &[usize]) {
 mod tests {
     use super::*;
     use crate::trace::arch::Personality::{self, Compat32, Native};
+    use crate::trace::hist::bucket_of;
     use crate::trace::stats::{CallStats, TimeAgg};
     use crate::trace::summary::{parse_columns, parse_sort_key, SortKey};
 
@@ -420,35 +421,49 @@ total                       1         1
 
     #[test]
     fn percentile_columns_are_seconds_like_shortest() {
-        // 1 ms is shown as its bucket's middle, 0.000999424 s; 10 ms as 0.010223616 s; 300 ns
-        // as 296 ns. The total: 103 calls, the median and p90 1 ms, p99 10 ms.
+        // A percentile is its bucket's middle (1 ms: 0.000999424 s), bounded by the row's
+        // shortest and longest call: read's are exactly 1 ms and 10 ms. The total's shortest is
+        // getpid's, so its median is the middle of 1 ms's bucket.
         let want = "\
 syscall              calls      p50      p90      p99  longest
 ---------------- --------- -------- -------- -------- --------
-read                   100 0.000999 0.000999 0.010224 0.010000
+read                   100 0.001000 0.001000 0.010000 0.010000
 write                    3 0.000000 0.000000 0.000000 0.000000
 getpid                   1                            0.000000
 ---------------- --------- -------- -------- -------- --------
-total                  104 0.000999 0.000999 0.010224 0.010000
+total                  104 0.000999 0.000999 0.010000 0.010000
 ";
         let o = opts(true, "time", "name,calls,p50,p90,p99,max-time");
         assert_text(&render(&with_latencies(), &o), want);
 
-        // -S p99 and the aliases; -O 1ms: read's median is 0 (1 ms less 1 ms, clamped), its
-        // p99 9.2 ms; a column as wide as the largest value.
-        let mut r = with_latencies();
+        // -S p99 and the aliases; -O 1ms (the times are after it, the histograms before): read's
+        // median is 0 (1 ms less 1 ms), its p99 10.22 ms less 1 ms, bounded by its longest call,
+        // 9 ms; getpid took 12 s; a column as wide as the largest value.
+        let mut r = report(&[
+            (0, 100, 0, (0, 0, 0), (90 * MS, 0, 9 * MS)),
+            (1, 3, 1, (0, 0, 0), (0, 0, 0)),
+            (
+                39,
+                1,
+                0,
+                (0, 0, 0),
+                (12 * NS - MS, 12 * NS - MS, 12 * NS - MS),
+            ),
+        ]);
         let t = r.total.table_mut(Native);
-        t.hist_mut(39)
-            .add_bucket(crate::trace::hist::bucket_of(12 * NS), 1);
+        t.hist_mut(0).add_bucket(bucket_of(MS), 90);
+        t.hist_mut(0).add_bucket(bucket_of(10 * MS), 10);
+        t.hist_mut(1).add_bucket(bucket_of(300), 3);
+        t.hist_mut(39).add_bucket(bucket_of(12 * NS), 1);
         let o = RenderOpts {
             overhead_ns: MS,
             ..opts(true, "p99", "p50-time,p99_time,name")
         };
-        // (12 s is in [11811160064, 12348030975] ns: its middle less 1 ms.)
+        // The total's p99 is the 103rd of 104 calls, one of 10 ms (less 1 ms).
         let want = "      p50       p99 syscall
 --------- --------- ----------------
-12.078596 12.078596 getpid
- 0.000000  0.009224 read
+11.999000 11.999000 getpid
+ 0.000000  0.009000 read
  0.000000  0.000000 write
 --------- --------- ----------------
  0.000000  0.009224 total
