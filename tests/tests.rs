@@ -8,3 +8,4 @@ mod proc;
 mod secret;
 mod trace;
 mod trace_cli;
+mod trace_latency;
