@@ -94,12 +94,13 @@ pub struct TraceArgs {
 
     /// Sort the table by KEY: time (time_percent, time_total, total_time), min_time (shortest,
     /// time_min), max_time (longest, time_max), avg_time (time_avg), calls (count), errors (error),
-    /// name (syscall, syscall_name), none.
+    /// name (syscall, syscall_name), none; also any -U column (wall_total, p99, ...).
     #[arg(short = 'S', long = "summary-sort-by", value_name = "KEY")]
     pub sort_by: Option<String>,
 
     /// Columns to show, comma-separated: time-percent, total-time, min-time, max-time, avg-time,
-    /// calls, errors, name, wall-total, wall-min, wall-max, wall-avg (and strace's aliases).
+    /// calls, errors, name, wall-total, wall-min, wall-max, wall-avg (and strace's aliases), and
+    /// ksec's latency percentiles p50, p90, p99 (seconds, of the time -w chooses).
     #[arg(short = 'U', long = "summary-columns", value_name = "COLUMNS")]
     pub columns: Option<String>,
 
@@ -162,7 +163,8 @@ pub struct TraceArgs {
     #[arg(long)]
     pub per_container: bool,
 
-    /// Print a latency histogram per syscall, as bcc's tools do.
+    /// After the tables, print a latency histogram per syscall (of the time -w chooses), as
+    /// bcc's tools do (log2 rows in usecs, or nsecs for sub-microsecond calls).
     #[arg(long)]
     pub histogram: bool,
 

@@ -54,7 +54,8 @@
 //! trace/placement.rs           CPU placement while tracing, and its guardian
 //! trace/counter.rs             the counting Sink: filter, -O, per-process/-thread keys, live tables
 //! trace/stats.rs               counts per syscall and personality; the Report
-//! trace/summary/               the text (strace's layout) and JSON renderers, -S -U -O parsing
+//! trace/hist.rs                latency histograms: log2 x16 buckets, as the eBPF program counts
+//! trace/summary/               the text (strace's layout), JSON and histogram renderers, -S -U -O
 //! ```
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]

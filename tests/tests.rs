@@ -10,3 +10,4 @@ mod secret;
 mod trace;
 mod trace_cli;
 mod trace_ebpf;
+mod trace_latency;

@@ -1,6 +1,8 @@
 //! The counting [`Sink`]: turns a backend's events (or the counts it aggregated) into a
 //! [`Report`] (all tasks, and per process or per thread when asked), applying the syscall filter
-//! and the -O overhead ([`apply_overhead`]). Task names come from the backend ([`TaskNames`]),
+//! and the -O overhead ([`apply_overhead`]) to the time aggregates; the latency histograms keep
+//! the durations as measured (the overhead is applied to percentiles when they are shown, see
+//! [`crate::trace::hist::Hist::quantile_less`]). Task names come from the backend ([`TaskNames`]),
 //! asked for only when per-process or per-thread tables are; the counter reads nothing itself.
 //! Live tables ([`Sink::live`]: `--interval`, SIGUSR1) go to a renderer the command layer gives
 //! ([`LiveOut`]); with intervals the counter keeps a second report, of the current interval.
@@ -52,6 +54,9 @@ pub struct CountOpts {
     pub per_thread: bool,
     /// One table per container, and one for the host.
     pub per_container: bool,
+    /// The latency histograms keep each call's wall-clock time (`-w`); otherwise its CPU time
+    /// (the time the table shows).
+    pub wall: bool,
 }
 
 /// A live table, as the counter hands it to its renderer.
@@ -207,12 +212,18 @@ impl Sink for Counter {
                 if !(self.wants)(call.personality, call.nr) {
                     return;
                 }
+                // The histogram gets the raw duration: -O is applied when percentiles are shown.
+                let latency = if self.opts.wall {
+                    call.wall_ns
+                } else {
+                    call.cpu_ns
+                };
                 let call = Completed {
                     cpu_ns: apply_overhead(call.cpu_ns, self.opts.overhead_ns),
                     wall_ns: apply_overhead(call.wall_ns, self.opts.overhead_ns),
                     ..call
                 };
-                self.add(tid, tgid, |c| c.record(&call));
+                self.add(tid, tgid, |c| c.record(&call, latency));
             }
             Event::Exec { tid, former } => {
                 if self.opts.per_process {
@@ -251,7 +262,8 @@ impl Sink for Counter {
             }
             let stats = less_overhead(&row.stats, self.opts.overhead_ns);
             self.add(row.tid, row.tgid, |c| {
-                c.record_stats(row.personality, row.nr, &stats)
+                c.record_stats(row.personality, row.nr, &stats);
+                c.record_hist(row.personality, row.nr, &row.hist);
             });
         }
     }
@@ -360,6 +372,7 @@ mod tests {
             per_process: true,
             per_thread: true,
             per_container: false,
+            wall: false,
         }
     }
 
@@ -433,6 +446,38 @@ mod tests {
         let (_, s) = t.iter().next().unwrap();
         assert_eq!((s.cpu.total_ns, s.cpu.min_ns, s.cpu.max_ns), (70, 0, 70));
         assert_eq!((s.wall.total_ns, s.wall.min_ns), (1140, 170));
+    }
+
+    /// The histogram of the time source, with durations as measured (before -O).
+    fn hist_of(c: &Counts, nr: u64) -> Vec<(u16, u64)> {
+        let t = c.table(Personality::Native).unwrap();
+        let (_, _, h) = t.iter_hist().find(|(n, _, _)| *n == nr).unwrap();
+        h.iter().collect()
+    }
+
+    #[test]
+    fn histograms_keep_the_time_source_as_measured() {
+        use crate::trace::hist::bucket_of;
+        for wall in [false, true] {
+            let names = Names::default();
+            let opts = CountOpts {
+                overhead_ns: 30,
+                wall,
+                ..all()
+            };
+            let mut c = counter(opts, &names);
+            c.event(call(10, 10, GETPID, 20)); // cpu 20, wall 200
+            c.event(call(11, 10, GETPID, 100)); // cpu 100, wall 1000
+            let r = c.into_report();
+            let want = if wall {
+                vec![(bucket_of(200), 1), (bucket_of(1000), 1)]
+            } else {
+                vec![(bucket_of(20), 1), (bucket_of(100), 1)]
+            };
+            assert_eq!(hist_of(&r.total, GETPID), want, "wall {wall}");
+            assert_eq!(hist_of(&r.per_process[&10].1, GETPID), want);
+            assert_eq!(hist_of(&r.per_thread[&11].1, GETPID), want[1..]);
+        }
     }
 
     #[test]
@@ -547,7 +592,7 @@ mod tests {
             personality: Personality::Native,
             nr,
             stats,
-            hist: Vec::new(),
+            hist: vec![(4, 2), (300, 1)],
         };
         c.counts(&[row(GETPID), row(READ)]);
         let r = c.into_report();
@@ -564,6 +609,9 @@ mod tests {
         assert_eq!((s.wall.total_ns, s.wall.min_ns, s.wall.max_ns), (0, 0, 0));
         assert_eq!(r.per_process[&7].0.comm, b"agg");
         assert_eq!(calls(&r.per_thread[&7].1, GETPID), 3);
+        // The backend's buckets, unchanged by -O, in every table.
+        assert_eq!(hist_of(&r.total, GETPID), [(4, 2), (300, 1)]);
+        assert_eq!(hist_of(&r.per_thread[&7].1, GETPID), [(4, 2), (300, 1)]);
     }
 
     /// What a live renderer saw: (kind, seq, getpid calls in the total, per-process labels and

@@ -45,6 +45,17 @@ pub fn bucket_width(b: u16) -> u64 {
     1 << (e - u64::from(SUB_BITS))
 }
 
+/// The largest duration in bucket `b` (inclusive).
+pub fn bucket_high(b: u16) -> u64 {
+    bucket_low(b) + (bucket_width(b) - 1)
+}
+
+/// The duration a bucket stands for: its middle (what [`Hist::quantile`] returns), exact for
+/// the one-nanosecond buckets below 16 ns.
+pub fn bucket_mid(b: u16) -> u64 {
+    bucket_low(b) + bucket_width(b) / 2
+}
+
 /// A sparse histogram of durations: bucket -> count, only buckets that were hit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hist {
@@ -100,11 +111,21 @@ impl Hist {
         let mut seen = 0;
         for (b, n) in self.iter() {
             if seen + n >= rank {
-                return Some(bucket_low(b) + bucket_width(b) / 2);
+                return Some(bucket_mid(b));
             }
             seen += n;
         }
         None
+    }
+
+    /// [`Hist::quantile`] of the durations less a per-call overhead (`-O`), clamped at zero.
+    ///
+    /// Histograms hold the durations as measured; the overhead is applied here, when a
+    /// percentile is shown. Subtracting a constant and clamping at zero is monotonic (it keeps
+    /// the order of durations), so the quantile of the shifted durations is the shifted quantile:
+    /// `quantile(x - o) = max(quantile(x) - o, 0)`.
+    pub fn quantile_less(&self, q: f64, overhead_ns: u64) -> Option<u64> {
+        self.quantile(q).map(|ns| ns.saturating_sub(overhead_ns))
     }
 }
 
@@ -165,6 +186,41 @@ mod tests {
         let mut small = Hist::default();
         small.add(3);
         assert_eq!(small.quantile(0.99), Some(3));
+    }
+
+    #[test]
+    fn quantile_after_overhead_is_the_shifted_quantile() {
+        // 90 calls of 1 ms and 10 of 10 ms, with -O 100us.
+        let mut h = Hist::default();
+        for _ in 0..90 {
+            h.add(1_000_000);
+        }
+        for _ in 0..10 {
+            h.add(10_000_000);
+        }
+        let o = 100_000;
+        for q in [0.5, 0.9, 0.99] {
+            assert_eq!(
+                h.quantile_less(q, o),
+                Some(h.quantile(q).unwrap() - o),
+                "q {q}"
+            );
+        }
+        // 1 ms falls in the bucket [983040, 1015807] of 32768 ns: its middle, less 100 us.
+        assert_eq!(h.quantile_less(0.5, o), Some(999_424 - o));
+        assert_eq!(h.quantile_less(0.9, 0), h.quantile(0.9));
+        // Clamped at zero, never below.
+        assert_eq!(h.quantile_less(0.5, 2_000_000), Some(0));
+        assert_eq!(h.quantile_less(0.99, u64::MAX), Some(0));
+        assert_eq!(Hist::default().quantile_less(0.5, 5), None);
+        // Small durations are exact, and so is their shift.
+        let mut small = Hist::default();
+        small.add(9);
+        assert_eq!(small.quantile_less(0.5, 4), Some(5));
+        assert_eq!(bucket_high(9), 9);
+        assert_eq!(bucket_low(bucket_of(1_000_000)), 983_040);
+        assert_eq!(bucket_high(bucket_of(1_000_000)), 1_015_807);
+        assert_eq!(bucket_mid(bucket_of(1_000_000)), 999_424);
     }
 
     #[test]

@@ -1,12 +1,14 @@
-//! What `ksec trace` counts: per-syscall calls, errors, CPU and wall time, per personality, and
-//! optionally per process and per thread. Filled by the tracer's event consumer, read by the
-//! renderers in [`super::summary`]; independent of how events are collected (ptrace now, eBPF later).
+//! What `ksec trace` counts: per-syscall calls, errors, CPU and wall time and a latency
+//! histogram ([`Hist`]), per personality, and optionally per process and per thread. Filled by
+//! the tracer's event consumer, read by the renderers in [`super::summary`]; independent of how
+//! events are collected (ptrace now, eBPF later).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::arch::Personality;
+use super::hist::Hist;
 
 /// Sum, minimum and maximum of a set of durations, in nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -80,21 +82,27 @@ pub struct Completed {
 /// Numbers below this are kept in a dense vector; others (unknown, x32, garbage) in a map.
 const DENSE: usize = 1024;
 
+/// One syscall's counters, and the latency histogram of its calls' measured time.
+#[derive(Debug, Clone, Default)]
+struct Slot {
+    stats: CallStats,
+    hist: Hist,
+}
+
 /// Counters of every syscall of one personality, keyed by syscall number.
 #[derive(Debug, Clone, Default)]
 pub struct SyscallTable {
-    dense: Vec<CallStats>,
-    sparse: BTreeMap<u64, CallStats>,
+    dense: Vec<Slot>,
+    sparse: BTreeMap<u64, Slot>,
 }
 
 impl SyscallTable {
-    /// The counters of syscall `nr`, created on first use.
     #[inline]
-    pub fn entry(&mut self, nr: u64) -> &mut CallStats {
+    fn slot(&mut self, nr: u64) -> &mut Slot {
         if (nr as usize) < DENSE && nr < DENSE as u64 {
             let i = nr as usize;
             if self.dense.len() <= i {
-                self.dense.resize(i + 1, CallStats::default());
+                self.dense.resize_with(i + 1, Slot::default);
             }
             &mut self.dense[i]
         } else {
@@ -102,14 +110,37 @@ impl SyscallTable {
         }
     }
 
-    /// Syscalls with at least one call, in ascending syscall-number order.
-    pub fn iter(&self) -> impl Iterator<Item = (u64, &CallStats)> + '_ {
+    /// The counters of syscall `nr`, created on first use.
+    #[inline]
+    pub fn entry(&mut self, nr: u64) -> &mut CallStats {
+        &mut self.slot(nr).stats
+    }
+
+    /// The latency histogram of syscall `nr` (the time source's durations as measured, before
+    /// any `-O` overhead), created on first use.
+    #[inline]
+    pub fn hist_mut(&mut self, nr: u64) -> &mut Hist {
+        &mut self.slot(nr).hist
+    }
+
+    fn slots(&self) -> impl Iterator<Item = (u64, &Slot)> + '_ {
         self.dense
             .iter()
             .enumerate()
             .map(|(i, s)| (i as u64, s))
             .chain(self.sparse.iter().map(|(n, s)| (*n, s)))
-            .filter(|(_, s)| s.calls > 0)
+            .filter(|(_, s)| s.stats.calls > 0)
+    }
+
+    /// Syscalls with at least one call, in ascending syscall-number order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &CallStats)> + '_ {
+        self.slots().map(|(n, s)| (n, &s.stats))
+    }
+
+    /// [`SyscallTable::iter`] with each syscall's latency histogram (empty when the backend
+    /// kept none).
+    pub fn iter_hist(&self) -> impl Iterator<Item = (u64, &CallStats, &Hist)> + '_ {
+        self.slots().map(|(n, s)| (n, &s.stats, &s.hist))
     }
 
     /// True when no syscall was counted.
@@ -119,8 +150,10 @@ impl SyscallTable {
 
     /// Merges another table into this one.
     pub fn merge(&mut self, other: &SyscallTable) {
-        for (nr, s) in other.iter() {
-            self.entry(nr).merge(s);
+        for (nr, s) in other.slots() {
+            let slot = self.slot(nr);
+            slot.stats.merge(&s.stats);
+            slot.hist.merge(&s.hist);
         }
     }
 }
@@ -132,21 +165,37 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Records one completed syscall.
+    /// Records one completed syscall, and `latency_ns` (the time source's duration as
+    /// measured, before any `-O` overhead) in its histogram.
     #[inline]
-    pub fn record(&mut self, c: &Completed) {
-        let s = self.tables.entry(c.personality).or_default().entry(c.nr);
+    pub fn record(&mut self, c: &Completed, latency_ns: u64) {
+        let slot = self.tables.entry(c.personality).or_default().slot(c.nr);
+        let s = &mut slot.stats;
         s.calls += 1;
         if c.is_error {
             s.errors += 1;
         }
         s.cpu.add(c.cpu_ns);
         s.wall.add(c.wall_ns);
+        slot.hist.add(latency_ns);
     }
 
     /// Adds the counters of one syscall a backend aggregated (calls, errors, times).
     pub fn record_stats(&mut self, p: Personality, nr: u64, s: &CallStats) {
         self.tables.entry(p).or_default().entry(nr).merge(s);
+    }
+
+    /// Adds the latency histogram of one syscall a backend aggregated: (bucket of
+    /// [`super::hist::bucket_of`], count) pairs, as in
+    /// [`TaskCounts::hist`](super::event::TaskCounts::hist).
+    pub fn record_hist(&mut self, p: Personality, nr: u64, buckets: &[(u16, u64)]) {
+        if buckets.is_empty() {
+            return;
+        }
+        let h = self.tables.entry(p).or_default().hist_mut(nr);
+        for &(b, n) in buckets {
+            h.add_bucket(b, n);
+        }
     }
 
     /// The table of one personality, if anything was counted in it.
@@ -218,9 +267,9 @@ mod tests {
     #[test]
     fn records_calls_errors_and_times() {
         let mut c = Counts::default();
-        c.record(&call(0, false, 10));
-        c.record(&call(0, true, 30));
-        c.record(&call(5000, false, 7));
+        c.record(&call(0, false, 10), 10);
+        c.record(&call(0, true, 30), 30);
+        c.record(&call(5000, false, 7), 7);
         let t = c.table(Personality::Native).unwrap();
         let rows: Vec<_> = t.iter().collect();
         assert_eq!(rows.len(), 2);
@@ -232,5 +281,34 @@ mod tests {
         assert_eq!(rows[0].1.wall.max_ns, 60);
         assert_eq!(rows[1].0, 5000);
         assert!(c.table(Personality::Compat32).is_none());
+        let hists: Vec<_> = t.iter_hist().map(|(nr, _, h)| (nr, h.count())).collect();
+        assert_eq!(hists, [(0, 2), (5000, 1)]);
+    }
+
+    #[test]
+    fn histograms_merge_as_counts_do() {
+        let mut a = Counts::default();
+        a.record(&call(1, false, 5), 5);
+        a.record(&call(1, false, 5), 1_000);
+        let mut b = Counts::default();
+        b.record(&call(1, false, 5), 5);
+        b.record_hist(
+            Personality::Native,
+            1,
+            &[(crate::trace::hist::bucket_of(5), 3)],
+        );
+        b.record_hist(Personality::Native, 2, &[]);
+        a.merge(&b);
+        let t = a.table(Personality::Native).unwrap();
+        let (_, s, h) = t.iter_hist().next().unwrap();
+        assert_eq!(s.calls, 3);
+        let buckets: Vec<_> = h.iter().collect();
+        assert_eq!(
+            buckets,
+            [(5, 5), (crate::trace::hist::bucket_of(1_000), 1)],
+            "5 ns: 2 recorded, 3 aggregated"
+        );
+        // A histogram alone (no calls) is no row.
+        assert_eq!(t.iter().count(), 1);
     }
 }

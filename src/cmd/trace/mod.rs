@@ -286,6 +286,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         per_process: args.per_process,
         per_thread: args.per_thread,
         per_container: args.per_container,
+        wall: args.wall_clock,
     };
     let out = Rc::new(RefCell::new(out));
     // Whether a live table was printed: the final one is headed then too.
@@ -635,6 +636,9 @@ fn summary_config(args: &TraceArgs) -> Result<RenderConfig, ExitError> {
         Some(o) => summary::parse_overhead(o).map_err(usage)?,
         None => 0,
     };
+    // The counter subtracts -O from the time aggregates; the renderers from the percentiles and
+    // histograms (which hold raw durations).
+    opts.overhead_ns = overhead_ns;
     let filter = filter::Filter::parse(&args.expr, &args.trace).map_err(usage)?;
     let wanted = filter.clone();
     Ok(RenderConfig {
@@ -653,9 +657,14 @@ fn render_report(
 ) -> std::io::Result<()> {
     let mut out = out;
     if args.json {
+        // The document carries every row's histogram; --histogram adds nothing to it.
         summary::write_json(&mut out, report, opts)
     } else {
-        summary::write_text(&mut out, report, opts)
+        summary::write_text(&mut out, report, opts)?;
+        if args.histogram {
+            summary::write_histograms(&mut out, report, opts)?;
+        }
+        Ok(())
     }
 }
 

@@ -65,6 +65,7 @@ fn check(text: &str, sort: Option<&str>, columns: Option<&str>, overhead: Option
         text,
         CountOpts {
             overhead_ns,
+            wall: true,
             ..CountOpts::default()
         },
     );
@@ -209,6 +210,7 @@ fn all_tables() -> CountOpts {
         per_process: true,
         per_thread: true,
         per_container: false,
+        wall: true,
     }
 }
 
@@ -427,6 +429,37 @@ fn family_json_has_every_task() {
                 })
                 .collect();
             assert_eq!(&got, calls, "{key} {id}");
+        }
+    }
+}
+
+/// Every row of every table (total, per process, per thread) of a replayed `-f -w` run has a
+/// histogram of its calls' wall-clock times: as many durations as calls, percentiles between
+/// the row's shortest and longest call.
+#[test]
+fn family_rows_have_their_calls_latencies() {
+    let cap = capture(FAMILY, all_tables());
+    let mut out = Vec::new();
+    write_json(&mut out, &cap.traced.report, &wall()).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let tasks = |key: &str| doc[key].as_array().unwrap().clone();
+    let tables: Vec<serde_json::Value> = std::iter::once(doc["tables"].clone())
+        .chain(tasks("per_process").iter().map(|t| t["tables"].clone()))
+        .chain(tasks("per_thread").iter().map(|t| t["tables"].clone()))
+        .flat_map(|t| t.as_array().unwrap().clone())
+        .collect();
+    assert!(tables.len() > 3);
+    for t in &tables {
+        let rows = t["rows"].as_array().unwrap();
+        for r in rows.iter().chain([&t["total"]]) {
+            let hist = r["histogram"].as_array().unwrap();
+            let n: u64 = hist.iter().map(|b| b["count"].as_u64().unwrap()).sum();
+            assert_eq!(n, r["calls"].as_u64().unwrap(), "{r}");
+            let (min, max) = (r["wall"]["min_s"].as_f64(), r["wall"]["max_s"].as_f64());
+            for p in ["p50", "p90", "p99"] {
+                let v = r["percentiles"][p].as_f64();
+                assert!(min <= v && v <= max, "{p} {v:?} of {r}");
+            }
         }
     }
 }

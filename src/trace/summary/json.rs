@@ -9,7 +9,8 @@
 //!     "wall": bool,                 // -w given
 //!     "time_source": "cpu"|"wall",  // what "percent" and the text table's time columns use
 //!     "sort": "time",               // SortKey::name(): time, min_time, ..., none, wall_total, ...
-//!     "columns": ["time-percent", ...]   // the text table's columns (-U), Column::name()
+//!     "columns": ["time-percent", ...],  // the text table's columns (-U), Column::name()
+//!     "overhead_ns": int            // -O, already subtracted from every time below
 //!   },
 //!   "tables": [Table],              // all processes and threads together, native first;
 //!                                   // empty when nothing was counted
@@ -28,11 +29,23 @@
 //! Row   = { "nr": int, "name": string,   // name is "syscall_0x1c3" for unknown numbers
 //!           "calls": int, "errors": int,
 //!           "percent": number,         // 100 * time / table total, of the time source
-//!           "cpu": Times, "wall": Times }
-//! Total = { "calls": int, "errors": int, "percent": 100.0, "cpu": Times, "wall": Times }
+//!           "cpu": Times, "wall": Times,
+//!           "percentiles": Percentiles, "histogram": [Bucket] }
+//! Total = { "calls": int, "errors": int, "percent": 100.0, "cpu": Times, "wall": Times,
+//!           "percentiles": Percentiles, "histogram": [Bucket] }  // of all the table's calls
 //! Times = { "total_s", "min_s", "max_s", "avg_s": number (seconds),
 //!           "total_ns", "min_ns", "max_ns", "avg_ns": int (nanoseconds) }
+//! Percentiles = { "p50", "p90", "p99": number (seconds) | null }   // of the time source
+//! Bucket = { "low_ns": int, "high_ns": int, "count": int }   // bounds inclusive, ascending
 //! ```
+//!
+//! Percentiles and histograms are of the time source (wall-clock with `-w`, else CPU), read off
+//! a histogram with 16 sub-buckets per power of two: a percentile is the middle of the bucket
+//! holding it (within about 3% of the true value), bounded by the row's (or table's) `min` and
+//! `max`. `histogram` lists the fine buckets that were
+//! hit; with `-O` their bounds and the percentiles are less the overhead, clamped at zero
+//! (buckets the shift makes equal are merged). Percentiles are null and `histogram` is empty
+//! for a row whose backend kept no histogram.
 //!
 //! Averages are rounded to the nearest nanosecond (as strace rounds them). In `total`, `min` is
 //! the smallest row minimum and `max` the largest row maximum. Without per-thread CPU times the
@@ -47,7 +60,7 @@ use crate::output::bytes;
 
 use crate::trace::stats::{Counts, Report, TaskLabel};
 
-use super::model::{self, ts_float, Table, Totals};
+use super::model::{self, ts_float, Latency, Table, Totals};
 use super::RenderOpts;
 
 /// The schema name and version written in every document.
@@ -78,6 +91,7 @@ struct Options {
     time_source: &'static str,
     sort: &'static str,
     columns: Vec<&'static str>,
+    overhead_ns: u64,
 }
 
 #[derive(Serialize)]
@@ -109,6 +123,8 @@ struct JRow<'a> {
     percent: f64,
     cpu: Times,
     wall: Times,
+    percentiles: Percentiles,
+    histogram: Vec<Bucket>,
 }
 
 #[derive(Serialize)]
@@ -118,6 +134,38 @@ struct JTotal {
     percent: f64,
     cpu: Times,
     wall: Times,
+    percentiles: Percentiles,
+    histogram: Vec<Bucket>,
+}
+
+#[derive(Serialize)]
+struct Percentiles {
+    p50: Option<f64>,
+    p90: Option<f64>,
+    p99: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Bucket {
+    low_ns: u64,
+    high_ns: u64,
+    count: u64,
+}
+
+/// The percentiles and the histogram of a row or total.
+fn latency(l: &Latency) -> (Percentiles, Vec<Bucket>) {
+    // In the order of PERCENTILES.
+    let [p50, p90, p99] = l.pcts.map(|p| p.map(ts_float));
+    let buckets = l
+        .buckets()
+        .into_iter()
+        .map(|(low_ns, high_ns, count)| Bucket {
+            low_ns,
+            high_ns,
+            count,
+        })
+        .collect();
+    (Percentiles { p50, p90, p99 }, buckets)
 }
 
 #[derive(Serialize)]
@@ -189,6 +237,7 @@ pub fn write_json(w: &mut impl Write, report: &Report, opts: &RenderOpts) -> io:
             time_source: if opts.wall { "wall" } else { "cpu" },
             sort: opts.sort.name(),
             columns: opts.columns.iter().map(|c| c.name()).collect(),
+            overhead_ns: opts.overhead_ns,
         },
         tables: total.iter().map(jtable).collect(),
         per_container: containers
@@ -236,22 +285,32 @@ fn jtable(t: &Table) -> JTable<'_> {
         rows: t
             .rows
             .iter()
-            .map(|r| JRow {
-                nr: r.nr,
-                name: &r.name,
-                calls: r.calls,
-                errors: r.errors,
-                percent: r.percent,
-                cpu: Times::of_row(&r.cpu),
-                wall: Times::of_row(&r.wall),
+            .map(|r| {
+                let (percentiles, histogram) = latency(&r.latency);
+                JRow {
+                    nr: r.nr,
+                    name: &r.name,
+                    calls: r.calls,
+                    errors: r.errors,
+                    percent: r.percent,
+                    cpu: Times::of_row(&r.cpu),
+                    wall: Times::of_row(&r.wall),
+                    percentiles,
+                    histogram,
+                }
             })
             .collect(),
-        total: JTotal {
-            calls: t.time.calls,
-            errors: t.time.errors,
-            percent: 100.0,
-            cpu: Times::of_totals(&t.cpu),
-            wall: Times::of_totals(&t.wall),
+        total: {
+            let (percentiles, histogram) = latency(&t.latency);
+            JTotal {
+                calls: t.time.calls,
+                errors: t.time.errors,
+                percent: 100.0,
+                cpu: Times::of_totals(&t.cpu),
+                wall: Times::of_totals(&t.wall),
+                percentiles,
+                histogram,
+            }
         },
     }
 }
@@ -332,6 +391,7 @@ mod tests {
             wall: false,
             sort: parse_sort_key("calls").unwrap(),
             columns: parse_columns("calls,wall-total").unwrap(),
+            overhead_ns: 0,
         };
         let v = render(&r, &opts);
 
@@ -339,7 +399,7 @@ mod tests {
         assert_eq!(
             v["options"],
             json!({"wall": false, "time_source": "cpu", "sort": "calls",
-                   "columns": ["calls", "wall-total", "name"]})
+                   "columns": ["calls", "wall-total", "name"], "overhead_ns": 0})
         );
         let tables = v["tables"].as_array().unwrap();
         assert_eq!(tables.len(), 2);
@@ -361,7 +421,10 @@ mod tests {
                         "max_ns": 2_000_001, "avg_ns": 1_500_001},
                 "wall": {"total_s": 0.003000003, "min_s": 0.001000001, "max_s": 0.002000002,
                          "avg_s": 0.001500002, "total_ns": 3_000_003, "min_ns": 1_000_001,
-                         "max_ns": 2_000_002, "avg_ns": 1_500_002}
+                         "max_ns": 2_000_002, "avg_ns": 1_500_002},
+                // Rows filled without a histogram.
+                "percentiles": {"p50": null, "p90": null, "p99": null},
+                "histogram": []
             })
         );
         assert_eq!(native["total"]["calls"], 5);
@@ -415,6 +478,100 @@ mod tests {
         let rows = &v["tables"][0]["rows"];
         assert_eq!(rows[0]["name"], "read");
         assert_eq!(rows[0]["percent"], 100.0 * 0.004500001 / 0.007500004);
+    }
+
+    #[test]
+    fn percentiles_and_histograms_in_every_row_and_total() {
+        use crate::trace::hist::bucket_of;
+        let mut c = counts();
+        // read: 9 calls of 1 ms and 1 of 10 ms; write: 2 of 300 ns; i386 getpid: 3 of 5 ns. The
+        // CPU times (after -O) bound the percentiles: wide enough here not to change them.
+        let t = c.table_mut(Native);
+        t.entry(0).cpu = TimeAgg {
+            total_ns: 19_000_000,
+            min_ns: 900_000,
+            max_ns: 11_000_000,
+        };
+        t.entry(1).cpu = TimeAgg {
+            total_ns: 600,
+            min_ns: 100,
+            max_ns: 500,
+        };
+        c.table_mut(Compat32).entry(20).cpu = TimeAgg {
+            total_ns: 0,
+            min_ns: 0,
+            max_ns: 0,
+        };
+        let t = c.table_mut(Native);
+        for _ in 0..9 {
+            t.hist_mut(0).add(1_000_000);
+        }
+        t.hist_mut(0).add(10_000_000);
+        t.hist_mut(1).add_bucket(bucket_of(300), 2);
+        c.table_mut(Compat32).hist_mut(20).add_bucket(5, 3);
+        let mut r = Report {
+            total: c.clone(),
+            ..Report::default()
+        };
+        let label = TaskLabel {
+            pid: 42,
+            tid: None,
+            comm: b"p".to_vec(),
+        };
+        r.per_process.insert(42, (label.clone(), c.clone()));
+        let thread = TaskLabel {
+            tid: Some(43),
+            ..label
+        };
+        r.per_thread.insert(43, (thread, c));
+        let opts = RenderOpts {
+            sort: parse_sort_key("name").unwrap(),
+            overhead_ns: 100,
+            ..RenderOpts::default()
+        };
+        let v = render(&r, &opts);
+        assert_eq!(v["options"]["overhead_ns"], 100);
+        let native = &v["tables"][0];
+        let read = &native["rows"][0];
+        assert_eq!(read["name"], "read");
+        // 1 ms is in [983040, 1015807], 10 ms in [9961472, 10485759]; less the 100 ns.
+        assert_eq!(
+            read["percentiles"],
+            json!({"p50": 0.000999324, "p90": 0.000999324, "p99": 0.010223516})
+        );
+        assert_eq!(
+            read["histogram"],
+            json!([
+                {"low_ns": 983_040 - 100, "high_ns": 1_015_807 - 100, "count": 9},
+                {"low_ns": 9_961_472 - 100, "high_ns": 10_485_759 - 100, "count": 1}
+            ])
+        );
+        // 300 ns is in [288, 303]: less 100 ns.
+        let write = &native["rows"][1];
+        assert_eq!(write["name"], "write");
+        assert_eq!(
+            write["histogram"],
+            json!([{"low_ns": 188, "high_ns": 203, "count": 2}])
+        );
+        assert_eq!(write["percentiles"]["p99"], 0.000000196);
+        // The total: every call of the table (write's 2 calls first, then read's).
+        let total = &native["total"];
+        assert_eq!(total["histogram"].as_array().unwrap().len(), 3);
+        assert_eq!(total["percentiles"]["p50"], 0.000999324);
+        assert_eq!(total["percentiles"]["p99"], 0.010223516);
+        // 5 ns, less 100 ns: clamped at zero.
+        let i386 = &v["tables"][1];
+        assert_eq!(
+            i386["rows"][0]["histogram"],
+            json!([{"low_ns": 0, "high_ns": 0, "count": 3}])
+        );
+        assert_eq!(
+            i386["total"]["percentiles"],
+            json!({"p50": 0.0, "p90": 0.0, "p99": 0.0})
+        );
+        // Per-process and per-thread tables carry the same.
+        assert_eq!(v["per_process"][0]["tables"], v["tables"]);
+        assert_eq!(v["per_thread"][0]["tables"], v["tables"]);
     }
 
     #[test]

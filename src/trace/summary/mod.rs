@@ -1,23 +1,28 @@
 //! Rendering of the syscall count tables: strace's `-c` text tables byte for byte
-//! ([`write_text`]), and one JSON document with every column ([`write_json`]).
+//! ([`write_text`]), one JSON document with every column ([`write_json`]), and bcc-style latency
+//! histograms ([`write_histograms`], `--histogram`).
 //!
 //! Also the parsers of the options that shape the tables, with strace's own error messages:
 //! `-S` ([`parse_sort_key`]), `-U` ([`parse_columns`]) and `-O` ([`parse_overhead`]).
 //!
 //! The renderers only read a [`Report`](crate::trace::stats::Report); they never measure
 //! anything. Overhead (`-O`) is subtracted by the counter when it records a call
-//! ([`crate::trace::counter::apply_overhead`]), as strace does in `count_syscall`.
+//! ([`crate::trace::counter::apply_overhead`]), as strace does in `count_syscall`; the latency
+//! histograms hold the durations as measured, and the renderers subtract the overhead from the
+//! percentiles and histogram ranges they show ([`RenderOpts::overhead_ns`]).
 //!
 //! Layout, rounding and sorting follow strace's `src/count.c` (6.1, plus the wall-clock columns
 //! of 7.1). The tests in `fixtures.rs` replay real strace 6.1 runs (captured by
 //! `testdata/capture.sh`) through the replay backend and the counter, and compare ksec's tables
 //! with strace's, byte for byte.
 
+mod histogram;
 mod json;
 mod model;
 mod options;
 mod text;
 
+pub use histogram::write_histograms;
 pub use json::{write_json, SCHEMA as JSON_SCHEMA};
 pub use options::{parse_columns, parse_overhead, parse_sort_key};
 pub use text::write_text;
@@ -57,6 +62,12 @@ pub enum SortKey {
     WallMax,
     /// Average wall-clock time (`wall_avg`, `avg_wall`), descending (strace 7.1).
     WallAvg,
+    /// Median of the time source (`p50`), descending; rows without a histogram last.
+    P50,
+    /// 90th percentile of the time source (`p90`), descending.
+    P90,
+    /// 99th percentile of the time source (`p99`), descending.
+    P99,
 }
 
 impl SortKey {
@@ -75,6 +86,9 @@ impl SortKey {
             SortKey::WallMin => "wall_min",
             SortKey::WallMax => "wall_max",
             SortKey::WallAvg => "wall_avg",
+            SortKey::P50 => "p50",
+            SortKey::P90 => "p90",
+            SortKey::P99 => "p99",
         }
     }
 }
@@ -110,6 +124,12 @@ pub enum Column {
     WallMax,
     /// `wall-avg`: average wall-clock time per call, in microseconds.
     WallAvg,
+    /// `p50`: median of the time source, in seconds (ksec; from the latency histogram).
+    P50,
+    /// `p90`: 90th percentile of the time source, in seconds (ksec).
+    P90,
+    /// `p99`: 99th percentile of the time source, in seconds (ksec).
+    P99,
 }
 
 impl Column {
@@ -138,6 +158,19 @@ impl Column {
             Column::WallMin => "wall-min",
             Column::WallMax => "wall-max",
             Column::WallAvg => "wall-avg",
+            Column::P50 => "p50",
+            Column::P90 => "p90",
+            Column::P99 => "p99",
+        }
+    }
+
+    /// The index in [`PERCENTILES`] of a percentile column.
+    pub fn percentile(self) -> Option<usize> {
+        match self {
+            Column::P50 => Some(0),
+            Column::P90 => Some(1),
+            Column::P99 => Some(2),
+            _ => None,
         }
     }
 
@@ -156,9 +189,16 @@ impl Column {
             Column::WallMin => "wall-min",
             Column::WallMax => "wall-max",
             Column::WallAvg => "wall-avg",
+            Column::P50 => "p50",
+            Column::P90 => "p90",
+            Column::P99 => "p99",
         }
     }
 }
+
+/// The percentiles the `p50`, `p90` and `p99` columns (and JSON's `percentiles`) show: (name,
+/// quantile).
+pub const PERCENTILES: [(&str, f64); 3] = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)];
 
 /// How the tables are rendered: the resolved `-w`, `-S` and `-U`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +210,10 @@ pub struct RenderOpts {
     pub sort: SortKey,
     /// `-U`, as [`parse_columns`] returns it (with [`Column::Name`] present).
     pub columns: Vec<Column>,
+    /// `-O` in nanoseconds: the counter already subtracted it from the time aggregates; the
+    /// latency histograms hold raw durations, so the renderers subtract it from percentiles and
+    /// histogram ranges (a monotonic shift, see [`crate::trace::hist::Hist::quantile_less`]).
+    pub overhead_ns: u64,
 }
 
 impl Default for RenderOpts {
@@ -179,6 +223,7 @@ impl Default for RenderOpts {
             wall: false,
             sort: SortKey::default(),
             columns: Column::DEFAULT.to_vec(),
+            overhead_ns: 0,
         }
     }
 }

@@ -1,13 +1,15 @@
-//! One table's rows, sorted, with the derived values both renderers need (averages, totals,
-//! percentages), computed the way strace's `call_summary_pers` computes them.
+//! One table's rows, sorted, with the derived values the renderers need (averages, totals,
+//! percentages, computed the way strace's `call_summary_pers` computes them; percentiles and
+//! histograms, less the `-O` overhead).
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
 
 use crate::trace::arch::Personality;
+use crate::trace::hist::{bucket_high, bucket_low, Hist};
 use crate::trace::stats::{CallStats, SyscallTable, TimeAgg};
 
-use super::{RenderOpts, SortKey};
+use super::{RenderOpts, SortKey, PERCENTILES};
 
 pub(super) const NS_IN_S: u64 = 1_000_000_000;
 
@@ -50,6 +52,61 @@ impl Times {
     }
 }
 
+/// The latency distribution of a row or of a table: the histogram as measured, and what is
+/// shown of it with the `-O` overhead subtracted.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Latency {
+    /// The durations as measured (before -O).
+    pub hist: Hist,
+    /// -O, subtracted from what is shown.
+    pub overhead_ns: u64,
+    /// [`PERCENTILES`], in nanoseconds, less the overhead; None without a histogram.
+    pub pcts: [Option<u64>; 3],
+}
+
+impl Latency {
+    /// The distribution of `hist`, shown less `overhead_ns`; `times` are the same calls'
+    /// shortest and longest (after the overhead), which bound the percentiles.
+    ///
+    /// A percentile is the middle of the fine bucket holding it, so it can lie up to half a
+    /// bucket beyond the shortest or longest call; clamped to them, it never does (and is exact
+    /// when it is one of them, e.g. p99 of a handful of calls).
+    pub fn new(hist: Hist, overhead_ns: u64, times: &Times) -> Self {
+        let pcts = PERCENTILES.map(|(_, q)| {
+            let p = hist.quantile_less(q, overhead_ns)?;
+            // A row filled without times (min > max) bounds nothing.
+            Some(match times.min_ns <= times.max_ns {
+                true => p.clamp(times.min_ns, times.max_ns),
+                false => p,
+            })
+        });
+        Self {
+            hist,
+            overhead_ns,
+            pcts,
+        }
+    }
+
+    /// The buckets that were hit, ascending, as (low, high, count), the bounds inclusive and
+    /// less the overhead (clamped at zero); buckets the shift makes equal are merged (all those
+    /// entirely below the overhead become one `0..=0`).
+    pub fn buckets(&self) -> Vec<(u64, u64, u64)> {
+        let o = self.overhead_ns;
+        let mut out: Vec<(u64, u64, u64)> = Vec::new();
+        for (b, n) in self.hist.iter() {
+            let (low, high) = (
+                bucket_low(b).saturating_sub(o),
+                bucket_high(b).saturating_sub(o),
+            );
+            match out.last_mut() {
+                Some(last) if (last.0, last.1) == (low, high) => last.2 += n,
+                _ => out.push((low, high, n)),
+            }
+        }
+        out
+    }
+}
+
 /// One syscall's row.
 #[derive(Debug, Clone)]
 pub(super) struct Row {
@@ -63,6 +120,8 @@ pub(super) struct Row {
     pub time: Times,
     /// strace's percentage of the time source: `100 * t / total`, 0 when `t` is 0.
     pub percent: f64,
+    /// The time source's distribution.
+    pub latency: Latency,
 }
 
 /// Sums over a table's rows, and the largest per-row values that set column widths.
@@ -112,6 +171,8 @@ pub(super) struct Table {
     pub time: Totals,
     /// Longest row label, in bytes.
     pub name_max: usize,
+    /// The distribution of every call of the table (the rows' histograms merged).
+    pub latency: Latency,
 }
 
 impl Table {
@@ -126,15 +187,18 @@ impl Table {
             ..Totals::default()
         };
         let (mut cpu, mut wall) = (empty, empty);
+        let mut all = Hist::default();
         let mut rows: Vec<Row> = table
-            .iter()
-            .map(|(nr, s): (u64, &CallStats)| {
+            .iter_hist()
+            .map(|(nr, s, hist): (u64, &CallStats, &Hist)| {
                 let cpu_t = Times::of(&s.cpu, s.calls);
                 let wall_t = Times::of(&s.wall, s.calls);
+                let time_t = if opts.wall { wall_t } else { cpu_t };
                 cpu.add(&cpu_t);
                 wall.add(&wall_t);
                 cpu.calls += s.calls;
                 cpu.errors += s.errors;
+                all.merge(hist);
                 Row {
                     nr,
                     name: personality.display_name(nr),
@@ -142,8 +206,9 @@ impl Table {
                     errors: s.errors,
                     cpu: cpu_t,
                     wall: wall_t,
-                    time: if opts.wall { wall_t } else { cpu_t },
+                    time: time_t,
                     percent: 0.0,
+                    latency: Latency::new(hist.clone(), opts.overhead_ns, &time_t),
                 }
             })
             .collect();
@@ -170,6 +235,16 @@ impl Table {
             wall,
             time,
             name_max,
+            latency: Latency::new(
+                all,
+                opts.overhead_ns,
+                &Times {
+                    total_ns: time.total_ns,
+                    min_ns: time.min_ns,
+                    max_ns: time.max_ns,
+                    avg_ns: 0,
+                },
+            ),
         })
     }
 }
@@ -189,6 +264,10 @@ fn sort(rows: &mut [Row], key: SortKey) {
         SortKey::WallMin => rows.sort_by_key(|r| Reverse(r.wall.min_ns)),
         SortKey::WallMax => rows.sort_by_key(|r| Reverse(r.wall.max_ns)),
         SortKey::WallAvg => rows.sort_by_key(|r| Reverse(r.wall.avg_ns)),
+        // None (no histogram) sorts below every value, so those rows come last.
+        SortKey::P50 => rows.sort_by_key(|r| Reverse(r.latency.pcts[0])),
+        SortKey::P90 => rows.sort_by_key(|r| Reverse(r.latency.pcts[1])),
+        SortKey::P99 => rows.sort_by_key(|r| Reverse(r.latency.pcts[2])),
     }
 }
 
@@ -203,6 +282,53 @@ mod tests {
         assert_eq!(avg_ns(5, 2), 3); // half rounds up
         assert_eq!(avg_ns(0, 7), 0);
         assert_eq!(avg_ns(u64::MAX, 1), u64::MAX);
+    }
+
+    #[test]
+    fn latency_buckets_are_shifted_and_merged() {
+        use crate::trace::hist::bucket_of;
+        let mut h = Hist::default();
+        for ns in [3, 5, 5, 40, 1_000] {
+            h.add(ns);
+        }
+        let unbounded = Times {
+            total_ns: 0,
+            min_ns: 0,
+            max_ns: u64::MAX,
+            avg_ns: 0,
+        };
+        let raw = Latency::new(h.clone(), 0, &unbounded);
+        // 40 is in [40, 41], 1000 in [992, 1023].
+        assert_eq!(
+            raw.buckets(),
+            [(3, 3, 1), (5, 5, 2), (40, 41, 1), (992, 1023, 1)]
+        );
+        assert_eq!(raw.pcts, [Some(5), Some(1008), Some(1008)]);
+        // -O 10ns: 3 and 5 go to zero and are merged into one bucket.
+        let less = Latency::new(h.clone(), 10, &unbounded);
+        assert_eq!(less.buckets(), [(0, 0, 3), (30, 31, 1), (982, 1013, 1)]);
+        assert_eq!(less.pcts, [Some(0), Some(998), Some(998)]);
+        assert_eq!(bucket_of(1_000), bucket_of(992));
+        assert_eq!(Latency::new(Hist::default(), 7, &unbounded).pcts, [None; 3]);
+        // Bounded by the shortest and longest call: 1000 ns is the longest, so p90 and p99 are
+        // exactly it; a row without times (min > max) is not bounded.
+        let times = Times {
+            min_ns: 4,
+            max_ns: 1_000,
+            ..unbounded
+        };
+        assert_eq!(
+            Latency::new(h.clone(), 0, &times).pcts,
+            [Some(5), Some(1000), Some(1000)]
+        );
+        let times = Times { min_ns: 6, ..times };
+        assert_eq!(Latency::new(h.clone(), 0, &times).pcts[0], Some(6));
+        let none = Times {
+            min_ns: u64::MAX,
+            max_ns: 0,
+            ..unbounded
+        };
+        assert_eq!(Latency::new(h, 0, &none).pcts, raw.pcts);
     }
 
     #[test]

@@ -53,6 +53,16 @@ const ALIASES: &[(&str, Option<Column>)] = &[
     ("wall-avg", Some(Column::WallAvg)),
     ("avg_wall", Some(Column::WallAvg)),
     ("avg-wall", Some(Column::WallAvg)),
+    // ksec's percentile columns (not strace's).
+    ("p50", Some(Column::P50)),
+    ("p50_time", Some(Column::P50)),
+    ("p50-time", Some(Column::P50)),
+    ("p90", Some(Column::P90)),
+    ("p90_time", Some(Column::P90)),
+    ("p90-time", Some(Column::P90)),
+    ("p99", Some(Column::P99)),
+    ("p99_time", Some(Column::P99)),
+    ("p99-time", Some(Column::P99)),
     ("none", None),
     ("nothing", None),
 ];
@@ -81,6 +91,9 @@ pub fn parse_sort_key(s: &str) -> Result<SortKey, String> {
         Some(Column::WallMin) => SortKey::WallMin,
         Some(Column::WallMax) => SortKey::WallMax,
         Some(Column::WallAvg) => SortKey::WallAvg,
+        Some(Column::P50) => SortKey::P50,
+        Some(Column::P90) => SortKey::P90,
+        Some(Column::P99) => SortKey::P99,
     })
 }
 
@@ -390,6 +403,9 @@ mod tests {
                 &["wall_avg", "wall-avg", "avg_wall", "avg-wall"],
                 SortKey::WallAvg,
             ),
+            (&["p50", "p50_time", "p50-time"], SortKey::P50),
+            (&["p90", "p90_time", "p90-time"], SortKey::P90),
+            (&["p99", "p99_time", "p99-time"], SortKey::P99),
         ];
         for (names, key) in cases {
             for n in *names {
@@ -440,6 +456,9 @@ mod tests {
             (&["wall_min", "wall-min", "min_wall", "min-wall"], WallMin),
             (&["wall_max", "wall-max", "max_wall", "max-wall"], WallMax),
             (&["wall_avg", "wall-avg", "avg_wall", "avg-wall"], WallAvg),
+            (&["p50", "p50_time", "p50-time"], P50),
+            (&["p90", "p90_time", "p90-time"], P90),
+            (&["p99", "p99_time", "p99-time"], P99),
         ];
         for (names, col) in cases {
             for n in *names {

@@ -1,5 +1,6 @@
 //! strace's `-c` text tables, byte for byte (`call_summary` / `call_summary_pers` in strace's
-//! `src/count.c`), plus ksec's per-process and per-thread tables in the same layout.
+//! `src/count.c`), plus ksec's per-process and per-thread tables in the same layout, and ksec's
+//! percentile columns (`p50`, `p90`, `p99`) in the layout of strace's `shortest` and `longest`.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -109,6 +110,20 @@ fn width(c: Column, t: &Table) -> usize {
         Column::WallMin => (8, secs_width(wall.min_max_ns)),
         Column::WallMax => (8, secs_width(wall.max_ns)),
         Column::WallAvg => (11, digits(usecs(wall.avg_max_ns))),
+        Column::P50 | Column::P90 | Column::P99 => {
+            // As `shortest`: the largest value's whole seconds, then six decimals; the total
+            // row's percentile lies between the rows' but is counted anyway.
+            let i = c.percentile().expect("a percentile column");
+            let largest = t
+                .rows
+                .iter()
+                .map(|r| &r.latency)
+                .chain([&t.latency])
+                .filter_map(|l| l.pcts[i])
+                .max()
+                .unwrap_or(0);
+            (c.header().len(), secs_width(largest))
+        }
     };
     base.max(data)
 }
@@ -121,6 +136,16 @@ enum Cell<'a> {
     /// `%*.0llu`: zero prints as nothing.
     Errors(u64),
     Text(&'a str),
+    /// Nothing known (a percentile without a histogram): blanks.
+    Blank,
+}
+
+/// A percentile cell: seconds, or blanks when the row has no histogram.
+fn percentile(c: Column, pcts: &[Option<u64>; 3]) -> Cell<'static> {
+    match c.percentile().and_then(|i| pcts[i]) {
+        Some(ns) => Cell::Secs(ns),
+        None => Cell::Blank,
+    }
 }
 
 fn table_text(out: &mut String, t: &Table, columns: &[Column]) {
@@ -152,6 +177,7 @@ fn table_text(out: &mut String, t: &Table, columns: &[Column]) {
                 Column::WallMin => Cell::Secs(r.wall.min_ns),
                 Column::WallMax => Cell::Secs(r.wall.max_ns),
                 Column::WallAvg => Cell::Int(usecs(r.wall.avg_ns)),
+                Column::P50 | Column::P90 | Column::P99 => percentile(*c, &r.latency.pcts),
             })
             .collect();
         line(out, columns, &widths, &cells);
@@ -167,6 +193,8 @@ fn table_text(out: &mut String, t: &Table, columns: &[Column]) {
         Column::Calls => Cell::Int(time.calls),
         Column::Errors => Cell::Errors(time.errors),
         Column::Name => Cell::Text("total"),
+        // Percentiles of all the table's calls.
+        Column::P50 | Column::P90 | Column::P99 => percentile(*c, &t.latency.pcts),
     };
     let cells: Vec<Cell> = columns
         .iter()
@@ -191,7 +219,7 @@ fn line(out: &mut String, columns: &[Column], widths: &[usize], cells: &[Cell]) 
             Cell::Percent(p) => write!(out, "{p:>w$.2}"),
             Cell::Secs(ns) => write!(out, "{:>w$.6}", ts_float(*ns)),
             Cell::Int(n) => write!(out, "{n:>w$}"),
-            Cell::Errors(0) => write!(out, "{:w$}", ""),
+            Cell::Errors(0) | Cell::Blank => write!(out, "{:w$}", ""),
             Cell::Errors(n) => write!(out, "{n:>w$}"),
             Cell::Text(s) if *c == Column::Name && i == last => write!(out, "{s}"),
             Cell::Text(s) if *c == Column::Name => write!(out, "{s:<w$}"),
@@ -215,6 +243,7 @@ fn dashes(out: &mut String, widths: &[usize]) {
 mod tests {
     use super::*;
     use crate::trace::arch::Personality::{self, Compat32, Native};
+    use crate::trace::hist::bucket_of;
     use crate::trace::stats::{CallStats, TimeAgg};
     use crate::trace::summary::{parse_columns, parse_sort_key, SortKey};
 
@@ -254,6 +283,7 @@ mod tests {
             wall,
             sort: parse_sort_key(sort).unwrap(),
             columns: parse_columns(columns).unwrap(),
+            overhead_ns: 0,
         }
     }
 
@@ -379,6 +409,77 @@ syscall_0x12345678          1         1
 total                       1         1
 ";
         assert_text(&render(&r, &opts(false, "time", "name,calls,errors")), want);
+    }
+
+    /// read: 90 calls of 1 ms and 10 of 10 ms; write: 3 of 300 ns; getpid: no histogram.
+    fn with_latencies() -> Report {
+        let mut r = report(&[
+            (0, 100, 0, (0, 0, 0), (190 * MS, MS, 10 * MS)),
+            (1, 3, 1, (0, 0, 0), (900, 300, 300)),
+            (39, 1, 0, (0, 0, 0), (50, 50, 50)),
+        ]);
+        let t = r.total.table_mut(Native);
+        t.hist_mut(0)
+            .add_bucket(crate::trace::hist::bucket_of(MS), 90);
+        t.hist_mut(0)
+            .add_bucket(crate::trace::hist::bucket_of(10 * MS), 10);
+        t.hist_mut(1)
+            .add_bucket(crate::trace::hist::bucket_of(300), 3);
+        r
+    }
+
+    const MS: u64 = 1_000_000;
+
+    #[test]
+    fn percentile_columns_are_seconds_like_shortest() {
+        // A percentile is its bucket's middle (1 ms: 0.000999424 s), bounded by the row's
+        // shortest and longest call: read's are exactly 1 ms and 10 ms. The total's shortest is
+        // getpid's, so its median is the middle of 1 ms's bucket.
+        let want = "\
+syscall              calls      p50      p90      p99  longest
+---------------- --------- -------- -------- -------- --------
+read                   100 0.001000 0.001000 0.010000 0.010000
+write                    3 0.000000 0.000000 0.000000 0.000000
+getpid                   1                            0.000000
+---------------- --------- -------- -------- -------- --------
+total                  104 0.000999 0.000999 0.010000 0.010000
+";
+        let o = opts(true, "time", "name,calls,p50,p90,p99,max-time");
+        assert_text(&render(&with_latencies(), &o), want);
+
+        // -S p99 and the aliases; -O 1ms (the times are after it, the histograms before): read's
+        // median is 0 (1 ms less 1 ms), its p99 10.22 ms less 1 ms, bounded by its longest call,
+        // 9 ms; getpid took 12 s; a column as wide as the largest value.
+        let mut r = report(&[
+            (0, 100, 0, (0, 0, 0), (90 * MS, 0, 9 * MS)),
+            (1, 3, 1, (0, 0, 0), (0, 0, 0)),
+            (
+                39,
+                1,
+                0,
+                (0, 0, 0),
+                (12 * NS - MS, 12 * NS - MS, 12 * NS - MS),
+            ),
+        ]);
+        let t = r.total.table_mut(Native);
+        t.hist_mut(0).add_bucket(bucket_of(MS), 90);
+        t.hist_mut(0).add_bucket(bucket_of(10 * MS), 10);
+        t.hist_mut(1).add_bucket(bucket_of(300), 3);
+        t.hist_mut(39).add_bucket(bucket_of(12 * NS), 1);
+        let o = RenderOpts {
+            overhead_ns: MS,
+            ..opts(true, "p99", "p50-time,p99_time,name")
+        };
+        // The total's p99 is the 103rd of 104 calls, one of 10 ms (less 1 ms).
+        let want = "      p50       p99 syscall
+--------- --------- ----------------
+11.999000 11.999000 getpid
+ 0.000000  0.009000 read
+ 0.000000  0.000000 write
+--------- --------- ----------------
+ 0.000000  0.009224 total
+";
+        assert_text(&render(&r, &o), want);
     }
 
     #[test]
@@ -619,7 +720,7 @@ mod props {
     use crate::trace::stats::{CallStats, TimeAgg};
     use crate::trace::summary::{write_json, Column, SortKey};
 
-    const KEYS: [SortKey; 12] = [
+    const KEYS: [SortKey; 15] = [
         SortKey::Time,
         SortKey::MinTime,
         SortKey::MaxTime,
@@ -632,6 +733,9 @@ mod props {
         SortKey::WallMin,
         SortKey::WallMax,
         SortKey::WallAvg,
+        SortKey::P50,
+        SortKey::P90,
+        SortKey::P99,
     ];
 
     /// A time aggregate for `calls` calls of at most `max` ns each.
@@ -660,12 +764,23 @@ mod props {
         proptest::collection::vec(row, 1..12).prop_map(|rows| {
             let mut r = Report::default();
             for (nr, calls, errors, t, max) in rows {
-                *r.total.table_mut(Personality::Native).entry(nr) = CallStats {
+                let table = r.total.table_mut(Personality::Native);
+                let (cpu, wall) = (agg(calls, t[0], t[1], max), agg(calls, t[2], t[3], max));
+                *table.entry(nr) = CallStats {
                     calls,
                     errors: errors % (calls + 1),
-                    cpu: agg(calls, t[0], t[1], max),
-                    wall: agg(calls, t[2], t[3], max),
+                    cpu,
+                    wall,
                 };
+                // Latencies like the wall times; some rows have no histogram.
+                if calls % 3 != 0 {
+                    table
+                        .hist_mut(nr)
+                        .add_bucket(crate::trace::hist::bucket_of(wall.min_ns), 1);
+                    table
+                        .hist_mut(nr)
+                        .add_bucket(crate::trace::hist::bucket_of(wall.max_ns), calls - 1);
+                }
             }
             r
         })
@@ -675,7 +790,9 @@ mod props {
         /// Widths grow with the data: with the name column padded (not last), every line of the
         /// table is exactly as long as the separator, whatever the magnitudes.
         #[test]
-        fn every_line_fits_the_columns(r in report(), wall: bool, k in 0usize..12) {
+        fn every_line_fits_the_columns(
+            r in report(), wall: bool, k in 0usize..15, overhead_ns in 0u64..2_000_000_000
+        ) {
             let opts = RenderOpts {
                 wall,
                 sort: KEYS[k],
@@ -683,7 +800,9 @@ mod props {
                     Column::Name, Column::TimePercent, Column::TotalTime, Column::MinTime,
                     Column::MaxTime, Column::AvgTime, Column::Calls, Column::Errors,
                     Column::WallTotal, Column::WallMin, Column::WallMax, Column::WallAvg,
+                    Column::P50, Column::P90, Column::P99,
                 ],
+                overhead_ns,
             };
             let mut out = Vec::new();
             write_text(&mut out, &r, &opts).unwrap();
@@ -697,8 +816,10 @@ mod props {
 
         /// JSON rows come in the text table's order.
         #[test]
-        fn json_rows_in_text_order(r in report(), wall: bool, k in 0usize..12) {
-            let opts = RenderOpts { wall, sort: KEYS[k], columns: vec![Column::Name] };
+        fn json_rows_in_text_order(r in report(), wall: bool, k in 0usize..15) {
+            let opts = RenderOpts {
+                wall, sort: KEYS[k], columns: vec![Column::Name], overhead_ns: 0
+            };
             let mut text = Vec::new();
             write_text(&mut text, &r, &opts).unwrap();
             let text = String::from_utf8(text).unwrap();
