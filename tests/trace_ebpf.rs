@@ -368,6 +368,41 @@ fn all_per_process_lists_a_known_busy_pid() {
         procs.iter().all(|p| p["pid"].as_i64() != Some(ksec_pid)),
         "ksec counts itself"
     );
+    // In text, one list of processes sorted by -S: by calls, busy's row above any quieter one.
+    let out_file = dir.path().join("s.txt");
+    let tracer = start_ksec(&["--all", "--per-process", "-c", "-S", "calls"], &out_file);
+    wait_for_programs(tracer.id());
+    std::thread::sleep(Duration::from_millis(600));
+    run(Command::new("kill").args(["-INT", &tracer.id().to_string()]));
+    tracer.output_timeout(30);
+    let s = std::fs::read_to_string(&out_file).unwrap_or_default();
+    let list = s
+        .split("Processes:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no list: {s}"));
+    let rows: Vec<(u64, i64, String)> = list
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.starts_with("------"))
+        .map(|l| {
+            // Fixed columns: % time (6), seconds (11), calls (9), errors (9), pid (7), command.
+            let field = |a: usize, b: usize| l.get(a..b).unwrap_or("").trim();
+            (
+                field(19, 28).parse().unwrap(),
+                field(39, 46).parse().unwrap(),
+                l.get(47..).unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        rows.windows(2).all(|w| w[0].0 >= w[1].0),
+        "sorted by calls: {s}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.1 == i64::from(child.pid()) && r.2 == "busy"),
+        "busy listed: {s}"
+    );
     child.kill();
 }
 

@@ -272,6 +272,17 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     let block_fatal = args.output.is_some() && matches!(target, Target::Spawn { .. });
     // strace: `-o FILE` with a command implies -q (as it implies -I 3, block_fatal above).
     let quiet = args.quiet || block_fatal;
+    if block_fatal {
+        // Blocked before the backend loads (an eBPF load takes a while): a Ctrl-C meant for
+        // the command must not end ksec in the meantime. The command gets ksec's startup mask.
+        use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow};
+        let mut set = SigSet::empty();
+        for s in ptrace::FATAL_SIGNALS {
+            set.add(s);
+        }
+        pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None)
+            .map_err(|e| ExitError::new(Exit::TraceError, format!("block signals: {e}")))?;
+    }
     let backend = pick_backend(
         &args,
         target,
@@ -624,6 +635,7 @@ fn summary_config(args: &TraceArgs) -> Result<RenderConfig, ExitError> {
     let usage = |msg: String| ExitError::new(Exit::TraceError, msg);
     let mut opts = summary::RenderOpts {
         wall: args.wall_clock,
+        process_list: args.all && args.per_process,
         ..Default::default()
     };
     if let Some(key) = &args.sort_by {

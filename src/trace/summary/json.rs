@@ -392,6 +392,7 @@ mod tests {
             sort: parse_sort_key("calls").unwrap(),
             columns: parse_columns("calls,wall-total").unwrap(),
             overhead_ns: 0,
+            process_list: false,
         };
         let v = render(&r, &opts);
 

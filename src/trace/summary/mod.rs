@@ -214,6 +214,9 @@ pub struct RenderOpts {
     /// latency histograms hold raw durations, so the renderers subtract it from percentiles and
     /// histogram ranges (a monotonic shift, see [`crate::trace::hist::Hist::quantile_less`]).
     pub overhead_ns: u64,
+    /// `--all --per-process`: the per-process tables become one list of processes, a row each,
+    /// sorted by `sort` (a node has hundreds of processes; the list shows which are busy).
+    pub process_list: bool,
 }
 
 impl Default for RenderOpts {
@@ -224,6 +227,7 @@ impl Default for RenderOpts {
             sort: SortKey::default(),
             columns: Column::DEFAULT.to_vec(),
             overhead_ns: 0,
+            process_list: false,
         }
     }
 }

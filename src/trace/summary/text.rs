@@ -18,6 +18,10 @@ use super::{Column, RenderOpts};
 /// them. A personality with no calls prints nothing; a report with no calls at all prints nothing
 /// (as strace 6.1 does for `strace -c -e trace=none true`).
 ///
+/// With [`RenderOpts::process_list`] (`--all --per-process`), the per-process tables are one
+/// list instead: `Processes:`, then a row per process (time percent, seconds, calls, errors,
+/// pid, command) sorted by -S.
+///
 /// Then, when the report has them, one table per container (`Host (no container):` first,
 /// then `Container <id>:` by id), one table per process (ascending pid) and one per thread
 /// (ascending tid), each preceded by a heading line, `Process 1234 (comm):` or
@@ -32,13 +36,99 @@ pub fn write_text(w: &mut impl Write, report: &Report, opts: &RenderOpts) -> io:
     for (id, counts) in &report.per_container {
         task_text(&mut out, &container_heading(id.as_deref()), counts, opts);
     }
-    for (pid, (label, counts)) in &report.per_process {
-        task_text(&mut out, &process_heading(*pid, label), counts, opts);
+    if opts.process_list {
+        process_list_text(&mut out, report, opts);
+    } else {
+        for (pid, (label, counts)) in &report.per_process {
+            task_text(&mut out, &process_heading(*pid, label), counts, opts);
+        }
     }
     for (tid, (label, counts)) in &report.per_thread {
         task_text(&mut out, &thread_heading(*tid, label), counts, opts);
     }
     w.write_all(out.as_bytes())
+}
+
+/// One process's totals over every syscall and personality.
+struct ProcessRow<'a> {
+    pid: i32,
+    comm: &'a [u8],
+    calls: u64,
+    errors: u64,
+    /// Total time of the time source (CPU, or wall with -w).
+    time_ns: u64,
+    wall_ns: u64,
+}
+
+/// `--all --per-process`: every process with calls, a row each, sorted by -S (time-like keys
+/// by total time, wall keys by total wall time; calls, errors; name by command; none by pid).
+fn process_list_text(out: &mut String, report: &Report, opts: &RenderOpts) {
+    use super::SortKey as K;
+    let mut rows: Vec<ProcessRow<'_>> = report
+        .per_process
+        .iter()
+        .map(|(pid, (label, counts))| {
+            let mut r = ProcessRow {
+                pid: *pid,
+                comm: &label.comm,
+                calls: 0,
+                errors: 0,
+                time_ns: 0,
+                wall_ns: 0,
+            };
+            for (_, table) in counts.tables() {
+                for (_, s) in table.iter() {
+                    r.calls += s.calls;
+                    r.errors += s.errors;
+                    r.wall_ns = r.wall_ns.saturating_add(s.wall.total_ns);
+                    let t = if opts.wall { &s.wall } else { &s.cpu };
+                    r.time_ns = r.time_ns.saturating_add(t.total_ns);
+                }
+            }
+            r
+        })
+        .filter(|r| r.calls > 0)
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    rows.sort_by(|a, b| {
+        let by = match opts.sort {
+            K::Calls => b.calls.cmp(&a.calls),
+            K::Errors => b.errors.cmp(&a.errors),
+            K::Name => a.comm.cmp(b.comm),
+            K::None => std::cmp::Ordering::Equal,
+            K::WallTotal | K::WallMin | K::WallMax | K::WallAvg => b.wall_ns.cmp(&a.wall_ns),
+            _ => b.time_ns.cmp(&a.time_ns),
+        };
+        by.then(a.pid.cmp(&b.pid))
+    });
+    let total: u64 = rows.iter().map(|r| r.time_ns).sum();
+    let sep = "------ ----------- --------- --------- ------- ----------------\n";
+    out.push_str("Processes:\n");
+    out.push_str("% time     seconds     calls    errors     pid command\n");
+    out.push_str(sep);
+    for r in &rows {
+        let pct = if total == 0 {
+            0.0
+        } else {
+            r.time_ns as f64 * 100.0 / total as f64
+        };
+        let _ = writeln!(
+            out,
+            "{pct:6.2} {:11.6} {:9} {:>9} {:7} {}",
+            ts_float(r.time_ns),
+            r.calls,
+            if r.errors > 0 {
+                r.errors.to_string()
+            } else {
+                String::new()
+            },
+            r.pid,
+            escape_bytes(r.comm)
+        );
+    }
+    out.push_str(sep);
 }
 
 fn container_heading(id: Option<&str>) -> String {
@@ -284,6 +374,7 @@ mod tests {
             sort: parse_sort_key(sort).unwrap(),
             columns: parse_columns(columns).unwrap(),
             overhead_ns: 0,
+            process_list: false,
         }
     }
 
@@ -803,6 +894,7 @@ mod props {
                     Column::P50, Column::P90, Column::P99,
                 ],
                 overhead_ns,
+                process_list: false,
             };
             let mut out = Vec::new();
             write_text(&mut out, &r, &opts).unwrap();
@@ -818,7 +910,8 @@ mod props {
         #[test]
         fn json_rows_in_text_order(r in report(), wall: bool, k in 0usize..15) {
             let opts = RenderOpts {
-                wall, sort: KEYS[k], columns: vec![Column::Name], overhead_ns: 0
+                wall, sort: KEYS[k], columns: vec![Column::Name], overhead_ns: 0,
+                process_list: false,
             };
             let mut text = Vec::new();
             write_text(&mut text, &r, &opts).unwrap();
