@@ -545,3 +545,38 @@ fn per_container_tables_split_the_node() {
     assert_eq!(json_calls(&mine["tables"], "getppid"), 0, "{mine}");
     assert!(json_calls(&of(None)["tables"], "getppid") >= 100, "{v}");
 }
+
+#[test]
+fn a_full_map_is_reported_not_hidden() {
+    require!(ebpf_available(), "needs root and BTF for the eBPF backend");
+    // Room for 4 rows: `exact` makes 15 different syscalls.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s");
+    let out = run_timeout(
+        ksec(&["trace", "--backend", "ebpf", "-c", "-o"])
+            .arg(&f)
+            .arg("--")
+            .arg(tracee("exact"))
+            .env("KSEC_EBPF_MAP_ENTRIES", "4")
+            .stdout(Stdio::null()),
+        60,
+    );
+    let err = text(&out).1;
+    assert!(out.status.success(), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("eBPF maps were full"))
+        .unwrap_or_else(|| panic!("no report of the full map: {err}"));
+    let not_counted: u64 = line
+        .split(", ")
+        .find_map(|p| p.strip_suffix(" not counted"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    let s = std::fs::read_to_string(&f).unwrap();
+    let counted: u64 = native(&s).values().map(|c| c.0).sum();
+    // What was counted and what was not add up to what the program made (the ptrace count).
+    let (_, p) = traced("ptrace", &["-c"], &tracee("exact"), &[]);
+    let all: u64 = native(&p).values().map(|c| c.0).sum();
+    assert_eq!(counted + not_counted, all, "{line}\n{s}\n{p}");
+    assert!(native(&s).len() <= 4, "{s}");
+}

@@ -159,7 +159,19 @@ impl Ebpf {
         let wall_only = u32::from(cfg.wall_only);
         let self_tgid = std::process::id();
         let filter_on = u32::from(cfg.wanted.is_some());
-        let mut bpf = EbpfLoader::new()
+        let mut loader = EbpfLoader::new();
+        // Room for rows and calls in flight: the defaults suit a node; a busier one (or a test
+        // of what a full map does) sets KSEC_EBPF_MAP_ENTRIES.
+        let entries = std::env::var("KSEC_EBPF_MAP_ENTRIES")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|&n| n > 0);
+        if let Some(n) = entries {
+            for name in ["counts", "hist", "starts"] {
+                loader.map_max_entries(name, n);
+            }
+        }
+        let mut bpf = loader
             .override_global("mode", &mode, true)
             .override_global("follow", &follow, true)
             .override_global("key_by_tid", &key_by_tid, true)
