@@ -13,9 +13,10 @@ if [ "${1:-}" = "--check" ]; then
     out=$(mktemp /tmp/trace.bpf.XXXXXX.o)
     trap 'rm -f "$out"' EXIT
 fi
-# A relative source path and no DWARF: the object is the same wherever the tree is checked out.
+# The source path mapped to `.` (BTF's line info names the file) and no DWARF: the object is the
+# same wherever the tree is checked out.
 "$CLANG" -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/x86_64-linux-gnu \
-    -Wall -Werror -c bpf/trace.bpf.c -o "$out"
+    -fdebug-prefix-map="$PWD"=. -Wall -Werror -c bpf/trace.bpf.c -o "$out"
 "$STRIP" -g "$out"
 if [ "${1:-}" = "--check" ]; then
     if ! cmp -s "$out" bpf/trace.bpf.o; then

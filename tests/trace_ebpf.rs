@@ -487,24 +487,37 @@ fn json_calls(tables: &serde_json::Value, name: &str) -> u64 {
         .map_or(0, |r| r["calls"].as_u64().unwrap_or(0))
 }
 
-#[test]
-fn container_counts_only_its_processes_also_those_started_later() {
-    require!(ebpf_available(), "needs root and BTF for the eBPF backend");
+/// A container running `sleep`, ksec started with `flags` (and `-c --json`), then, once it has
+/// attached, `ls` exec'd in the container (getdents64 calls) and, on the host, `exact` (100
+/// getppid); ksec stopped: the container's id and ksec's summary.
+fn container_scene(name: &str, flags: &[&str]) -> Option<(String, serde_json::Value)> {
     if let Some(why) = util::podman::unavailable() {
-        require!(false, format!("podman cannot run here: {why}"));
+        util::skipped(format!("podman cannot run here: {why}"));
+        return None;
     }
-    let c = util::podman::Container::run("ksec-trace-c1", &["/bin/sleep", "600"]);
+    let c = util::podman::Container::run(name, &["/bin/sleep", "600"]);
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("s.json");
-    let tracer = start_ksec(&["-c", "--json", "--container", &c.id[..12]], &out_file);
+    let mut args = vec!["-c", "--json"];
+    let short = c.id[..12].to_string();
+    for f in flags {
+        args.push(if *f == "CONTAINER" { &short } else { f });
+    }
+    let tracer = start_ksec(&args, &out_file);
     wait_for_programs(tracer.id());
-    // Started after ksec attached: `ls` in the container lists directories (getdents64); on
-    // the host, at the same time, `exact` makes 100 getppid that must not be counted.
     let ls = c.exec(&["/bin/ls", "/", "/bin", "/etc"]);
     assert!(ls.status.success(), "podman exec: {}", text(&ls).1);
     let host = run(Command::new(tracee("exact")).stdout(Stdio::null()));
     assert!(host.status.success());
-    let v = stop_and_read_json(tracer, &out_file);
+    Some((c.id.clone(), stop_and_read_json(tracer, &out_file)))
+}
+
+#[test]
+fn container_counts_only_its_processes_also_those_started_later() {
+    require!(ebpf_available(), "needs root and BTF for the eBPF backend");
+    let Some((_, v)) = container_scene("ksec-trace-c1", &["--container", "CONTAINER"]) else {
+        return;
+    };
     assert!(
         json_calls(&v["tables"], "getdents64") >= 3,
         "the exec'd ls is counted: {v}"
@@ -519,19 +532,9 @@ fn container_counts_only_its_processes_also_those_started_later() {
 #[test]
 fn per_container_tables_split_the_node() {
     require!(ebpf_available(), "needs root and BTF for the eBPF backend");
-    if let Some(why) = util::podman::unavailable() {
-        require!(false, format!("podman cannot run here: {why}"));
-    }
-    let c = util::podman::Container::run("ksec-trace-c2", &["/bin/sleep", "600"]);
-    let dir = tempfile::tempdir().unwrap();
-    let out_file = dir.path().join("s.json");
-    let tracer = start_ksec(&["--all", "--per-container", "-c", "--json"], &out_file);
-    wait_for_programs(tracer.id());
-    let ls = c.exec(&["/bin/ls", "/", "/bin", "/etc"]);
-    assert!(ls.status.success(), "podman exec: {}", text(&ls).1);
-    let host = run(Command::new(tracee("exact")).stdout(Stdio::null()));
-    assert!(host.status.success());
-    let v = stop_and_read_json(tracer, &out_file);
+    let Some((id, v)) = container_scene("ksec-trace-c2", &["--all", "--per-container"]) else {
+        return;
+    };
     let tables = v["per_container"].as_array().expect("per_container");
     let of = |id: Option<&str>| {
         tables
@@ -540,7 +543,7 @@ fn per_container_tables_split_the_node() {
             .unwrap_or_else(|| panic!("no table for {id:?}: {v}"))
     };
     assert!(tables[0]["container"].is_null(), "the host first: {v}");
-    let mine = of(Some(&c.id));
+    let mine = of(Some(&id));
     assert!(json_calls(&mine["tables"], "getdents64") >= 3, "{mine}");
     assert_eq!(json_calls(&mine["tables"], "getppid"), 0, "{mine}");
     assert!(json_calls(&of(None)["tables"], "getppid") >= 100, "{v}");

@@ -124,16 +124,7 @@ pub fn wake_signal() -> Sig {
 /// # Errors
 /// sigaction fails.
 pub fn install_signal_handlers(sigs: &[Signal], wake: Sig) -> nix::Result<()> {
-    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
-    let fatal = SigAction::new(
-        SigHandler::Handler(on_fatal_signal),
-        SaFlags::empty(),
-        SigSet::empty(),
-    );
-    for &s in sigs {
-        // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
-        unsafe { sigaction(s, &fatal) }?;
-    }
+    install_fatal_handlers(sigs)?;
     // nix's sigaction cannot name a real-time signal: libc's, with the same settings (no flags,
     // empty mask).
     // SAFETY: an all-zero `struct sigaction` is a valid value (SIG_DFL, no flags, empty mask).
