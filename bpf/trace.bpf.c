@@ -9,6 +9,10 @@
 // non-leader thread execs (its tid becomes the leader's), sched_process_exit drops what a dying
 // task left in flight and remembers its name.
 //
+// The big maps are not preallocated (BPF_F_NO_PREALLOC): a preallocated 65,536-row per-CPU map
+// takes the kernel ~0.1 s to create, most of ksec's start-up; rows are allocated as tasks and
+// syscalls appear instead.
+//
 // Built by bpf/build.sh into bpf/trace.bpf.o (committed); src/trace/ebpf/ loads it with aya.
 // The struct layouts below are mirrored in src/trace/ebpf/maps.rs: keep them in step.
 
@@ -106,6 +110,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, u32);
 	__type(value, u8);
 } tids SEC(".maps");
@@ -114,6 +119,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, u32);
 	__type(value, u8);
 } tgids SEC(".maps");
@@ -164,6 +170,7 @@ struct start {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, u32);
 	__type(value, struct start);
 } starts SEC(".maps");
@@ -201,6 +208,7 @@ struct counts {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct key);
 	__type(value, struct counts);
 } counts SEC(".maps");
