@@ -9,9 +9,9 @@
 // non-leader thread execs (its tid becomes the leader's), sched_process_exit drops what a dying
 // task left in flight and remembers its name.
 //
-// The big maps are not preallocated (BPF_F_NO_PREALLOC): a preallocated 65,536-row per-CPU map
-// takes the kernel ~0.1 s to create, most of ksec's start-up; rows are allocated as tasks and
-// syscalls appear instead.
+// The big maps whose rows are made once per task or per task and syscall are not preallocated
+// (BPF_F_NO_PREALLOC): a preallocated 65,536-row per-CPU map takes the kernel ~0.1 s to create,
+// most of ksec's start-up. `starts`, touched at every call, is preallocated.
 //
 // Built by bpf/build.sh into bpf/trace.bpf.o (committed); src/trace/ebpf/ loads it with aya.
 // The struct layouts below are mirrored in src/trace/ebpf/maps.rs: keep them in step.
@@ -170,7 +170,6 @@ struct start {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, u32);
 	__type(value, struct start);
 } starts SEC(".maps");
@@ -328,15 +327,27 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	u32 pers = (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT) ? 1 : 0;
 	if (never_returns(pers, nr) || !is_wanted(pers, nr))
 		return 0;
-	struct start s = {};
-	s.nr = (u64)nr;
-	s.pers = pers;
-	s.key_tid = tid;
+	u32 key_tid = tid;
 	if (key_by_tid) {
 		u32 *alias = bpf_map_lookup_elem(&aliases, &tid);
 		if (alias)
-			s.key_tid = *alias;
+			key_tid = *alias;
 	}
+	// The task's slot is reused from call to call (sys_exit marks it free with ts = 0): no
+	// insert and delete per call; process_exit deletes it.
+	struct start *slot = bpf_map_lookup_elem(&starts, &tid);
+	if (slot) {
+		slot->nr = (u64)nr;
+		slot->pers = pers;
+		slot->key_tid = key_tid;
+		slot->cpu = wall_only ? 0 : cpu_base(t);
+		slot->ts = bpf_ktime_get_ns();
+		return 0;
+	}
+	struct start s = {};
+	s.nr = (u64)nr;
+	s.pers = pers;
+	s.key_tid = key_tid;
 	if (!wall_only)
 		s.cpu = cpu_base(t);
 	s.ts = bpf_ktime_get_ns();
@@ -376,13 +387,13 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
 	struct start *s = bpf_map_lookup_elem(&starts, &tid);
-	if (!s)
+	if (!s || !s->ts)
 		return 0;
 	// A call ended by SIGKILL (kill -9, exit_group or execve in another thread) never returns
 	// to its task: not counted, as under ptrace.
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	if (BPF_CORE_READ(t, pending.signal.sig[0]) & (1UL << (SIGKILL - 1))) {
-		bpf_map_delete_elem(&starts, &tid);
+		s->ts = 0;
 		return 0;
 	}
 	u64 wall = now - s->ts;
@@ -401,7 +412,7 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	k.nr = s->nr;
 	k.pers = s->pers;
 	k.gen = current_gen();
-	bpf_map_delete_elem(&starts, &tid);
+	s->ts = 0; // the slot is free
 	int failed = (unsigned long)ret >= (unsigned long)-4095; // IS_ERR_VALUE, as ptrace's is_error
 	if (failed && k.nr == (k.pers ? 11 : 59))
 		stop_if_spawned(tid, tgid);
@@ -489,7 +500,7 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	// A non-leader thread execed and took the leader's tid: its execve, in flight under the old
 	// tid, completes under the new one.
 	struct start *s = bpf_map_lookup_elem(&starts, &old);
-	if (!s)
+	if (!s || !s->ts)
 		return 0;
 	struct start moved = *s;
 	bpf_map_delete_elem(&starts, &old);
