@@ -42,17 +42,18 @@
 //! secret/scan.rs               the chunked streaming search
 //! secret/sources.rs            what is read (fds, files, environ, memory) and how, harmlessly
 //! secret/report.rs             findings as data, redaction, the text and JSON printers
-//! sys/                         the unsafe room: ptrace, wait, signal, spawn, openat2
+//! sys/                         the unsafe room: ptrace, wait, signal, spawn, openat2, bpf records
 //! trace/event.rs               Event and Sink: what a backend reports; task names
 //! trace/backend.rs             the Backend interface, one counted run over it, the live clock
 //! trace/ptrace/                the ptrace backend: wait loop, stops, tasks, attach, affinity
+//! trace/ebpf/                  the eBPF backend: loads bpf/trace.bpf.o (aya), pid maps, reads rows
 //! trace/replay.rs              a backend replaying captured strace runs (tests without root)
 //! trace/syscalls/              the one syscall table: names, classes, subcalls, sets
 //! trace/arch.rs                personalities and their audit arches
 //! trace/filter/                -e trace= and the other qualifiers, as sets of syscalls
 //! trace/seccomp.rs             the seccomp program for --seccomp-bpf
 //! trace/placement.rs           CPU placement while tracing, and its guardian
-//! trace/counter.rs             the counting Sink: filter, -O, per-process/-thread keys, live tables
+//! trace/counter.rs             the counting Sink: filter, -O, per-container/-process/-thread, live
 //! trace/stats.rs               counts per syscall and personality; the Report
 //! trace/hist.rs                latency histograms: log2 x16 buckets, as the eBPF program counts
 //! trace/summary/               the text (strace's layout), JSON and histogram renderers, -S -U -O
