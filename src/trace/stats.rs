@@ -79,7 +79,6 @@ pub struct Completed {
     pub wall_ns: u64,
 }
 
-
 /// One syscall's counters, and the latency histogram of its calls' measured time.
 #[derive(Debug, Clone, Default)]
 struct Slot {
