@@ -32,11 +32,6 @@ struct thread_info {
 	u32 status;
 } __attribute__((preserve_access_index));
 
-struct sched_entity {
-	u64 exec_start;
-	u64 sum_exec_runtime;
-} __attribute__((preserve_access_index));
-
 typedef struct {
 	int counter;
 } atomic_t;
@@ -69,7 +64,6 @@ struct task_struct {
 	struct thread_info thread_info;
 	struct sigpending pending;
 	struct nsproxy *nsproxy;
-	struct sched_entity se;
 	int pid;
 	int tgid;
 	struct signal_struct *signal;
@@ -160,8 +154,9 @@ struct {
 
 // A call in flight, by tid.
 struct start {
-	u64 ts;    // bpf_ktime_get_ns at entry
-	u64 cpu;   // sum_exec_runtime - exec_start at entry (see cpu_base)
+	u64 ts;     // bpf_ktime_get_ns at entry; 0: the slot is free
+	u64 off_at; // when the task was switched out during the call (0: it runs)
+	u64 off_ns; // time off the CPU during the call so far
 	u64 nr;
 	u32 pers;
 	u32 key_tid; // the tid the call is counted under (a thread that execs keeps its first tid)
@@ -280,15 +275,10 @@ static __always_inline int never_returns(u32 pers, long nr)
 	return nr == 60 || nr == 231;
 }
 
-// sum_exec_runtime - exec_start is constant while the task runs (the scheduler adds the same
-// delta to both) and drops by the time it spends off the CPU; so the CPU time of a call is its
-// wall time plus the change of this value between entry and exit.
-static __always_inline u64 cpu_base(struct task_struct *t)
-{
-	u64 sum = BPF_CORE_READ(t, se.sum_exec_runtime);
-	u64 start = BPF_CORE_READ(t, se.exec_start);
-	return sum - start;
-}
+// The CPU time of a call is its wall time less the time its task spent off the CPU meanwhile,
+// which sched_switch adds up (on the same clock, ktime: the scheduler's own clock_task leaves
+// out steal and IRQ time, so differences of sum_exec_runtime and exec_start drift from wall
+// time on a busy VM).
 
 // The histogram bucket of a duration: exact below 16 ns, then 16 sub-buckets per power of two
 // (src/trace/hist.rs, bucket_of).
@@ -340,7 +330,8 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		slot->nr = (u64)nr;
 		slot->pers = pers;
 		slot->key_tid = key_tid;
-		slot->cpu = wall_only ? 0 : cpu_base(t);
+		slot->off_at = 0;
+		slot->off_ns = 0;
 		slot->ts = bpf_ktime_get_ns();
 		return 0;
 	}
@@ -348,8 +339,6 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	s.nr = (u64)nr;
 	s.pers = pers;
 	s.key_tid = key_tid;
-	if (!wall_only)
-		s.cpu = cpu_base(t);
 	s.ts = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&starts, &tid, &s, BPF_ANY)) {
 		struct lost *l = lost_row();
@@ -398,13 +387,8 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	}
 	u64 wall = now - s->ts;
 	u64 cpu = 0;
-	if (!wall_only) {
-		s64 d = (s64)(cpu_base(t) - s->cpu);
-		s64 c = (s64)wall + d;
-		cpu = c < 0 ? 0 : (u64)c;
-		if (cpu > wall)
-			cpu = wall;
-	}
+	if (!wall_only)
+		cpu = s->off_ns < wall ? wall - s->off_ns : 0;
 	long ret = (long)ctx->args[1];
 	struct key k = {};
 	k.tid = key_by_tid ? s->key_tid : 0;
@@ -455,6 +439,26 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 					l->hist++;
 			}
 		}
+	}
+	return 0;
+}
+
+// Off-CPU time of calls in flight (not attached with -w, where only wall time is kept).
+SEC("raw_tracepoint/sched_switch")
+int sched_switch(struct bpf_raw_tracepoint_args *ctx)
+{
+	u64 now = bpf_ktime_get_ns();
+	struct task_struct *prev = (struct task_struct *)ctx->args[1];
+	struct task_struct *next = (struct task_struct *)ctx->args[2];
+	u32 ptid = BPF_CORE_READ(prev, pid);
+	struct start *s = bpf_map_lookup_elem(&starts, &ptid);
+	if (s && s->ts)
+		s->off_at = now;
+	u32 ntid = BPF_CORE_READ(next, pid);
+	s = bpf_map_lookup_elem(&starts, &ntid);
+	if (s && s->ts && s->off_at) {
+		s->off_ns += now - s->off_at;
+		s->off_at = 0;
 	}
 	return 0;
 }

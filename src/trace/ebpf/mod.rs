@@ -7,7 +7,9 @@
 //! and what a full map could not hold is reported.
 //!
 //! Loading needs root (or CAP_BPF + CAP_PERFMON) and BTF (/sys/kernel/btf/vmlinux) for the few
-//! task fields read (CPU time, the compat-syscall flag); raw tracepoints need no tracefs. The
+//! task fields read (the compat-syscall flag, pids, pending SIGKILL, the mount namespace); raw
+//! tracepoints need no tracefs. CPU time inside a call is its wall time less the time the task
+//! spent off the CPU during it, added up at `sched_switch` (attached only without -w). The
 //! programs and maps belong to ksec's file descriptors: if ksec dies, even by SIGKILL, the kernel
 //! detaches everything.
 
@@ -35,13 +37,15 @@ use crate::sys::signal::{self as sig, Sig};
 /// The compiled program (bpf/build.sh makes it from bpf/trace.bpf.c).
 static OBJECT: &[u8] = aya::include_bytes_aligned!("../../../bpf/trace.bpf.o");
 
-/// The programs and the tracepoints they attach to.
-const PROGRAMS: [(&str, &str); 5] = [
+/// The programs and the tracepoints they attach to; the last, which adds up the time calls
+/// spend off the CPU, only when CPU time is measured (not with -w).
+const PROGRAMS: [(&str, &str); 6] = [
     ("sys_enter", "sys_enter"),
     ("sys_exit", "sys_exit"),
     ("process_fork", "sched_process_fork"),
     ("process_exec", "sched_process_exec"),
     ("process_exit", "sched_process_exit"),
+    ("sched_switch", "sched_switch"),
 ];
 
 /// Syscall numbers below this are filtered in the kernel (a bitmap per personality); the rest
@@ -209,7 +213,8 @@ impl Ebpf {
                     .map_err(|e| unavailable("fill map mntns", &e))?;
             }
         }
-        for (prog, tp) in PROGRAMS {
+        let wanted_programs = if cfg.wall_only { 5 } else { 6 };
+        for (prog, tp) in PROGRAMS.into_iter().take(wanted_programs) {
             let p: &mut RawTracePoint = bpf
                 .program_mut(prog)
                 .ok_or_else(|| Unavailable(format!("bpf/trace.bpf.o has no program {prog}")))?
