@@ -8,7 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Runtime-security inspection for a Linux (Kubernetes) node.
 #[derive(Debug, Parser)]
-#[command(name = "ksec", version, about, propagate_version = true)]
+#[command(
+    name = "ksec",
+    version,
+    about,
+    propagate_version = true,
+    after_help = crate::exit::EXIT_STATUS_HELP
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

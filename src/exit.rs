@@ -3,6 +3,25 @@
 
 use nix::sys::signal::Signal;
 
+/// The exit statuses of every subcommand, as `ksec --help` ends and the README's table says.
+pub const EXIT_STATUS_HELP: &str = "\
+Exit status (one rule for fds, environ, root, ps and grep-secret):
+  0  done: everything asked for was shown (grep-secret: something was found; with
+     --fail-on-find, nothing was)
+  1  nothing matched a search: ps NAME lists no process (as pgrep),
+     grep-secret finds nothing (as grep; with --fail-on-find: something was found),
+     environ PID VAR: VAR is not set (as printenv)
+     or done, but something was skipped and reported on stderr: fds PID1 PID2 with one gone,
+     an unreadable fd or entry, root cat --json cut at its limit
+  2  error: a bad command line; a PID, NAME or --container ID that selects no process
+     (fds, environ, root, grep-secret, ps --container: \"no such process\", \"no
+     process named\", \"no running process belongs to a container\"); a
+     path that does not exist; a --proc-root that cannot be read (grep-secret: only when
+     nothing was found)
+ksec trace keeps strace's statuses: the traced command's own status (or ksec dies of the
+signal that killed it); 1 for ksec trace's own errors (a bad command line, no such process,
+an attach refused).";
+
 /// How the ksec process should end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -10,14 +29,15 @@ pub enum Exit {
     Success,
     /// 1: done, but something could not be read and was skipped (`fds`, `root`).
     Skipped,
-    /// 1: nothing matched (`ps -n NAME`, `grep-secret` without findings, as grep).
+    /// 1: nothing matched (`ps NAME`, `grep-secret` without findings as grep, `environ PID VAR`
+    /// with VAR unset as printenv).
     NotFound,
     /// 1: `grep-secret --fail-on-find` found something.
     Found,
     /// 1: strace's status for a usage error or a failed attach (`ksec trace`).
     TraceError,
-    /// 2: ksec's usage errors (clap's status) and fatal errors; `grep-secret` errors with
-    /// nothing found (as grep).
+    /// 2: ksec's usage errors (clap's status) and fatal errors, a target that selects no
+    /// process among them; `grep-secret` errors with nothing found (as grep).
     Error,
     /// The traced command's own exit status, passed on as strace does.
     Status(i32),

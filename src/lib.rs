@@ -22,6 +22,7 @@
 //! output/sanitize.rs           escaping of control, bidi and non-UTF-8 bytes
 //! output/table.rs              borderless tables with capped cells
 //! output/json.rs               pretty JSON documents
+//! output/time.rs               UTC dates from epoch seconds (ISO 8601, ls -l, trace stamps)
 //! proc/root.rs                 ProcRoot (an injectable /proc) and the pid, tid, fd listings
 //! proc/stat.rs                 /proc/PID/stat (and the kernel-thread and zombie checks)
 //! proc/status.rs               /proc/PID/status (State, Tgid, PPid, TracerPid, NSpid, Uid)

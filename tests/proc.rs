@@ -2077,3 +2077,60 @@ fn a_proc_root_that_is_no_proc_fails() {
         assert!(!v.as_array().unwrap().is_empty(), "{root}: {o}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// root: dates
+
+#[test]
+fn root_ls_and_stat_print_utc_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old");
+    let new = dir.path().join("new");
+    let year = String::from_utf8(run(Command::new("date").args(["-u", "+%Y"])).stdout).unwrap();
+    let this_year = format!("{}-01-02 03:04:05 UTC", year.trim());
+    for (path, when) in [
+        (&old, "2001-02-03 04:05:06 UTC"),
+        (&new, this_year.as_str()),
+    ] {
+        let out = run(Command::new("touch").arg("-d").arg(when).arg(path));
+        assert!(out.status.success(), "touch -d {when}: {:?}", text(&out));
+    }
+    let mut p = Reaped::spawn(Command::new("sleep").arg("60"));
+    let d = dir.path().to_str().unwrap();
+    let out = run(ksec(&["root", &p.pid_s(), "ls", d]));
+    let (o, _) = text(ok(&out));
+    let lines: Vec<&str> = o.lines().collect();
+    assert!(lines[0].contains("  MTIME (UTC)   PATH"), "{o}");
+    let row = |name: &str| {
+        let suffix = format!("{d}/{name}");
+        *lines
+            .iter()
+            .find(|l| l.ends_with(&suffix))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{o}"))
+    };
+    // Another year: the year; this year: the time of day (ls -l's short form, UTC).
+    assert!(
+        row("old").ends_with(&format!("  Feb  3  2001  {d}/old")),
+        "{o}"
+    );
+    assert!(
+        row("new").ends_with(&format!("  Jan  2 03:04  {d}/new")),
+        "{o}"
+    );
+    // The MTIME column starts at the same place in the header and the rows.
+    let col = lines[0].find("MTIME").unwrap();
+    assert_eq!(&row("old")[col..col + 12], "Feb  3  2001", "{o}");
+
+    let old_s = old.to_str().unwrap();
+    let out = run(ksec(&["root", &p.pid_s(), "stat", old_s]));
+    let (o, _) = text(ok(&out));
+    assert!(
+        o.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == ["mtime", "2001-02-03T04:05:06Z", "(981173106)"]),
+        "{o}"
+    );
+    let v = json_out(&run(ksec(&["root", "--json", &p.pid_s(), "stat", old_s])));
+    assert_eq!(v["mtime"], json!(981_173_106));
+    assert_eq!(v["mtime_utc"], json!("2001-02-03T04:05:06Z"));
+    p.kill();
+}

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod exits;
 mod filter;
 mod layout;
 mod live;

@@ -6,7 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::cli::EnvironArgs;
-use crate::exit::Exit;
+use crate::exit::{Exit, ExitError};
 use crate::output::bytes::Bytes;
 use crate::output::json::write_json;
 use crate::output::table::{cell, table, write_table};
@@ -140,7 +140,8 @@ pub fn render(out: &mut impl Write, json: bool, env: &ProcessEnviron) -> std::io
 /// Runs the subcommand.
 ///
 /// # Errors
-/// Selection or reading fails; the variable is not set; writing fails.
+/// Selection or reading fails; writing fails; the variable is not set (an [`ExitError`] with
+/// [`Exit::NotFound`], exit 1 as printenv).
 pub fn run(args: EnvironArgs) -> anyhow::Result<Exit> {
     let cfg = EnvironConfig::from_args(args)?;
     let pid = resolve_one(&cfg.root, cfg.target.as_deref(), cfg.container.as_deref())?;
@@ -156,7 +157,12 @@ pub fn run(args: EnvironArgs) -> anyhow::Result<Exit> {
                 .iter()
                 .find(|v| v.name.as_slice() == name.as_bytes())
             else {
-                anyhow::bail!("pid {pid}: no variable {name:?} in its environment");
+                // Exit 1 as printenv: the search ran and found nothing.
+                return Err(ExitError::new(
+                    Exit::NotFound,
+                    format!("pid {pid}: no variable {name:?} in its environment"),
+                )
+                .into());
             };
             if cfg.json {
                 write_json(&mut out, var)?;

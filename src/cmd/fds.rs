@@ -122,7 +122,9 @@ pub fn render(
     Ok(())
 }
 
-/// Runs the subcommand: per-process errors are reported on stderr and the others still shown.
+/// Runs the subcommand: per-process errors are reported on stderr and the others still shown
+/// (exit 1, [`Exit::Skipped`]); when no process could be shown at all (every pid gone, every
+/// name unmatched) the exit is 2, [`Exit::Error`], as `environ` and `root` end on one target.
 ///
 /// # Errors
 /// Nothing selected; writing fails.
@@ -145,6 +147,9 @@ pub fn run(args: FdsArgs) -> anyhow::Result<Exit> {
         }
     }
     let stdout = std::io::stdout();
+    if failed && procs.is_empty() {
+        return Ok(Exit::Error);
+    }
     render(&mut stdout.lock(), cfg.json, headers, &procs)?;
     Ok(Exit::skipped_if(failed))
 }

@@ -16,6 +16,7 @@ use crate::output::bytes::Bytes;
 use crate::output::json::write_json;
 use crate::output::sanitize::escape_bytes;
 use crate::output::table::{table, write_table};
+use crate::output::time::{iso8601_utc, ls_time, now_epoch};
 use crate::proc::root::ProcRoot;
 use crate::proc::rootfs::{display_path, Entry, ProcessRoot, Walk};
 use crate::proc::target::resolve_one;
@@ -85,24 +86,36 @@ fn name_text(e: &Entry) -> String {
 
 /// The header of the `ls`/`find` table; rows are written as they come ([`write_entry_row`]),
 /// so the columns have fixed widths (wider values push the rest of their row right).
+/// MTIME is `ls -l`'s short form in UTC ([`ls_time`]: `Dec  2 05:01` this year,
+/// `Dec  2  2025` otherwise).
 fn write_entries_header(out: &mut impl Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:<10}  {:>5}  {:>5}  {:>10}  PATH",
-        "MODE", "UID", "GID", "SIZE"
+        "{:<10}  {:>5}  {:>5}  {:>10}  {:<12}  PATH",
+        "MODE", "UID", "GID", "SIZE", "MTIME (UTC)"
     )
 }
 
-fn write_entry_row(out: &mut impl Write, e: &Entry) -> std::io::Result<()> {
+fn write_entry_row(out: &mut impl Write, e: &Entry, now: i64) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:<10}  {:>5}  {:>5}  {:>10}  {}",
+        "{:<10}  {:>5}  {:>5}  {:>10}  {:<12}  {}",
         e.mode,
         e.uid,
         e.gid,
         e.size,
+        ls_time(e.mtime, now),
         name_text(e)
     )
+}
+
+/// `stat --json`: the entry, its mtime also as an ISO 8601 UTC date.
+#[derive(Serialize)]
+struct StatJson<'a> {
+    #[serde(flatten)]
+    entry: &'a Entry,
+    /// `mtime` (epoch seconds) as `2026-12-02T05:01:02Z`.
+    mtime_utc: String,
 }
 
 fn stat_table(out: &mut impl Write, e: &Entry) -> std::io::Result<()> {
@@ -116,7 +129,7 @@ fn stat_table(out: &mut impl Write, e: &Entry) -> std::io::Result<()> {
         ("size", e.size.to_string()),
         ("inode", e.inode.to_string()),
         ("links", e.nlink.to_string()),
-        ("mtime", e.mtime.to_string()),
+        ("mtime", format!("{} ({})", iso8601_utc(e.mtime), e.mtime)),
     ];
     for (k, v) in rows {
         t.add_row(vec![k.to_string(), v]);
@@ -264,7 +277,11 @@ pub fn run(args: RootArgs) -> anyhow::Result<Exit> {
         Op::Stat => {
             let e = root.stat(&cfg.path)?;
             if cfg.json {
-                write_json(&mut out, &e)?;
+                let doc = StatJson {
+                    entry: &e,
+                    mtime_utc: iso8601_utc(e.mtime),
+                };
+                write_json(&mut out, &doc)?;
             } else {
                 stat_table(&mut out, &e)?;
             }
@@ -288,9 +305,10 @@ pub fn run(args: RootArgs) -> anyhow::Result<Exit> {
                 notes = listing.entries.notes.get();
             } else {
                 write_entries_header(&mut out)?;
+                let now = now_epoch();
                 for item in walk {
                     match item {
-                        Ok(e) => write_entry_row(&mut out, &e)?,
+                        Ok(e) => write_entry_row(&mut out, &e, now)?,
                         Err(note) => {
                             eprintln!("ksec: {note}");
                             notes += 1;

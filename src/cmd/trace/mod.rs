@@ -17,6 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::cli::{BackendChoice, CpuPlacement, TraceArgs};
 use crate::exit::{Exit, ExitError};
+use crate::output::time::utc_timestamp;
 use crate::trace::backend::{self, ChildEnd, Outcome};
 use crate::trace::counter::{self, CountOpts, LiveOut, LiveTable};
 use crate::trace::event::Live;
@@ -566,32 +567,6 @@ fn compact_json(pretty: &[u8]) -> Vec<u8> {
     out
 }
 
-/// `2026-12-02 05:01:02.345` (with `sep` between date and time) in UTC, then `suffix`.
-fn utc_timestamp(at: SystemTime, sep: char, suffix: &str) -> String {
-    let d = at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = d.as_secs();
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}{sep}{:02}:{:02}:{:02}.{:03}{suffix}",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60,
-        d.subsec_millis()
-    )
-}
-
 /// Root refused by the kernel (pid 1, a protected process) gets strace's words, not advice to
 /// become root.
 fn strace_attach_wording(e: anyhow::Error) -> anyhow::Error {
@@ -692,21 +667,6 @@ mod tests {
         for bad in ["0", "-1", "0.0009", "x", "", "NaN", "inf", "1e400", "2s"] {
             assert!(parse_interval(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn timestamps_are_utc_with_milliseconds() {
-        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_796_187_662_345);
-        assert_eq!(
-            utc_timestamp(at, ' ', " UTC"),
-            "2026-12-02 05:01:02.345 UTC"
-        );
-        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
-        assert_eq!(utc_timestamp(leap, 'T', "Z"), "2000-02-29T00:00:00.000Z");
-        assert_eq!(
-            utc_timestamp(SystemTime::UNIX_EPOCH, 'T', "Z"),
-            "1970-01-01T00:00:00.000Z"
-        );
     }
 
     #[test]

@@ -1,0 +1,139 @@
+//! Dates from epoch seconds, in UTC, written without a time-zone database: trace's timestamps
+//! (`2026-12-02 05:01:02.345 UTC`), ISO 8601 (`2026-12-02T05:01:02Z`) and `ls -l`'s short form
+//! (`Dec  2 05:01` this year, `Dec  2  2025` otherwise). UTC always: local time would need the
+//! tz database, and a node's tools reading each other's output agree on UTC.
+
+use std::time::SystemTime;
+
+/// A UTC calendar date and time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i64,
+    /// 1 to 12.
+    pub month: u32,
+    /// 1 to 31.
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+impl Civil {
+    /// The UTC date and time `secs` seconds after the epoch (before it when negative).
+    pub fn from_epoch(secs: i64) -> Self {
+        let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Self {
+            year,
+            month: month as u32,
+            day: day as u32,
+            hour: (rem / 3600) as u32,
+            minute: (rem / 60 % 60) as u32,
+            second: (rem % 60) as u32,
+        }
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `at` as `YYYY-MM-DD{sep}HH:MM:SS.mmm{suffix}` in UTC (times before the epoch as the epoch).
+pub fn utc_timestamp(at: SystemTime, sep: char, suffix: &str) -> String {
+    let d = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let c = Civil::from_epoch(d.as_secs() as i64);
+    format!(
+        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}.{:03}{suffix}",
+        c.year,
+        c.month,
+        c.day,
+        c.hour,
+        c.minute,
+        c.second,
+        d.subsec_millis()
+    )
+}
+
+/// ISO 8601 in UTC, to the second: `2026-12-02T05:01:02Z`.
+pub fn iso8601_utc(secs: i64) -> String {
+    let c = Civil::from_epoch(secs);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
+}
+
+/// `ls -l`'s 12-column time, in UTC: `Dec  2 05:01` when `secs` falls in the same (UTC) year
+/// as `now`, else `Dec  2  2025`.
+pub fn ls_time(secs: i64, now: i64) -> String {
+    let c = Civil::from_epoch(secs);
+    let month = MONTHS[(c.month - 1) as usize];
+    if c.year == Civil::from_epoch(now).year {
+        format!("{month} {:>2} {:02}:{:02}", c.day, c.hour, c.minute)
+    } else {
+        format!("{month} {:>2} {:>5}", c.day, c.year)
+    }
+}
+
+/// Seconds since the epoch now (0 if the clock is before it).
+pub fn now_epoch() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn timestamps_are_utc_with_milliseconds() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_796_187_662_345);
+        assert_eq!(
+            utc_timestamp(at, ' ', " UTC"),
+            "2026-12-02 05:01:02.345 UTC"
+        );
+        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(utc_timestamp(leap, 'T', "Z"), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            utc_timestamp(SystemTime::UNIX_EPOCH, 'T', "Z"),
+            "1970-01-01T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(iso8601_utc(1_796_187_662), "2026-12-02T05:01:02Z");
+        assert_eq!(iso8601_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601_utc(951_782_400), "2000-02-29T00:00:00Z");
+        // Before the epoch: the last second of 1969.
+        assert_eq!(iso8601_utc(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn ls_times() {
+        let now = 1_796_187_662; // 2026-12-02 05:01:02
+        assert_eq!(ls_time(now, now), "Dec  2 05:01");
+        // 2026-01-01 00:00:00: the same year.
+        assert_eq!(ls_time(1_767_225_600, now), "Jan  1 00:00");
+        // 2025-12-02 05:01:02: another year.
+        assert_eq!(ls_time(now - 365 * 86_400, now), "Dec  2  2025");
+        assert_eq!(ls_time(0, now), "Jan  1  1970");
+        assert_eq!(ls_time(951_782_400, now), "Feb 29  2000");
+        // Widths stay 12 columns.
+        assert_eq!(ls_time(951_782_400, now).len(), 12);
+        assert_eq!(ls_time(now, now).len(), 12);
+    }
+}
