@@ -2,6 +2,7 @@
 
 mod util;
 
+mod cli_extras;
 mod filter;
 mod layout;
 mod live;
