@@ -34,6 +34,11 @@ pub enum Command {
     Ps(PsArgs),
     /// Search what processes hold open, their environment and memory, for secrets.
     GrepSecret(GrepSecretArgs),
+    /// Print a shell completion script on stdout (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Write roff man pages: ksec.1 and one per subcommand (ksec-trace.1, ...).
+    #[command(hide = true)]
+    Man(ManArgs),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,6 +403,34 @@ pub struct GrepSecretArgs {
     /// For CI: exit 1 when something is found, 0 when nothing is (2 stays "error").
     #[arg(long)]
     pub fail_on_find: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// completions, man
+
+/// Print a completion script for SHELL on stdout.
+///
+/// The script completes subcommands, options and their values from ksec's own definitions.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  ksec completions bash > /etc/bash_completion.d/ksec\n  ksec completions zsh > \"${fpath[1]}/_ksec\"\n  ksec completions fish > ~/.config/fish/completions/ksec.fish"
+)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Write ksec's man pages in roff.
+///
+/// With DIR, write ksec.1 and one page per subcommand (ksec-trace.1, ksec-fds.1, ...) into DIR,
+/// which must exist, and print the paths written. Without DIR, print ksec.1 on stdout.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  ksec man > ksec.1\n  ksec man /usr/local/share/man/man1")]
+pub struct ManArgs {
+    /// The directory to write the pages into.
+    #[arg(value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub dir: Option<PathBuf>,
 }
 
 #[cfg(test)]

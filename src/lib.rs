@@ -17,6 +17,8 @@
 //! cmd/trace/getopt.rs          strace's command line (getopt, long options, refusals)
 //! cmd/{fds,environ,root,ps}.rs the /proc subcommands: config, run, render, exit
 //! cmd/grep_secret.rs           ksec grep-secret: config, scan, printers, summary, grep's exit
+//! cmd/completions.rs           ksec completions SHELL: clap_complete's script on stdout
+//! cmd/man.rs                   ksec man [DIR] (hidden): clap_mangen's roff pages
 //! cmd/proc_args.rs             --proc-root / $HOST_PROC -> ProcRoot
 //! output/bytes.rs              untrusted bytes: lossless in JSON, escaped for terminals
 //! output/sanitize.rs           escaping of control, bidi and non-UTF-8 bytes

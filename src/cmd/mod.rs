@@ -2,9 +2,11 @@
 //! messages and picks an [`Exit`]. One file per subcommand: arguments -> configuration -> run
 //! (the domain modules return data or typed errors) -> render -> exit.
 
+pub mod completions;
 pub mod environ;
 pub mod fds;
 pub mod grep_secret;
+pub mod man;
 pub mod proc_args;
 pub mod ps;
 pub mod root;
@@ -56,6 +58,8 @@ pub fn run(argv: Vec<OsString>) -> (anyhow::Result<Exit>, &'static str, Exit) {
         Command::Root(args) => root::run(args),
         Command::Ps(args) => ps::run(args),
         Command::GrepSecret(args) => grep_secret::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     };
     (result, "ksec", Exit::Error)
 }
