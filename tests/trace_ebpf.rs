@@ -17,26 +17,13 @@ fn ebpf_available() -> bool {
 
 /// Runs `ksec trace --backend BACKEND FLAGS -o FILE -- PROG ARGS`: (exit code, summary).
 fn traced(backend: &str, flags: &[&str], prog: &Path, args: &[&str]) -> (Option<i32>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out_file = dir.path().join("summary");
-    let mut cmd = ksec(&["trace", "--backend", backend]);
-    cmd.args(flags)
-        .arg("-o")
-        .arg(&out_file)
-        .arg("--")
-        .arg(prog)
-        .args(args)
-        .stdout(Stdio::null());
-    let out = run_timeout(&mut cmd, 60);
+    let (out, summary) = util::trace_to_file(backend, flags, prog, args);
     let (_, err) = text(&out);
     assert!(
         !err.contains("cannot be loaded"),
         "--backend {backend}: {err}"
     );
-    (
-        out.status.code(),
-        std::fs::read_to_string(&out_file).unwrap_or_default(),
-    )
+    (out.status.code(), summary)
 }
 
 /// Every table's (heading, syscall -> (calls, errors)) under both backends are equal, and the

@@ -2,37 +2,26 @@
 //! `percentiles`/`histogram` fields, on a tracee whose latencies are known
 //! (fixtures/tracees/sleeps.c: 190 sleeps of 1 ms and 10 of 10 ms, with `-w`).
 //!
-//! The checks take the backend's name, so that the same assertions run on every backend that
-//! measures latencies; only ptrace is called today.
+//! The checks take the backend's name, so that the same assertions run on both backends.
 
 use std::path::Path;
-use std::process::Stdio;
 
 use crate::require;
-use crate::util::{self, ksec, run_timeout, text, tracee};
+use crate::util::{self, text, tracee};
 
 const SLEEP: &str = "clock_nanosleep";
 const MS: f64 = 1e-3;
 
 /// Runs `ksec trace --backend BACKEND FLAGS -o FILE -- PROG` and returns what -o got.
 fn trace(backend: &str, flags: &[&str], prog: &Path) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let out_file = dir.path().join("summary");
-    let mut cmd = ksec(&["trace", "--backend", backend]);
-    cmd.args(flags)
-        .arg("-o")
-        .arg(&out_file)
-        .arg("--")
-        .arg(prog)
-        .stdout(Stdio::null());
-    let out = run_timeout(&mut cmd, 60);
+    let (out, summary) = util::trace_to_file(backend, flags, prog, &[]);
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "ksec trace {flags:?}: {} {}",
         out.status,
         text(&out).1
     );
-    std::fs::read_to_string(&out_file).unwrap()
+    summary
 }
 
 /// Asserts that the 50th, 90th and 99th percentiles (seconds) are those of 190 sleeps of 1 ms

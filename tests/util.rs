@@ -660,3 +660,26 @@ pub mod podman {
         }
     }
 }
+
+/// Runs `ksec trace --backend BACKEND FLAGS -o FILE -- PROG ARGS` (stdout to /dev/null): its
+/// output and the summary it wrote (empty when it wrote none).
+pub fn trace_to_file(
+    backend: &str,
+    flags: &[&str],
+    prog: &Path,
+    args: &[&str],
+) -> (Output, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("summary");
+    let mut cmd = ksec(&["trace", "--backend", backend]);
+    cmd.args(flags)
+        .arg("-o")
+        .arg(&out_file)
+        .arg("--")
+        .arg(prog)
+        .args(args)
+        .stdout(Stdio::null());
+    let out = run_timeout(&mut cmd, 60);
+    let summary = std::fs::read_to_string(&out_file).unwrap_or_default();
+    (out, summary)
+}
