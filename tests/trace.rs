@@ -10,20 +10,10 @@ use crate::util::{
     self, ksec, native, parse_summary, run, run_timeout, text, tracee, Reaped, Table, TIMEOUT,
 };
 
-/// Runs `ksec trace FLAGS -o FILE -- PROG ARGS` and returns (exit status, summary text).
+/// Runs `ksec trace FLAGS -o FILE -- PROG ARGS` (the default backend) and returns (exit
+/// status, summary text).
 fn ksec_trace(flags: &[&str], prog: &Path, args: &[&str]) -> (std::process::ExitStatus, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out_file = dir.path().join("summary");
-    let mut cmd = ksec(&["trace"]);
-    cmd.args(flags)
-        .arg("-o")
-        .arg(&out_file)
-        .arg("--")
-        .arg(prog)
-        .args(args)
-        .stdout(Stdio::null());
-    let out = run_timeout(&mut cmd, 60);
-    let summary = std::fs::read_to_string(&out_file).unwrap_or_default();
+    let (out, summary) = util::trace_to_file("auto", flags, prog, args);
     assert!(
         out.stderr.is_empty() || out.status.code() == Some(7) || out.status.code() == Some(3),
         "ksec stderr: {}",
