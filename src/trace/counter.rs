@@ -145,15 +145,18 @@ impl Counter {
     /// Adds to the total and to the task's tables with `add`.
     fn add(&mut self, tid: i32, tgid: i32, add: impl Fn(&mut Counts)) {
         add(&mut self.report.total);
-        if self.opts.per_container {
+        let container = if self.opts.per_container {
             let names = &mut self.names;
             let id = self
                 .containers
                 .entry(tgid)
                 .or_insert_with(|| names.container(tgid))
                 .clone();
-            add(self.report.per_container.entry(id).or_default());
-        }
+            add(self.report.per_container.entry(id.clone()).or_default());
+            Some(id)
+        } else {
+            None
+        };
         if self.opts.per_process {
             let names = &mut self.names;
             let (_, counts) = self.report.per_process.entry(tgid).or_insert_with(|| {
@@ -182,6 +185,9 @@ impl Counter {
         // The current interval's tables, labelled as the cumulative ones (names asked once).
         if let Some(r) = self.live.as_mut().and_then(|l| l.interval.as_mut()) {
             add(&mut r.total);
+            if let Some(id) = container {
+                add(r.per_container.entry(id).or_default());
+            }
             if self.opts.per_process {
                 if let Some((label, _)) = self.report.per_process.get(&tgid) {
                     let (_, c) = r
@@ -680,5 +686,49 @@ mod tests {
         plain.event(call(10, 10, GETPID, 1));
         plain.live(Live::Cumulative);
         assert_eq!(calls(&plain.into_report().total, GETPID), 1);
+    }
+
+    /// Per live table: (container, getpid calls) of its per-container tables.
+    type SeenContainers = Rc<RefCell<Vec<Vec<(Option<String>, u64)>>>>;
+
+    #[test]
+    fn interval_tables_have_per_container_tables_too() {
+        let names = Names::default();
+        let seen: SeenContainers = Rc::default();
+        let log = seen.clone();
+        let render: LiveRender = Box::new(move |t: &LiveTable<'_>| {
+            let rows = t
+                .report
+                .per_container
+                .iter()
+                .map(|(id, c)| (id.clone(), calls(c, GETPID)))
+                .collect();
+            log.borrow_mut().push(rows);
+        });
+        let opts = CountOpts {
+            per_container: true,
+            ..CountOpts::default()
+        };
+        let mut c = Counter::new(
+            Box::new(|_, nr| nr != READ),
+            opts,
+            Box::new(InContainer(names.clone())),
+        )
+        .with_live(LiveOut {
+            intervals: true,
+            render,
+        });
+        c.event(call(10, 10, GETPID, 1));
+        c.event(call(20, 20, GETPID, 1));
+        c.live(Live::Interval);
+        c.event(call(20, 20, GETPID, 1));
+        c.live(Live::Interval);
+        let c1 = || Some("c1".to_string());
+        assert_eq!(
+            *seen.borrow(),
+            [vec![(None, 1), (c1(), 1)], vec![(c1(), 1)]]
+        );
+        assert_eq!(names.asked(), 2, "one question per process");
+        assert_eq!(calls(&c.into_report().per_container[&c1()], GETPID), 2);
     }
 }
