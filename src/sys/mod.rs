@@ -13,9 +13,12 @@
 //!   state and closed standard fds ksec was started with.
 //! - [`bpf`]: the records of the eBPF program's maps (`aya::Pod` mirrors of its C structs) and
 //!   `pidfd_open`.
+//! - [`mem`]: reading a stopped tracee's memory (`process_vm_readv`, `/proc/PID/mem`), and
+//!   glibc's `strerror`.
 //! - [`openat2`]: opening paths inside a process's root without escaping it (`ksec root`).
 
 pub mod bpf;
+pub mod mem;
 pub mod openat2;
 pub mod ptrace;
 pub mod signal;

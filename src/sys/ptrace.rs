@@ -98,7 +98,7 @@ fn ptrace_raw(
     data: usize,
 ) -> nix::Result<libc::c_long> {
     // SAFETY: the requests used here (SEIZE, INTERRUPT, LISTEN, SYSCALL, CONT, DETACH,
-    // GETEVENTMSG, GET_SYSCALL_INFO) read or write at most `data`/`addr` pointers that the safe
+    // GETEVENTMSG, GET_SYSCALL_INFO, GETSIGINFO) read or write at most `data`/`addr` pointers that the safe
     // callers below point at live, correctly sized locals; the others take plain integers.
     Errno::result(unsafe {
         libc::ptrace(
@@ -220,6 +220,18 @@ pub fn get_syscall_info(tid: pid_t) -> nix::Result<SyscallInfo> {
         }
         _ => SyscallInfo::None,
     })
+}
+
+/// The `siginfo_t` of a signal-delivery stop, as the kernel's 128 bytes (decoded by
+/// `trace::decode::signal`, which reads fields at the offsets of libc's layout).
+///
+/// # Errors
+/// ptrace fails (ESRCH: killed meanwhile; EINVAL: not in a signal-delivery stop).
+pub fn getsiginfo_bytes(tid: pid_t) -> nix::Result<[u8; 128]> {
+    let mut raw = [0u8; 128];
+    const _: () = assert!(std::mem::size_of::<libc::siginfo_t>() == 128);
+    ptrace_raw(libc::PTRACE_GETSIGINFO, tid, 0, raw.as_mut_ptr() as usize)?;
+    Ok(raw)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 pub mod arch;
 pub mod backend;
 pub mod counter;
+pub mod decode;
 pub mod ebpf;
 pub mod event;
 pub mod filter;

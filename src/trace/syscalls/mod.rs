@@ -11,6 +11,7 @@
 
 mod classes;
 mod names;
+mod nargs;
 mod set;
 mod subcalls;
 
@@ -18,6 +19,7 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 pub use classes::{class, class_of, lookup_class, CLASS_TABLE};
+pub use nargs::nargs;
 pub use set::SyscallSet;
 pub use subcalls::Subcall;
 
