@@ -424,6 +424,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         out.borrow_mut().flush()?;
     }
     // The counter, and the renderer's handle with it, is gone: this closes a `-o |cmd` pipe.
+    drop(notice_out);
     drop(out);
     if let Some(mut child) = piped {
         let _ = child.wait();
