@@ -683,3 +683,208 @@ pub fn trace_to_file(
     let summary = std::fs::read_to_string(&out_file).unwrap_or_default();
     (out, summary)
 }
+
+/// Per-call lines of ksec and strace side by side: both traced into files the same way, and
+/// made comparable by normalising what differs by nature between two runs (pids, addresses,
+/// times, inode numbers, random bytes, ephemeral ports, how two tasks' lines interleave).
+pub mod lines {
+    use std::collections::{BTreeMap, HashMap};
+    use std::path::Path;
+    use std::process::{Command, Output, Stdio};
+
+    use regex::Regex;
+
+    /// One traced run: its output (stderr, status) and the lines written to `-o`.
+    pub struct Run {
+        pub out: Output,
+        pub text: String,
+    }
+
+    /// Traces `argv` with `tracer` (`ksec trace` or `strace`) and `flags`, `-o FILE`, stdout
+    /// and stdin from /dev/null; FILE's text.
+    pub fn run(strace: bool, flags: &[&str], argv: &[&str]) -> Run {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lines");
+        let mut cmd = if strace {
+            Command::new("strace")
+        } else {
+            super::ksec(&["trace"])
+        };
+        cmd.args(flags)
+            .arg("-o")
+            .arg(&file)
+            .arg("--")
+            .args(argv)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        let out = super::run_timeout(&mut cmd, 120);
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        Run { out, text }
+    }
+
+    /// Both tracers on the same command.
+    pub fn both(flags: &[&str], argv: &[&str]) -> (Run, Run) {
+        (run(false, flags, argv), run(true, flags, argv))
+    }
+
+    /// A prefix's tid and the rest of the line: `1234  open(...`, `[pid  1234] open(...`.
+    fn split_prefix(line: &str) -> (Option<&str>, &str) {
+        if let Some(rest) = line.strip_prefix("[pid ") {
+            if let Some((pid, rest)) = rest.split_once("] ") {
+                return (Some(pid.trim()), rest);
+            }
+        }
+        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && line[digits..].starts_with(' ') {
+            return (Some(&line[..digits]), line[digits..].trim_start());
+        }
+        (None, line)
+    }
+
+    /// strace's and ksec's lines made comparable: prefixes dropped, `<unfinished ...>` and
+    /// `<... resumed>` halves joined, the padding before ` = ` collapsed to one space, and
+    /// pids, addresses, times, inodes, random bytes and ephemeral ports replaced by markers.
+    pub fn normalise(text: &str) -> Vec<String> {
+        let mut pids: Vec<String> = Vec::new();
+        let mut joined: Vec<String> = Vec::new();
+        let mut open: HashMap<String, String> = HashMap::new();
+        let resumed = Regex::new(r"^<\.\.\. [a-z0-9_]+ resumed>").unwrap();
+        let created = Regex::new(
+            r"^(clone|clone3|fork|vfork|getpid|gettid|getppid|set_tid_address|wait4)\(.*= (\d+)",
+        )
+        .unwrap();
+        for line in text.lines() {
+            let (pid, rest) = split_prefix(line);
+            let key = pid.unwrap_or("").to_string();
+            if let Some(p) = pid {
+                if !pids.iter().any(|x| x == p) {
+                    pids.push(p.to_string());
+                }
+            }
+            if let Some(head) = rest.strip_suffix(" <unfinished ...>") {
+                open.insert(key, head.to_string());
+                continue;
+            }
+            let whole = match resumed.find(rest) {
+                Some(m) => format!(
+                    "{}{}",
+                    open.remove(&key).unwrap_or_default(),
+                    &rest[m.end()..]
+                ),
+                None => rest.to_string(),
+            };
+            if let Some(c) = created.captures(&whole) {
+                pids.push(c[2].to_string());
+            }
+            joined.push(whole);
+        }
+        joined.extend(open.into_values().map(|h| format!("{h} <unfinished ...>")));
+        let si_pid = Regex::new(r"si_pid=(\d+)").unwrap();
+        for l in &joined {
+            for c in si_pid.captures_iter(l) {
+                pids.push(c[1].to_string());
+            }
+        }
+        pids.retain(|p| p.len() >= 2);
+        pids.sort();
+        pids.dedup();
+        let pid_re =
+            (!pids.is_empty()).then(|| Regex::new(&format!(r"\b({})\b", pids.join("|"))).unwrap());
+        let subs: Vec<(Regex, &str)> = [
+            (r"\) +=", ") ="),
+            (r"0x[0-9a-f]{6,}", "0xADDR"),
+            (r"tv_sec=\d+, tv_nsec=\d+", "tv_sec=T, tv_nsec=T"),
+            (r"tv_sec=\d+, tv_usec=\d+", "tv_sec=T, tv_usec=T"),
+            (
+                r"(st_[amc]time(_nsec)?|stx_[abcm]time)=[^,}]+(, \{[^}]*\})?",
+                "$1=T",
+            ),
+            (r"(st_ino|d_ino|stx_ino|d_off)=\d+", "$1=N"),
+            (
+                r"(socket|pipe|UNIX|UNIX-STREAM|UNIX-DGRAM|NETLINK):\[[0-9,>-]+",
+                "$1:[INODE",
+            ),
+            (r"htons\((3[3-9]\d{3}|[4-6]\d{4})\)", "htons(PORT)"),
+            (r#"getrandom\("[^"]*"(\.\.\.)?"#, "getrandom(\"RANDOM\""),
+            (r" <\d+\.\d+>$", " <T>"),
+        ]
+        .iter()
+        .map(|(r, s)| (Regex::new(r).unwrap(), *s))
+        .collect();
+        joined
+            .into_iter()
+            .map(|l| {
+                let mut l = match &pid_re {
+                    Some(re) => re.replace_all(&l, "PID").into_owned(),
+                    None => l,
+                };
+                for (re, to) in &subs {
+                    l = re.replace_all(&l, *to).into_owned();
+                }
+                l
+            })
+            .collect()
+    }
+
+    /// How two normalised traces compare: the lines of `theirs` matched by a line of `ours`
+    /// (as multisets: the interleaving of tasks may differ), and those that are not.
+    pub struct Comparison {
+        pub total: usize,
+        pub identical: usize,
+        /// strace's lines ksec did not print.
+        pub missing: Vec<String>,
+        /// ksec's lines strace did not print.
+        pub extra: Vec<String>,
+    }
+
+    impl Comparison {
+        pub fn share(&self) -> f64 {
+            if self.total == 0 {
+                1.0
+            } else {
+                self.identical as f64 / self.total as f64
+            }
+        }
+    }
+
+    /// Compares normalised lines.
+    pub fn compare(ours: &[String], theirs: &[String]) -> Comparison {
+        let mut have: BTreeMap<&str, usize> = BTreeMap::new();
+        for l in ours {
+            *have.entry(l.as_str()).or_default() += 1;
+        }
+        let mut missing = Vec::new();
+        let mut identical = 0;
+        for l in theirs {
+            match have.get_mut(l.as_str()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    identical += 1;
+                }
+                _ => missing.push(l.clone()),
+            }
+        }
+        let extra = have
+            .into_iter()
+            .flat_map(|(l, n)| std::iter::repeat_n(l.to_string(), n))
+            .collect();
+        Comparison {
+            total: theirs.len(),
+            identical,
+            missing,
+            extra,
+        }
+    }
+
+    /// The syscall a normalised line is about (`openat` of `openat(...) = 3`), if it is a call.
+    pub fn syscall_of(line: &str) -> Option<&str> {
+        let name: &str = line.split('(').next()?;
+        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            .then_some(name)
+    }
+
+    /// Whether a file exists and is executable, for programs a golden case needs.
+    pub fn have(prog: &str) -> bool {
+        Path::new(prog).exists() || super::which(prog).is_some()
+    }
+}
