@@ -7,6 +7,7 @@ mod exits;
 mod filter;
 mod layout;
 mod lines;
+mod lines_golden;
 mod live;
 mod proc;
 mod secret;

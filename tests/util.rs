@@ -804,7 +804,7 @@ pub mod lines {
                 r"(socket|pipe|UNIX|UNIX-STREAM|UNIX-DGRAM|NETLINK):\[[0-9,>-]+",
                 "$1:[INODE",
             ),
-            (r"htons\((3[3-9]\d{3}|[4-6]\d{4})\)", "htons(PORT)"),
+            (r"htons\((3[2-9]\d{3}|[4-6]\d{4})\)", "htons(PORT)"),
             (r#"getrandom\("[^"]*"(\.\.\.)?"#, "getrandom(\"RANDOM\""),
             (r" <\d+\.\d+>$", " <T>"),
         ]

@@ -1,0 +1,198 @@
+//! The golden comparison of issue 11: real programs (coreutils, a Python script with threads,
+//! a shell pipeline, a TCP client and server on loopback, a program that gets a signal, failing
+//! execs) traced by ksec and by strace 6.1 with the same flags. Both outputs are normalised for
+//! what differs by nature between two runs (util::lines::normalise: pids, addresses, times,
+//! inodes, random bytes, ephemeral ports, the interleaving of tasks), then compared as
+//! multisets of lines.
+//!
+//! Every line of a syscall ksec has a decoder for must be identical to strace's, except the
+//! differences listed with the case, each with the reason next to it. Lines of calls ksec
+//! prints generically (strace's hex form of calls it does not decode) count in the share but
+//! are not required. The report (share of identical lines per program) is printed on stderr
+//! and written to target/tmp/lines-golden.txt, which CI prints.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use crate::require;
+use crate::util::lines::{both, compare, have, normalise, syscall_of};
+use crate::util::{self, tracee};
+
+/// One program of the golden set.
+struct Case {
+    name: &'static str,
+    flags: Vec<&'static str>,
+    argv: Vec<String>,
+    /// Lines (normalised, a regex) that may differ, with why.
+    known: Vec<(&'static str, &'static str)>,
+}
+
+fn case(name: &'static str, flags: &[&'static str], argv: &[&str]) -> Case {
+    Case {
+        name,
+        flags: flags.to_vec(),
+        argv: argv.iter().map(|s| s.to_string()).collect(),
+        known: Vec::new(),
+    }
+}
+
+fn python_threads() -> String {
+    "import threading, os\n\
+     def work():\n\
+     \x20   with open('/etc/hostname') as f:\n\
+     \x20       f.read()\n\
+     t = threading.Thread(target=work)\n\
+     t.start()\n\
+     t.join()\n\
+     os.stat('/etc/passwd')\n"
+        .to_string()
+}
+
+fn cases(tmp: &std::path::Path) -> Vec<Case> {
+    let lines = tracee("lines").display().to_string();
+    let tcp = tracee("tcp").display().to_string();
+    let noexec: PathBuf = tmp.join("not-executable");
+    std::fs::write(&noexec, "#!/bin/sh\n").unwrap();
+    let noexec = noexec.display().to_string();
+    let dir = tmp.join("made").display().to_string();
+    let mut v = vec![
+        case(
+            "ls -la",
+            &[],
+            &["ls", "-la", "/etc/hostname", "/etc/passwd", "/nonexistent"],
+        ),
+        case("cat", &[], &["cat", "/etc/hostname"]),
+        case("stat", &[], &["stat", "/etc/passwd"]),
+        case("id", &[], &["id"]),
+        case(
+            "mkdir/rmdir",
+            &["-f"],
+            &[
+                "sh",
+                "-c",
+                &format!("mkdir -p {dir}/a/b && rmdir {dir}/a/b {dir}/a {dir}"),
+            ],
+        ),
+        case(
+            "shell pipeline",
+            &["-f"],
+            &[
+                "sh",
+                "-c",
+                "echo hello | cat > /dev/null; ls /etc/hostname > /dev/null",
+            ],
+        ),
+        case(
+            "python threads",
+            &["-f"],
+            &["python3", "-c", &python_threads()],
+        ),
+        case("tcp client and server", &[], &[&tcp]),
+        case("signal", &[], &[&lines, "signal"]),
+        case("fork and wait", &["-f"], &[&lines, "fork"]),
+        case(
+            "failing exec in a child",
+            &["-f"],
+            &["sh", "-c", "/nonexistent/prog; exit 0"],
+        ),
+        case("failing exec of the command", &[], &[&noexec]),
+        case("ls -v", &["-v"], &["ls", "-l", "/etc/hostname"]),
+        case("cat -yy", &["-yy"], &["cat", "/etc/hostname"]),
+    ];
+    for c in &mut v {
+        // The stack layout python and sh get differ in env size by nothing: no known
+        // difference is expected today; each one added here says why.
+        c.known.clear();
+    }
+    v
+}
+
+#[test]
+fn real_programs_print_as_strace_prints_them() {
+    require!(util::is_root(), "needs root for ptrace");
+    require!(
+        util::which("strace").is_some(),
+        "needs strace 6.1 to compare with"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let mut report = String::from(
+        "program                        identical  lines  share   decoded lines differing\n",
+    );
+    let mut failures = String::new();
+    for c in cases(tmp.path()) {
+        if !have(&c.argv[0]) {
+            let _ = writeln!(
+                report,
+                "{:<30} SKIPPED ({} is not installed)",
+                c.name, c.argv[0]
+            );
+            util::skipped_in_part(format!("{}: {} is not installed", c.name, c.argv[0]));
+            continue;
+        }
+        let argv: Vec<&str> = c.argv.iter().map(String::as_str).collect();
+        let (ours, theirs) = both(&c.flags, &argv);
+        let (a, b) = (normalise(&ours.text), normalise(&theirs.text));
+        let cmp = compare(&a, &b);
+        let known: Vec<regex::Regex> = c
+            .known
+            .iter()
+            .map(|(re, _)| regex::Regex::new(re).unwrap())
+            .collect();
+        let decoded_missing: Vec<&String> = cmp
+            .missing
+            .iter()
+            .filter(|l| {
+                syscall_of(l).is_some_and(|s| ksec::trace::decode::lookup(s).is_some())
+                    && !known.iter().any(|k| k.is_match(l))
+            })
+            .collect();
+        let _ = writeln!(
+            report,
+            "{:<30} {:>9}  {:>5}  {:>5.1}%  {}",
+            c.name,
+            cmp.identical,
+            cmp.total,
+            100.0 * cmp.share(),
+            decoded_missing.len()
+        );
+        if cmp.total == 0 || ours.text.is_empty() {
+            let _ = writeln!(
+                failures,
+                "{}: no lines (ksec: {})",
+                c.name,
+                util::text(&ours.out).1
+            );
+        }
+        if ours.out.status.code() != theirs.out.status.code() {
+            let _ = writeln!(
+                failures,
+                "{}: exit {:?}, strace's {:?}",
+                c.name,
+                ours.out.status.code(),
+                theirs.out.status.code()
+            );
+        }
+        if !decoded_missing.is_empty() {
+            let extra: Vec<&String> = cmp
+                .extra
+                .iter()
+                .filter(|l| syscall_of(l).is_some_and(|s| ksec::trace::decode::lookup(s).is_some()))
+                .collect();
+            let _ = writeln!(
+                failures,
+                "{}: strace's lines of decoded calls that ksec did not print:\n  {}\nksec's lines strace did not print:\n  {}",
+                c.name,
+                decoded_missing
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n  "),
+                extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n  ")
+            );
+        }
+    }
+    eprintln!("{report}");
+    let file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lines-golden.txt");
+    let _ = std::fs::write(&file, &report);
+    assert!(failures.is_empty(), "{report}\n{failures}");
+}
