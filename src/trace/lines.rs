@@ -10,7 +10,7 @@
 //! lines to `FILE.TID`. With a status filter (`-z`, `-Z`, `-e status=`) a call's line is staged
 //! and printed whole once its status is known. The arguments are decoded by
 //! [`super::decode`]; this file only lays lines out. Output is flushed when the backend is idle
-//! ([`Sink::idle`]), not after every call.
+//! ([`Sink::idle`]: the tracer has had nothing to handle for a moment), not after every call.
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
@@ -251,7 +251,7 @@ impl Printer {
                         let mut path = base.clone();
                         path.push(format!(".{tid}"));
                         match File::create(&path) {
-                            Ok(f) => v.insert(BufWriter::new(f)),
+                            Ok(f) => v.insert(BufWriter::with_capacity(64 << 10, f)),
                             Err(e) => {
                                 let e = std::io::Error::new(
                                     e.kind(),

@@ -264,7 +264,8 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         }
         // -ff: each task's own FILE.TID (opened by the printer); the summary has no place.
         Some(_) if per_call && args.output_separately => Box::new(std::io::sink()),
-        Some(path) => Box::new(std::io::BufWriter::new(
+        Some(path) => Box::new(std::io::BufWriter::with_capacity(
+            64 << 10,
             std::fs::File::create(path).map_err(|e| {
                 ExitError::new(
                     Exit::TraceError,
@@ -273,7 +274,10 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
             })?,
         )),
         // Per-call lines are many small writes: buffered, flushed when the tracer is idle.
-        None if per_call => Box::new(std::io::BufWriter::new(std::io::stderr())),
+        None if per_call => Box::new(std::io::BufWriter::with_capacity(
+            64 << 10,
+            std::io::stderr(),
+        )),
         None => Box::new(std::io::stderr()),
     };
     let pin = match args.cpu_placement {

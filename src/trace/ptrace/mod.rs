@@ -144,10 +144,14 @@ pub struct Tracer<'s> {
     core_dumped: bool,
 }
 
-/// An instant shared with the waker thread: nanoseconds since `base`, `u64::MAX` for none.
+/// An instant shared with the waker thread: nanoseconds since `base`, `u64::MAX` for none;
+/// and, for a per-call sink, whether output waits to be flushed and how many reports the
+/// tracer has handled (the waker interrupts a tracer that sits in waitpid with output unflushed).
 struct Deadline {
     base: Instant,
     at: AtomicU64,
+    unflushed: AtomicBool,
+    reports: AtomicU64,
 }
 
 impl Deadline {
@@ -200,6 +204,8 @@ pub fn trace(
     let deadline = Arc::new(Deadline {
         base: Instant::now(),
         at: AtomicU64::new(u64::MAX),
+        unflushed: AtomicBool::new(false),
+        reports: AtomicU64::new(0),
     });
     deadline.set(live.deadline());
     if cfg.block_fatal {
@@ -299,9 +305,18 @@ fn spawn_waker(
     std::thread::spawn(move || {
         let mut last_tick = Instant::now();
         let wake = sig::wake_signal();
+        let mut reports_seen = u64::MAX;
         while !done.load(Ordering::SeqCst) {
             let now = Instant::now();
             let until = deadline.until(now);
+            // Output is waiting and the tracer handled nothing since the last look (it sits in
+            // waitpid: a tracee blocks in a call whose entry is printed): let it flush.
+            let reports = deadline.reports.load(Ordering::Relaxed);
+            let stalled = deadline.unflushed.load(Ordering::Relaxed) && reports == reports_seen;
+            reports_seen = reports;
+            if stalled {
+                let _ = sig::tgkill_self(tracer_tid, wake);
+            }
             if sig::fatal_signal().is_some()
                 || sig::live_requested()
                 || until == Some(Duration::ZERO)
@@ -315,7 +330,11 @@ fn spawn_waker(
                     let _ = sig::tgkill_self(tracer_tid, wake);
                 }
                 // Unparked at the end of tracing, so ksec does not linger.
-                let nap = Duration::from_millis(50);
+                let nap = Duration::from_millis(if deadline.unflushed.load(Ordering::Relaxed) {
+                    20
+                } else {
+                    50
+                });
                 std::thread::park_timeout(until.map_or(nap, |u| u.min(nap)));
             }
         }
@@ -372,6 +391,9 @@ impl Tracer<'_> {
             }
             match wait::wait_any(false) {
                 Err(Errno::EINTR) => {
+                    if self.per_call && self.deadline.unflushed.swap(false, Ordering::Relaxed) {
+                        self.sink.idle();
+                    }
                     if self.last_report.elapsed() > Duration::from_secs(1) {
                         self.prune_vanished();
                     }
@@ -385,37 +407,13 @@ impl Tracer<'_> {
                     self.core_dumped = libc::WIFSIGNALED(status) && libc::WCOREDUMP(status);
                     self.handle(tid, Stop::from_raw(status));
                     if self.per_call {
-                        self.flush_when_idle();
+                        self.deadline.reports.fetch_add(1, Ordering::Relaxed);
+                        self.deadline.unflushed.store(true, Ordering::Relaxed);
                     }
                 }
             }
         }
         Ok(())
-    }
-
-    /// A per-call sink's output is flushed when no tracee is waiting to be handled: a call
-    /// that blocks (`read(0, `) shows at once, and a busy trace writes in big blocks. The
-    /// next report, if one is already there, is handled right away.
-    /// At most 64 reports are handled here, so that the wait loop's own checks (a fatal
-    /// signal, a live table due) are not put off for long; output that keeps coming is
-    /// written as its buffer fills.
-    fn flush_when_idle(&mut self) {
-        for _ in 0..64 {
-            match wait::wait_any(true) {
-                Ok(Some((tid, status))) => {
-                    self.last_report = Instant::now();
-                    self.core_dumped = libc::WIFSIGNALED(status) && libc::WCOREDUMP(status);
-                    self.handle(tid, Stop::from_raw(status));
-                    if sig::fatal_signal().is_some() || sig::live_requested() {
-                        return;
-                    }
-                }
-                _ => {
-                    self.sink.idle();
-                    return;
-                }
-            }
-        }
     }
 
     /// The errno the spawned command's child side reported for its failed execve.
