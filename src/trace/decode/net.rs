@@ -5,6 +5,8 @@
 //! [`socket_target`]: what `-yy` prints for a socket fd, from the /proc/TID/net tables.
 #![forbid(unsafe_code)]
 
+use std::sync::Mutex;
+
 use super::sockaddr;
 use super::xlat::{self, Table};
 use super::{Ctx, Decoder, Rval, Step, Value};
@@ -1306,12 +1308,49 @@ fn get_optval(c: &mut Ctx<'_>, level: u32, name: u32, addr: u64, ulen: i32, rlen
 ///
 /// Read from the tables of the task's own network namespace (/proc/TID/net/...), where strace
 /// asks the kernel through NETLINK_SOCK_DIAG. /proc/net/unix has no peer inodes: a connected
-/// unix socket prints without strace's `->PEER`.
+/// unix socket prints without strace's `->PEER`. A socket in no table (not yet bound) prints
+/// as its path `socket:[INODE]`, where strace prints `TCP:[INODE]` from the fd's
+/// `system.sockprotoname` attribute.
 pub fn socket_target(
     proc_root: &crate::proc::root::ProcRoot,
     tid: i32,
     inode: u64,
 ) -> Option<String> {
+    // strace keeps the first endpoints it finds for an inode in a 1024-slot cache indexed by
+    // the inode's low bits and prints them ever after (a listener bound, then connected,
+    // keeps its first text); ksec does the same so that the lines match.
+    static CACHE: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
+    let slot = (inode & (CACHE_SIZE - 1)) as usize;
+    if let Ok(c) = CACHE.lock() {
+        if let Some((i, t)) = c.get(slot) {
+            if *i == inode && !t.is_empty() {
+                return Some(t.clone());
+            }
+        }
+    }
+    let (t, found) = socket_target_uncached(proc_root, tid, inode)?;
+    if !found {
+        return Some(t);
+    }
+    if let Ok(mut c) = CACHE.lock() {
+        if c.is_empty() {
+            c.resize(CACHE_SIZE as usize, (0, String::new()));
+        }
+        c[slot] = (inode, t.clone());
+    }
+    Some(t)
+}
+
+/// strace's cache of socket endpoints: its size (a power of two).
+const CACHE_SIZE: u64 = 1024;
+
+/// [`socket_target`] read afresh, and whether strace would have found (and cached) the
+/// endpoints: not for a unix socket with no path (strace's fallback `UNIX:[INODE]`).
+fn socket_target_uncached(
+    proc_root: &crate::proc::root::ProcRoot,
+    tid: i32,
+    inode: u64,
+) -> Option<(String, bool)> {
     use crate::proc::net::{parse_inet_table, parse_unix_table, InetProto, UnixKind};
     use std::net::SocketAddr;
 
@@ -1336,11 +1375,12 @@ pub fn socket_target(
             SocketAddr::V6(a) => format!("[{}]:{}", sockaddr::ntop6(a.ip().octets()), a.port()),
         };
         let remote_zero = s.remote.port() == 0 && s.remote.ip().is_unspecified();
-        return Some(if remote_zero {
+        let t = if remote_zero {
             format!("{name}:[{}]", addr(&s.local))
         } else {
             format!("{name}:[{}->{}]", addr(&s.local), addr(&s.remote))
-        });
+        };
+        return Some((t, true));
     }
     if let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, "net/unix")) {
         if let Some(s) = parse_unix_table(&bytes)
@@ -1364,20 +1404,21 @@ pub fn socket_target(
                 }
             }
             t.push(']');
-            return Some(t);
+            return Some((t, s.path.is_some()));
         }
     }
     if let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, "net/netlink")) {
         if let Some((proto, portid)) = netlink_socket(&bytes, inode) {
             let known = xlat::name(proto as u64, NETLINK_PROTOCOLS)
                 .or((proto as u64 == NETLINK_SMC.0).then_some(NETLINK_SMC.1));
-            return Some(match known {
+            let t = match known {
                 Some(n) => format!(
                     "NETLINK:[{}:{portid}]",
                     n.strip_prefix("NETLINK_").unwrap_or(n)
                 ),
                 None => format!("NETLINK:[{proto}]"),
-            });
+            };
+            return Some((t, true));
         }
     }
     None
