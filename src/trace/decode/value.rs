@@ -326,7 +326,13 @@ impl Value {
             Value::Struct { fields, more } => {
                 let mut m = serde_json::Map::new();
                 for (k, v) in fields {
-                    m.insert((*k).to_string(), v.to_json());
+                    match v.to_json() {
+                        // A field without a name (`inet_pton(...)`) lends its own keys.
+                        J::Object(o) if k.is_empty() => m.extend(o),
+                        j => {
+                            m.insert((*k).to_string(), j);
+                        }
+                    }
                 }
                 if *more {
                     m.insert("...".to_string(), J::Bool(true));
