@@ -8,6 +8,7 @@ mod filter;
 mod layout;
 mod lines;
 mod lines_golden;
+mod lines_net;
 mod live;
 mod proc;
 mod secret;

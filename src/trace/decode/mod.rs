@@ -25,6 +25,7 @@ pub mod misc;
 pub mod net;
 pub mod process;
 pub mod signal;
+pub mod sockaddr;
 pub mod value;
 pub mod xlat;
 

@@ -1,22 +1,1923 @@
-//! Decoders of the net family (see [`super`] for how a decoder works).
+//! Decoders of the net family (see [`super`] for how a decoder works): socket, socketpair,
+//! bind, connect, listen, accept, accept4, sendto, recvfrom, sendmsg, recvmsg, shutdown,
+//! setsockopt, getsockopt, getsockname, getpeername, as strace 6.1 prints them (its `net.c`,
+//! `msghdr.c`, `bind.c`...); socket addresses are in [`super::sockaddr`]. Also
+//! [`socket_target`]: what `-yy` prints for a socket fd, from the /proc/TID/net tables.
 #![forbid(unsafe_code)]
 
-use super::Decoder;
+use std::sync::Mutex;
+
+use super::sockaddr;
+use super::xlat::{self, Table};
+use super::{Ctx, Decoder, Rval, Step, Value};
 
 /// The decoder of syscall `name`, if this family has one.
 pub fn lookup(name: &str) -> Option<Decoder> {
-    // The family's decoders go here: `"read" => Some(read),`.
-    let _ = name;
-    None
+    match name {
+        "socket" => Some(socket),
+        "socketpair" => Some(socketpair),
+        "bind" | "connect" => Some(bind),
+        "listen" => Some(listen),
+        "accept" => Some(accept),
+        "accept4" => Some(accept4),
+        "getsockname" | "getpeername" => Some(sockname),
+        "sendto" => Some(sendto),
+        "recvfrom" => Some(recvfrom),
+        "sendmsg" => Some(sendmsg),
+        "recvmsg" => Some(recvmsg),
+        "shutdown" => Some(shutdown),
+        "setsockopt" => Some(setsockopt),
+        "getsockopt" => Some(getsockopt),
+        _ => None,
+    }
 }
 
-/// What `-yy` prints between the angle brackets for the socket with inode `inode` of task
-/// `tid` (`TCP:[127.0.0.1:43826->127.0.0.1:2379]`); None when it cannot be told.
+// --- Tables (strace's xlat/*.in, values from libc). ---
+
+/// `SOCK_TYPE_MASK`: the type part of socket's `type` argument (include/linux/net.h).
+const SOCK_TYPE_MASK: u64 = 0xf;
+
+/// Socket types; SOCK_PACKET (deprecated in libc) from include/linux/net.h.
+const SOCKTYPES: &Table = &[
+    (libc::SOCK_STREAM as u64, "SOCK_STREAM"),
+    (libc::SOCK_DGRAM as u64, "SOCK_DGRAM"),
+    (libc::SOCK_RAW as u64, "SOCK_RAW"),
+    (libc::SOCK_RDM as u64, "SOCK_RDM"),
+    (libc::SOCK_SEQPACKET as u64, "SOCK_SEQPACKET"),
+    (libc::SOCK_DCCP as u64, "SOCK_DCCP"),
+    (10, "SOCK_PACKET"),
+];
+
+const SOCK_TYPE_FLAGS: &Table = crate::xlat![SOCK_CLOEXEC, SOCK_NONBLOCK];
+
+const INET_PROTOCOLS: &Table = crate::xlat![
+    IPPROTO_IP,
+    IPPROTO_ICMP,
+    IPPROTO_IGMP,
+    IPPROTO_IPIP,
+    IPPROTO_TCP,
+    IPPROTO_EGP,
+    IPPROTO_PUP,
+    IPPROTO_UDP,
+    IPPROTO_IDP,
+    IPPROTO_TP,
+    IPPROTO_DCCP,
+    IPPROTO_IPV6,
+    IPPROTO_ROUTING,
+    IPPROTO_FRAGMENT,
+    IPPROTO_RSVP,
+    IPPROTO_GRE,
+    IPPROTO_ESP,
+    IPPROTO_AH,
+    IPPROTO_ICMPV6,
+    IPPROTO_NONE,
+    IPPROTO_DSTOPTS,
+    IPPROTO_MTP,
+    IPPROTO_BEETPH,
+    IPPROTO_ENCAP,
+    IPPROTO_PIM,
+    IPPROTO_COMP,
+    IPPROTO_SCTP,
+    IPPROTO_MH,
+    IPPROTO_UDPLITE,
+    IPPROTO_MPLS,
+    IPPROTO_ETHERNET,
+    IPPROTO_RAW,
+    IPPROTO_MPTCP,
+];
+
+/// IPPROTO_L2TP, which libc lacks (include/uapi/linux/in.h).
+const IPPROTO_L2TP: (u64, &str) = (115, "IPPROTO_L2TP");
+
+const NETLINK_PROTOCOLS: &Table = crate::xlat![
+    NETLINK_ROUTE,
+    NETLINK_UNUSED,
+    NETLINK_USERSOCK,
+    NETLINK_FIREWALL,
+    NETLINK_SOCK_DIAG,
+    NETLINK_NFLOG,
+    NETLINK_XFRM,
+    NETLINK_SELINUX,
+    NETLINK_ISCSI,
+    NETLINK_AUDIT,
+    NETLINK_FIB_LOOKUP,
+    NETLINK_CONNECTOR,
+    NETLINK_NETFILTER,
+    NETLINK_IP6_FW,
+    NETLINK_DNRTMSG,
+    NETLINK_KOBJECT_UEVENT,
+    NETLINK_GENERIC,
+    NETLINK_SCSITRANSPORT,
+    NETLINK_ECRYPTFS,
+    NETLINK_RDMA,
+    NETLINK_CRYPTO,
+];
+
+/// NETLINK_SMC, which libc lacks (include/uapi/linux/netlink.h).
+const NETLINK_SMC: (u64, &str) = (22, "NETLINK_SMC");
+
+/// The protocols of `socket(AF_PACKET, ...)` strace names most often (its
+/// `ethernet_protocols` is longer).
+const ETHERNET_PROTOCOLS: &Table = crate::xlat![
+    ETH_P_LOOP,
+    ETH_P_IP,
+    ETH_P_ARP,
+    ETH_P_8021Q,
+    ETH_P_IPV6,
+    ETH_P_ALL,
+    ETH_P_802_2,
+];
+
+const SHUTDOWN_MODES: &Table = crate::xlat![SHUT_RD, SHUT_WR, SHUT_RDWR];
+
+/// MSG_* flags (strace's `msg_flags`); the ones libc lacks are from include/linux/socket.h.
+const MSG_FLAGS: &Table = &[
+    (libc::MSG_OOB as u64, "MSG_OOB"),
+    (libc::MSG_PEEK as u64, "MSG_PEEK"),
+    (libc::MSG_DONTROUTE as u64, "MSG_DONTROUTE"),
+    (libc::MSG_CTRUNC as u64, "MSG_CTRUNC"),
+    (0x10, "MSG_PROBE"),
+    (libc::MSG_TRUNC as u64, "MSG_TRUNC"),
+    (libc::MSG_DONTWAIT as u64, "MSG_DONTWAIT"),
+    (libc::MSG_EOR as u64, "MSG_EOR"),
+    (libc::MSG_WAITALL as u64, "MSG_WAITALL"),
+    (libc::MSG_FIN as u64, "MSG_FIN"),
+    (libc::MSG_SYN as u64, "MSG_SYN"),
+    (libc::MSG_CONFIRM as u64, "MSG_CONFIRM"),
+    (libc::MSG_RST as u64, "MSG_RST"),
+    (libc::MSG_ERRQUEUE as u64, "MSG_ERRQUEUE"),
+    (libc::MSG_NOSIGNAL as u64, "MSG_NOSIGNAL"),
+    (libc::MSG_MORE as u64, "MSG_MORE"),
+    (libc::MSG_WAITFORONE as u64, "MSG_WAITFORONE"),
+    (0x20000, "MSG_SENDPAGE_NOTLAST"),
+    (0x40000, "MSG_BATCH"),
+    (0x80000, "MSG_NO_SHARED_FRAGS"),
+    (libc::MSG_ZEROCOPY as u64, "MSG_ZEROCOPY"),
+    (libc::MSG_FASTOPEN as u64, "MSG_FASTOPEN"),
+    (libc::MSG_CMSG_CLOEXEC as u64, "MSG_CMSG_CLOEXEC"),
+    (0x80000000, "MSG_CMSG_COMPAT"),
+];
+
+/// Option levels (strace's `socketlayers`); the ones libc lacks are from
+/// include/linux/socket.h.
+const SOCKETLAYERS: &Table = &[
+    (libc::SOL_IP as u64, "SOL_IP"),
+    (libc::SOL_SOCKET as u64, "SOL_SOCKET"),
+    (libc::SOL_TCP as u64, "SOL_TCP"),
+    (libc::SOL_UDP as u64, "SOL_UDP"),
+    (libc::AF_VSOCK as u64, "AF_VSOCK"),
+    (libc::SOL_IPV6 as u64, "SOL_IPV6"),
+    (libc::SOL_ICMPV6 as u64, "SOL_ICMPV6"),
+    (100, "SOL_CAN_BASE"),
+    (101, "SOL_CAN_RAW"),
+    (132, "SOL_SCTP"),
+    (136, "SOL_UDPLITE"),
+    (libc::SOL_RAW as u64, "SOL_RAW"),
+    (256, "SOL_IPX"),
+    (257, "SOL_AX25"),
+    (258, "SOL_ATALK"),
+    (259, "SOL_NETROM"),
+    (260, "SOL_ROSE"),
+    (libc::SOL_DECNET as u64, "SOL_DECNET"),
+    (libc::SOL_X25 as u64, "SOL_X25"),
+    (libc::SOL_PACKET as u64, "SOL_PACKET"),
+    (libc::SOL_ATM as u64, "SOL_ATM"),
+    (libc::SOL_AAL as u64, "SOL_AAL"),
+    (libc::SOL_IRDA as u64, "SOL_IRDA"),
+    (libc::SOL_NETBEUI as u64, "SOL_NETBEUI"),
+    (libc::SOL_LLC as u64, "SOL_LLC"),
+    (libc::SOL_DCCP as u64, "SOL_DCCP"),
+    (libc::SOL_NETLINK as u64, "SOL_NETLINK"),
+    (libc::SOL_TIPC as u64, "SOL_TIPC"),
+    (libc::SOL_RXRPC as u64, "SOL_RXRPC"),
+    (libc::SOL_PPPOL2TP as u64, "SOL_PPPOL2TP"),
+    (libc::SOL_BLUETOOTH as u64, "SOL_BLUETOOTH"),
+    (libc::SOL_PNPIPE as u64, "SOL_PNPIPE"),
+    (libc::SOL_RDS as u64, "SOL_RDS"),
+    (libc::SOL_IUCV as u64, "SOL_IUCV"),
+    (libc::SOL_CAIF as u64, "SOL_CAIF"),
+    (libc::SOL_ALG as u64, "SOL_ALG"),
+    (libc::SOL_NFC as u64, "SOL_NFC"),
+    (281, "SOL_KCM"),
+    (libc::SOL_TLS as u64, "SOL_TLS"),
+    (libc::SOL_XDP as u64, "SOL_XDP"),
+];
+
+/// SOL_SOCKET options (strace's `sock_options`, with its `_OLD` names for the time options);
+/// the ones libc lacks are from include/uapi/asm-generic/socket.h.
+const SOCK_OPTIONS: &Table = &[
+    (libc::SO_DEBUG as u64, "SO_DEBUG"),
+    (libc::SO_REUSEADDR as u64, "SO_REUSEADDR"),
+    (libc::SO_TYPE as u64, "SO_TYPE"),
+    (libc::SO_ERROR as u64, "SO_ERROR"),
+    (libc::SO_DONTROUTE as u64, "SO_DONTROUTE"),
+    (libc::SO_BROADCAST as u64, "SO_BROADCAST"),
+    (libc::SO_SNDBUF as u64, "SO_SNDBUF"),
+    (libc::SO_RCVBUF as u64, "SO_RCVBUF"),
+    (libc::SO_KEEPALIVE as u64, "SO_KEEPALIVE"),
+    (libc::SO_OOBINLINE as u64, "SO_OOBINLINE"),
+    (libc::SO_NO_CHECK as u64, "SO_NO_CHECK"),
+    (libc::SO_PRIORITY as u64, "SO_PRIORITY"),
+    (libc::SO_LINGER as u64, "SO_LINGER"),
+    (libc::SO_BSDCOMPAT as u64, "SO_BSDCOMPAT"),
+    (libc::SO_REUSEPORT as u64, "SO_REUSEPORT"),
+    (libc::SO_PASSCRED as u64, "SO_PASSCRED"),
+    (libc::SO_PEERCRED as u64, "SO_PEERCRED"),
+    (libc::SO_RCVLOWAT as u64, "SO_RCVLOWAT"),
+    (libc::SO_SNDLOWAT as u64, "SO_SNDLOWAT"),
+    (20, "SO_RCVTIMEO_OLD"),
+    (21, "SO_SNDTIMEO_OLD"),
+    (
+        libc::SO_SECURITY_AUTHENTICATION as u64,
+        "SO_SECURITY_AUTHENTICATION",
+    ),
+    (
+        libc::SO_SECURITY_ENCRYPTION_TRANSPORT as u64,
+        "SO_SECURITY_ENCRYPTION_TRANSPORT",
+    ),
+    (
+        libc::SO_SECURITY_ENCRYPTION_NETWORK as u64,
+        "SO_SECURITY_ENCRYPTION_NETWORK",
+    ),
+    (libc::SO_BINDTODEVICE as u64, "SO_BINDTODEVICE"),
+    (libc::SO_DETACH_FILTER as u64, "SO_DETACH_FILTER"),
+    (libc::SO_PEERNAME as u64, "SO_PEERNAME"),
+    (29, "SO_TIMESTAMP_OLD"),
+    (libc::SO_ACCEPTCONN as u64, "SO_ACCEPTCONN"),
+    (libc::SO_PEERSEC as u64, "SO_PEERSEC"),
+    (libc::SO_SNDBUFFORCE as u64, "SO_SNDBUFFORCE"),
+    (libc::SO_RCVBUFFORCE as u64, "SO_RCVBUFFORCE"),
+    (libc::SO_PASSSEC as u64, "SO_PASSSEC"),
+    (35, "SO_TIMESTAMPNS_OLD"),
+    (libc::SO_MARK as u64, "SO_MARK"),
+    (37, "SO_TIMESTAMPING_OLD"),
+    (libc::SO_PROTOCOL as u64, "SO_PROTOCOL"),
+    (libc::SO_DOMAIN as u64, "SO_DOMAIN"),
+    (libc::SO_RXQ_OVFL as u64, "SO_RXQ_OVFL"),
+    (41, "SO_WIFI_STATUS"),
+    (libc::SO_PEEK_OFF as u64, "SO_PEEK_OFF"),
+    (43, "SO_NOFCS"),
+    (44, "SO_LOCK_FILTER"),
+    (45, "SO_SELECT_ERR_QUEUE"),
+    (libc::SO_BUSY_POLL as u64, "SO_BUSY_POLL"),
+    (47, "SO_MAX_PACING_RATE"),
+    (48, "SO_BPF_EXTENSIONS"),
+    (49, "SO_INCOMING_CPU"),
+    (50, "SO_ATTACH_BPF"),
+    (
+        libc::SO_ATTACH_REUSEPORT_CBPF as u64,
+        "SO_ATTACH_REUSEPORT_CBPF",
+    ),
+    (
+        libc::SO_ATTACH_REUSEPORT_EBPF as u64,
+        "SO_ATTACH_REUSEPORT_EBPF",
+    ),
+    (53, "SO_CNX_ADVICE"),
+    (55, "SO_MEMINFO"),
+    (56, "SO_INCOMING_NAPI_ID"),
+    (57, "SO_COOKIE"),
+    (59, "SO_PEERGROUPS"),
+    (60, "SO_ZEROCOPY"),
+    (61, "SO_TXTIME"),
+    (libc::SO_BINDTOIFINDEX as u64, "SO_BINDTOIFINDEX"),
+    (libc::SO_TIMESTAMP_NEW as u64, "SO_TIMESTAMP_NEW"),
+    (libc::SO_TIMESTAMPNS_NEW as u64, "SO_TIMESTAMPNS_NEW"),
+    (libc::SO_TIMESTAMPING_NEW as u64, "SO_TIMESTAMPING_NEW"),
+    (66, "SO_RCVTIMEO_NEW"),
+    (67, "SO_SNDTIMEO_NEW"),
+    (
+        libc::SO_DETACH_REUSEPORT_BPF as u64,
+        "SO_DETACH_REUSEPORT_BPF",
+    ),
+    (69, "SO_PREFER_BUSY_POLL"),
+    (70, "SO_BUSY_POLL_BUDGET"),
+    (71, "SO_NETNS_COOKIE"),
+    (72, "SO_BUF_LOCK"),
+    (73, "SO_RESERVE_MEM"),
+    (74, "SO_TXREHASH"),
+    (75, "SO_RCVMARK"),
+];
+
+/// The SOL_SOCKET options strace prints as an int (`[1]`).
+const SOCK_INT_OPTIONS: &[u64] = &[
+    1, 2, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 18, 19, 27, 29, 30, 32, 33, 34, 35, 36, 37, 40,
+    41, 42, 43, 44, 45, 46, 49, 53, 56, 60, 63, 64, 65, 68, 69, 70, 73, 75,
+];
+
+/// SO_TXREHASH (include/uapi/asm-generic/socket.h).
+const SO_TXREHASH: u32 = 74;
+
+/// `SO_GET_FILTER` / `SO_ATTACH_FILTER` (26): getsockopt's and setsockopt's names.
+const SO_FILTER: u64 = libc::SO_ATTACH_FILTER as u64;
+
+const SOCK_IP_OPTIONS: &Table = &[
+    (libc::IP_TOS as u64, "IP_TOS"),
+    (libc::IP_TTL as u64, "IP_TTL"),
+    (libc::IP_HDRINCL as u64, "IP_HDRINCL"),
+    (libc::IP_OPTIONS as u64, "IP_OPTIONS"),
+    (libc::IP_ROUTER_ALERT as u64, "IP_ROUTER_ALERT"),
+    (libc::IP_RECVOPTS as u64, "IP_RECVOPTS"),
+    (libc::IP_RETOPTS as u64, "IP_RETOPTS"),
+    (libc::IP_PKTINFO as u64, "IP_PKTINFO"),
+    (libc::IP_PKTOPTIONS as u64, "IP_PKTOPTIONS"),
+    (libc::IP_MTU_DISCOVER as u64, "IP_MTU_DISCOVER"),
+    (libc::IP_RECVERR as u64, "IP_RECVERR"),
+    (libc::IP_RECVTTL as u64, "IP_RECVTTL"),
+    (libc::IP_RECVTOS as u64, "IP_RECVTOS"),
+    (libc::IP_MTU as u64, "IP_MTU"),
+    (libc::IP_FREEBIND as u64, "IP_FREEBIND"),
+    (libc::IP_IPSEC_POLICY as u64, "IP_IPSEC_POLICY"),
+    (libc::IP_XFRM_POLICY as u64, "IP_XFRM_POLICY"),
+    (libc::IP_PASSSEC as u64, "IP_PASSSEC"),
+    (libc::IP_TRANSPARENT as u64, "IP_TRANSPARENT"),
+    (libc::IP_ORIGDSTADDR as u64, "IP_ORIGDSTADDR"),
+    (libc::IP_MINTTL as u64, "IP_MINTTL"),
+    (libc::IP_NODEFRAG as u64, "IP_NODEFRAG"),
+    (libc::IP_CHECKSUM as u64, "IP_CHECKSUM"),
+    (
+        libc::IP_BIND_ADDRESS_NO_PORT as u64,
+        "IP_BIND_ADDRESS_NO_PORT",
+    ),
+    (libc::IP_RECVFRAGSIZE as u64, "IP_RECVFRAGSIZE"),
+    (26, "IP_RECVERR_RFC4884"),
+    (libc::IP_MULTICAST_IF as u64, "IP_MULTICAST_IF"),
+    (libc::IP_MULTICAST_TTL as u64, "IP_MULTICAST_TTL"),
+    (libc::IP_MULTICAST_LOOP as u64, "IP_MULTICAST_LOOP"),
+    (libc::IP_ADD_MEMBERSHIP as u64, "IP_ADD_MEMBERSHIP"),
+    (libc::IP_DROP_MEMBERSHIP as u64, "IP_DROP_MEMBERSHIP"),
+    (libc::IP_UNBLOCK_SOURCE as u64, "IP_UNBLOCK_SOURCE"),
+    (libc::IP_BLOCK_SOURCE as u64, "IP_BLOCK_SOURCE"),
+    (
+        libc::IP_ADD_SOURCE_MEMBERSHIP as u64,
+        "IP_ADD_SOURCE_MEMBERSHIP",
+    ),
+    (
+        libc::IP_DROP_SOURCE_MEMBERSHIP as u64,
+        "IP_DROP_SOURCE_MEMBERSHIP",
+    ),
+    (libc::IP_MSFILTER as u64, "IP_MSFILTER"),
+    (libc::MCAST_JOIN_GROUP as u64, "MCAST_JOIN_GROUP"),
+    (libc::MCAST_BLOCK_SOURCE as u64, "MCAST_BLOCK_SOURCE"),
+    (libc::MCAST_UNBLOCK_SOURCE as u64, "MCAST_UNBLOCK_SOURCE"),
+    (libc::MCAST_LEAVE_GROUP as u64, "MCAST_LEAVE_GROUP"),
+    (
+        libc::MCAST_JOIN_SOURCE_GROUP as u64,
+        "MCAST_JOIN_SOURCE_GROUP",
+    ),
+    (
+        libc::MCAST_LEAVE_SOURCE_GROUP as u64,
+        "MCAST_LEAVE_SOURCE_GROUP",
+    ),
+    (libc::MCAST_MSFILTER as u64, "MCAST_MSFILTER"),
+    (libc::IP_MULTICAST_ALL as u64, "IP_MULTICAST_ALL"),
+    (libc::IP_UNICAST_IF as u64, "IP_UNICAST_IF"),
+];
+
+const SOCK_IPV6_OPTIONS: &Table = &[
+    (libc::IPV6_ADDRFORM as u64, "IPV6_ADDRFORM"),
+    (libc::IPV6_2292PKTINFO as u64, "IPV6_2292PKTINFO"),
+    (libc::IPV6_2292HOPOPTS as u64, "IPV6_2292HOPOPTS"),
+    (libc::IPV6_2292DSTOPTS as u64, "IPV6_2292DSTOPTS"),
+    (libc::IPV6_2292RTHDR as u64, "IPV6_2292RTHDR"),
+    (libc::IPV6_2292PKTOPTIONS as u64, "IPV6_2292PKTOPTIONS"),
+    (libc::IPV6_CHECKSUM as u64, "IPV6_CHECKSUM"),
+    (libc::IPV6_2292HOPLIMIT as u64, "IPV6_2292HOPLIMIT"),
+    (libc::IPV6_NEXTHOP as u64, "IPV6_NEXTHOP"),
+    (libc::IPV6_AUTHHDR as u64, "IPV6_AUTHHDR"),
+    (libc::IPV6_FLOWINFO as u64, "IPV6_FLOWINFO"),
+    (libc::IPV6_UNICAST_HOPS as u64, "IPV6_UNICAST_HOPS"),
+    (libc::IPV6_MULTICAST_IF as u64, "IPV6_MULTICAST_IF"),
+    (libc::IPV6_MULTICAST_HOPS as u64, "IPV6_MULTICAST_HOPS"),
+    (libc::IPV6_MULTICAST_LOOP as u64, "IPV6_MULTICAST_LOOP"),
+    (libc::IPV6_ADD_MEMBERSHIP as u64, "IPV6_ADD_MEMBERSHIP"),
+    (libc::IPV6_DROP_MEMBERSHIP as u64, "IPV6_DROP_MEMBERSHIP"),
+    (libc::IPV6_ROUTER_ALERT as u64, "IPV6_ROUTER_ALERT"),
+    (libc::IPV6_MTU_DISCOVER as u64, "IPV6_MTU_DISCOVER"),
+    (libc::IPV6_MTU as u64, "IPV6_MTU"),
+    (libc::IPV6_RECVERR as u64, "IPV6_RECVERR"),
+    (libc::IPV6_V6ONLY as u64, "IPV6_V6ONLY"),
+    (libc::IPV6_JOIN_ANYCAST as u64, "IPV6_JOIN_ANYCAST"),
+    (libc::IPV6_LEAVE_ANYCAST as u64, "IPV6_LEAVE_ANYCAST"),
+    (libc::IPV6_MULTICAST_ALL as u64, "IPV6_MULTICAST_ALL"),
+    (
+        libc::IPV6_ROUTER_ALERT_ISOLATE as u64,
+        "IPV6_ROUTER_ALERT_ISOLATE",
+    ),
+    (31, "IPV6_RECVERR_RFC4884"),
+    (libc::IPV6_FLOWLABEL_MGR as u64, "IPV6_FLOWLABEL_MGR"),
+    (libc::IPV6_FLOWINFO_SEND as u64, "IPV6_FLOWINFO_SEND"),
+    (libc::IPV6_IPSEC_POLICY as u64, "IPV6_IPSEC_POLICY"),
+    (libc::IPV6_XFRM_POLICY as u64, "IPV6_XFRM_POLICY"),
+    (libc::IPV6_HDRINCL as u64, "IPV6_HDRINCL"),
+    (libc::MCAST_JOIN_GROUP as u64, "MCAST_JOIN_GROUP"),
+    (libc::MCAST_BLOCK_SOURCE as u64, "MCAST_BLOCK_SOURCE"),
+    (libc::MCAST_UNBLOCK_SOURCE as u64, "MCAST_UNBLOCK_SOURCE"),
+    (libc::MCAST_LEAVE_GROUP as u64, "MCAST_LEAVE_GROUP"),
+    (
+        libc::MCAST_JOIN_SOURCE_GROUP as u64,
+        "MCAST_JOIN_SOURCE_GROUP",
+    ),
+    (
+        libc::MCAST_LEAVE_SOURCE_GROUP as u64,
+        "MCAST_LEAVE_SOURCE_GROUP",
+    ),
+    (libc::MCAST_MSFILTER as u64, "MCAST_MSFILTER"),
+    (libc::IPV6_RECVPKTINFO as u64, "IPV6_RECVPKTINFO"),
+    (libc::IPV6_PKTINFO as u64, "IPV6_PKTINFO"),
+    (libc::IPV6_RECVHOPLIMIT as u64, "IPV6_RECVHOPLIMIT"),
+    (libc::IPV6_HOPLIMIT as u64, "IPV6_HOPLIMIT"),
+    (libc::IPV6_RECVHOPOPTS as u64, "IPV6_RECVHOPOPTS"),
+    (libc::IPV6_HOPOPTS as u64, "IPV6_HOPOPTS"),
+    (libc::IPV6_RTHDRDSTOPTS as u64, "IPV6_RTHDRDSTOPTS"),
+    (libc::IPV6_RECVRTHDR as u64, "IPV6_RECVRTHDR"),
+    (libc::IPV6_RTHDR as u64, "IPV6_RTHDR"),
+    (libc::IPV6_RECVDSTOPTS as u64, "IPV6_RECVDSTOPTS"),
+    (libc::IPV6_DSTOPTS as u64, "IPV6_DSTOPTS"),
+    (libc::IPV6_RECVPATHMTU as u64, "IPV6_RECVPATHMTU"),
+    (libc::IPV6_PATHMTU as u64, "IPV6_PATHMTU"),
+    (libc::IPV6_DONTFRAG as u64, "IPV6_DONTFRAG"),
+    (63, "IPV6_USE_MIN_MTU"),
+    (libc::IPV6_RECVTCLASS as u64, "IPV6_RECVTCLASS"),
+    (libc::IPV6_TCLASS as u64, "IPV6_TCLASS"),
+    (libc::IPV6_AUTOFLOWLABEL as u64, "IPV6_AUTOFLOWLABEL"),
+    (libc::IPV6_ADDR_PREFERENCES as u64, "IPV6_ADDR_PREFERENCES"),
+    (libc::IPV6_MINHOPCOUNT as u64, "IPV6_MINHOPCOUNT"),
+    (libc::IPV6_ORIGDSTADDR as u64, "IPV6_ORIGDSTADDR"),
+    (libc::IPV6_TRANSPARENT as u64, "IPV6_TRANSPARENT"),
+    (libc::IPV6_UNICAST_IF as u64, "IPV6_UNICAST_IF"),
+    (libc::IPV6_RECVFRAGSIZE as u64, "IPV6_RECVFRAGSIZE"),
+    (libc::IPV6_FREEBIND as u64, "IPV6_FREEBIND"),
+];
+
+const SOCK_TCP_OPTIONS: &Table = crate::xlat![
+    TCP_NODELAY,
+    TCP_MAXSEG,
+    TCP_CORK,
+    TCP_KEEPIDLE,
+    TCP_KEEPINTVL,
+    TCP_KEEPCNT,
+    TCP_SYNCNT,
+    TCP_LINGER2,
+    TCP_DEFER_ACCEPT,
+    TCP_WINDOW_CLAMP,
+    TCP_INFO,
+    TCP_QUICKACK,
+    TCP_CONGESTION,
+    TCP_MD5SIG,
+    TCP_COOKIE_TRANSACTIONS,
+    TCP_THIN_LINEAR_TIMEOUTS,
+    TCP_THIN_DUPACK,
+    TCP_USER_TIMEOUT,
+    TCP_REPAIR,
+    TCP_REPAIR_QUEUE,
+    TCP_QUEUE_SEQ,
+    TCP_REPAIR_OPTIONS,
+    TCP_FASTOPEN,
+    TCP_TIMESTAMP,
+    TCP_NOTSENT_LOWAT,
+    TCP_CC_INFO,
+    TCP_SAVE_SYN,
+    TCP_SAVED_SYN,
+    TCP_REPAIR_WINDOW,
+    TCP_FASTOPEN_CONNECT,
+    TCP_ULP,
+    TCP_MD5SIG_EXT,
+    TCP_FASTOPEN_KEY,
+    TCP_FASTOPEN_NO_COOKIE,
+    TCP_ZEROCOPY_RECEIVE,
+    TCP_INQ,
+];
+
+/// TCP_TX_DELAY, which libc lacks (include/uapi/linux/tcp.h).
+const TCP_TX_DELAY: (u64, &str) = (37, "TCP_TX_DELAY");
+
+const SOCK_UDP_OPTIONS: &Table = &[
+    (1, "UDP_CORK"),
+    (100, "UDP_ENCAP"),
+    (101, "UDP_NO_CHECK6_TX"),
+    (102, "UDP_NO_CHECK6_RX"),
+    (103, "UDP_SEGMENT"),
+    (104, "UDP_GRO"),
+];
+
+const SOCK_NETLINK_OPTIONS: &Table = &[
+    (1, "NETLINK_ADD_MEMBERSHIP"),
+    (2, "NETLINK_DROP_MEMBERSHIP"),
+    (3, "NETLINK_PKTINFO"),
+    (4, "NETLINK_BROADCAST_ERROR"),
+    (5, "NETLINK_NO_ENOBUFS"),
+    (6, "NETLINK_RX_RING"),
+    (7, "NETLINK_TX_RING"),
+    (8, "NETLINK_LISTEN_ALL_NSID"),
+    (9, "NETLINK_LIST_MEMBERSHIPS"),
+    (10, "NETLINK_CAP_ACK"),
+    (11, "NETLINK_EXT_ACK"),
+    (12, "NETLINK_GET_STRICT_CHK"),
+];
+
+/// NETLINK_LIST_MEMBERSHIPS (include/uapi/linux/netlink.h).
+const NETLINK_LIST_MEMBERSHIPS: u32 = 9;
+
+/// SCM_* control message types of SOL_SOCKET (strace's `scmvals`).
+const SCMVALS: &Table = &[
+    (libc::SCM_RIGHTS as u64, "SCM_RIGHTS"),
+    (libc::SCM_CREDENTIALS as u64, "SCM_CREDENTIALS"),
+    (3, "SCM_SECURITY"),
+    (29, "SO_TIMESTAMP_OLD"),
+    (35, "SO_TIMESTAMPNS_OLD"),
+    (37, "SO_TIMESTAMPING_OLD"),
+    (41, "SCM_WIFI_STATUS"),
+    (54, "SCM_TIMESTAMPING_OPT_STATS"),
+    (58, "SCM_TIMESTAMPING_PKTINFO"),
+    (61, "SCM_TXTIME"),
+    (63, "SO_TIMESTAMP_NEW"),
+    (64, "SO_TIMESTAMPNS_NEW"),
+    (65, "SO_TIMESTAMPING_NEW"),
+];
+
+// --- Small printers. ---
+
+/// strace's `printflags`: the names, or the number with a `/* PREFIX??? */` comment when no
+/// name matches.
+fn flags(v: u64, table: &Table, unknown: &str) -> Value {
+    let names = xlat::flag_names(v, table);
+    match names.first() {
+        Some(first) if first.starts_with("0x") => {
+            Value::Comment(Box::new(Value::Hex(v)), unknown.to_string())
+        }
+        _ => Value::Flags(names),
+    }
+}
+
+fn msg_flags(v: u64) -> Value {
+    flags(v as u32 as u64, MSG_FLAGS, "MSG_???")
+}
+
+/// socket's `type`: `SOCK_STREAM|SOCK_CLOEXEC`.
+fn sock_type(v: u32) -> Value {
+    let v = v as u64;
+    match xlat::name(v & SOCK_TYPE_MASK, SOCKTYPES) {
+        Some(t) => {
+            let rest = v & !SOCK_TYPE_MASK;
+            if rest == 0 {
+                return Value::sym(t);
+            }
+            match flags(rest, SOCK_TYPE_FLAGS, "SOCK_???") {
+                Value::Flags(mut names) => {
+                    names.insert(0, t.to_string());
+                    Value::Flags(names)
+                }
+                other => Value::Or(vec![Value::sym(t), other]),
+            }
+        }
+        None => flags(v, SOCK_TYPE_FLAGS, "SOCK_???"),
+    }
+}
+
+/// An enumerated value from one of several tables (strace's `printxvals`).
+fn enum_of(v: u64, tables: &[&Table], unknown: &str) -> Value {
+    for t in tables {
+        if let Some(n) = xlat::name(v, t) {
+            return Value::sym(n);
+        }
+    }
+    Value::Comment(Box::new(Value::Hex(v)), unknown.to_string())
+}
+
+/// strace's `printnum_int`: `[5]`, `NULL`, or the address.
+fn num_int(c: &mut Ctx<'_>, addr: u64) -> Value {
+    if addr == 0 {
+        return Value::Ptr(0);
+    }
+    match c.read_i32(addr) {
+        Some(v) => Value::boxed(Value::Int(v as i64)),
+        None => Value::Ptr(addr),
+    }
+}
+
+/// strace's `printstrn`: `len` bytes at `addr`, cut at -s (NULL prints as NULL).
+fn strn(c: &mut Ctx<'_>, addr: u64, len: u64) -> Value {
+    if addr == 0 {
+        return Value::Ptr(0);
+    }
+    c.buf(addr, len)
+}
+
+/// strace's `printstr_ex(..., QUOTE_FORCE_HEX)`: every byte as `\xHH`, whatever -x says.
+fn force_hex(c: &mut Ctx<'_>, addr: u64, len: u64) -> Value {
+    if addr == 0 {
+        return Value::Ptr(0);
+    }
+    let limit = c.opts.string_limit as u64;
+    let want = len.min(limit) as usize;
+    match c.read(addr, want) {
+        Some(bytes) => {
+            let mut s = String::new();
+            super::value::quote(&mut s, &bytes, super::HexStr::All);
+            if len > limit {
+                s.push_str("...");
+            }
+            Value::Raw(s)
+        }
+        None if want == 0 => Value::str(Vec::new()),
+        None => Value::Ptr(addr),
+    }
+}
+
+/// A value-result length: `[16]`, or `[128 => 16]` when the kernel changed it.
+fn inout_len(ulen: i32, rlen: i32) -> Value {
+    if ulen != rlen {
+        Value::boxed(Value::InOut(
+            Box::new(Value::Int(ulen as i64)),
+            Box::new(Value::Int(rlen as i64)),
+        ))
+    } else {
+        Value::boxed(Value::Int(rlen as i64))
+    }
+}
+
+/// strace's `print_array` over `n` elements of `size` bytes at `addr`: cut at -s elements
+/// (unless -v), `... /* 0xADDR */` at an unreadable element after the first, the address when
+/// the first cannot be read. `each` prints an element from its bytes.
+fn array(
+    c: &mut Ctx<'_>,
+    addr: u64,
+    n: u64,
+    size: usize,
+    mut each: impl FnMut(&mut Ctx<'_>, &[u8]) -> Value,
+) -> Value {
+    if addr == 0 {
+        return Value::Ptr(0);
+    }
+    if n == 0 {
+        return Value::array(vec![]);
+    }
+    let Some(total) = n.checked_mul(size as u64) else {
+        return Value::Ptr(addr);
+    };
+    if addr.checked_add(total).is_none() {
+        return Value::Ptr(addr);
+    }
+    let limit = c.opts.string_limit as u64;
+    let shown = if !c.opts.verbose && limit < n {
+        limit
+    } else {
+        n
+    };
+    let mut items = Vec::new();
+    for i in 0..n {
+        let at = addr + i * size as u64;
+        let Some(bytes) = c.read(at, size) else {
+            if i == 0 {
+                return Value::Ptr(addr);
+            }
+            items.push(Value::Comment(
+                Box::new(Value::sym("...")),
+                format!("{at:#x}"),
+            ));
+            break;
+        };
+        if i >= shown {
+            return Value::Array { items, more: true };
+        }
+        items.push(each(c, &bytes));
+    }
+    Value::array(items)
+}
+
+// --- Decoders. ---
+
+/// `socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP) = 3`.
+fn socket(c: &mut Ctx<'_>) -> Step {
+    let fam = c.uint(0) as u64;
+    c.arg(sockaddr::family(fam));
+    c.arg(sock_type(c.uint(1)));
+    let proto = c.uint(2) as u64;
+    let p = match fam as i32 {
+        libc::AF_INET | libc::AF_INET6 => {
+            if proto == IPPROTO_L2TP.0 {
+                Value::sym(IPPROTO_L2TP.1)
+            } else {
+                xlat::enumerated(proto, INET_PROTOCOLS, "IPPROTO_???")
+            }
+        }
+        libc::AF_NETLINK => {
+            if proto == NETLINK_SMC.0 {
+                Value::sym(NETLINK_SMC.1)
+            } else {
+                xlat::enumerated(proto, NETLINK_PROTOCOLS, "NETLINK_???")
+            }
+        }
+        libc::AF_PACKET => {
+            let p = (proto as u16).swap_bytes() as u64;
+            Value::Call(
+                "htons",
+                vec![xlat::enumerated(p, ETHERNET_PROTOCOLS, "ETH_P_???")],
+            )
+        }
+        _ => Value::Uint(proto),
+    };
+    c.arg(p);
+    c.rval(Rval::Fd);
+    Step::Done
+}
+
+/// `socketpair(AF_UNIX, SOCK_STREAM, 0, [3, 4]) = 0`.
+fn socketpair(c: &mut Ctx<'_>) -> Step {
+    if !c.exiting() {
+        c.arg(sockaddr::family(c.uint(0) as u64));
+        c.arg(sock_type(c.uint(1)));
+        c.arg(Value::Uint(c.uint(2) as u64));
+        return Step::Exit;
+    }
+    let addr = c.args[3];
+    let v = if c.failed() {
+        Value::Ptr(addr)
+    } else {
+        array(c, addr, 2, 4, |c, b| {
+            let fd = i32::from_ne_bytes(b[..4].try_into().unwrap_or_default());
+            c.fd(fd as i64)
+        })
+    };
+    c.arg(v);
+    Step::Done
+}
+
+/// `bind(3, {sa_family=AF_INET, ...}, 16) = 0`; connect prints the same.
+fn bind(c: &mut Ctx<'_>) -> Step {
+    let fd = c.fd_arg(0);
+    c.arg(fd);
+    let len = c.int(2);
+    let (sa, _) = sockaddr::decode(c, c.args[1], len);
+    c.arg(sa);
+    c.arg(Value::Int(len as i64));
+    Step::Done
+}
+
+/// `listen(3, 5) = 0`.
+fn listen(c: &mut Ctx<'_>) -> Step {
+    let fd = c.fd_arg(0);
+    c.arg(fd);
+    c.arg(c.int_arg(1));
+    Step::Done
+}
+
+/// `shutdown(3, SHUT_RDWR) = 0`.
+fn shutdown(c: &mut Ctx<'_>) -> Step {
+    let fd = c.fd_arg(0);
+    c.arg(fd);
+    c.arg(xlat::enumerated(
+        c.uint(1) as u64,
+        SHUTDOWN_MODES,
+        "SHUT_???",
+    ));
+    Step::Done
+}
+
+/// strace's `decode_sockname` (getsockname, getpeername, accept, accept4): the address and its
+/// value-result length `[128 => 16]`. Returns whether the call must run again at exit.
+fn decode_sockname(c: &mut Ctx<'_>) -> Step {
+    let (addr, lenp) = (c.args[1], c.args[2]);
+    if !c.exiting() {
+        let fd = c.fd_arg(0);
+        c.arg(fd);
+        if addr != 0 && lenp != 0 {
+            if let Some(ulen) = c.read_i32(lenp) {
+                c.state.saved[0] = ulen as u32 as u64;
+                return Step::Exit;
+            }
+        }
+        c.arg(Value::Ptr(addr));
+        c.arg(Value::Ptr(lenp));
+        return Step::Done;
+    }
+    let ulen = c.state.saved[0] as u32 as i32;
+    match c.read_i32(lenp).filter(|_| !c.failed()) {
+        None => {
+            c.arg(Value::Ptr(addr));
+            c.arg(Value::boxed(Value::Int(ulen as i64)));
+        }
+        Some(rlen) => {
+            let (sa, _) = sockaddr::decode(c, addr, ulen.min(rlen));
+            c.arg(sa);
+            c.arg(inout_len(ulen, rlen));
+        }
+    }
+    Step::Done
+}
+
+/// `getsockname(3, {sa_family=AF_INET, ...}, [16]) = 0`; getpeername prints the same.
+fn sockname(c: &mut Ctx<'_>) -> Step {
+    decode_sockname(c)
+}
+
+/// `accept(3, {sa_family=AF_INET, ...}, [16]) = 5`.
+fn accept(c: &mut Ctx<'_>) -> Step {
+    c.rval(Rval::Fd);
+    decode_sockname(c)
+}
+
+/// `accept4(3, {sa_family=AF_INET, ...}, [16], SOCK_CLOEXEC) = 5`.
+fn accept4(c: &mut Ctx<'_>) -> Step {
+    c.rval(Rval::Fd);
+    let step = decode_sockname(c);
+    if step == Step::Done {
+        c.arg(flags(c.uint(3) as u64, SOCK_TYPE_FLAGS, "SOCK_???"));
+    }
+    step
+}
+
+/// `sendto(4, "hello", 5, MSG_NOSIGNAL, NULL, 0) = 5`.
+fn sendto(c: &mut Ctx<'_>) -> Step {
+    let fd = c.fd_arg(0);
+    c.arg(fd);
+    let b = strn(c, c.args[1], c.args[2]);
+    c.arg(b);
+    c.arg(c.ulong_arg(2));
+    c.arg(msg_flags(c.args[3]));
+    let len = c.int(5);
+    let (sa, _) = sockaddr::decode(c, c.args[4], len);
+    c.arg(sa);
+    c.arg(Value::Int(len as i64));
+    Step::Done
+}
+
+/// `recvfrom(5, "hello", 100, 0, {sa_family=AF_INET, ...}, [16]) = 5`.
+fn recvfrom(c: &mut Ctx<'_>) -> Step {
+    let (addr, lenp) = (c.args[4], c.args[5]);
+    if !c.exiting() {
+        let fd = c.fd_arg(0);
+        c.arg(fd);
+        if addr != 0 && lenp != 0 {
+            if let Some(ulen) = c.read_i32(lenp) {
+                c.state.saved[0] = ulen as u32 as u64;
+            }
+        }
+        return Step::Exit;
+    }
+    let b = match c.rval_ok() {
+        None => Value::Ptr(c.args[1]),
+        Some(n) => strn(c, c.args[1], (n as u64).min(c.args[2])),
+    };
+    c.arg(b);
+    c.arg(c.ulong_arg(2));
+    c.arg(msg_flags(c.args[3]));
+    let ulen = c.state.saved[0] as u32 as i32;
+    let rlen = if addr != 0 && lenp != 0 {
+        c.read_i32(lenp)
+    } else {
+        None
+    };
+    match rlen {
+        None => {
+            c.arg(Value::Ptr(addr));
+            c.arg(Value::Ptr(lenp));
+        }
+        Some(_) if c.failed() => {
+            c.arg(Value::Ptr(addr));
+            c.arg(Value::boxed(Value::Int(ulen as i64)));
+        }
+        Some(rlen) => {
+            let (sa, _) = sockaddr::decode(c, addr, ulen.min(rlen));
+            c.arg(sa);
+            c.arg(inout_len(ulen, rlen));
+        }
+    }
+    Step::Done
+}
+
+/// `struct msghdr` on x86_64 (the layout of include/linux/socket.h's user_msghdr).
+struct MsgHdr {
+    name: u64,
+    namelen: u32,
+    iov: u64,
+    iovlen: u64,
+    control: u64,
+    controllen: u64,
+    flags: u32,
+}
+
+/// `sizeof(struct msghdr)`.
+const MSGHDR_SIZE: usize = 56;
+
+fn read_msghdr(c: &mut Ctx<'_>, addr: u64) -> Option<MsgHdr> {
+    let b = c.read(addr, MSGHDR_SIZE)?;
+    let u64_at = |i: usize| u64::from_ne_bytes(b[i..i + 8].try_into().unwrap_or_default());
+    let u32_at = |i: usize| u32::from_ne_bytes(b[i..i + 4].try_into().unwrap_or_default());
+    Some(MsgHdr {
+        name: u64_at(0),
+        namelen: u32_at(8),
+        iov: u64_at(16),
+        iovlen: u64_at(24),
+        control: u64_at(32),
+        controllen: u64_at(40),
+        flags: u32_at(48),
+    })
+}
+
+/// strace's `tprint_iov_upto`: `[{iov_base="abc", iov_len=3}, ...]`, the strings together cut
+/// at `data_size` bytes (u64::MAX: no limit).
+pub fn iov(c: &mut Ctx<'_>, addr: u64, n: u64, data_size: u64) -> Value {
+    let mut left = data_size;
+    array(c, addr, n, 16, |c, b| {
+        let base = u64::from_ne_bytes(b[0..8].try_into().unwrap_or_default());
+        let len = u64::from_ne_bytes(b[8..16].try_into().unwrap_or_default());
+        let shown = len.min(left);
+        if left != u64::MAX {
+            left -= shown;
+        }
+        let s = strn(c, base, shown);
+        Value::fields(vec![("iov_base", s), ("iov_len", Value::Uint(len))])
+    })
+}
+
+/// strace's `print_struct_msghdr`; `user_namelen`: recvmsg's msg_namelen at entry.
+fn msghdr(c: &mut Ctx<'_>, m: &MsgHdr, user_namelen: Option<i32>, data_size: u64) -> Value {
+    let namelen = m.namelen as i32;
+    let eff = match user_namelen {
+        Some(u) if namelen > u => u,
+        _ => namelen,
+    };
+    let (name, _) = sockaddr::decode(c, m.name, eff);
+    let mut fields = vec![("msg_name", name)];
+    let nl = match user_namelen {
+        Some(u) if u != namelen => Value::InOut(
+            Box::new(Value::Int(u as i64)),
+            Box::new(Value::Int(namelen as i64)),
+        ),
+        _ => Value::Int(namelen as i64),
+    };
+    fields.push(("msg_namelen", nl));
+    fields.push(("msg_iov", iov(c, m.iov, m.iovlen, data_size)));
+    fields.push(("msg_iovlen", Value::Uint(m.iovlen)));
+    if m.controllen != 0 {
+        fields.push(("msg_control", msg_control(c, m.control, m.controllen)));
+    }
+    fields.push(("msg_controllen", Value::Uint(m.controllen)));
+    fields.push(("msg_flags", msg_flags(m.flags as u64)));
+    Value::fields(fields)
+}
+
+/// `sizeof(struct cmsghdr)` on x86_64.
+const CMSG_SIZE: usize = 16;
+
+/// The most control bytes strace reads (its `get_optmem_max`: net.core.optmem_max rounded up
+/// to 8 bytes).
+fn optmem_max() -> u64 {
+    let fallback = 8 * (2 * 1024 + 512);
+    match std::fs::read_to_string("/proc/sys/net/core/optmem_max")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+    {
+        Some(v) if v > 0 => (v as u64 + 7) & !7,
+        _ => fallback,
+    }
+}
+
+/// strace's `decode_msg_control`: `[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS,
+/// cmsg_data=[3]}]`.
+fn msg_control(c: &mut Ctx<'_>, addr: u64, in_len: u64) -> Value {
+    let max = optmem_max();
+    let control_len = in_len.min(max) as usize;
+    if control_len < CMSG_SIZE {
+        return Value::Ptr(addr);
+    }
+    let Some(buf) = c.read(addr, control_len) else {
+        return Value::Ptr(addr);
+    };
+    let mut items = Vec::new();
+    let mut off = 0usize;
+    let mut left = control_len;
+    while left >= CMSG_SIZE {
+        let h = &buf[off..];
+        let clen = u64::from_ne_bytes(h[0..8].try_into().unwrap_or_default());
+        let level = i32::from_ne_bytes(h[8..12].try_into().unwrap_or_default());
+        let ctype = i32::from_ne_bytes(h[12..16].try_into().unwrap_or_default());
+        let len = clen.min(left as u64) as usize;
+        let data_len = len.saturating_sub(CMSG_SIZE);
+        let data = &h[CMSG_SIZE..CMSG_SIZE + data_len];
+        let mut f = vec![
+            ("cmsg_len", Value::Uint(clen)),
+            (
+                "cmsg_level",
+                xlat::enumerated(level as u32 as u64, SOCKETLAYERS, "SOL_???"),
+            ),
+        ];
+        if level == libc::SOL_SOCKET {
+            f.push((
+                "cmsg_type",
+                xlat::enumerated(ctype as u32 as u64, SCMVALS, "SCM_???"),
+            ));
+            if ctype == libc::SCM_RIGHTS && data_len >= 4 {
+                let fds = data
+                    .chunks_exact(4)
+                    .map(|b| i32::from_ne_bytes(b.try_into().unwrap_or_default()))
+                    .collect::<Vec<_>>();
+                let limit = c.opts.string_limit;
+                let more = !c.opts.verbose && fds.len() > limit;
+                let items = fds
+                    .iter()
+                    .take(if more { limit } else { fds.len() })
+                    .map(|&fd| c.fd(fd as i64))
+                    .collect();
+                f.push(("cmsg_data", Value::Array { items, more }));
+            } else if ctype == libc::SCM_CREDENTIALS && data_len >= 12 {
+                let at =
+                    |i: usize| u32::from_ne_bytes(data[i..i + 4].try_into().unwrap_or_default());
+                f.push((
+                    "cmsg_data",
+                    Value::fields(vec![
+                        ("pid", Value::Int(at(0) as i32 as i64)),
+                        ("uid", Value::Uint(at(4) as u64)),
+                        ("gid", Value::Uint(at(8) as u64)),
+                    ]),
+                ));
+            }
+        } else {
+            f.push(("cmsg_type", Value::Hex(ctype as u32 as u64)));
+        }
+        items.push(Value::fields(f));
+        if len < CMSG_SIZE {
+            left -= CMSG_SIZE;
+            break;
+        }
+        let step = ((clen + 7) & !7) as usize;
+        if step >= left {
+            left = 0;
+            break;
+        }
+        off += step;
+        left -= step;
+    }
+    if left != 0 {
+        items.push(Value::Comment(
+            Box::new(Value::sym("...")),
+            format!("{:#x}", addr + (control_len - left) as u64),
+        ));
+    } else if (control_len as u64) < in_len {
+        items.push(Value::sym("..."));
+    }
+    Value::array(items)
+}
+
+/// `sendmsg(5, {msg_name=NULL, msg_namelen=0, msg_iov=[...], ...}, 0) = 7`.
+fn sendmsg(c: &mut Ctx<'_>) -> Step {
+    let fd = c.fd_arg(0);
+    c.arg(fd);
+    let addr = c.args[1];
+    let v = match read_msghdr(c, addr) {
+        Some(m) => msghdr(c, &m, None, u64::MAX),
+        None => Value::Ptr(addr),
+    };
+    c.arg(v);
+    c.arg(msg_flags(c.args[2]));
+    Step::Done
+}
+
+/// `recvmsg(4, {msg_name=..., msg_namelen=16 => 0, ...}, 0) = 7`.
+fn recvmsg(c: &mut Ctx<'_>) -> Step {
+    let addr = c.args[1];
+    if !c.exiting() {
+        let fd = c.fd_arg(0);
+        c.arg(fd);
+        if let Some(m) = read_msghdr(c, addr) {
+            c.state.saved[0] = m.namelen as u64;
+            return Step::Exit;
+        }
+        c.arg(Value::Ptr(addr));
+        c.arg(msg_flags(c.args[2]));
+        return Step::Done;
+    }
+    let user = c.state.saved[0] as u32 as i32;
+    let v = match c.rval_ok() {
+        None => Value::fields(vec![("msg_namelen", Value::Int(user as i64))]),
+        Some(n) => match read_msghdr(c, addr) {
+            Some(m) => msghdr(c, &m, Some(user), n as u64),
+            None => Value::Ptr(addr),
+        },
+    };
+    c.arg(v);
+    c.arg(msg_flags(c.args[2]));
+    Step::Done
+}
+
+/// The option name of `level`'s option `name` (strace's `print_sockopt_fd_level_name`).
+fn sockopt_name(level: u32, name: u32, get: bool) -> Value {
+    let n = name as u64;
+    match level as i32 {
+        libc::SOL_SOCKET => {
+            let extra: &Table = if get {
+                &[(SO_FILTER, "SO_GET_FILTER")]
+            } else {
+                &[(SO_FILTER, "SO_ATTACH_FILTER")]
+            };
+            enum_of(n, &[SOCK_OPTIONS, extra], "SO_???")
+        }
+        libc::SOL_IP => enum_of(n, &[SOCK_IP_OPTIONS], "IP_???"),
+        libc::SOL_IPV6 => enum_of(n, &[SOCK_IPV6_OPTIONS], "IPV6_???"),
+        libc::SOL_TCP => enum_of(n, &[SOCK_TCP_OPTIONS, &[TCP_TX_DELAY]], "TCP_???"),
+        libc::SOL_UDP => enum_of(n, &[SOCK_UDP_OPTIONS], "UDP_???"),
+        libc::SOL_NETLINK => enum_of(n, &[SOCK_NETLINK_OPTIONS], "NETLINK_???"),
+        _ => Value::Uint(n),
+    }
+}
+
+/// The fd, level and option name of setsockopt and getsockopt.
+fn sockopt_head(c: &mut Ctx<'_>, get: bool) {
+    let fd = c.fd_arg(0);
+    c.arg(fd);
+    let level = c.uint(1);
+    c.arg(xlat::enumerated(level as u64, SOCKETLAYERS, "SOL_??"));
+    c.arg(sockopt_name(level, c.uint(2), get));
+}
+
+/// `setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0`.
+fn setsockopt(c: &mut Ctx<'_>) -> Step {
+    sockopt_head(c, false);
+    let (level, name, addr, len) = (c.uint(1), c.uint(2), c.args[3], c.int(4));
+    let v = set_optval(c, level, name, addr, len);
+    c.arg(v);
+    c.arg(Value::Int(len as i64));
+    Step::Done
+}
+
+fn set_optval(c: &mut Ctx<'_>, level: u32, name: u32, addr: u64, len: i32) -> Value {
+    if addr != 0 {
+        match level as i32 {
+            libc::SOL_SOCKET => match name as i32 {
+                libc::SO_LINGER => {
+                    if len < 8 {
+                        return Value::Ptr(addr);
+                    }
+                    return match c.read(addr, 8) {
+                        Some(b) => linger(&b),
+                        None => Value::Ptr(addr),
+                    };
+                }
+                n if SOCK_INT_OPTIONS.contains(&(n as u64)) => {
+                    return if len < 4 {
+                        Value::Ptr(addr)
+                    } else {
+                        num_int(c, addr)
+                    };
+                }
+                _ => {}
+            },
+            libc::SOL_NETLINK => {
+                return if len < 4 {
+                    Value::Ptr(addr)
+                } else {
+                    num_int(c, addr)
+                };
+            }
+            _ => {}
+        }
+    }
+    if len == 4 {
+        num_int(c, addr)
+    } else {
+        strn(c, addr, len as i64 as u64)
+    }
+}
+
+/// `{l_onoff=1, l_linger=5}` from up to 8 bytes.
+fn linger(b: &[u8]) -> Value {
+    let mut f = Vec::new();
+    if b.len() >= 4 {
+        let v = i32::from_ne_bytes(b[0..4].try_into().unwrap_or_default());
+        f.push(("l_onoff", Value::Int(v as i64)));
+    }
+    if b.len() >= 8 {
+        let v = i32::from_ne_bytes(b[4..8].try_into().unwrap_or_default());
+        f.push(("l_linger", Value::Int(v as i64)));
+    }
+    Value::fields(f)
+}
+
+/// `getsockopt(4, SOL_SOCKET, SO_RCVBUF, [131072], [4]) = 0`.
+fn getsockopt(c: &mut Ctx<'_>) -> Step {
+    let (addr, lenp) = (c.args[3], c.args[4]);
+    if !c.exiting() {
+        sockopt_head(c, true);
+        if lenp != 0 {
+            if let Some(ulen) = c.read_i32(lenp) {
+                c.state.saved[0] = ulen as u32 as u64;
+                return Step::Exit;
+            }
+        }
+        c.arg(Value::Ptr(addr));
+        c.arg(Value::Ptr(lenp));
+        return Step::Done;
+    }
+    let ulen = c.state.saved[0] as u32 as i32;
+    match c.read_i32(lenp).filter(|_| !c.failed()) {
+        None => {
+            c.arg(Value::Ptr(addr));
+            c.arg(Value::boxed(Value::Int(ulen as i64)));
+        }
+        Some(rlen) => {
+            let v = get_optval(c, c.uint(1), c.uint(2), addr, ulen, rlen);
+            c.arg(v);
+            c.arg(inout_len(ulen, rlen));
+        }
+    }
+    Step::Done
+}
+
+fn get_optval(c: &mut Ctx<'_>, level: u32, name: u32, addr: u64, ulen: i32, rlen: i32) -> Value {
+    if ulen <= 0 || rlen <= 0 {
+        return Value::Ptr(addr);
+    }
+    if addr != 0 {
+        match level as i32 {
+            libc::SOL_SOCKET => match name as i32 {
+                libc::SO_LINGER => {
+                    let len = (rlen as usize).min(8);
+                    return match c.read(addr, len) {
+                        Some(b) => linger(&b),
+                        None => Value::Ptr(addr),
+                    };
+                }
+                libc::SO_PEERCRED => {
+                    let len = (rlen as usize).min(12);
+                    let Some(b) = c.read(addr, len) else {
+                        return Value::Ptr(addr);
+                    };
+                    let at =
+                        |i: usize| u32::from_ne_bytes(b[i..i + 4].try_into().unwrap_or_default());
+                    let mut f = Vec::new();
+                    if len >= 4 {
+                        f.push(("pid", Value::Int(at(0) as i32 as i64)));
+                    }
+                    if len >= 8 {
+                        f.push(("uid", Value::Uint(at(4) as u64)));
+                    }
+                    if len >= 12 {
+                        f.push(("gid", Value::Uint(at(8) as u64)));
+                    }
+                    return Value::fields(f);
+                }
+                libc::SO_ERROR => {
+                    if rlen < 4 {
+                        return force_hex(c, addr, rlen as u64);
+                    }
+                    return match c.read_u32(addr) {
+                        Some(0) => Value::boxed(Value::Uint(0)),
+                        Some(e) => match nix::errno::Errno::from_raw(e as i32) {
+                            nix::errno::Errno::UnknownErrno => Value::boxed(Value::Uint(e as u64)),
+                            n => Value::boxed(Value::sym(format!("{n:?}"))),
+                        },
+                        None => Value::Ptr(addr),
+                    };
+                }
+                n if n as u32 == SO_TXREHASH => {}
+                n if SOCK_INT_OPTIONS.contains(&(n as u64)) => {
+                    return if rlen >= 4 {
+                        num_int(c, addr)
+                    } else {
+                        force_hex(c, addr, rlen as u64)
+                    };
+                }
+                _ => {}
+            },
+            libc::SOL_NETLINK => {
+                if name == NETLINK_LIST_MEMBERSHIPS {
+                    let n = (ulen.min(rlen) / 4) as u64;
+                    return array(c, addr, n, 4, |_, b| {
+                        Value::Uint(u32::from_ne_bytes(b[..4].try_into().unwrap_or_default()) as u64)
+                    });
+                }
+                return num_int(c, addr);
+            }
+            _ => {}
+        }
+    }
+    if rlen == 4 {
+        num_int(c, addr)
+    } else {
+        strn(c, addr, rlen as u64)
+    }
+}
+
+// --- -yy: socket endpoints. ---
+
+/// What strace's `-yy` prints between the angle brackets for socket inode `inode` of task
+/// `tid`: `TCP:[127.0.0.1:43826->127.0.0.1:2379]`, `TCP:[127.0.0.1:2379]` (no peer),
+/// `TCPv6:[[::1]:80]`, `UDP:[...]`, `UNIX-STREAM:[12345,"/run/x.sock"]`, `NETLINK:[ROUTE:1234]`;
+/// else `PROTO:[INODE]` when the protocol is known, None when the socket is in no table.
+///
+/// Read from the tables of the task's own network namespace (/proc/TID/net/...), where strace
+/// asks the kernel through NETLINK_SOCK_DIAG. /proc/net/unix has no peer inodes: a connected
+/// unix socket prints without strace's `->PEER`. A socket in no table (not yet bound) prints
+/// as its path `socket:[INODE]`, where strace prints `TCP:[INODE]` from the fd's
+/// `system.sockprotoname` attribute.
 pub fn socket_target(
     proc_root: &crate::proc::root::ProcRoot,
     tid: i32,
     inode: u64,
 ) -> Option<String> {
-    let _ = (proc_root, tid, inode);
+    // strace keeps the first endpoints it finds for an inode in a 1024-slot cache indexed by
+    // the inode's low bits and prints them ever after (a listener bound, then connected,
+    // keeps its first text); ksec does the same so that the lines match.
+    static CACHE: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
+    let slot = (inode & (CACHE_SIZE - 1)) as usize;
+    if let Ok(c) = CACHE.lock() {
+        if let Some((i, t)) = c.get(slot) {
+            if *i == inode && !t.is_empty() {
+                return Some(t.clone());
+            }
+        }
+    }
+    let (t, found) = socket_target_uncached(proc_root, tid, inode)?;
+    if !found {
+        return Some(t);
+    }
+    if let Ok(mut c) = CACHE.lock() {
+        if c.is_empty() {
+            c.resize(CACHE_SIZE as usize, (0, String::new()));
+        }
+        c[slot] = (inode, t.clone());
+    }
+    Some(t)
+}
+
+/// strace's cache of socket endpoints: its size (a power of two).
+const CACHE_SIZE: u64 = 1024;
+
+/// [`socket_target`] read afresh, and whether strace would have found (and cached) the
+/// endpoints: not for a unix socket with no path (strace's fallback `UNIX:[INODE]`).
+fn socket_target_uncached(
+    proc_root: &crate::proc::root::ProcRoot,
+    tid: i32,
+    inode: u64,
+) -> Option<(String, bool)> {
+    use crate::proc::net::{parse_inet_table, parse_unix_table, InetProto, UnixKind};
+    use std::net::SocketAddr;
+
+    for proto in InetProto::ALL {
+        let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, &format!("net/{proto}"))) else {
+            continue;
+        };
+        let Some(s) = parse_inet_table(proto, &bytes)
+            .into_iter()
+            .find(|s| s.inode == inode)
+        else {
+            continue;
+        };
+        let name = match proto {
+            InetProto::Tcp => "TCP",
+            InetProto::Tcp6 => "TCPv6",
+            InetProto::Udp => "UDP",
+            InetProto::Udp6 => "UDPv6",
+        };
+        let addr = |a: &SocketAddr| match a {
+            SocketAddr::V4(a) => format!("{}:{}", sockaddr::ntop4(a.ip().octets()), a.port()),
+            SocketAddr::V6(a) => format!("[{}]:{}", sockaddr::ntop6(a.ip().octets()), a.port()),
+        };
+        let remote_zero = s.remote.port() == 0 && s.remote.ip().is_unspecified();
+        let t = if remote_zero {
+            format!("{name}:[{}]", addr(&s.local))
+        } else {
+            format!("{name}:[{}->{}]", addr(&s.local), addr(&s.remote))
+        };
+        return Some((t, true));
+    }
+    if let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, "net/unix")) {
+        if let Some(s) = parse_unix_table(&bytes)
+            .into_iter()
+            .find(|s| s.inode == inode)
+        {
+            let name = match s.kind {
+                UnixKind::Stream => "UNIX-STREAM",
+                _ => "UNIX",
+            };
+            let mut t = format!("{name}:[{inode}");
+            if let Some(p) = &s.path {
+                t.push(',');
+                let p: &[u8] = p.as_slice();
+                match p.strip_prefix(b"@") {
+                    Some(rest) => {
+                        t.push('@');
+                        super::value::quote(&mut t, rest, super::HexStr::None);
+                    }
+                    None => super::value::quote(&mut t, p, super::HexStr::None),
+                }
+            }
+            t.push(']');
+            return Some((t, s.path.is_some()));
+        }
+    }
+    if let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, "net/netlink")) {
+        if let Some((proto, portid)) = netlink_socket(&bytes, inode) {
+            let known = xlat::name(proto as u64, NETLINK_PROTOCOLS)
+                .or((proto as u64 == NETLINK_SMC.0).then_some(NETLINK_SMC.1));
+            let t = match known {
+                Some(n) => format!(
+                    "NETLINK:[{}:{portid}]",
+                    n.strip_prefix("NETLINK_").unwrap_or(n)
+                ),
+                None => format!("NETLINK:[{proto}]"),
+            };
+            return Some((t, true));
+        }
+    }
     None
+}
+
+/// The protocol and port id of netlink socket `inode` in a /proc/net/netlink table
+/// (`sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode`).
+fn netlink_socket(table: &[u8], inode: u64) -> Option<(u32, u32)> {
+    let text = String::from_utf8_lossy(table);
+    text.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() < 10 || f[9].parse::<u64>().ok()? != inode {
+            return None;
+        }
+        Some((f[1].parse().ok()?, f[2].parse().ok()?))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::trace::decode::testing::*;
+    use crate::trace::decode::{FdDecode, FdTarget, NoFdNames, Opts, Ret};
+
+    fn ok(v: i64) -> Option<Ret> {
+        Some(Ret {
+            val: v,
+            is_error: false,
+        })
+    }
+
+    fn err(e: i32) -> Option<Ret> {
+        Some(Ret {
+            val: -(e as i64),
+            is_error: true,
+        })
+    }
+
+    fn l(name: &str, args: [u64; 6], ret: Option<Ret>, mem: &mut FakeMem) -> String {
+        line(name, args, ret, &Opts::default(), mem, &mut NoFdNames)
+    }
+
+    fn sin(port: u16, ip: [u8; 4]) -> Vec<u8> {
+        let mut v = (libc::AF_INET as u16).to_ne_bytes().to_vec();
+        v.extend_from_slice(&port.to_be_bytes());
+        v.extend_from_slice(&ip);
+        v.resize(16, 0);
+        v
+    }
+
+    #[test]
+    fn socket_and_socketpair() {
+        let mut m = FakeMem::default();
+        let st = (libc::SOCK_STREAM | libc::SOCK_CLOEXEC) as u64;
+        assert_eq!(
+            l("socket", [2, st, 0, 0, 0, 0], ok(3), &mut m),
+            "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP) = 3"
+        );
+        assert_eq!(
+            l("socket", [1, st, 0, 0, 0, 0], ok(11), &mut m),
+            "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0) = 11"
+        );
+        let raw = (libc::SOCK_RAW | libc::SOCK_CLOEXEC) as u64;
+        assert_eq!(
+            l("socket", [16, raw, 0, 0, 0, 0], ok(15), &mut m),
+            "socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE) = 15"
+        );
+        assert_eq!(
+            l("socket", [17, 3, 0x300, 0, 0, 0], ok(3), &mut m),
+            "socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)) = 3"
+        );
+        assert_eq!(
+            l(
+                "socket",
+                [99, 0x10000f, 7, 0, 0, 0],
+                err(libc::EINVAL),
+                &mut m
+            ),
+            "socket(0x63 /* AF_??? */, 0x10000f /* SOCK_??? */, 7) = -1 EINVAL (Invalid argument)"
+        );
+        assert_eq!(
+            l("socket", [2, 0x102, 6, 0, 0, 0], err(libc::EINVAL), &mut m),
+            "socket(AF_INET, SOCK_DGRAM|0x100 /* SOCK_??? */, IPPROTO_TCP) = -1 EINVAL (Invalid argument)"
+        );
+        let mut fds = [8i32.to_ne_bytes(), 9i32.to_ne_bytes()].concat();
+        m.put(0x1000, &fds);
+        assert_eq!(
+            l("socketpair", [1, st, 0, 0x1000, 0, 0], ok(0), &mut m),
+            "socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0, [8, 9]) = 0"
+        );
+        assert_eq!(
+            l("socketpair", [1, st, 0, 0x1000, 0, 0], err(libc::EMFILE), &mut m),
+            "socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0, 0x1000) = -1 EMFILE (Too many open files)"
+        );
+        fds.truncate(4);
+        m.put(0x1000, &fds);
+        let opts = Opts {
+            string_limit: 1,
+            ..Default::default()
+        };
+        m.put(0x1000, &[8i32.to_ne_bytes(), 9i32.to_ne_bytes()].concat());
+        assert_eq!(
+            line(
+                "socketpair",
+                [1, 1, 0, 0x1000, 0, 0],
+                ok(0),
+                &opts,
+                &mut m,
+                &mut NoFdNames
+            ),
+            "socketpair(AF_UNIX, SOCK_STREAM, 0, [8, ...]) = 0"
+        );
+    }
+
+    #[test]
+    fn bind_connect_listen_shutdown() {
+        let mut m = FakeMem::default();
+        m.put(0x2000, &sin(80, [127, 0, 0, 1]));
+        assert_eq!(
+            l("bind", [3, 0x2000, 16, 0, 0, 0], ok(0), &mut m),
+            r#"bind(3, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}, 16) = 0"#
+        );
+        assert_eq!(
+            l(
+                "connect",
+                [4, 0x2000, 16, 0, 0, 0],
+                err(libc::ECONNREFUSED),
+                &mut m
+            ),
+            r#"connect(4, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED (Connection refused)"#
+        );
+        assert_eq!(
+            l("connect", [4, 0x9000, 16, 0, 0, 0], ok(0), &mut m),
+            "connect(4, 0x9000, 16) = 0"
+        );
+        assert_eq!(
+            l("connect", [4, 0, 16, 0, 0, 0], ok(0), &mut m),
+            "connect(4, NULL, 16) = 0"
+        );
+        assert_eq!(
+            l("bind", [4, 0x2000, 1, 0, 0, 0], ok(0), &mut m),
+            "bind(4, 0x2000, 1) = 0"
+        );
+        assert_eq!(
+            l("listen", [3, 5, 0, 0, 0, 0], ok(0), &mut m),
+            "listen(3, 5) = 0"
+        );
+        assert_eq!(
+            l("shutdown", [4, 2, 0, 0, 0, 0], ok(0), &mut m),
+            "shutdown(4, SHUT_RDWR) = 0"
+        );
+        assert_eq!(
+            l("shutdown", [4, 7, 0, 0, 0, 0], err(libc::EINVAL), &mut m),
+            "shutdown(4, 0x7 /* SHUT_??? */) = -1 EINVAL (Invalid argument)"
+        );
+    }
+
+    #[test]
+    fn accept_and_socknames_print_value_result_lengths() {
+        let mut m = FakeMem::default();
+        m.put(0x2000, &sin(51840, [127, 0, 0, 1]));
+        m.put(0x3000, &16i32.to_ne_bytes());
+        let st = libc::SOCK_CLOEXEC as u64;
+        assert_eq!(
+            l("accept4", [3, 0x2000, 0x3000, st, 0, 0], ok(5), &mut m),
+            r#"accept4(3, {sa_family=AF_INET, sin_port=htons(51840), sin_addr=inet_addr("127.0.0.1")}, [16], SOCK_CLOEXEC) = 5"#
+        );
+        assert_eq!(
+            l("accept", [3, 0, 0, 0, 0, 0], ok(5), &mut m),
+            "accept(3, NULL, NULL) = 5"
+        );
+        assert_eq!(
+            l("accept4", [3, 0, 0, st, 0, 0], err(libc::EAGAIN), &mut m),
+            "accept4(3, NULL, NULL, SOCK_CLOEXEC) = -1 EAGAIN (Resource temporarily unavailable)"
+        );
+        assert_eq!(
+            l(
+                "getpeername",
+                [3, 0x2000, 0x3000, 0, 0, 0],
+                err(libc::ENOTCONN),
+                &mut m
+            ),
+            "getpeername(3, 0x2000, [16]) = -1 ENOTCONN (Transport endpoint is not connected)"
+        );
+        // The length changes between entry and exit: [128 => 2].
+        let mut state = crate::trace::decode::CallState::default();
+        let opts = Opts::default();
+        let nr =
+            crate::trace::syscalls::number(crate::trace::arch::Personality::Native, "getsockname")
+                .unwrap();
+        m.put(0x3000, &128i32.to_ne_bytes());
+        m.put(0x4000, &(libc::AF_UNIX as u16).to_ne_bytes());
+        let args = [8, 0x4000, 0x3000, 0, 0, 0];
+        let mut fds = NoFdNames;
+        let mut c = crate::trace::decode::Ctx::new(
+            1,
+            crate::trace::arch::Personality::Native,
+            nr,
+            args,
+            None,
+            &opts,
+            &mut state,
+            &mut m,
+            &mut fds,
+        );
+        let mut vals = crate::trace::decode::decode(&mut c);
+        m.put(0x3000, &2i32.to_ne_bytes());
+        let mut c = crate::trace::decode::Ctx::new(
+            1,
+            crate::trace::arch::Personality::Native,
+            nr,
+            args,
+            ok(0),
+            &opts,
+            &mut state,
+            &mut m,
+            &mut fds,
+        );
+        vals.extend(crate::trace::decode::decode(&mut c));
+        let t: Vec<String> = vals.iter().map(|v| v.text(Default::default())).collect();
+        assert_eq!(t.join(", "), "8, {sa_family=AF_UNIX}, [128 => 2]");
+    }
+
+    #[test]
+    fn sendto_and_recvfrom() {
+        let mut m = FakeMem::default();
+        m.put(0x1000, b"hello world\n\x00\x01");
+        assert_eq!(
+            l("sendto", [4, 0x1000, 14, 0, 0, 0], ok(14), &mut m),
+            r#"sendto(4, "hello world\n\0\1", 14, 0, NULL, 0) = 14"#
+        );
+        m.put(0x2000, &sin(9, [127, 0, 0, 1]));
+        assert_eq!(
+            l("sendto", [6, 0x1000, 5, 0x4040, 0x2000, 16], ok(5), &mut m),
+            r#"sendto(6, "hello", 5, MSG_DONTWAIT|MSG_NOSIGNAL, {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, 16) = 5"#
+        );
+        assert_eq!(
+            l("recvfrom", [5, 0x1000, 100, 0, 0, 0], ok(14), &mut m),
+            r#"recvfrom(5, "hello world\n\0\1", 100, 0, NULL, NULL) = 14"#
+        );
+        m.put(0x3000, &16i32.to_ne_bytes());
+        assert_eq!(
+            l("recvfrom", [6, 0x1000, 10, 0x40, 0x2000, 0x3000], err(libc::EAGAIN), &mut m),
+            "recvfrom(6, 0x1000, 10, MSG_DONTWAIT, 0x2000, [16]) = -1 EAGAIN (Resource temporarily unavailable)"
+        );
+        assert_eq!(
+            l(
+                "recvfrom",
+                [6, 0x1000, 10, 0, 0x2000, 0x3000],
+                ok(5),
+                &mut m
+            ),
+            r#"recvfrom(6, "hello", 10, 0, {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, [16]) = 5"#
+        );
+        assert_eq!(
+            l("sendto", [6, 0x1000, 5, 0x100000, 0, 0], ok(5), &mut m),
+            r#"sendto(6, "hello", 5, 0x100000 /* MSG_??? */, NULL, 0) = 5"#
+        );
+    }
+
+    fn msghdr_bytes(
+        name: u64,
+        namelen: u32,
+        iov: u64,
+        iovlen: u64,
+        ctl: u64,
+        ctllen: u64,
+    ) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&name.to_ne_bytes());
+        v.extend_from_slice(&namelen.to_ne_bytes());
+        v.extend_from_slice(&[0; 4]);
+        v.extend_from_slice(&iov.to_ne_bytes());
+        v.extend_from_slice(&iovlen.to_ne_bytes());
+        v.extend_from_slice(&ctl.to_ne_bytes());
+        v.extend_from_slice(&ctllen.to_ne_bytes());
+        v.extend_from_slice(&[0; 8]);
+        v
+    }
+
+    fn iovec(parts: &[(u64, u64)]) -> Vec<u8> {
+        parts
+            .iter()
+            .flat_map(|(b, l)| [b.to_ne_bytes(), l.to_ne_bytes()].concat())
+            .collect()
+    }
+
+    #[test]
+    fn sendmsg_and_recvmsg() {
+        let mut m = FakeMem::default();
+        m.put(0x1000, b"abc");
+        m.put(0x1100, b"defg");
+        m.put(0x2000, &iovec(&[(0x1000, 3), (0x1100, 4)]));
+        m.put(0x3000, &msghdr_bytes(0, 0, 0x2000, 2, 0, 0));
+        assert_eq!(
+            l("sendmsg", [5, 0x3000, 0, 0, 0, 0], ok(7), &mut m),
+            r#"sendmsg(5, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="abc", iov_len=3}, {iov_base="defg", iov_len=4}], msg_iovlen=2, msg_controllen=0, msg_flags=0}, 0) = 7"#
+        );
+        m.put(0x1200, b"abcdefg");
+        m.put(0x2100, &iovec(&[(0x1200, 100)]));
+        m.put(0x3100, &msghdr_bytes(0x7ffed9afff90, 0, 0x2100, 1, 0, 0));
+        // recvmsg: msg_namelen was 16 at entry; the fake memory holds the exit's 0.
+        let mut state = crate::trace::decode::CallState::default();
+        state.saved[0] = 16;
+        state.at_exit = true;
+        let opts = Opts::default();
+        let nr = crate::trace::syscalls::number(crate::trace::arch::Personality::Native, "recvmsg")
+            .unwrap();
+        let mut fds = NoFdNames;
+        let mut c = crate::trace::decode::Ctx::new(
+            1,
+            crate::trace::arch::Personality::Native,
+            nr,
+            [4, 0x3100, 0, 0, 0, 0],
+            ok(7),
+            &opts,
+            &mut state,
+            &mut m,
+            &mut fds,
+        );
+        let vals = crate::trace::decode::decode(&mut c);
+        let t: Vec<String> = vals.iter().map(|v| v.text(Default::default())).collect();
+        assert_eq!(
+            t.join(", "),
+            r#"{msg_name=0x7ffed9afff90, msg_namelen=16 => 0, msg_iov=[{iov_base="abcdefg", iov_len=100}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0"#
+        );
+        m.put(0x3100, &msghdr_bytes(0, 0, 0x2100, 1, 0, 0));
+        assert_eq!(
+            l("recvmsg", [4, 0x3100, 0x40, 0, 0, 0], err(libc::EAGAIN), &mut m),
+            "recvmsg(4, {msg_namelen=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)"
+        );
+        assert_eq!(
+            l(
+                "recvmsg",
+                [4, 0x9100, 0, 0, 0, 0],
+                err(libc::EFAULT),
+                &mut m
+            ),
+            "recvmsg(4, 0x9100, 0) = -1 EFAULT (Bad address)"
+        );
+        // A short read cuts the iov strings; SCM_RIGHTS control data.
+        let mut ctl = Vec::new();
+        ctl.extend_from_slice(&20u64.to_ne_bytes());
+        ctl.extend_from_slice(&libc::SOL_SOCKET.to_ne_bytes());
+        ctl.extend_from_slice(&libc::SCM_RIGHTS.to_ne_bytes());
+        ctl.extend_from_slice(&7i32.to_ne_bytes());
+        ctl.extend_from_slice(&[0; 4]);
+        m.put(0x5000, &ctl);
+        m.put(0x2200, &iovec(&[(0x1000, 3), (0x1100, 4)]));
+        m.put(0x3200, &msghdr_bytes(0, 0, 0x2200, 2, 0x5000, 24));
+        assert_eq!(
+            l("recvmsg", [4, 0x3200, 0, 0, 0, 0], ok(5), &mut m),
+            r#"recvmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="abc", iov_len=3}, {iov_base="de", iov_len=4}], msg_iovlen=2, msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[7]}], msg_controllen=24, msg_flags=0}, 0) = 5"#
+        );
+    }
+
+    #[test]
+    fn socket_options() {
+        let mut m = FakeMem::default();
+        m.put(0x1000, &1i32.to_ne_bytes());
+        assert_eq!(
+            l("setsockopt", [3, 1, 2, 0x1000, 4, 0], ok(0), &mut m),
+            "setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0"
+        );
+        assert_eq!(
+            l("setsockopt", [4, 6, 1, 0x1000, 4, 0], ok(0), &mut m),
+            "setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0"
+        );
+        assert_eq!(
+            l("setsockopt", [7, 41, 26, 0x1000, 4, 0], ok(0), &mut m),
+            "setsockopt(7, SOL_IPV6, IPV6_V6ONLY, [1], 4) = 0"
+        );
+        m.put(0x2000, &[1, 0, 0, 0, 5, 0, 0, 0]);
+        assert_eq!(
+            l("setsockopt", [3, 1, 13, 0x2000, 8, 0], ok(0), &mut m),
+            "setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=5}, 8) = 0"
+        );
+        m.put(0x3000, &4i32.to_ne_bytes());
+        m.put(0x4000, &131072i32.to_ne_bytes());
+        assert_eq!(
+            l("getsockopt", [4, 1, 8, 0x4000, 0x3000, 0], ok(0), &mut m),
+            "getsockopt(4, SOL_SOCKET, SO_RCVBUF, [131072], [4]) = 0"
+        );
+        m.put(0x4000, &0i32.to_ne_bytes());
+        assert_eq!(
+            l("getsockopt", [4, 1, 4, 0x4000, 0x3000, 0], ok(0), &mut m),
+            "getsockopt(4, SOL_SOCKET, SO_ERROR, [0], [4]) = 0"
+        );
+        m.put(0x4000, &111i32.to_ne_bytes());
+        assert_eq!(
+            l("getsockopt", [4, 1, 4, 0x4000, 0x3000, 0], ok(0), &mut m),
+            "getsockopt(4, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0"
+        );
+        assert_eq!(
+            l(
+                "getsockopt",
+                [4, 1, 4, 0x4000, 0x3000, 0],
+                err(libc::EBADF),
+                &mut m
+            ),
+            "getsockopt(4, SOL_SOCKET, SO_ERROR, 0x4000, [4]) = -1 EBADF (Bad file descriptor)"
+        );
+        assert_eq!(
+            l(
+                "setsockopt",
+                [3, 1, 999, 0x1000, 3, 0],
+                err(libc::ENOPROTOOPT),
+                &mut m
+            ),
+            r#"setsockopt(3, SOL_SOCKET, 0x3e7 /* SO_??? */, "\1\0\0", 3) = -1 ENOPROTOOPT (Protocol not available)"#
+        );
+    }
+
+    #[test]
+    fn fds_are_decorated() {
+        let mut fds = FakeFds::default();
+        fds.0
+            .insert(3, FdTarget::Text("TCP:[127.0.0.1:2379]".to_string()));
+        let opts = Opts {
+            fds: FdDecode::All,
+            ..Default::default()
+        };
+        let mut m = FakeMem::default();
+        assert_eq!(
+            line("listen", [3, 5, 0, 0, 0, 0], ok(0), &opts, &mut m, &mut fds),
+            "listen(3<TCP:[127.0.0.1:2379]>, 5) = 0"
+        );
+    }
+
+    #[test]
+    fn socket_targets_of_real_sockets() {
+        use std::io::Write as _;
+        use std::os::unix::fs::MetadataExt as _;
+        let root = crate::proc::root::ProcRoot::default();
+        let me = std::process::id() as i32;
+        let inode = |fd: &dyn std::os::fd::AsRawFd| {
+            std::fs::metadata(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+                .unwrap()
+                .ino()
+        };
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        assert_eq!(
+            super::socket_target(&root, me, inode(&l)),
+            Some(format!("TCP:[127.0.0.1:{port}]"))
+        );
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (a, _) = l.accept().unwrap();
+        c.write_all(b"x").unwrap();
+        let cport = c.local_addr().unwrap().port();
+        assert_eq!(
+            super::socket_target(&root, me, inode(&c)),
+            Some(format!("TCP:[127.0.0.1:{cport}->127.0.0.1:{port}]"))
+        );
+        assert_eq!(
+            super::socket_target(&root, me, inode(&a)),
+            Some(format!("TCP:[127.0.0.1:{port}->127.0.0.1:{cport}]"))
+        );
+        let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let uport = u.local_addr().unwrap().port();
+        assert_eq!(
+            super::socket_target(&root, me, inode(&u)),
+            Some(format!("UDP:[127.0.0.1:{uport}]"))
+        );
+        if let Ok(l6) = std::net::TcpListener::bind("[::1]:0") {
+            let p6 = l6.local_addr().unwrap().port();
+            assert_eq!(
+                super::socket_target(&root, me, inode(&l6)),
+                Some(format!("TCPv6:[[::1]:{p6}]"))
+            );
+        }
+        let dir = std::env::temp_dir().join(format!("ksec-net-test-{me}"));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("x.sock");
+        let _ = std::fs::remove_file(&path);
+        let ul = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        assert_eq!(
+            super::socket_target(&root, me, inode(&ul)),
+            Some(format!(
+                "UNIX-STREAM:[{},{:?}]",
+                inode(&ul),
+                path.to_str().unwrap()
+            ))
+        );
+        let (p1, _p2) = std::os::unix::net::UnixDatagram::pair().unwrap();
+        assert_eq!(
+            super::socket_target(&root, me, inode(&p1)),
+            Some(format!("UNIX:[{}]", inode(&p1)))
+        );
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_dir(&dir);
+        assert_eq!(super::socket_target(&root, me, 1), None);
+    }
+
+    #[test]
+    fn netlink_table() {
+        let t = b"sk               Eth Pid        Groups   Rmem     Wmem     Dump  Locks    Drops    Inode
+ffff8a0c4a7b5000 0   7697       00000000 0        0        0     2        0        31337
+";
+        assert_eq!(super::netlink_socket(t, 31337), Some((0, 7697)));
+        assert_eq!(super::netlink_socket(t, 1), None);
+    }
 }

@@ -110,6 +110,7 @@ pub enum Value {
     /// A file descriptor; with `-y`, what it refers to (`3</etc/passwd>`).
     Fd { fd: i64, target: Option<FdTarget> },
     /// A struct: `{st_mode=S_IFREG|0644, st_size=3, ...}`. `more`: fields left out (`...`).
+    /// A field named `""` prints as its value alone.
     Struct {
         fields: Vec<(&'static str, Value)>,
         more: bool,
@@ -209,8 +210,12 @@ impl Value {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    out.push_str(name);
-                    out.push('=');
+                    // A field without a name prints its value alone (sockaddr_in6's
+                    // `inet_pton(AF_INET6, "::1", &sin6_addr)`).
+                    if !name.is_empty() {
+                        out.push_str(name);
+                        out.push('=');
+                    }
                     v.write_text(out, hex);
                 }
                 if *more {
@@ -321,7 +326,13 @@ impl Value {
             Value::Struct { fields, more } => {
                 let mut m = serde_json::Map::new();
                 for (k, v) in fields {
-                    m.insert((*k).to_string(), v.to_json());
+                    match v.to_json() {
+                        // A field without a name (`inet_pton(...)`) lends its own keys.
+                        J::Object(o) if k.is_empty() => m.extend(o),
+                        j => {
+                            m.insert((*k).to_string(), j);
+                        }
+                    }
                 }
                 if *more {
                     m.insert("...".to_string(), J::Bool(true));

@@ -1,0 +1,65 @@
+//! `ksec trace` prints the net family's calls (socket, bind, connect, accept4, sendto,
+//! recvfrom, sendmsg, recvmsg, [gs]etsockopt, ...) as strace 6.1 does, on a program that makes
+//! them (fixtures/tracees/net_calls.c: TCP on loopback, unix socketpairs, odd addresses).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::require;
+use crate::util::{self, run, text, tracee};
+
+/// The lines of `TOOL FLAGS -o FILE PROG`, with what differs between runs masked: addresses,
+/// ports, pids, and the padding before ` = `.
+fn lines(mut cmd: Command, flags: &[&str], prog: &Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out");
+    let out = run(cmd
+        .args(flags)
+        .arg("-o")
+        .arg(&file)
+        .arg(prog)
+        .stdout(Stdio::null()));
+    assert!(out.status.success(), "{:?}: {}", cmd, text(&out).1);
+    let raw = std::fs::read_to_string(&file).unwrap();
+    let masks = [
+        (r"0x7f[0-9a-f]{6,}", "ADDR"),
+        (r"htons\(\d+\)", "htons(PORT)"),
+        (r"pid=\d+", "pid=PID"),
+        (r"\) +=", ") ="),
+    ];
+    let mut s = raw;
+    for (re, to) in masks {
+        s = regex::Regex::new(re)
+            .unwrap()
+            .replace_all(&s, to)
+            .into_owned();
+    }
+    s
+}
+
+fn compare(flags: &[&str]) {
+    let prog = tracee("net_calls");
+    let mut k = util::ksec(&["trace"]);
+    k.args(["-e", "trace=%network"]);
+    let ours = lines(k, flags, &prog);
+    let mut s = Command::new("strace");
+    s.args(["-e", "trace=%network"]);
+    let theirs = lines(s, flags, &prog);
+    assert!(theirs.lines().count() > 40, "strace printed: {theirs}");
+    for (a, b) in ours.lines().zip(theirs.lines()) {
+        assert_eq!(a, b, "flags {flags:?}\nksec:\n{ours}\nstrace:\n{theirs}");
+    }
+    assert_eq!(
+        ours.lines().count(),
+        theirs.lines().count(),
+        "{ours}\n{theirs}"
+    );
+}
+
+#[test]
+fn net_calls_print_as_strace() {
+    require!(util::which("strace").is_some(), "strace is not installed");
+    compare(&[]);
+    compare(&["-s", "5"]);
+    compare(&["-v", "-x"]);
+}
