@@ -586,7 +586,7 @@ fn waitid(c: &mut Ctx<'_>) -> Step {
     if !c.exiting() {
         let idtype = c.uint(0);
         c.arg(xlat::enumerated(idtype as u64, WAITID_TYPES, "P_???"));
-        let id = if idtype == libc::P_PIDFD as u32 {
+        let id = if idtype == libc::P_PIDFD {
             c.fd_arg(1)
         } else {
             c.int_arg(1)
@@ -1243,7 +1243,7 @@ const RESOURCES: &Table = crate::xlat![
 fn rlim(v: u64) -> Value {
     if v == libc::RLIM64_INFINITY {
         Value::sym("RLIM64_INFINITY")
-    } else if v > 1024 && v % 1024 == 0 {
+    } else if v > 1024 && v.is_multiple_of(1024) {
         Value::Sym(format!("{}*1024", v / 1024))
     } else {
         Value::Uint(v)
@@ -1860,7 +1860,7 @@ mod tests {
         );
         m.put(
             0x4000,
-            &((((5 | 0x80) << 8) | 0x7f | (3 << 16)) as i32).to_ne_bytes(),
+            &(((5_i32 | 0x80) << 8) | 0x7f | (3 << 16)).to_ne_bytes(),
         );
         assert_eq!(
             l("wait4", [9, 0x4000, 0x40000000, 0, 0, 0], ok(9), &mut m),
