@@ -882,7 +882,21 @@ fn prctl(c: &mut Ctx<'_>) -> Step {
     let option = c.uint(0) as i32;
     let (a2, a3) = (c.args[1], c.args[2]);
     let entering = !c.exiting();
-    if entering {
+    // Options whose exit prints no argument, only a note after the return: the printer puts
+    // a ", " after the entry's arguments of a call that runs again at exit, so these print
+    // every argument at exit.
+    let deferred = matches!(
+        option,
+        libc::PR_GET_DUMPABLE
+            | libc::PR_GET_SECUREBITS
+            | libc::PR_GET_FP_MODE
+            | libc::PR_MCE_KILL_GET
+            | libc::PR_GET_SPECULATION_CTRL
+    );
+    if entering && deferred {
+        return Step::Exit;
+    }
+    if entering || deferred {
         c.arg(xlat::enumerated(option as u64, PRCTL_OPTIONS, "PR_???"));
     }
     match option {
@@ -973,10 +987,7 @@ fn prctl(c: &mut Ctx<'_>) -> Step {
             Step::Done
         }
         libc::PR_GET_SPECULATION_CTRL => {
-            if entering {
-                c.arg(xlat::enumerated(a2, PR_SPEC_CMDS, "PR_SPEC_???"));
-                return Step::Exit;
-            }
+            c.arg(xlat::enumerated(a2, PR_SPEC_CMDS, "PR_SPEC_???"));
             if (0..=2).contains(&a2) {
                 hex_flags_note(c, PR_SPEC_GET_FLAGS);
             }
@@ -1103,10 +1114,7 @@ fn prctl(c: &mut Ctx<'_>) -> Step {
             Step::Done
         }
         libc::PR_MCE_KILL_GET => {
-            if entering {
-                prctl_args(c, 1);
-                return Step::Exit;
-            }
+            prctl_args(c, 1);
             if let Some(n) = c
                 .rval_ok()
                 .and_then(|v| xlat::name(v as u64, PR_MCE_KILL_POLICY))
@@ -1569,16 +1577,17 @@ fn personality_value(pers: u32) -> Value {
 }
 
 /// `personality(0xffffffff) = 0 (PER_LINUX)`, `personality(PER_LINUX|ADDR_NO_RANDOMIZE)`.
+/// All at exit: the exit prints only the note (see [`prctl`]).
 fn personality(c: &mut Ctx<'_>) -> Step {
     if !c.exiting() {
-        let pers = c.uint(0);
-        c.arg(if pers == 0xffff_ffff {
-            Value::Hex(0xffff_ffff)
-        } else {
-            personality_value(pers)
-        });
         return Step::Exit;
     }
+    let pers = c.uint(0);
+    c.arg(if pers == 0xffff_ffff {
+        Value::Hex(0xffff_ffff)
+    } else {
+        personality_value(pers)
+    });
     if let Some(v) = c.rval_ok() {
         c.rval(Rval::Hex);
         c.note(personality_value(v as u32));

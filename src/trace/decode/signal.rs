@@ -563,28 +563,45 @@ pub fn timespec_at(c: &mut Ctx<'_>, addr: u64) -> Value {
 /// `rt_sigtimedwait([USR2], {si_signo=SIGUSR2, ...}, {tv_sec=0, tv_nsec=1000}, 8) = 12
 /// (SIGUSR2)`.
 fn rt_sigtimedwait(c: &mut Ctx<'_>) -> Step {
+    // Without a siginfo strace prints every argument at entry and only the note at exit; the
+    // printer would put a ", " after them, so all of them are printed at exit then.
     if !c.exiting() {
-        let v = sigset_at(c, c.args[0], c.args[3]);
-        c.arg(v);
-        if c.args[1] == 0 {
-            c.arg(Value::Ptr(0));
-            let t = timespec_at(c, c.args[2]);
-            c.arg(t);
-            c.arg(c.ulong_arg(3));
+        if c.args[1] != 0 {
+            let v = sigset_at(c, c.args[0], c.args[3]);
+            c.arg(v);
         }
         return Step::Exit;
     }
-    if c.args[1] != 0 {
+    if c.args[1] == 0 {
+        // Read at entry by strace: the set is input, as it was then.
+        let v = sigset_at_entry(c, c.args[0], c.args[3]);
+        c.arg(v);
+        c.arg(Value::Ptr(0));
+    } else {
         let v = siginfo_at(c, c.args[1]);
         c.arg(v);
-        let t = timespec_at(c, c.args[2]);
-        c.arg(t);
-        c.arg(c.ulong_arg(3));
     }
+    let t = timespec_at(c, c.args[2]);
+    c.arg(t);
+    c.arg(c.ulong_arg(3));
     if let Some(n) = c.rval_ok().filter(|&n| n != 0).and_then(|n| name(n as i32)) {
         c.note(Value::Sym(n));
     }
     Step::Done
+}
+
+/// [`sigset_at`] of an input set read at exit: printed even when the call failed.
+fn sigset_at_entry(c: &mut Ctx<'_>, addr: u64, len: u64) -> Value {
+    if len < 8 || len > NSIG_BYTES as u64 {
+        return Value::Ptr(addr);
+    }
+    if addr == 0 {
+        return Value::Ptr(0);
+    }
+    match c.read(addr, len as usize) {
+        Some(b) => sigset(&b),
+        None => Value::Ptr(addr),
+    }
 }
 
 /// `rt_sigqueueinfo(1234, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_QUEUE, ...})`.
@@ -989,6 +1006,16 @@ mod tests {
         assert_eq!(
             l("rt_sigtimedwait", [0x1000, 0, 0, 8, 0, 0], ok(12), &mut m),
             "rt_sigtimedwait([USR2], NULL, NULL, 8) = 12 (SIGUSR2)"
+        );
+        assert_eq!(
+            l(
+                "rt_sigtimedwait",
+                [0x1000, 0, 0x3000, 8, 0, 0],
+                err(libc::EAGAIN),
+                &mut m
+            ),
+            "rt_sigtimedwait([USR2], NULL, {tv_sec=0, tv_nsec=1000}, 8) \
+             = -1 EAGAIN (Resource temporarily unavailable)"
         );
         m.put(0x4000, &info(10, -1, &[(16, 10414), (24, 0x56240000002a)]));
         assert_eq!(
