@@ -6,6 +6,7 @@ mod cli_extras;
 mod exits;
 mod filter;
 mod layout;
+mod lines_proc;
 mod live;
 mod proc;
 mod secret;
