@@ -426,6 +426,19 @@ pub fn siginfo_at(c: &mut Ctx<'_>, addr: u64) -> Value {
     }
 }
 
+/// The argument of `rt_sigreturn({mask=[]})` given the stack pointer at the call (x86_64,
+/// strace's `get_rt_sigframe_addr`: the frame is at `sp - 8`, its `uc.uc_sigmask` 304 bytes
+/// in). Ctx does not carry the stack pointer: the tracer passes it (PTRACE_GET_SYSCALL_INFO's
+/// `stack_pointer`); until then rt_sigreturn prints as `rt_sigreturn()`.
+pub fn rt_sigreturn_arg(c: &mut Ctx<'_>, sp: u64) -> Value {
+    let addr = sp.wrapping_sub(8).wrapping_add(304);
+    let mask = match fetch(c, addr, NSIG_BYTES) {
+        Ok(b) => sigset(&b),
+        Err(v) => v,
+    };
+    Value::fields(vec![("mask", mask)])
+}
+
 /// `kill(1234, SIGTERM)`.
 fn kill(c: &mut Ctx<'_>) -> Step {
     c.arg(c.int_arg(0));
@@ -1035,6 +1048,34 @@ mod tests {
         assert_eq!(
             l("pidfd_open", [10414, 0, 0, 0, 0, 0], ok(3), &mut m),
             "pidfd_open(10414, 0) = 3"
+        );
+    }
+
+    #[test]
+    fn rt_sigreturn_reads_the_frames_mask() {
+        let mut m = FakeMem::default();
+        m.put(0x7000 + 296, &set(&[libc::SIGUSR2]));
+        let opts = Opts::default();
+        let mut state = crate::trace::decode::CallState::default();
+        let mut fds = NoFdNames;
+        let mut c = Ctx::new(
+            1,
+            crate::trace::arch::Personality::Native,
+            15,
+            [0; 6],
+            None,
+            &opts,
+            &mut state,
+            &mut m,
+            &mut fds,
+        );
+        assert_eq!(
+            rt_sigreturn_arg(&mut c, 0x7000).text(HexStr::None),
+            "{mask=[USR2]}"
+        );
+        assert_eq!(
+            rt_sigreturn_arg(&mut c, 0x9000).text(HexStr::None),
+            "{mask=0x9128}"
         );
     }
 
