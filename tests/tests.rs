@@ -9,6 +9,7 @@ mod layout;
 mod lines;
 mod lines_golden;
 mod lines_net;
+mod lines_proc;
 mod live;
 mod proc;
 mod secret;
