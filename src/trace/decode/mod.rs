@@ -18,13 +18,16 @@
 //! from libc's constants through [`xlat`].
 #![forbid(unsafe_code)]
 
+pub mod fcntl;
 pub mod file;
 pub mod io;
+pub mod ioctl;
 pub mod mem;
 pub mod misc;
 pub mod net;
 pub mod process;
 pub mod signal;
+pub mod stat;
 pub mod value;
 pub mod xlat;
 
