@@ -154,7 +154,23 @@ fn owner_ex(c: &mut Ctx<'_>, addr: u64) -> Value {
 fn fcntl(c: &mut Ctx<'_>) -> Step {
     let cmd = c.uint(1) as u64;
     let arg = c.args[2];
+    // The get commands that only note their return print every argument at exit: the
+    // printer puts a separator after entry arguments when the decoder runs again at exit,
+    // and strace prints nothing after the command.
+    let note_only = [
+        libc::F_GETFD,
+        libc::F_GETFL,
+        libc::F_GETLEASE,
+        libc::F_GET_SEALS,
+    ]
+    .iter()
+    .any(|&x| x as u64 == cmd);
     if c.exiting() {
+        if note_only {
+            let fd = c.fd_arg(0);
+            c.arg(fd);
+            c.arg(xlat::enumerated(cmd, CMDS, "F_???"));
+        }
         // Only the get commands that print at exit come here.
         match cmd {
             x if x == libc::F_GETLK as u64 || x == libc::F_OFD_GETLK as u64 => {
@@ -201,6 +217,9 @@ fn fcntl(c: &mut Ctx<'_>) -> Step {
         }
         return Step::Done;
     }
+    if note_only {
+        return Step::Exit;
+    }
     let fd = c.fd_arg(0);
     c.arg(fd);
     c.arg(xlat::enumerated(cmd, CMDS, "F_???"));
@@ -231,14 +250,7 @@ fn fcntl(c: &mut Ctx<'_>) -> Step {
         x if x == libc::F_ADD_SEALS as u64 => c.arg(flags_or(arg, SEALS, "F_SEAL_???")),
         F_SETSIG => c.arg(signal_value(arg as i64)),
         x if x == libc::F_GETOWN as u64 || x == libc::F_GETPIPE_SZ as u64 || x == F_GETSIG => {}
-        x if x == libc::F_GETFD as u64
-            || x == libc::F_GETFL as u64
-            || x == libc::F_GETLK as u64
-            || x == libc::F_OFD_GETLK as u64
-            || x == F_GETOWN_EX
-            || x == libc::F_GETLEASE as u64
-            || x == libc::F_GET_SEALS as u64 =>
-        {
+        x if x == libc::F_GETLK as u64 || x == libc::F_OFD_GETLK as u64 || x == F_GETOWN_EX => {
             return Step::Exit;
         }
         _ => c.arg(Value::Hex(arg)),
