@@ -164,7 +164,8 @@ fn fcntl(c: &mut Ctx<'_>) -> Step {
         libc::F_GET_SEALS,
     ]
     .iter()
-    .any(|&x| x as u64 == cmd);
+    .any(|&x| x as u64 == cmd)
+        || cmd == F_GETSIG;
     if c.exiting() {
         if note_only {
             let fd = c.fd_arg(0);
@@ -211,6 +212,13 @@ fn fcntl(c: &mut Ctx<'_>) -> Step {
                     let mut names = vec!["seals".to_string()];
                     names.extend(xlat::flag_names(r as u64, SEALS));
                     c.note(flags_note(names));
+                }
+            }
+            F_GETSIG => {
+                if let Some(r) = c.rval_ok().filter(|&r| r != 0) {
+                    if let Value::Sym(n) = signal_value(r) {
+                        c.note(Value::Sym(n));
+                    }
                 }
             }
             _ => {}
@@ -357,6 +365,14 @@ mod tests {
                 &mut mem
             ),
             "fcntl(3, F_GETPIPE_SZ) = 65536"
+        );
+        assert_eq!(
+            run([3, 11, 0, 0, 0, 0], ok(29), &mut mem),
+            "fcntl(3, F_GETSIG) = 29 (SIGIO)"
+        );
+        assert_eq!(
+            run([3, 10, 29, 0, 0, 0], ok(0), &mut mem),
+            "fcntl(3, F_SETSIG, SIGIO) = 0"
         );
         assert_eq!(
             run([3, 0x999, 0x10, 0, 0, 0], ok(0), &mut mem),
