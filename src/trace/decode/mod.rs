@@ -18,14 +18,17 @@
 //! from libc's constants through [`xlat`].
 #![forbid(unsafe_code)]
 
+pub mod fcntl;
 pub mod file;
 pub mod io;
+pub mod ioctl;
 pub mod mem;
 pub mod misc;
 pub mod net;
 pub mod process;
 pub mod signal;
 pub mod sockaddr;
+pub mod stat;
 pub mod value;
 pub mod xlat;
 
