@@ -69,19 +69,21 @@ pub enum BackendChoice {
     Ebpf,
 }
 
-/// Count syscalls like `strace -c`: calls, errors and time per syscall, in strace's table layout.
+/// Trace syscalls like strace: each call on a line (`openat(AT_FDCWD, "/etc/passwd",
+/// O_RDONLY|O_CLOEXEC) = 3`, or JSON lines with --json), or with -c counted like `strace -c`:
+/// calls, errors and time per syscall, in strace's table layout.
 ///
-/// Time: with -w, the wall-clock time between syscall entry and exit. Without -w, the CPU time
+/// Summary time: with -w, the wall-clock time between syscall entry and exit. Without -w, the CPU time
 /// the calling thread spent between entry and exit, per thread and in nanoseconds (read from the
 /// scheduler's per-thread runtime, /proc/TID/schedstat), where strace reports process-wide,
 /// tick-coarse system time from rusage. The wall-* columns (-U) always show wall-clock time.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  ksec trace -cw -- ls /\n  ksec trace -f -c -p 1234,1235\n  ksec trace -c -S calls -U name,calls,errors,max-time -e trace=%file -- make\n  ksec trace -f -c --per-process --json -o summary.json -- ./build.sh"
+    after_help = "Examples:\n  ksec trace -f -e trace=openat,connect -p 1234\n  ksec trace -yy -T -tt -o calls.txt -- curl -s http://localhost/\n  ksec trace -cw -- ls /\n  ksec trace -f -c -p 1234,1235\n  ksec trace -c -S calls -U name,calls,errors,max-time -e trace=%file -- make\n  ksec trace -f -c --per-process --json -o summary.json -- ./build.sh"
 )]
 pub struct TraceArgs {
-    /// Count time, calls and errors for each syscall and print a summary (the only mode; accepted
-    /// for strace compatibility).
+    /// Count time, calls and errors for each syscall and print only the summary (without -c,
+    /// each call is printed as strace prints it).
     #[arg(short = 'c', long = "summary-only")]
     pub summary: bool,
 
@@ -185,9 +187,63 @@ pub struct TraceArgs {
     pub interval: Option<String>,
 
     /// Do not print `Process N attached` / `detached` lines (implied by `-o FILE` with a
-    /// command, as in strace).
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
+    /// command, as in strace); -qq: nor `+++ exited with N +++`; -qqq: nor `+++ superseded by
+    /// execve +++`.
+    #[arg(short = 'q', long, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+
+    /// Print the per-call lines and the summary after them (strace's -C).
+    #[arg(short = 'C', long = "summary")]
+    pub summary_with_calls: bool,
+
+    /// The most bytes of a string (and elements of an array) printed (default 32); paths are
+    /// printed whole.
+    #[arg(short = 's', long = "string-limit", value_name = "N")]
+    pub string_limit: Option<usize>,
+
+    /// Print structs unabbreviated, and execve's environment.
+    #[arg(short = 'v', long = "no-abbrev")]
+    pub verbose: bool,
+
+    /// -x: strings with non-ASCII bytes in hex; -xx: every string in hex.
+    #[arg(short = 'x', action = clap::ArgAction::Count)]
+    pub hex: u8,
+
+    /// `--strings-in-hex=non-ascii-chars`: only the non-ASCII bytes in hex.
+    #[arg(skip)]
+    pub hex_chars: bool,
+
+    /// -y: print the paths of fds; -yy: also sockets' endpoints and devices' numbers.
+    #[arg(short = 'y', action = clap::ArgAction::Count)]
+    pub decode_fds: u8,
+
+    /// Print the time each call took, `<0.000012>`.
+    #[arg(short = 'T', long = "syscall-times")]
+    pub syscall_times: bool,
+
+    /// -t: the time of day on each line; -tt: with microseconds; -ttt: seconds since the epoch.
+    #[arg(short = 't', action = clap::ArgAction::Count)]
+    pub timestamps: u8,
+
+    /// Print the time since the previous line's start on each line.
+    #[arg(short = 'r', long = "relative-timestamps")]
+    pub relative: bool,
+
+    /// Print only the calls that succeeded (-e status=successful).
+    #[arg(short = 'z', long = "successful-only")]
+    pub successful_only: bool,
+
+    /// Print only the calls that failed (-e status=failed).
+    #[arg(short = 'Z', long = "failed-only")]
+    pub failed_only: bool,
+
+    /// With -o FILE: each task's lines go to FILE.TID (given as -ff).
+    #[arg(long = "output-separately")]
+    pub output_separately: bool,
+
+    /// The column of ` = ` (default 40).
+    #[arg(short = 'a', long = "columns", value_name = "COLUMN")]
+    pub align: Option<usize>,
 
     /// The command to run and trace.
     #[arg(

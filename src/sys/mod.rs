@@ -15,6 +15,7 @@
 //!   `pidfd_open`.
 //! - [`mem`]: reading a stopped tracee's memory (`process_vm_readv`, `/proc/PID/mem`), and
 //!   glibc's `strerror`.
+//! - [`time`]: local time of day (`localtime_r`), for `ksec trace -t`.
 //! - [`openat2`]: opening paths inside a process's root without escaping it (`ksec root`).
 
 pub mod bpf;
@@ -23,6 +24,7 @@ pub mod openat2;
 pub mod ptrace;
 pub mod signal;
 pub mod spawn;
+pub mod time;
 pub mod wait;
 
 pub use libc::pid_t;

@@ -12,7 +12,7 @@ use std::ffi::CString;
 use std::time::{Duration, Instant};
 
 use super::counter::{CountOpts, Counter, LiveOut, Wants};
-use super::event::{Live, NoNames, Sink, TaskNames};
+use super::event::{Live, NoNames, Sink, TaskNames, Tee};
 use super::stats::Report;
 use crate::sys::signal::{self as sig, Sig};
 
@@ -195,6 +195,21 @@ pub fn run_live(
     live: Option<LiveOut>,
     notice: &mut dyn FnMut(Notice),
 ) -> anyhow::Result<Traced> {
+    run_with(backend, wants, opts, live, None, notice)
+}
+
+/// [`run_live`], with another sink fed the same run before the counter (the per-call printer).
+///
+/// # Errors
+/// The backend's (see [`Backend::run`]).
+pub fn run_with(
+    backend: Box<dyn Backend>,
+    wants: Wants,
+    opts: CountOpts,
+    live: Option<LiveOut>,
+    also: Option<&mut dyn Sink>,
+    notice: &mut dyn FnMut(Notice),
+) -> anyhow::Result<Traced> {
     let names = if opts.per_process || opts.per_thread || opts.per_container {
         backend.names()
     } else {
@@ -205,7 +220,16 @@ pub fn run_live(
     if let Some(live) = live {
         counter = counter.with_live(live);
     }
-    let outcome = backend.run(&mut counter, notice)?;
+    let outcome = match also {
+        Some(first) => backend.run(
+            &mut Tee {
+                first,
+                second: &mut counter,
+            },
+            notice,
+        )?,
+        None => backend.run(&mut counter, notice)?,
+    };
     if intervals {
         counter.live(Live::Interval);
     }

@@ -4,7 +4,9 @@
 //! replay of captured runs, later eBPF) produce them; nothing here reads the kernel.
 
 use super::arch::Personality;
+use super::decode::{Memory, Ret};
 use super::stats::{CallStats, Completed};
+use crate::sys::signal::Sig;
 
 /// A task lifecycle or syscall event, as the tracer reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +66,123 @@ pub trait Sink {
     /// (events in order, or its aggregated rows since the last hand-over).
     fn live(&mut self, what: Live) {
         let _ = what;
+    }
+
+    // --- Per-call sinks (the line printer). A backend that can stop a task at each call
+    // (ptrace) asks [`Sink::per_call`] once, and then reports entries with their registers and
+    // the task's memory, exits, signals and task ends; the calls are still reported as
+    // [`Event::Syscall`] too (after [`Sink::call_exit`]). ---
+
+    /// Whether this sink prints each call (and needs the calls below).
+    fn per_call(&self) -> bool {
+        false
+    }
+
+    /// A syscall entry, while the task is stopped (its memory can be read).
+    fn call_entry(&mut self, regs: &CallRegs, mem: &mut dyn Memory) {
+        let _ = (regs, mem);
+    }
+
+    /// The exit of the call task `tid` entered last, while it is stopped; `wall_ns`: the
+    /// call's wall-clock time.
+    fn call_exit(&mut self, tid: i32, ret: Ret, wall_ns: u64, mem: &mut dyn Memory) {
+        let _ = (tid, ret, wall_ns, mem);
+    }
+
+    /// The call task `tid` entered will not be seen to exit.
+    fn call_abandoned(&mut self, tid: i32, why: Abandoned) {
+        let _ = (tid, why);
+    }
+
+    /// A signal is delivered to `tid` (`siginfo`: the kernel's 128 bytes), or, with no
+    /// siginfo, `tid` entered a group-stop.
+    fn signal(&mut self, tid: i32, sig: Sig, siginfo: Option<&[u8; 128]>) {
+        let _ = (tid, sig, siginfo);
+    }
+
+    /// Task `tid` ended (its wait status; before its [`Event::Exit`]).
+    fn task_end(&mut self, tid: i32, end: TaskEnd) {
+        let _ = (tid, end);
+    }
+
+    /// The backend is about to wait for the tracees (nothing is pending): a good moment to
+    /// flush output.
+    fn idle(&mut self) {}
+}
+
+/// A call's registers at entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallRegs {
+    pub tid: i32,
+    pub tgid: i32,
+    pub personality: Personality,
+    pub nr: u64,
+    pub args: [u64; 6],
+}
+
+/// Why a call's exit will not be seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abandoned {
+    /// The task is exiting (exit_group, a fatal signal): strace's `= ?`.
+    Exiting,
+    /// ksec detached from the task (`<detached ...>`).
+    Detached,
+    /// Its exit could not be read (`= ? <unavailable>`).
+    Unavailable,
+}
+
+/// How a task ended, from its wait status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskEnd {
+    Exited(i32),
+    Killed { sig: Sig, core: bool },
+}
+
+/// Two sinks fed the same run (`-C`: the line printer and the counter).
+pub struct Tee<'a> {
+    pub first: &'a mut dyn Sink,
+    pub second: &'a mut dyn Sink,
+}
+
+impl Sink for Tee<'_> {
+    fn event(&mut self, ev: Event) {
+        self.first.event(ev);
+        self.second.event(ev);
+    }
+    fn counts(&mut self, rows: &[TaskCounts]) {
+        self.first.counts(rows);
+        self.second.counts(rows);
+    }
+    fn live(&mut self, what: Live) {
+        self.first.live(what);
+        self.second.live(what);
+    }
+    fn per_call(&self) -> bool {
+        self.first.per_call() || self.second.per_call()
+    }
+    fn call_entry(&mut self, regs: &CallRegs, mem: &mut dyn Memory) {
+        self.first.call_entry(regs, mem);
+        self.second.call_entry(regs, mem);
+    }
+    fn call_exit(&mut self, tid: i32, ret: Ret, wall_ns: u64, mem: &mut dyn Memory) {
+        self.first.call_exit(tid, ret, wall_ns, mem);
+        self.second.call_exit(tid, ret, wall_ns, mem);
+    }
+    fn call_abandoned(&mut self, tid: i32, why: Abandoned) {
+        self.first.call_abandoned(tid, why);
+        self.second.call_abandoned(tid, why);
+    }
+    fn signal(&mut self, tid: i32, sig: Sig, siginfo: Option<&[u8; 128]>) {
+        self.first.signal(tid, sig, siginfo);
+        self.second.signal(tid, sig, siginfo);
+    }
+    fn task_end(&mut self, tid: i32, end: TaskEnd) {
+        self.first.task_end(tid, end);
+        self.second.task_end(tid, end);
+    }
+    fn idle(&mut self) {
+        self.first.idle();
+        self.second.idle();
     }
 }
 

@@ -14,6 +14,7 @@ pub mod ebpf;
 pub mod event;
 pub mod filter;
 pub mod hist;
+pub mod lines;
 pub mod placement;
 pub mod ptrace;
 pub mod replay;

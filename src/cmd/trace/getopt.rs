@@ -333,7 +333,20 @@ impl Default for State {
                 per_container: false,
                 histogram: false,
                 interval: None,
-                quiet: false,
+                quiet: 0,
+                summary_with_calls: false,
+                string_limit: None,
+                verbose: false,
+                hex: 0,
+                hex_chars: false,
+                decode_fds: 0,
+                syscall_times: false,
+                timestamps: 0,
+                relative: false,
+                successful_only: false,
+                failed_only: false,
+                output_separately: false,
+                align: None,
                 command: Vec::new(),
             },
             follow: 0,
@@ -364,13 +377,19 @@ impl State {
             Opt::Short('h') => return Ok(Some(Parsed::Help)),
             Opt::Short('V') => return Ok(Some(Parsed::Version)),
             Opt::Short('c') => a.summary = true,
-            Opt::Short('C') => self.summary_with_calls = true,
+            Opt::Short('C') => {
+                self.summary_with_calls = true;
+                a.summary_with_calls = true;
+            }
             Opt::Short('w') => a.wall_clock = true,
             Opt::Short('f') => {
                 self.follow += 1;
                 a.follow_forks = true;
             }
-            Opt::Long("output-separately") => self.follow = self.follow.max(2),
+            Opt::Long("output-separately") => {
+                self.follow = self.follow.max(2);
+                a.follow_forks = true;
+            }
             Opt::Short('p') => a.pids.push(v("-p")?),
             Opt::Short('S') => {
                 let key = v("-S")?;
@@ -435,25 +454,20 @@ impl State {
             Opt::Long("per-process") => a.per_process = true,
             Opt::Long("per-thread") => a.per_thread = true,
             Opt::Long("seccomp-bpf") => a.seccomp_bpf = true,
-            // Per-call output options: ksec prints only the summary, where they change nothing
-            // (as strace -c, which ignores them too).
+            // Per-call output options.
             Opt::Short('a') => {
                 let n = v("-a")?;
-                if n.parse::<u32>().is_err() {
-                    return Err(usage(format!(
-                        "invalid -a argument: '{}'",
-                        lossy(n.as_ref())
-                    )));
-                }
+                a.align =
+                    Some(n.parse::<usize>().map_err(|_| {
+                        usage(format!("invalid -a argument: '{}'", lossy(n.as_ref())))
+                    })?);
             }
             Opt::Short('s') => {
                 let n = v("-s")?;
-                if n.parse::<u32>().is_err() {
-                    return Err(usage(format!(
-                        "invalid -s argument: '{}'",
-                        lossy(n.as_ref())
-                    )));
-                }
+                a.string_limit =
+                    Some(n.parse::<usize>().map_err(|_| {
+                        usage(format!("invalid -s argument: '{}'", lossy(n.as_ref())))
+                    })?);
             }
             Opt::Short('X') => {
                 let s = v("-X")?;
@@ -463,20 +477,52 @@ impl State {
                         lossy(s.as_ref())
                     )));
                 }
+                if s != "abbrev" {
+                    return Err(not_supported(format!("-X {s}")));
+                }
             }
-            Opt::Short('q') => a.quiet = true,
-            Opt::Short('v' | 'x' | 'y' | 'n' | 'i' | 't' | 'T' | 'r' | 'd') => {}
-            Opt::Long(
-                "absolute-timestamps"
-                | "timestamps"
-                | "relative-timestamps"
-                | "syscall-times"
-                | "strings-in-hex"
-                | "no-abbrev"
-                | "tips",
-            ) => {}
+            Opt::Short('q') => a.quiet = a.quiet.saturating_add(1),
+            Opt::Short('v') => a.verbose = true,
+            Opt::Long("no-abbrev") => a.verbose = true,
+            Opt::Short('x') => a.hex = a.hex.saturating_add(1),
+            Opt::Short('y') => a.decode_fds = a.decode_fds.saturating_add(1),
+            Opt::Short('T') => a.syscall_times = true,
+            Opt::Short('t') => a.timestamps = a.timestamps.saturating_add(1),
+            Opt::Short('r') => a.relative = true,
+            Opt::Short('z') => a.successful_only = true,
+            Opt::Short('Z') => a.failed_only = true,
+            Opt::Short('d') => {}
+            Opt::Long("strings-in-hex") => match value.as_deref().map(|v| v.to_string_lossy()) {
+                None => a.hex = 2,
+                Some(w) => match w.as_ref() {
+                    "all" => a.hex = 2,
+                    "non-ascii" => a.hex = 1,
+                    "non-ascii-chars" => a.hex_chars = true,
+                    "none" => a.hex = 0,
+                    _ => {
+                        return Err(usage(format!(
+                            "invalid --strings-in-hex argument: '{}'",
+                            lossy(w.as_ref().as_ref())
+                        )))
+                    }
+                },
+            },
+            Opt::Long("syscall-times") => a.syscall_times = true,
+            Opt::Long("relative-timestamps") => a.relative = true,
+            Opt::Long("absolute-timestamps" | "timestamps") => {
+                a.timestamps = match value.as_deref().map(|v| v.to_string_lossy()) {
+                    None => 1,
+                    Some(w) => match w.as_ref() {
+                        "time" | "format:time" => 1,
+                        "us" | "precision:us" => 2,
+                        "unix" | "format:unix" => 3,
+                        _ => return Err(not_supported(format!("--timestamps={w}"))),
+                    },
+                }
+            }
+            Opt::Long("tips") => {}
             // Options that change what is counted or how tracees run: refused by name.
-            Opt::Short(c @ ('A' | 'b' | 'D' | 'E' | 'F' | 'I' | 'k' | 'P' | 'u' | 'z' | 'Z')) => {
+            Opt::Short(c @ ('A' | 'b' | 'D' | 'E' | 'F' | 'I' | 'i' | 'k' | 'n' | 'P' | 'u')) => {
                 return Err(not_supported(name(c)));
             }
             Opt::Long(l) => return Err(not_supported(format!("--{l}"))),
@@ -486,21 +532,23 @@ impl State {
     }
 
     /// strace's checks of option combinations.
-    fn finish(self) -> Result<Parsed, ExitError> {
+    fn finish(mut self) -> Result<Parsed, ExitError> {
         if self.args.summary && self.summary_with_calls {
             return Err(usage(
                 "-c/--summary-only and -C/--summary are mutually exclusive",
             ));
         }
-        if self.follow >= 2 {
+        if self.follow >= 2 && (self.args.summary || self.summary_with_calls) {
             return Err(usage(
                 "(-c/--summary-only or -C/--summary) and -ff/--output-separately are mutually exclusive",
             ));
         }
-        if self.summary_with_calls {
-            return Err(usage(
-                "-C/--summary: not supported by ksec trace (it prints only the summary: use -c)",
-            ));
+        if self.follow >= 2 {
+            if self.args.output.is_none() {
+                // strace: -ff without -o FILE is the same as a single -f.
+            } else {
+                self.args.output_separately = true;
+            }
         }
         Ok(Parsed::Trace(Box::new(self.args)))
     }

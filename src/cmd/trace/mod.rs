@@ -20,7 +20,10 @@ use crate::exit::{Exit, ExitError};
 use crate::output::time::utc_timestamp;
 use crate::trace::backend::{self, ChildEnd, Outcome};
 use crate::trace::counter::{self, CountOpts, LiveOut, LiveTable};
+use crate::trace::decode::{self, FdDecode, HexStr};
 use crate::trace::event::Live;
+use crate::trace::filter::OutputQuals;
+use crate::trace::lines::{LineOpts, Output, PidPrefix, Printer, Stamp, Statuses};
 use crate::trace::ptrace::{Ptrace, Target, TracerConfig};
 use crate::trace::{ebpf, filter, ptrace, seccomp, stats, summary};
 
@@ -148,6 +151,24 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     // strace checks the summary options before it looks at pids and the command.
     let render = summary_config(&args)?;
     let interval = args.interval.as_deref().map(parse_interval).transpose()?;
+    // Without -c, each call is printed (strace's default); -C prints the summary after them.
+    let per_call = !args.summary;
+    let quals =
+        filter::output_quals(&args.expr).map_err(|e| ExitError::new(Exit::TraceError, e))?;
+    if args.summary
+        && quals
+            .status
+            .as_ref()
+            .is_some_and(|(c, neg)| !(c.is_empty() && *neg))
+    {
+        return Err(getopt::usage(
+            "-e status= chooses which calls are printed: not with -c (every call is counted)",
+        )
+        .into());
+    }
+    if per_call && interval.is_some() {
+        return Err(getopt::usage("--interval needs -c or -C (it prints summaries)").into());
+    }
     let mut pids = parse_pids(&args.pids)?;
     if pids.contains(&(std::process::id() as i32)) {
         // strace's words for tracing itself.
@@ -209,6 +230,12 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
             }
         }
     };
+    if per_call && args.output_separately && args.output.as_ref().is_some_and(|p| is_pipe_spec(p)) {
+        return Err(getopt::usage(
+            "piping the output and -ff/--output-separately are mutually exclusive",
+        )
+        .into());
+    }
     let mut piped: Option<std::process::Child> = None;
     let out: Box<dyn Write> = match &args.output {
         Some(path) if is_pipe_spec(path) => {
@@ -235,6 +262,8 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
             piped = Some(child);
             Box::new(std::io::BufWriter::new(stdin))
         }
+        // -ff: each task's own FILE.TID (opened by the printer); the summary has no place.
+        Some(_) if per_call && args.output_separately => Box::new(std::io::sink()),
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| {
                 ExitError::new(
@@ -243,6 +272,8 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
                 )
             })?,
         )),
+        // Per-call lines are many small writes: buffered, flushed when the tracer is idle.
+        None if per_call => Box::new(std::io::BufWriter::new(std::io::stderr())),
         None => Box::new(std::io::stderr()),
     };
     let pin = match args.cpu_placement {
@@ -272,7 +303,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
     };
     let block_fatal = args.output.is_some() && matches!(target, Target::Spawn { .. });
     // strace: `-o FILE` with a command implies -q (as it implies -I 3, block_fatal above).
-    let quiet = args.quiet || block_fatal;
+    let quiet = args.quiet > 0 || block_fatal;
     if block_fatal {
         // Blocked before the backend loads (an eBPF load takes a while): a Ctrl-C meant for
         // the command must not end ksec in the meantime. The command gets ksec's startup mask.
@@ -283,6 +314,22 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         }
         pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None)
             .map_err(|e| ExitError::new(Exit::TraceError, format!("block signals: {e}")))?;
+    }
+    let lines = per_call.then(|| {
+        line_opts(
+            &args,
+            &quals,
+            &render.filter,
+            matches!(&target, Target::Attach(p) if p.len() > 1)
+                || matches!(&target, Target::Spawn { also, .. } if !also.is_empty()),
+        )
+    });
+    if per_call && (args.all || args.backend == BackendChoice::Ebpf) {
+        return Err(ExitError::new(
+            Exit::TraceError,
+            "per-call lines need the ptrace backend (the eBPF backend counts: use -c)",
+        )
+        .into());
     }
     let backend = pick_backend(
         &args,
@@ -319,10 +366,36 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         },
     };
     let started = Instant::now();
-    let traced = backend::run_live(backend, render.wants, count, Some(live), &mut |n| {
-        print_notice(&n, quiet)
-    })
+    let mut printer = lines.map(|opts| {
+        let output = match (&args.output, args.output_separately) {
+            (Some(base), true) => Output::PerTask {
+                base: base.clone().into_os_string(),
+                files: Default::default(),
+            },
+            _ => Output::Shared(Box::new(SharedOut(out.clone()))),
+        };
+        Printer::new(opts, output)
+    });
+    let notice_out = out.clone();
+    let traced = backend::run_with(
+        backend,
+        render.wants,
+        count,
+        (!per_call).then_some(live),
+        printer
+            .as_mut()
+            .map(|p| p as &mut dyn crate::trace::event::Sink),
+        &mut |n| {
+            // Lines already printed come before the notice.
+            let _ = notice_out.borrow_mut().flush();
+            print_notice(&n, quiet)
+        },
+    )
     .map_err(strace_attach_wording)?;
+    if let Some(p) = printer {
+        p.finish()
+            .map_err(|e| ExitError::new(Exit::TraceError, format!("writing the trace: {e}")))?;
+    }
     let (report, outcome) = (traced.report, traced.outcome);
     if let Some(why) = &outcome.exec_error {
         let shown = args.command[0].to_string_lossy();
@@ -332,7 +405,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
             crate::output::sanitize::escape_bytes(shown.as_bytes())
         );
     }
-    {
+    if !per_call || args.summary_with_calls {
         let mut out = out.borrow_mut();
         let out: &mut dyn Write = &mut **out;
         if headed.get() {
@@ -347,6 +420,8 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
             render_report(out, &report, &args, &render.opts)?;
         }
         out.flush()?;
+    } else {
+        out.borrow_mut().flush()?;
     }
     // The counter, and the renderer's handle with it, is gone: this closes a `-o |cmd` pipe.
     drop(out);
@@ -372,9 +447,10 @@ fn pick_backend(
     interval: Option<Duration>,
 ) -> Result<Box<dyn backend::Backend>, ExitError> {
     let fail = |msg: String| ExitError::new(Exit::TraceError, msg);
-    let ptrace_only = match (args.seccomp_bpf, args.cpu_placement) {
-        (true, _) => Some("--seccomp-bpf"),
-        (_, CpuPlacement::Same) => Some("--cpu-placement=same"),
+    let ptrace_only = match (args.seccomp_bpf, args.cpu_placement, args.summary) {
+        (true, _, _) => Some("--seccomp-bpf"),
+        (_, CpuPlacement::Same, _) => Some("--cpu-placement=same"),
+        (_, _, false) => Some("per-call output (no -c)"),
         _ => None,
     };
     let ebpf_only = args.all.then_some("--all");
@@ -436,6 +512,106 @@ fn pick_backend(
         },
         seccomp,
     }))
+}
+
+/// The shared output (stderr, `-o FILE`, `-o |cmd`) as a writer of its own, for the line
+/// printer beside the summary.
+struct SharedOut(Rc<RefCell<Box<dyn Write>>>);
+
+impl Write for SharedOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.borrow_mut().write_all(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
+
+/// The line printer's options from strace's: -s -v -x -y -T -t -r -z -Z -a -q and the `-e
+/// signal=`, `status=`, `quiet=`, `decode-fds=` qualifiers. `several`: several tasks are
+/// traced from the start (`-p` more than once, or with a command).
+fn line_opts(
+    args: &TraceArgs,
+    quals: &OutputQuals,
+    filter: &filter::Filter,
+    several: bool,
+) -> LineOpts {
+    let fds = match (&quals.decode_fds, args.decode_fds) {
+        (Some(_), _) => {
+            let has = |i| OutputQuals::has(&quals.decode_fds, i, false);
+            match (has(0), has(1) || has(2) || has(3)) {
+                (_, true) => FdDecode::All,
+                (true, false) => FdDecode::Path,
+                (false, false) => FdDecode::None,
+            }
+        }
+        (None, 0) => FdDecode::None,
+        (None, 1) => FdDecode::Path,
+        (None, _) => FdDecode::All,
+    };
+    let hex = match (args.hex, args.hex_chars) {
+        (0, true) => HexStr::NonAsciiChars,
+        (0, false) => HexStr::None,
+        (1, _) => HexStr::NonAscii,
+        _ => HexStr::All,
+    };
+    let statuses = match (&quals.status, args.successful_only, args.failed_only) {
+        (Some(_), _, _) => {
+            let has = |i| OutputQuals::has(&quals.status, i, true);
+            Statuses {
+                successful: has(0),
+                failed: has(1),
+                unfinished: has(2),
+                unavailable: has(3),
+                detached: has(4),
+            }
+        }
+        (None, false, false) => Statuses::ALL,
+        (None, z, big_z) => Statuses {
+            successful: z,
+            failed: big_z,
+            unfinished: false,
+            unavailable: false,
+            detached: false,
+        },
+    };
+    let q = |i, level| OutputQuals::has(&quals.quiet, i, args.quiet >= level);
+    let signals = quals.signal.clone();
+    let wanted = filter.clone();
+    let pid_prefix = match (&args.output, args.output_separately) {
+        (None, _) => PidPrefix::Dynamic,
+        (Some(_), true) => PidPrefix::Never,
+        (Some(_), false) if args.follow_forks || several => PidPrefix::Always,
+        (Some(_), false) => PidPrefix::Never,
+    };
+    LineOpts {
+        decode: decode::Opts {
+            string_limit: args.string_limit.unwrap_or(32),
+            verbose: args.verbose,
+            hex,
+            fds,
+        },
+        stamp: match args.timestamps {
+            0 => Stamp::None,
+            1 => Stamp::Secs,
+            2 => Stamp::Micros,
+            _ => Stamp::Epoch,
+        },
+        relative: args.relative,
+        syscall_times: args.syscall_times,
+        statuses,
+        quiet_exit: q(1, 2) || q(2, 2),
+        quiet_superseded: q(5, 3) || q(6, 3),
+        signals: Box::new(move |n| OutputQuals::has(&signals, n as u32, true)),
+        wants: Box::new(move |p, nr| wanted.wants(p, nr)),
+        pid_prefix,
+        json: args.json,
+        align: args.align.unwrap_or(40),
+        proc_root: crate::proc::root::ProcRoot::default(),
+    }
 }
 
 /// A backend's notice on stderr, in strace's words; attach/detach lines not with -q.

@@ -22,6 +22,7 @@ mod set;
 
 use crate::trace::arch::Personality;
 use crate::trace::syscalls::{self, Subcall, SyscallSet};
+pub use qualifier::{output_quals, OutputQuals};
 use set::SetSpec;
 
 /// A syscall filter: for each personality, whether each syscall number is traced.

@@ -22,17 +22,7 @@ pub(super) fn parse(expr: &str) -> Result<Option<SetSpec>, String> {
             parse_values(value, values)?;
         }
         Qualifier::Status => {
-            let (chosen, negated) = parse_values(value, STATUS)?;
-            let complete = if negated {
-                chosen.is_empty()
-            } else {
-                (0..STATUSES.len() as u32).all(|s| chosen.contains(&s))
-            };
-            if !complete {
-                return Err("-e status= is not supported: it changes which syscalls \
-                            are counted (only status=all is accepted)"
-                    .to_string());
-            }
+            parse_values(value, STATUS)?;
         }
         Qualifier::Ignored => {}
         Qualifier::Kvm => {
@@ -47,6 +37,56 @@ pub(super) fn parse(expr: &str) -> Result<Option<SetSpec>, String> {
     Ok(None)
 }
 
+/// What the output qualifiers of `-e` ask for: the last of each kind, as (values chosen,
+/// negated); None when not given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutputQuals {
+    /// `signal=`: signal numbers.
+    pub signal: Option<(Vec<u32>, bool)>,
+    /// `status=`: indexes into successful, failed, unfinished, unavailable, detached.
+    pub status: Option<(Vec<u32>, bool)>,
+    /// `quiet=`: indexes into attach, exit, exits, path-resolution, personality, superseded,
+    /// thread-execve.
+    pub quiet: Option<(Vec<u32>, bool)>,
+    /// `decode-fds=`: indexes into path, socket, dev, pidfd.
+    pub decode_fds: Option<(Vec<u32>, bool)>,
+}
+
+impl OutputQuals {
+    /// Whether `v` is in a qualifier's set (chosen, negated); `default` when not given.
+    pub fn has(set: &Option<(Vec<u32>, bool)>, v: u32, default: bool) -> bool {
+        match set {
+            None => default,
+            Some((chosen, negated)) => chosen.contains(&v) != *negated,
+        }
+    }
+}
+
+/// The output qualifiers of every `-e EXPR` (each already checked by [`parse`]).
+///
+/// # Errors
+/// A bad value, in strace's words (as [`parse`]).
+pub fn output_quals(exprs: &[String]) -> Result<OutputQuals, String> {
+    let mut q = OutputQuals::default();
+    for expr in exprs {
+        let (qual, value) = split_qualifier(expr);
+        let values = match qual {
+            Qualifier::Status => STATUS,
+            Qualifier::Values(v) => v,
+            _ => continue,
+        };
+        let parsed = Some(parse_values(value, values)?);
+        match values.what {
+            "signal" => q.signal = parsed,
+            "status" => q.status = parsed,
+            "quiet" => q.quiet = parsed,
+            "decode-fds" => q.decode_fds = parsed,
+            _ => {}
+        }
+    }
+    Ok(q)
+}
+
 /// What an `-e` qualifier does in ksec.
 #[derive(Clone, Copy)]
 enum Qualifier {
@@ -55,7 +95,7 @@ enum Qualifier {
     SyscallSet,
     /// Only changes strace's per-call output: its values are checked, then ignored.
     Values(Values),
-    /// `status=`: filters what is counted; only a complete set (`all`) is accepted.
+    /// `status=`: which calls' lines print (by how they ended).
     Status,
     /// Only changes strace's per-call output and takes any value here.
     Ignored,
@@ -300,10 +340,13 @@ mod tests {
         // Syscall sets of output-only qualifiers are still checked.
         assert_eq!(error(&["raw=nosuch"]), "invalid system call 'nosuch'");
         assert_eq!(error(&["kvm=x"]), "invalid -e kvm= argument: 'x'");
-        assert!(error(&["status=failed"]).starts_with("-e status= is not supported"));
-        assert!(error(&["status=!failed"]).starts_with("-e status= is not supported"));
-        assert!(error(&["status=none"]).starts_with("-e status= is not supported"));
+        assert_eq!(filter(&["status=failed"]), all);
         assert_eq!(filter(&["status=all"]), all);
+        let q = super::output_quals(&strings(&["status=!failed", "signal=CHLD", "quiet=exit"]))
+            .unwrap();
+        assert_eq!(q.status, Some((vec![1], true)));
+        assert_eq!(q.signal, Some((vec![17], false)));
+        assert!(super::OutputQuals::has(&q.quiet, 1, false));
         assert!(error(&["fault=openat"]).starts_with("-e fault= is not supported"));
         assert!(error(&["inject=openat:error=ENOENT"]).starts_with("-e inject= is not supported"));
     }

@@ -36,11 +36,13 @@ use nix::sys::signal::Signal;
 
 use super::arch::Personality;
 use super::backend::{ChildEnd, LiveClock, Notice, Outcome};
-use super::event::{Event, Sink};
+use super::decode::Ret;
+use super::event::{Abandoned, CallRegs, Event, Sink, TaskEnd};
 use super::placement::Placement;
 use super::stats::Completed;
 use crate::proc::root::ProcRoot;
 use crate::proc::{schedstat, status};
+use crate::sys::mem::TraceeMem;
 use crate::sys::ptrace::{self as pt, PtraceEvent, SyscallInfo};
 use crate::sys::signal::{self as sig, Sig};
 use crate::sys::wait;
@@ -136,6 +138,10 @@ pub struct Tracer<'s> {
     live: LiveClock,
     /// The next interval's deadline, for the waker thread.
     deadline: Arc<Deadline>,
+    /// The sink prints each call: entries, exits, signals and ends are reported to it.
+    per_call: bool,
+    /// The last wait status said a core was dumped.
+    core_dumped: bool,
 }
 
 /// An instant shared with the waker thread: nanoseconds since `base`, `u64::MAX` for none.
@@ -204,7 +210,10 @@ pub fn trace(
         }
         pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None).context("block signals")?;
     }
+    let per_call = sink.per_call();
     let mut t = Tracer {
+        per_call,
+        core_dumped: false,
         cfg,
         options,
         tasks: HashMap::new(),
@@ -373,11 +382,40 @@ impl Tracer<'_> {
                 Ok(None) => continue,
                 Ok(Some((tid, status))) => {
                     self.last_report = Instant::now();
+                    self.core_dumped = libc::WIFSIGNALED(status) && libc::WCOREDUMP(status);
                     self.handle(tid, Stop::from_raw(status));
+                    if self.per_call {
+                        self.flush_when_idle();
+                    }
                 }
             }
         }
         Ok(())
+    }
+
+    /// A per-call sink's output is flushed when no tracee is waiting to be handled: a call
+    /// that blocks (`read(0, `) shows at once, and a busy trace writes in big blocks. The
+    /// next report, if one is already there, is handled right away.
+    /// At most 64 reports are handled here, so that the wait loop's own checks (a fatal
+    /// signal, a live table due) are not put off for long; output that keeps coming is
+    /// written as its buffer fills.
+    fn flush_when_idle(&mut self) {
+        for _ in 0..64 {
+            match wait::wait_any(true) {
+                Ok(Some((tid, status))) => {
+                    self.last_report = Instant::now();
+                    self.core_dumped = libc::WIFSIGNALED(status) && libc::WCOREDUMP(status);
+                    self.handle(tid, Stop::from_raw(status));
+                    if sig::fatal_signal().is_some() || sig::live_requested() {
+                        return;
+                    }
+                }
+                _ => {
+                    self.sink.idle();
+                    return;
+                }
+            }
+        }
     }
 
     /// The errno the spawned command's child side reported for its failed execve.
@@ -548,6 +586,9 @@ impl Tracer<'_> {
                 // counted, as strace; a `sched_getaffinity` ending here still gets its answer
                 // rewritten (it ran pinned).
                 if let Some(entry) = self.tasks.get_mut(&tid).and_then(|t| t.entry.take()) {
+                    if self.per_call {
+                        self.sink.call_abandoned(tid, Abandoned::Detached);
+                    }
                     if let (Some(w), true) = (
                         entry.personality.watched(entry.nr),
                         self.placement.is_some(),
@@ -567,9 +608,19 @@ impl Tracer<'_> {
                 self.syscall_stop(tid);
                 self.resume(tid, None);
             }
-            Stop::Signal(sig) => self.resume(tid, Some(sig)),
+            Stop::Signal(sig) => {
+                // The spawned command's own start (ksec's SIGSTOP and SIGCONT) is not shown.
+                if self.per_call && !self.tasks.get(&tid).is_some_and(|t| t.pre_exec) {
+                    let info = pt::getsiginfo_bytes(tid).ok();
+                    self.sink.signal(tid, sig, info.as_ref());
+                }
+                self.resume(tid, Some(sig))
+            }
             Stop::GroupStop(_) if self.detaching => self.detach(tid, None),
-            Stop::GroupStop(_) => {
+            Stop::GroupStop(sig) => {
+                if self.per_call && !self.tasks.get(&tid).is_some_and(|t| t.pre_exec) {
+                    self.sink.signal(tid, sig, None);
+                }
                 let _ = pt::listen(tid);
             }
             Stop::PtraceEvent { event, .. } => self.event_stop(tid, event),
@@ -583,6 +634,17 @@ impl Tracer<'_> {
                     if !self.spawned_execed {
                         self.exec_error = self.read_exec_error();
                     }
+                }
+                if self.per_call {
+                    let end = match stop {
+                        Stop::Killed(sig) => TaskEnd::Killed {
+                            sig,
+                            core: self.core_dumped,
+                        },
+                        Stop::Exited(code) => TaskEnd::Exited(code),
+                        _ => TaskEnd::Exited(0),
+                    };
+                    self.sink.task_end(tid, end);
                 }
                 self.remove_task(tid);
             }
@@ -679,7 +741,10 @@ impl Tracer<'_> {
             }
             PtraceEvent::Exit => {
                 if let Some(t) = self.tasks.get_mut(&tid) {
-                    t.entry = None; // exit/exit_group never complete
+                    // exit/exit_group never complete
+                    if t.entry.take().is_some() && self.per_call {
+                        self.sink.call_abandoned(tid, Abandoned::Exiting);
+                    }
                 }
                 self.resume(tid, None);
             }
@@ -720,16 +785,32 @@ impl Tracer<'_> {
                             self.watched_exit(tid, w, &entry, rval);
                         }
                     }
+                    if self.per_call {
+                        let ret = Ret {
+                            val: rval,
+                            is_error,
+                        };
+                        self.sink
+                            .call_exit(tid, ret, call.wall_ns, &mut TraceeMem::new(tid));
+                    }
                     self.sink.event(Event::Syscall { tid, tgid, call });
                 }
                 Ok(SyscallInfo::Entry { arch, nr, args }) => {
                     // The exit of the previous call was lost (cannot happen with a sane kernel);
                     // start over with this entry.
+                    if self.per_call {
+                        self.sink.call_abandoned(tid, Abandoned::Unavailable);
+                        let tgid = task.tgid;
+                        self.report_entry(tid, tgid, arch, nr, args);
+                    }
                     let task = self.tasks.get_mut(&tid).expect("present");
                     task.entry = Some(new_entry(task, arch, nr, args, cpu_time));
                 }
                 _ => {
                     task.entry = None;
+                    if self.per_call {
+                        self.sink.call_abandoned(tid, Abandoned::Unavailable);
+                    }
                 }
             }
         } else {
@@ -739,9 +820,28 @@ impl Tracer<'_> {
                 if task.pre_exec && !p.is_execve(nr) {
                     return;
                 }
+                if self.per_call {
+                    // Decoded before the entry's clocks are read: decoding is not the call's time.
+                    let tgid = task.tgid;
+                    self.report_entry(tid, tgid, arch, nr, args);
+                }
+                let task = self.tasks.get_mut(&tid).expect("present");
                 task.entry = Some(new_entry(task, arch, nr, args, cpu_time));
             }
         }
+    }
+}
+
+impl Tracer<'_> {
+    fn report_entry(&mut self, tid: i32, tgid: i32, arch: u32, nr: u64, args: [u64; 6]) {
+        let regs = CallRegs {
+            tid,
+            tgid,
+            personality: Personality::from_audit_arch(arch),
+            nr,
+            args,
+        };
+        self.sink.call_entry(&regs, &mut TraceeMem::new(tid));
     }
 }
 

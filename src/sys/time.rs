@@ -1,0 +1,17 @@
+//! Local time, as strace's `-t` prints it (`localtime(3)`, which reads TZ and /etc/localtime).
+
+/// The local time of day of `secs` since the epoch: (hours, minutes, seconds); the UTC time of
+/// day when the C library cannot convert it.
+pub fn local_hms(secs: i64) -> (u32, u32, u32) {
+    let t: libc::time_t = secs;
+    // SAFETY: `tm` is plain old data (integers and a pointer libc sets); all-zero is valid.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are to live locals of the right types for the whole call;
+    // localtime_r is the reentrant form and keeps no pointer to them.
+    let r = unsafe { libc::localtime_r(&t, &mut tm) };
+    if r.is_null() {
+        let d = secs.rem_euclid(86_400) as u32;
+        return (d / 3600, d / 60 % 60, d % 60);
+    }
+    (tm.tm_hour as u32, tm.tm_min as u32, tm.tm_sec as u32)
+}
