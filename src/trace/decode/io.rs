@@ -169,7 +169,15 @@ fn u32_at_padded(b: &[u8], off: usize) -> u32 {
 /// strace's `print_sigset_addr_len`: the signal set of `len` bytes at `addr`; the address
 /// when `len` is not a sigset's size, or it cannot be read (or the call failed, at exit).
 pub(crate) fn sigset(c: &mut Ctx<'_>, addr: u64, len: u64) -> Value {
-    if !(8..=NSIG_BYTES).contains(&len) || c.failed() {
+    if c.failed() {
+        return Value::Ptr(addr);
+    }
+    sigset_any(c, addr, len)
+}
+
+/// [`sigset`] read even when the call failed (an entry argument printed at exit).
+fn sigset_any(c: &mut Ctx<'_>, addr: u64, len: u64) -> Value {
+    if !(8..=NSIG_BYTES).contains(&len) {
         return Value::Ptr(addr);
     }
     match c.read(addr, len as usize) {
@@ -554,9 +562,10 @@ fn set_note(c: &mut Ctx<'_>, parts: Vec<Value>) {
 fn poll(c: &mut Ctx<'_>) -> Step {
     if !c.exiting() {
         pollfds(c);
-        c.arg(Value::Int(c.int(2) as i64));
         return Step::Exit;
     }
+    // The timeout prints at exit: an entry that pushed everything would end in ", ".
+    c.arg(Value::Int(c.int(2) as i64));
     poll_note(c, None);
     Step::Done
 }
@@ -569,10 +578,10 @@ fn ppoll(c: &mut Ctx<'_>) -> Step {
         c.arg(t);
         let s = sigset(c, c.args[3], c.args[4]);
         c.arg(s);
-        let n = c.ulong_arg(4);
-        c.arg(n);
         return Step::Exit;
     }
+    let n = c.ulong_arg(4);
+    c.arg(n);
     let ts = (c.args[2] != 0).then_some(c.args[2]);
     poll_note(c, ts);
     Step::Done
@@ -615,17 +624,27 @@ fn select(c: &mut Ctx<'_>) -> Step {
             };
             c.arg(v);
         }
-        let t = if pselect {
-            timespec(c, c.args[4])
-        } else {
-            timeval(c, c.args[4])
-        };
-        c.arg(t);
+        // The last argument prints at exit (an entry that pushed every argument would end
+        // in ", "): pselect6's sigmask is read then, select's timeval (which the kernel
+        // rewrites) is kept.
         if pselect {
-            let s = kernel_sigset(c, c.args[5]);
-            c.arg(s);
+            let t = timespec(c, c.args[4]);
+            c.arg(t);
+        } else if let Some(b) = (c.args[4] != 0).then(|| c.read(c.args[4], 16)).flatten() {
+            c.state.saved = [1, u64_at(&b, 0), u64_at(&b, 8), 0];
         }
         return Step::Exit;
+    }
+    if pselect {
+        let s = kernel_sigset(c, c.args[5]);
+        c.arg(s);
+    } else if c.state.saved[0] == 1 {
+        c.arg(Value::fields(vec![
+            ("tv_sec", Value::Int(c.state.saved[1] as i64)),
+            ("tv_usec", Value::Uint(c.state.saved[2])),
+        ]));
+    } else {
+        c.arg(Value::Ptr(c.args[4]));
     }
     let Some(r) = c.rval_ok() else {
         return Step::Done;
@@ -685,7 +704,7 @@ fn kernel_sigset(c: &mut Ctx<'_>, addr: u64) -> Value {
         return Value::Ptr(addr);
     };
     let (mask, size) = (u64_at(&b, 0), u64_at(&b, 8));
-    let m = sigset(c, mask, size);
+    let m = sigset_any(c, mask, size);
     Value::fields(vec![("sigmask", m), ("sigsetsize", Value::Uint(size))])
 }
 

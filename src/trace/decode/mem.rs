@@ -260,6 +260,16 @@ const MEMBARRIER_CMDS: &Table = &[
     (1 << 8, "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ"),
 ];
 
+/// membarrier's flags and, with MEMBARRIER_CMD_FLAG_CPU, the cpu.
+fn membarrier_flags(c: &mut Ctx<'_>) {
+    let flags = c.uint(1);
+    // linux/membarrier.h's MEMBARRIER_CMD_FLAG_CPU.
+    c.arg(xlat::flags(flags as u64, &[(1, "MEMBARRIER_CMD_FLAG_CPU")]));
+    if flags & 1 != 0 {
+        c.arg(c.int_arg(2));
+    }
+}
+
 /// `membarrier(MEMBARRIER_CMD_QUERY, 0) = 0x1ff (MEMBARRIER_CMD_GLOBAL|...)`.
 fn membarrier(c: &mut Ctx<'_>) -> Step {
     if !c.exiting() {
@@ -269,14 +279,15 @@ fn membarrier(c: &mut Ctx<'_>) -> Step {
             MEMBARRIER_CMDS,
             "MEMBARRIER_CMD_???",
         ));
-        let flags = c.uint(1);
-        // linux/membarrier.h's MEMBARRIER_CMD_FLAG_CPU.
-        c.arg(xlat::flags(flags as u64, &[(1, "MEMBARRIER_CMD_FLAG_CPU")]));
-        if flags & 1 != 0 {
-            c.arg(c.int_arg(2));
+        if cmd != 0 {
+            membarrier_flags(c);
+            return Step::Done;
         }
-        return if cmd == 0 { Step::Exit } else { Step::Done };
+        // The query's flags print at exit (with its note): an entry that pushed every
+        // argument would end in ", ".
+        return Step::Exit;
     }
+    membarrier_flags(c);
     if let Some(r) = c.rval_ok().filter(|&r| r != 0) {
         c.rval(Rval::Hex);
         c.note(xlat::flags(r as u64, MEMBARRIER_CMDS));
