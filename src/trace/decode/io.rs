@@ -114,6 +114,17 @@ pub(crate) fn array(
     Value::Array { items, more }
 }
 
+/// strace's `printflags`: the names of the bits `table` names and the rest in hex
+/// (`O_RDONLY|0x400000`); a value none of whose bits has a name in hex with the `unknown`
+/// comment (`0x20 /* MS_??? */`).
+pub(crate) fn flags(v: u64, table: &Table, unknown: &str) -> Value {
+    let names = xlat::flag_names(v, table);
+    if v != 0 && names.len() == 1 && names[0].starts_with("0x") {
+        return Value::Comment(Box::new(Value::Hex(v)), unknown.to_string());
+    }
+    Value::Flags(names)
+}
+
 /// A native `u64` from `b` at byte `off`.
 pub(crate) fn u64_at(b: &[u8], off: usize) -> u64 {
     b.get(off..off + 8)
@@ -317,7 +328,7 @@ fn offset_flags(c: &mut Ctx<'_>) {
     c.arg(Value::Int(c.long(3)));
     let name = c.personality.syscall_name(c.nr).unwrap_or("");
     if name.ends_with('2') {
-        c.arg(xlat::flags(c.args[5], RWF_FLAGS));
+        c.arg(flags(c.args[5], RWF_FLAGS, "RWF_???"));
     }
 }
 
@@ -420,7 +431,7 @@ fn splice(c: &mut Ctx<'_>) -> Step {
     c.arg(o);
     let n = c.ulong_arg(4);
     c.arg(n);
-    c.arg(xlat::flags(c.uint(5) as u64, SPLICE_FLAGS));
+    c.arg(flags(c.uint(5) as u64, SPLICE_FLAGS, "SPLICE_F_???"));
     Step::Done
 }
 
@@ -432,7 +443,7 @@ fn tee(c: &mut Ctx<'_>) -> Step {
     c.arg(b);
     let n = c.ulong_arg(2);
     c.arg(n);
-    c.arg(xlat::flags(c.uint(3) as u64, SPLICE_FLAGS));
+    c.arg(flags(c.uint(3) as u64, SPLICE_FLAGS, "SPLICE_F_???"));
     Step::Done
 }
 
@@ -475,7 +486,7 @@ fn pollfds(c: &mut Ctx<'_>) {
         let mut fields = vec![("fd", c.fd(fd as i64))];
         if fd >= 0 {
             let ev = u32_at(b, 4) as u16;
-            fields.push(("events", xlat::flags(ev as u64, POLL_FLAGS)));
+            fields.push(("events", flags(ev as u64, POLL_FLAGS, "POLL???")));
         }
         Value::fields(fields)
     });
@@ -718,7 +729,7 @@ fn epoll_create(c: &mut Ctx<'_>) -> Step {
 
 /// `epoll_create1(EPOLL_CLOEXEC) = 3`.
 fn epoll_create1(c: &mut Ctx<'_>) -> Step {
-    c.arg(xlat::flags(c.args[0], crate::xlat![EPOLL_CLOEXEC]));
+    c.arg(flags(c.args[0], crate::xlat![EPOLL_CLOEXEC], "EPOLL_???"));
     rval_fd(c)
 }
 
@@ -748,7 +759,7 @@ fn epoll_event(b: &[u8]) -> Value {
     let events = u32_at(b, 0);
     let data = u64_at(b, 4);
     Value::fields(vec![
-        ("events", xlat::flags(events as u64, EPOLL_EVENTS)),
+        ("events", flags(events as u64, EPOLL_EVENTS, "EPOLL???")),
         (
             "data",
             Value::fields(vec![
@@ -815,7 +826,7 @@ fn eventfd(c: &mut Ctx<'_>) -> Step {
     c.arg(c.uint_arg(0));
     if c.personality.syscall_name(c.nr) == Some("eventfd2") {
         let t: &Table = crate::xlat![EFD_SEMAPHORE, EFD_CLOEXEC, EFD_NONBLOCK];
-        c.arg(xlat::flags(c.uint(1) as u64, t));
+        c.arg(flags(c.uint(1) as u64, t, "EFD_???"));
     }
     rval_fd(c)
 }
@@ -831,7 +842,7 @@ const TFD_FLAGS: &Table = crate::xlat![
 /// `timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC) = 9`.
 fn timerfd_create(c: &mut Ctx<'_>) -> Step {
     c.arg(super::misc::clockid(c.int(0)));
-    c.arg(xlat::flags(c.uint(1) as u64, TFD_FLAGS));
+    c.arg(flags(c.uint(1) as u64, TFD_FLAGS, "TFD_???"));
     rval_fd(c)
 }
 
@@ -840,7 +851,7 @@ fn timerfd_settime(c: &mut Ctx<'_>) -> Step {
     if !c.exiting() {
         let fd = c.fd_arg(0);
         c.arg(fd);
-        c.arg(xlat::flags(c.uint(1) as u64, TFD_FLAGS));
+        c.arg(flags(c.uint(1) as u64, TFD_FLAGS, "TFD_???"));
         let v = super::misc::itimerspec(c, c.args[2]);
         c.arg(v);
         return Step::Exit;
@@ -866,7 +877,7 @@ fn timerfd_gettime(c: &mut Ctx<'_>) -> Step {
 fn inotify_init(c: &mut Ctx<'_>) -> Step {
     if c.personality.syscall_name(c.nr) == Some("inotify_init1") {
         let t: &Table = crate::xlat![IN_NONBLOCK, IN_CLOEXEC];
-        c.arg(xlat::flags(c.args[0], t));
+        c.arg(flags(c.args[0], t, "IN_???"));
     }
     rval_fd(c)
 }
@@ -903,7 +914,7 @@ fn inotify_add_watch(c: &mut Ctx<'_>) -> Step {
     c.arg(fd);
     let p = c.path_arg(1);
     c.arg(p);
-    c.arg(xlat::flags(c.uint(2) as u64, IN_FLAGS));
+    c.arg(flags(c.uint(2) as u64, IN_FLAGS, "IN_???"));
     Step::Done
 }
 

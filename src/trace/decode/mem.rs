@@ -113,7 +113,7 @@ fn mmap_flags(flags: u64) -> Value {
 fn mmap(c: &mut Ctx<'_>) -> Step {
     c.arg(c.ptr_arg(0));
     c.arg(c.ulong_arg(1));
-    c.arg(xlat::flags(c.args[2], PROT));
+    c.arg(super::io::flags(c.args[2], PROT, "PROT_???"));
     c.arg(mmap_flags(c.args[3]));
     let fd = c.fd_arg(4);
     c.arg(fd);
@@ -132,7 +132,7 @@ fn addr_len(c: &mut Ctx<'_>) -> Step {
 /// `mprotect(0x7f..., 4096, PROT_READ) = 0`; pkey_mprotect adds the key.
 fn mprotect(c: &mut Ctx<'_>) -> Step {
     addr_len(c);
-    c.arg(xlat::flags(c.args[2], PROT));
+    c.arg(super::io::flags(c.args[2], PROT, "PROT_???"));
     if c.personality.syscall_name(c.nr) == Some("pkey_mprotect") {
         c.arg(c.int_arg(3));
     }
@@ -188,7 +188,7 @@ fn mremap(c: &mut Ctx<'_>) -> Step {
     addr_len(c);
     c.arg(c.ulong_arg(2));
     let t: &Table = crate::xlat![MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP];
-    c.arg(xlat::flags(c.args[3], t));
+    c.arg(super::io::flags(c.args[3], t, "MREMAP_???"));
     let both = (libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED) as u64;
     if c.args[3] & both == both {
         c.arg(c.ptr_arg(4));
@@ -201,7 +201,7 @@ fn mremap(c: &mut Ctx<'_>) -> Step {
 fn msync(c: &mut Ctx<'_>) -> Step {
     addr_len(c);
     let t: &Table = crate::xlat![MS_SYNC, MS_ASYNC, MS_INVALIDATE];
-    c.arg(xlat::flags(c.uint(2) as u64, t));
+    c.arg(super::io::flags(c.uint(2) as u64, t, "MS_???"));
     Step::Done
 }
 
@@ -210,7 +210,7 @@ fn mlock2(c: &mut Ctx<'_>) -> Step {
     addr_len(c);
     // linux/mman.h's MLOCK_ONFAULT: not in glibc's libc.
     let t: &Table = &[(1, "MLOCK_ONFAULT")];
-    c.arg(xlat::flags(c.uint(2) as u64, t));
+    c.arg(super::io::flags(c.uint(2) as u64, t, "MLOCK_???"));
     Step::Done
 }
 
@@ -222,7 +222,7 @@ fn mlockall(c: &mut Ctx<'_>) -> Step {
         (libc::MCL_FUTURE as u64, "MCL_FUTURE"),
         (4, "MCL_ONFAULT"),
     ];
-    c.arg(xlat::flags(c.uint(0) as u64, t));
+    c.arg(super::io::flags(c.uint(0) as u64, t, "MCL_???"));
     Step::Done
 }
 
@@ -264,7 +264,7 @@ const MEMBARRIER_CMDS: &Table = &[
 fn membarrier_flags(c: &mut Ctx<'_>) {
     let flags = c.uint(1);
     // linux/membarrier.h's MEMBARRIER_CMD_FLAG_CPU.
-    c.arg(xlat::flags(flags as u64, &[(1, "MEMBARRIER_CMD_FLAG_CPU")]));
+    c.arg(super::io::flags(flags as u64, &[(1, "MEMBARRIER_CMD_FLAG_CPU")], "MEMBARRIER_CMD_FLAG_???"));
     if flags & 1 != 0 {
         c.arg(c.int_arg(2));
     }

@@ -110,30 +110,10 @@ const CLOCKS: &Table = &[
     (libc::CLOCK_TAI as u64, "CLOCK_TAI"),
 ];
 
-/// A clock id as strace's `printclockname`: `CLOCK_MONOTONIC`, a CPU clock
-/// (`MAKE_PROCESS_CPUCLOCK(123, CPUCLOCK_SCHED)`), `FD_TO_CLOCKID(3)`.
+/// A clock id as strace's `printclockname` prints it on x86_64 (its CPU-clock decoding is
+/// not built there): `CLOCK_MONOTONIC`, `0xfffffffa /* CLOCK_??? */`.
 pub(crate) fn clockid(id: i32) -> Value {
-    if id >= 0 {
-        return xlat::enumerated(id as u64, CLOCKS, "CLOCK_???");
-    }
-    // linux/posix-timers.h: CPUCLOCK_PERTHREAD_MASK 4, CLOCKFD 3, CLOCKFD_MASK 7 (strace's
-    // masks), the pid or fd in the bits above, inverted.
-    if id & 7 == 3 {
-        return Value::Call("FD_TO_CLOCKID", vec![Value::Int(!(id >> 3) as i64)]);
-    }
-    let cpu: &Table = &[(0, "CPUCLOCK_PROF"), (1, "CPUCLOCK_VIRT"), (2, "CPUCLOCK_SCHED")];
-    let name = if id & 4 != 0 {
-        "MAKE_THREAD_CPUCLOCK"
-    } else {
-        "MAKE_PROCESS_CPUCLOCK"
-    };
-    Value::Call(
-        name,
-        vec![
-            Value::Int(!(id >> 3) as i64),
-            xlat::enumerated((id & 7) as u64, cpu, "CPUCLOCK_???"),
-        ],
-    )
+    xlat::enumerated(id as u32 as u64, CLOCKS, "CLOCK_???")
 }
 
 /// The call was interrupted and will be restarted (strace's `is_erestart`).
@@ -171,7 +151,7 @@ fn nanosleep(c: &mut Ctx<'_>) -> Step {
 fn clock_nanosleep(c: &mut Ctx<'_>) -> Step {
     if !c.exiting() {
         c.arg(clockid(c.int(0)));
-        c.arg(xlat::flags(c.uint(1) as u64, crate::xlat![TIMER_ABSTIME]));
+        c.arg(super::io::flags(c.uint(1) as u64, crate::xlat![TIMER_ABSTIME], "TIMER_???"));
         let t = timespec(c, c.args[2]);
         c.arg(t);
         return Step::Exit;
@@ -443,7 +423,7 @@ fn getrandom(c: &mut Ctx<'_>) -> Step {
     c.arg(v);
     c.arg(c.ulong_arg(1));
     let t: &Table = crate::xlat![GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE];
-    c.arg(xlat::flags(c.uint(2) as u64, t));
+    c.arg(super::io::flags(c.uint(2) as u64, t, "GRND_???"));
     Step::Done
 }
 
