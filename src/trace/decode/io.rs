@@ -85,7 +85,11 @@ pub(crate) fn array(
         return Value::Ptr(addr);
     }
     let limit = c.opts.string_limit as u64;
-    let shown = if !c.opts.verbose && limit < n { limit } else { n };
+    let shown = if !c.opts.verbose && limit < n {
+        limit
+    } else {
+        n
+    };
     let mut items = Vec::new();
     let mut more = false;
     for i in 0..n {
@@ -518,8 +522,7 @@ fn poll_note(c: &mut Ctx<'_>, ts: Option<u64>) {
         for i in 0..n {
             let at = start + i * 8;
             let Some(b) = c.read(at, 8) else {
-                list.get_or_insert_with(Vec::new)
-                    .push(Value::Hex(at));
+                list.get_or_insert_with(Vec::new).push(Value::Hex(at));
                 break;
             };
             let revents = u32_at(&b, 4) >> 16;
@@ -554,7 +557,10 @@ fn set_note(c: &mut Ctx<'_>, parts: Vec<Value>) {
         return;
     }
     if parts.len() == 1 && !matches!(parts[0], Value::Named(..)) {
-        let v = parts.into_iter().next().unwrap_or(Value::Raw(String::new()));
+        let v = parts
+            .into_iter()
+            .next()
+            .unwrap_or(Value::Raw(String::new()));
         c.note(v);
         return;
     }

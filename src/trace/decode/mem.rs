@@ -93,7 +93,10 @@ fn mmap_flags(flags: u64) -> Value {
     }
     match parts.len() {
         1 => parts.remove(0),
-        _ if parts.iter().all(|p| matches!(p, Value::Sym(_) | Value::Flags(_))) => {
+        _ if parts
+            .iter()
+            .all(|p| matches!(p, Value::Sym(_) | Value::Flags(_))) =>
+        {
             // All names: one flag list.
             let mut names = Vec::new();
             for p in parts {
@@ -241,7 +244,9 @@ fn mincore(c: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     let n = c.args[1].div_ceil(page_size());
-    let v = array(c, c.args[2], n, 1, false, |_, b| Value::Uint((b[0] & 1) as u64));
+    let v = array(c, c.args[2], n, 1, false, |_, b| {
+        Value::Uint((b[0] & 1) as u64)
+    });
     c.arg(v);
     Step::Done
 }
@@ -255,7 +260,10 @@ const MEMBARRIER_CMDS: &Table = &[
     (1 << 3, "MEMBARRIER_CMD_PRIVATE_EXPEDITED"),
     (1 << 4, "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED"),
     (1 << 5, "MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE"),
-    (1 << 6, "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE"),
+    (
+        1 << 6,
+        "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE",
+    ),
     (1 << 7, "MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ"),
     (1 << 8, "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ"),
 ];
@@ -264,7 +272,11 @@ const MEMBARRIER_CMDS: &Table = &[
 fn membarrier_flags(c: &mut Ctx<'_>) {
     let flags = c.uint(1);
     // linux/membarrier.h's MEMBARRIER_CMD_FLAG_CPU.
-    c.arg(super::io::flags(flags as u64, &[(1, "MEMBARRIER_CMD_FLAG_CPU")], "MEMBARRIER_CMD_FLAG_???"));
+    c.arg(super::io::flags(
+        flags as u64,
+        &[(1, "MEMBARRIER_CMD_FLAG_CPU")],
+        "MEMBARRIER_CMD_FLAG_???",
+    ));
     if flags & 1 != 0 {
         c.arg(c.int_arg(2));
     }

@@ -97,11 +97,20 @@ pub(crate) fn itimerspec(c: &mut Ctx<'_>, addr: u64) -> Value {
 const CLOCKS: &Table = &[
     (libc::CLOCK_REALTIME as u64, "CLOCK_REALTIME"),
     (libc::CLOCK_MONOTONIC as u64, "CLOCK_MONOTONIC"),
-    (libc::CLOCK_PROCESS_CPUTIME_ID as u64, "CLOCK_PROCESS_CPUTIME_ID"),
-    (libc::CLOCK_THREAD_CPUTIME_ID as u64, "CLOCK_THREAD_CPUTIME_ID"),
+    (
+        libc::CLOCK_PROCESS_CPUTIME_ID as u64,
+        "CLOCK_PROCESS_CPUTIME_ID",
+    ),
+    (
+        libc::CLOCK_THREAD_CPUTIME_ID as u64,
+        "CLOCK_THREAD_CPUTIME_ID",
+    ),
     (libc::CLOCK_MONOTONIC_RAW as u64, "CLOCK_MONOTONIC_RAW"),
     (libc::CLOCK_REALTIME_COARSE as u64, "CLOCK_REALTIME_COARSE"),
-    (libc::CLOCK_MONOTONIC_COARSE as u64, "CLOCK_MONOTONIC_COARSE"),
+    (
+        libc::CLOCK_MONOTONIC_COARSE as u64,
+        "CLOCK_MONOTONIC_COARSE",
+    ),
     (libc::CLOCK_BOOTTIME as u64, "CLOCK_BOOTTIME"),
     (libc::CLOCK_REALTIME_ALARM as u64, "CLOCK_REALTIME_ALARM"),
     (libc::CLOCK_BOOTTIME_ALARM as u64, "CLOCK_BOOTTIME_ALARM"),
@@ -151,7 +160,11 @@ fn nanosleep(c: &mut Ctx<'_>) -> Step {
 fn clock_nanosleep(c: &mut Ctx<'_>) -> Step {
     if !c.exiting() {
         c.arg(clockid(c.int(0)));
-        c.arg(super::io::flags(c.uint(1) as u64, crate::xlat![TIMER_ABSTIME], "TIMER_???"));
+        c.arg(super::io::flags(
+            c.uint(1) as u64,
+            crate::xlat![TIMER_ABSTIME],
+            "TIMER_???",
+        ));
         let t = timespec(c, c.args[2]);
         c.arg(t);
         return Step::Exit;
