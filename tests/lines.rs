@@ -34,7 +34,13 @@ fn same_as_strace(flags: &[&str], mode: &str) -> (lines::Run, lines::Run) {
     let argv = [prog.to_str().unwrap(), mode];
     let (ours, theirs) = both(flags, &argv);
     let (a, b) = (normalise(&ours.text), normalise(&theirs.text));
-    let c = compare(&after_startup(&a), &after_startup(&b));
+    let mut c = compare(&after_startup(&a), &after_startup(&b));
+    // A futex wait races with its waker: EAGAIN or 0, run by run, under either tracer.
+    let racy = |l: &String| l.starts_with("futex(");
+    if c.missing.iter().all(racy) && c.extra.iter().all(racy) {
+        c.missing.clear();
+        c.extra.clear();
+    }
     assert!(
         c.missing.is_empty() && c.extra.is_empty(),
         "ksec trace {flags:?} lines {mode}: {}/{} lines identical\nstrace only:\n{}\nksec only:\n{}\n--- ksec:\n{}\n--- strace:\n{}",
@@ -108,7 +114,9 @@ fn status_and_trace_filters_match_strace() {
     }
     let (ours, _) = same_as_strace(&["-Z"], "basic");
     assert!(
-        ours.text.lines().all(|l| l.contains("= -1 ")),
+        ours.text
+            .lines()
+            .all(|l| l.contains("= -1 ") || l.starts_with("+++")),
         "{}",
         ours.text
     );
@@ -129,7 +137,7 @@ fn signals_forks_and_kills_match_strace() {
     // -o FILE with -f: every line starts with the tid, `%-5u `.
     assert!(
         ours.text.lines().all(|l| l
-            .split_once("  ")
+            .split_once(" ")
             .is_some_and(|(p, _)| p.parse::<u32>().is_ok())),
         "{}",
         ours.text
@@ -149,17 +157,18 @@ fn interleaved_calls_are_unfinished_then_resumed() {
     require!(can_trace().is_none(), can_trace().unwrap());
     let (ours, _) = same_as_strace(&["-f"], "block");
     // The reader thread blocks in read until the main thread writes.
-    let (reader_line, resumed) = ours.text.lines().filter_map(|l| l.split_once("  ")).fold(
-        (None, None),
-        |(a, b), (tid, rest)| {
+    let (reader_line, resumed) = ours
+        .text
+        .lines()
+        .filter_map(|l| l.split_once(" ").map(|(t, r)| (t, r.trim_start())))
+        .fold((None, None), |(a, b), (tid, rest)| {
             (
                 a.or(rest.starts_with("read(3,  <unfinished ...>").then_some(tid)),
                 b.or(rest
                     .starts_with("<... read resumed>\"x\", 16)")
                     .then_some(tid)),
             )
-        },
-    );
+        });
     assert!(
         reader_line.is_some() && reader_line == resumed,
         "{}",

@@ -78,7 +78,13 @@ impl PtraceEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyscallInfo {
     /// Syscall-entry stop (or a seccomp stop): audit arch, number, arguments.
-    Entry { arch: u32, nr: u64, args: [u64; 6] },
+    Entry {
+        arch: u32,
+        nr: u64,
+        args: [u64; 6],
+        /// The stack pointer at entry (rt_sigreturn's frame is there).
+        sp: u64,
+    },
     /// Syscall-exit stop: return value and whether it is an error (-4095..-1).
     Exit { rval: i64, is_error: bool },
     /// Not a syscall stop.
@@ -199,6 +205,7 @@ pub fn get_syscall_info(tid: pid_t) -> nix::Result<SyscallInfo> {
                 arch: raw.arch,
                 nr: e.nr,
                 args: e.args,
+                sp: raw.stack_pointer,
             }
         }
         libc::PTRACE_SYSCALL_INFO_SECCOMP => {
@@ -208,6 +215,7 @@ pub fn get_syscall_info(tid: pid_t) -> nix::Result<SyscallInfo> {
                 arch: raw.arch,
                 nr: s.nr,
                 args: s.args,
+                sp: raw.stack_pointer,
             }
         }
         libc::PTRACE_SYSCALL_INFO_EXIT => {

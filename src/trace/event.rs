@@ -118,6 +118,8 @@ pub struct CallRegs {
     pub personality: Personality,
     pub nr: u64,
     pub args: [u64; 6],
+    /// The stack pointer at entry.
+    pub sp: u64,
 }
 
 /// Why a call's exit will not be seen.

@@ -541,7 +541,14 @@ impl Sink for Printer {
                 mem,
                 &mut self.fds,
             );
-            decode::decode(&mut c)
+            let mut vals = decode::decode(&mut c);
+            if regs.personality == Personality::Native
+                && regs.personality.syscall_name(regs.nr) == Some("rt_sigreturn")
+            {
+                // Its frame is at the stack pointer, which only the registers know.
+                vals = vec![decode::signal::rt_sigreturn_arg(&mut c, regs.sp)];
+            }
+            vals
         };
         if self.opts.json {
             self.task(tid).pending = Some(Pending {
@@ -779,6 +786,15 @@ pub struct ProcFdNames {
 }
 
 impl FdNames for ProcFdNames {
+    fn cwd(&mut self, tid: i32) -> Option<FdTarget> {
+        let target = std::fs::read_link(self.root.pid_dir(tid).join("cwd")).ok()?;
+        let path = std::os::unix::ffi::OsStrExt::as_bytes(target.as_os_str()).to_vec();
+        Some(FdTarget::Path {
+            path,
+            deleted: false,
+        })
+    }
+
     fn target(&mut self, tid: i32, fd: i64, mode: FdDecode) -> Option<FdTarget> {
         let link = self.root.pid_dir(tid).join("fd").join(fd.to_string());
         let target = std::fs::read_link(&link).ok()?;

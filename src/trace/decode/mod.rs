@@ -103,6 +103,12 @@ impl Memory for NoMemory {
 pub trait FdNames {
     /// The target of `fd` in task `tid` as `mode` prints it; None when it cannot be known.
     fn target(&mut self, tid: i32, fd: i64, mode: FdDecode) -> Option<FdTarget>;
+
+    /// The working directory of task `tid` (`AT_FDCWD</home/x>` under `-y`).
+    fn cwd(&mut self, tid: i32) -> Option<FdTarget> {
+        let _ = tid;
+        None
+    }
 }
 
 /// Fds without targets (no `-y`, tests).
@@ -309,7 +315,18 @@ impl<'a> Ctx<'a> {
     /// Argument `i` as a directory fd: `AT_FDCWD`, or an fd.
     pub fn dirfd_arg(&mut self, i: usize) -> Value {
         match self.int(i) {
-            libc::AT_FDCWD => Value::sym("AT_FDCWD"),
+            libc::AT_FDCWD => match self.opts.fds {
+                FdDecode::None => Value::sym("AT_FDCWD"),
+                // strace's print_dirfd: the working directory, as an fd's path.
+                _ => match self.fds.cwd(self.tid) {
+                    Some(t) => {
+                        let mut s = String::from("AT_FDCWD");
+                        t.write_text(&mut s, self.opts.hex);
+                        Value::Raw(s)
+                    }
+                    None => Value::sym("AT_FDCWD"),
+                },
+            },
             fd => self.fd(fd as i64),
         }
     }
@@ -618,7 +635,8 @@ pub fn format_ret(
         Rval::Dec => Value::Int(ret.val),
         Rval::Udec => Value::Uint(ret.val as u64),
         Rval::Hex => Value::Hex(ret.val as u64),
-        Rval::Oct => Value::Oct(ret.val as u64),
+        // strace's %#03o: `000`, `022`, `0644`.
+        Rval::Oct => Value::Raw(format!("0{:02o}", ret.val as u64)),
         Rval::Fd => {
             let target = match opts.fds {
                 FdDecode::None => None,

@@ -40,7 +40,8 @@ pub enum FdTarget {
 }
 
 impl FdTarget {
-    fn write_text(&self, out: &mut String, hex: HexStr) {
+    /// Appends `<...>` as `-y` prints it.
+    pub fn write_text(&self, out: &mut String, hex: HexStr) {
         out.push('<');
         match self {
             FdTarget::Path { path, deleted } => {

@@ -793,13 +793,13 @@ impl Tracer<'_> {
                     }
                     self.sink.event(Event::Syscall { tid, tgid, call });
                 }
-                Ok(SyscallInfo::Entry { arch, nr, args }) => {
+                Ok(SyscallInfo::Entry { arch, nr, args, sp }) => {
                     // The exit of the previous call was lost (cannot happen with a sane kernel);
                     // start over with this entry.
                     if self.per_call {
                         self.sink.call_abandoned(tid, Abandoned::Unavailable);
                         let tgid = task.tgid;
-                        self.report_entry(tid, tgid, arch, nr, args);
+                        self.report_entry(tid, tgid, arch, nr, args, sp);
                     }
                     let task = self.tasks.get_mut(&tid).expect("present");
                     task.entry = Some(new_entry(task, arch, nr, args, cpu_time));
@@ -813,7 +813,7 @@ impl Tracer<'_> {
             }
         } else {
             // An exit without a seen entry (attached mid-syscall) is not counted.
-            if let Ok(SyscallInfo::Entry { arch, nr, args }) = pt::get_syscall_info(tid) {
+            if let Ok(SyscallInfo::Entry { arch, nr, args, sp }) = pt::get_syscall_info(tid) {
                 let p = Personality::from_audit_arch(arch);
                 if task.pre_exec && !p.is_execve(nr) {
                     return;
@@ -821,7 +821,7 @@ impl Tracer<'_> {
                 if self.per_call {
                     // Decoded before the entry's clocks are read: decoding is not the call's time.
                     let tgid = task.tgid;
-                    self.report_entry(tid, tgid, arch, nr, args);
+                    self.report_entry(tid, tgid, arch, nr, args, sp);
                 }
                 let task = self.tasks.get_mut(&tid).expect("present");
                 task.entry = Some(new_entry(task, arch, nr, args, cpu_time));
@@ -831,13 +831,14 @@ impl Tracer<'_> {
 }
 
 impl Tracer<'_> {
-    fn report_entry(&mut self, tid: i32, tgid: i32, arch: u32, nr: u64, args: [u64; 6]) {
+    fn report_entry(&mut self, tid: i32, tgid: i32, arch: u32, nr: u64, args: [u64; 6], sp: u64) {
         let regs = CallRegs {
             tid,
             tgid,
             personality: Personality::from_audit_arch(arch),
             nr,
             args,
+            sp,
         };
         self.sink.call_entry(&regs, &mut TraceeMem::new(tid));
     }
