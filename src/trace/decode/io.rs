@@ -3,7 +3,7 @@
 //! write and their vector and positioned forms (buffers as strings, a read's at exit cut to
 //! what it returned), sendfile, splice, poll and select (with the ready fds in the return's
 //! note), epoll, eventfd, timerfd and inotify. Also the helpers the family's structs need:
-//! strace's `print_array` ([`array`]) and signal sets read from the tracee ([`sigset`]).
+//! strace's `print_array` (`array`) and signal sets read from the tracee (`sigset`).
 #![forbid(unsafe_code)]
 
 use super::misc::{timespec, timeval};

@@ -3,7 +3,7 @@
 //! `affinity.c`, `resource.c`, `times.c`: futex, sleeping and the clocks, getrandom, uname,
 //! sysinfo, the ids, affinity, priorities, times and getrusage. Calls without arguments
 //! (`getpid() = 123`) print right through the generic path. Also the time structs other
-//! families print ([`timespec`], [`timeval`], [`itimerspec`], [`clockid`]).
+//! families print (`timespec`, `timeval`, `itimerspec`, `clockid`).
 #![forbid(unsafe_code)]
 
 use super::io::{array, u32_at, u64_at};

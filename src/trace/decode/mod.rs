@@ -11,7 +11,7 @@
 //! arguments after it: `read(3, ` at entry, `"root:x:0:0:"..., 4096` at exit. A value needed
 //! at exit but only known at entry (a value-result length) goes in [`CallState::saved`].
 //!
-//! Families: [`file`] (open, stat, fcntl, ioctl...), [`io`] (read, write, poll, epoll...),
+//! Families: [`mod@file`] (open, stat, fcntl, ioctl...), [`io`] (read, write, poll, epoll...),
 //! [`mem`] (mmap, brk...), [`process`] (execve, clone, wait4, prctl...), [`signal`] (kill,
 //! rt_sigaction..., and the siginfo of a `--- SIG... ---` line), [`net`] (sockets and their
 //! addresses), [`misc`] (time, futex, getrandom, uname, ids...). Flag and constant tables come

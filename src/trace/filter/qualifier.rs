@@ -62,10 +62,10 @@ impl OutputQuals {
     }
 }
 
-/// The output qualifiers of every `-e EXPR` (each already checked by [`parse`]).
+/// The output qualifiers of every `-e EXPR` (each already checked by `parse`).
 ///
 /// # Errors
-/// A bad value, in strace's words (as [`parse`]).
+/// A bad value, in strace's words (as `parse`).
 pub fn output_quals(exprs: &[String]) -> Result<OutputQuals, String> {
     let mut q = OutputQuals::default();
     for expr in exprs {
