@@ -28,49 +28,49 @@ const F_EXLCK: u64 = 4;
 const F_SHLCK: u64 = 8;
 
 /// `fcntlcmds`, in strace's order.
-const CMDS: &Table = &[
-    (libc::F_DUPFD as u64, "F_DUPFD"),
-    (libc::F_GETFD as u64, "F_GETFD"),
-    (libc::F_SETFD as u64, "F_SETFD"),
-    (libc::F_GETFL as u64, "F_GETFL"),
-    (libc::F_SETFL as u64, "F_SETFL"),
-    (libc::F_GETLK as u64, "F_GETLK"),
-    (libc::F_SETLK as u64, "F_SETLK"),
-    (libc::F_SETLKW as u64, "F_SETLKW"),
-    (libc::F_SETOWN as u64, "F_SETOWN"),
-    (libc::F_GETOWN as u64, "F_GETOWN"),
+const CMDS: &Table = crate::xlat![
+    F_DUPFD,
+    F_GETFD,
+    F_SETFD,
+    F_GETFL,
+    F_SETFL,
+    F_GETLK,
+    F_SETLK,
+    F_SETLKW,
+    F_SETOWN,
+    F_GETOWN,
     (F_SETSIG, "F_SETSIG"),
     (F_GETSIG, "F_GETSIG"),
     (F_SETOWN_EX, "F_SETOWN_EX"),
     (F_GETOWN_EX, "F_GETOWN_EX"),
     (F_GETOWNER_UIDS, "F_GETOWNER_UIDS"),
-    (libc::F_OFD_GETLK as u64, "F_OFD_GETLK"),
-    (libc::F_OFD_SETLK as u64, "F_OFD_SETLK"),
-    (libc::F_OFD_SETLKW as u64, "F_OFD_SETLKW"),
-    (libc::F_SETLEASE as u64, "F_SETLEASE"),
-    (libc::F_GETLEASE as u64, "F_GETLEASE"),
-    (libc::F_NOTIFY as u64, "F_NOTIFY"),
-    (libc::F_CANCELLK as u64, "F_CANCELLK"),
-    (libc::F_DUPFD_CLOEXEC as u64, "F_DUPFD_CLOEXEC"),
-    (libc::F_SETPIPE_SZ as u64, "F_SETPIPE_SZ"),
-    (libc::F_GETPIPE_SZ as u64, "F_GETPIPE_SZ"),
-    (libc::F_ADD_SEALS as u64, "F_ADD_SEALS"),
-    (libc::F_GET_SEALS as u64, "F_GET_SEALS"),
+    F_OFD_GETLK,
+    F_OFD_SETLK,
+    F_OFD_SETLKW,
+    F_SETLEASE,
+    F_GETLEASE,
+    F_NOTIFY,
+    F_CANCELLK,
+    F_DUPFD_CLOEXEC,
+    F_SETPIPE_SZ,
+    F_GETPIPE_SZ,
+    F_ADD_SEALS,
+    F_GET_SEALS,
 ];
 
 const FD_FLAGS: &Table = crate::xlat![FD_CLOEXEC];
 
 /// `lockfcmds`.
-const LOCK_TYPES: &Table = &[
-    (libc::F_RDLCK as u64, "F_RDLCK"),
-    (libc::F_WRLCK as u64, "F_WRLCK"),
-    (libc::F_UNLCK as u64, "F_UNLCK"),
+const LOCK_TYPES: &Table = crate::xlat![
+    F_RDLCK,
+    F_WRLCK,
+    F_UNLCK,
     (F_EXLCK, "F_EXLCK"),
     (F_SHLCK, "F_SHLCK"),
 ];
 
 /// `notifyflags` (include/uapi/linux/fcntl.h).
-const NOTIFY: &Table = &[
+const NOTIFY: &Table = crate::xlat![
     (0x1, "DN_ACCESS"),
     (0x2, "DN_MODIFY"),
     (0x4, "DN_CREATE"),

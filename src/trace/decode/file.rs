@@ -88,25 +88,25 @@ const ACCESS_MODES: &Table = crate::xlat![O_RDONLY, O_WRONLY, O_RDWR, O_ACCMODE]
 
 /// `open_mode_flags`: the flags of open after the access mode (O_SYNC before __O_SYNC and
 /// O_DSYNC, O_TMPFILE before __O_TMPFILE and O_DIRECTORY, as strace lists them).
-pub const OPEN_FLAGS: &Table = &[
-    (libc::O_CREAT as u64, "O_CREAT"),
-    (libc::O_EXCL as u64, "O_EXCL"),
-    (libc::O_NOCTTY as u64, "O_NOCTTY"),
-    (libc::O_TRUNC as u64, "O_TRUNC"),
-    (libc::O_APPEND as u64, "O_APPEND"),
-    (libc::O_NONBLOCK as u64, "O_NONBLOCK"),
-    (libc::O_SYNC as u64, "O_SYNC"),
+pub const OPEN_FLAGS: &Table = crate::xlat![
+    O_CREAT,
+    O_EXCL,
+    O_NOCTTY,
+    O_TRUNC,
+    O_APPEND,
+    O_NONBLOCK,
+    O_SYNC,
     (O_SYNC_BIT, "__O_SYNC"),
-    (libc::O_DSYNC as u64, "O_DSYNC"),
-    (libc::O_DIRECT as u64, "O_DIRECT"),
+    O_DSYNC,
+    O_DIRECT,
     (O_LARGEFILE, "O_LARGEFILE"),
-    (libc::O_NOFOLLOW as u64, "O_NOFOLLOW"),
-    (libc::O_NOATIME as u64, "O_NOATIME"),
-    (libc::O_CLOEXEC as u64, "O_CLOEXEC"),
-    (libc::O_PATH as u64, "O_PATH"),
-    (libc::O_TMPFILE as u64, "O_TMPFILE"),
+    O_NOFOLLOW,
+    O_NOATIME,
+    O_CLOEXEC,
+    O_PATH,
+    O_TMPFILE,
     (O_TMPFILE_BIT, "__O_TMPFILE"),
-    (libc::O_DIRECTORY as u64, "O_DIRECTORY"),
+    O_DIRECTORY,
     (libc::O_ASYNC as u64, "FASYNC"),
 ];
 
@@ -120,10 +120,10 @@ pub const AT_FLAGS: &Table = crate::xlat![
     AT_RECURSIVE,
 ];
 
-const FACCESSAT_FLAGS: &Table = &[
-    (libc::AT_SYMLINK_NOFOLLOW as u64, "AT_SYMLINK_NOFOLLOW"),
+const FACCESSAT_FLAGS: &Table = crate::xlat![
+    AT_SYMLINK_NOFOLLOW,
     (AT_EACCESS, "AT_EACCESS"),
-    (libc::AT_EMPTY_PATH as u64, "AT_EMPTY_PATH"),
+    AT_EMPTY_PATH,
 ];
 
 const ACCESS_FLAGS: &Table = crate::xlat![F_OK, R_OK, W_OK, X_OK];
@@ -139,11 +139,11 @@ const RESOLVE_FLAGS: &Table = crate::xlat![
 
 const RENAME_FLAGS: &Table = crate::xlat![RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT];
 
-const FLOCK_CMDS: &Table = &[
-    (libc::LOCK_SH as u64, "LOCK_SH"),
-    (libc::LOCK_EX as u64, "LOCK_EX"),
-    (libc::LOCK_NB as u64, "LOCK_NB"),
-    (libc::LOCK_UN as u64, "LOCK_UN"),
+const FLOCK_CMDS: &Table = crate::xlat![
+    LOCK_SH,
+    LOCK_EX,
+    LOCK_NB,
+    LOCK_UN,
     (LOCK_MAND, "LOCK_MAND"),
     (LOCK_RW, "LOCK_RW"),
     (LOCK_READ, "LOCK_READ"),
@@ -162,34 +162,25 @@ const ADVICE: &Table = crate::xlat![
     POSIX_FADV_NOREUSE,
 ];
 
-const FALLOC_FLAGS: &Table = &[
-    (libc::FALLOC_FL_KEEP_SIZE as u64, "FALLOC_FL_KEEP_SIZE"),
-    (libc::FALLOC_FL_PUNCH_HOLE as u64, "FALLOC_FL_PUNCH_HOLE"),
+const FALLOC_FLAGS: &Table = crate::xlat![
+    FALLOC_FL_KEEP_SIZE,
+    FALLOC_FL_PUNCH_HOLE,
     (FALLOC_FL_NO_HIDE_STALE, "FALLOC_FL_NO_HIDE_STALE"),
-    (
-        libc::FALLOC_FL_COLLAPSE_RANGE as u64,
-        "FALLOC_FL_COLLAPSE_RANGE",
-    ),
-    (libc::FALLOC_FL_ZERO_RANGE as u64, "FALLOC_FL_ZERO_RANGE"),
-    (
-        libc::FALLOC_FL_INSERT_RANGE as u64,
-        "FALLOC_FL_INSERT_RANGE",
-    ),
-    (
-        libc::FALLOC_FL_UNSHARE_RANGE as u64,
-        "FALLOC_FL_UNSHARE_RANGE",
-    ),
+    FALLOC_FL_COLLAPSE_RANGE,
+    FALLOC_FL_ZERO_RANGE,
+    FALLOC_FL_INSERT_RANGE,
+    FALLOC_FL_UNSHARE_RANGE,
 ];
 
-const DIRENT_TYPES: &Table = &[
-    (libc::DT_UNKNOWN as u64, "DT_UNKNOWN"),
-    (libc::DT_FIFO as u64, "DT_FIFO"),
-    (libc::DT_CHR as u64, "DT_CHR"),
-    (libc::DT_DIR as u64, "DT_DIR"),
-    (libc::DT_BLK as u64, "DT_BLK"),
-    (libc::DT_REG as u64, "DT_REG"),
-    (libc::DT_LNK as u64, "DT_LNK"),
-    (libc::DT_SOCK as u64, "DT_SOCK"),
+const DIRENT_TYPES: &Table = crate::xlat![
+    DT_UNKNOWN,
+    DT_FIFO,
+    DT_CHR,
+    DT_DIR,
+    DT_BLK,
+    DT_REG,
+    DT_LNK,
+    DT_SOCK,
     (DT_WHT, "DT_WHT"),
 ];
 

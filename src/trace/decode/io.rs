@@ -465,20 +465,20 @@ const POLLREMOVE: u64 = 0x1000;
 const POLL_BUSY_LOOP: u64 = 0x8000;
 
 /// poll's events (strace's pollflags, in its order).
-const POLL_FLAGS: &Table = &[
-    (libc::POLLIN as u64, "POLLIN"),
-    (libc::POLLPRI as u64, "POLLPRI"),
-    (libc::POLLOUT as u64, "POLLOUT"),
-    (libc::POLLERR as u64, "POLLERR"),
-    (libc::POLLHUP as u64, "POLLHUP"),
-    (libc::POLLNVAL as u64, "POLLNVAL"),
-    (libc::POLLRDNORM as u64, "POLLRDNORM"),
-    (libc::POLLRDBAND as u64, "POLLRDBAND"),
+const POLL_FLAGS: &Table = crate::xlat![
+    POLLIN,
+    POLLPRI,
+    POLLOUT,
+    POLLERR,
+    POLLHUP,
+    POLLNVAL,
+    POLLRDNORM,
+    POLLRDBAND,
     (POLLWRNORM, "POLLWRNORM"),
     (POLLWRBAND, "POLLWRBAND"),
     (POLLMSG, "POLLMSG"),
     (POLLREMOVE, "POLLREMOVE"),
-    (libc::POLLRDHUP as u64, "POLLRDHUP"),
+    POLLRDHUP,
     (POLL_BUSY_LOOP, "POLL_BUSY_LOOP"),
 ];
 
@@ -740,7 +740,7 @@ fn epoll_create1(c: &mut Ctx<'_>) -> Step {
 }
 
 /// epoll events (strace's epollevents, in its order).
-const EPOLL_EVENTS: &Table = &[
+const EPOLL_EVENTS: &Table = crate::xlat![
     (libc::EPOLLIN as u32 as u64, "EPOLLIN"),
     (libc::EPOLLPRI as u32 as u64, "EPOLLPRI"),
     (libc::EPOLLOUT as u32 as u64, "EPOLLOUT"),

@@ -194,7 +194,7 @@ const CC: &Table = crate::xlat![
     VLNEXT, VMIN, VTIME, VEOF, VEOL,
 ];
 /// `term_line_discs` (include/uapi/linux/tty.h).
-const LINE_DISCS: &Table = &[
+const LINE_DISCS: &Table = crate::xlat![
     (0, "N_TTY"),
     (1, "N_SLIP"),
     (2, "N_MOUSE"),
@@ -227,16 +227,16 @@ const LINE_DISCS: &Table = &[
 const TCXONC_OPTS: &Table = crate::xlat![TCOOFF, TCOON, TCIOFF, TCION];
 const TCFLSH_OPTS: &Table = crate::xlat![TCIFLUSH, TCOFLUSH, TCIOFLUSH];
 /// `modem_flags` (TIOCM_OUT1/OUT2/LOOP: include/uapi/asm-generic/termios.h).
-const MODEM: &Table = &[
-    (libc::TIOCM_LE as u64, "TIOCM_LE"),
-    (libc::TIOCM_DTR as u64, "TIOCM_DTR"),
-    (libc::TIOCM_RTS as u64, "TIOCM_RTS"),
-    (libc::TIOCM_ST as u64, "TIOCM_ST"),
-    (libc::TIOCM_SR as u64, "TIOCM_SR"),
-    (libc::TIOCM_CTS as u64, "TIOCM_CTS"),
-    (libc::TIOCM_CAR as u64, "TIOCM_CAR"),
-    (libc::TIOCM_RNG as u64, "TIOCM_RNG"),
-    (libc::TIOCM_DSR as u64, "TIOCM_DSR"),
+const MODEM: &Table = crate::xlat![
+    TIOCM_LE,
+    TIOCM_DTR,
+    TIOCM_RTS,
+    TIOCM_ST,
+    TIOCM_SR,
+    TIOCM_CTS,
+    TIOCM_CAR,
+    TIOCM_RNG,
+    TIOCM_DSR,
     (0x2000, "TIOCM_OUT1"),
     (0x4000, "TIOCM_OUT2"),
     (0x8000, "TIOCM_LOOP"),

@@ -30,14 +30,14 @@ pub fn lookup(name: &str) -> Option<Decoder> {
 const PROT_SEM: u64 = 0x8;
 
 /// mmap's and mprotect's protections (strace's mmap_prot, in its order).
-const PROT: &Table = &[
-    (libc::PROT_NONE as u64, "PROT_NONE"),
-    (libc::PROT_READ as u64, "PROT_READ"),
-    (libc::PROT_WRITE as u64, "PROT_WRITE"),
-    (libc::PROT_EXEC as u64, "PROT_EXEC"),
+const PROT: &Table = crate::xlat![
+    PROT_NONE,
+    PROT_READ,
+    PROT_WRITE,
+    PROT_EXEC,
     (PROT_SEM, "PROT_SEM"),
-    (libc::PROT_GROWSDOWN as u64, "PROT_GROWSDOWN"),
-    (libc::PROT_GROWSUP as u64, "PROT_GROWSUP"),
+    PROT_GROWSDOWN,
+    PROT_GROWSUP,
 ];
 
 /// asm-generic/mman-common.h and x86's asm/mman.h: flags glibc's libc lacks on x86_64.
@@ -45,30 +45,25 @@ const MAP_SYNC: u64 = 0x80000;
 const MAP_UNINITIALIZED: u64 = 0x4000000;
 
 /// mmap's mapping types (the low four bits, MAP_TYPE).
-const MAP_TYPES: &Table = &[
-    (libc::MAP_SHARED as u64, "MAP_SHARED"),
-    (libc::MAP_PRIVATE as u64, "MAP_PRIVATE"),
-    (libc::MAP_SHARED_VALIDATE as u64, "MAP_SHARED_VALIDATE"),
-    (libc::MAP_FILE as u64, "MAP_FILE"),
-];
+const MAP_TYPES: &Table = crate::xlat![MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_FILE,];
 
 /// mmap's other flags (strace's mmap_flags for x86_64, in its order).
-const MAP_FLAGS: &Table = &[
-    (libc::MAP_FIXED as u64, "MAP_FIXED"),
-    (libc::MAP_ANONYMOUS as u64, "MAP_ANONYMOUS"),
-    (libc::MAP_32BIT as u64, "MAP_32BIT"),
-    (libc::MAP_NORESERVE as u64, "MAP_NORESERVE"),
-    (libc::MAP_POPULATE as u64, "MAP_POPULATE"),
-    (libc::MAP_NONBLOCK as u64, "MAP_NONBLOCK"),
-    (libc::MAP_GROWSDOWN as u64, "MAP_GROWSDOWN"),
-    (libc::MAP_DENYWRITE as u64, "MAP_DENYWRITE"),
-    (libc::MAP_EXECUTABLE as u64, "MAP_EXECUTABLE"),
-    (libc::MAP_LOCKED as u64, "MAP_LOCKED"),
-    (libc::MAP_STACK as u64, "MAP_STACK"),
-    (libc::MAP_HUGETLB as u64, "MAP_HUGETLB"),
+const MAP_FLAGS: &Table = crate::xlat![
+    MAP_FIXED,
+    MAP_ANONYMOUS,
+    MAP_32BIT,
+    MAP_NORESERVE,
+    MAP_POPULATE,
+    MAP_NONBLOCK,
+    MAP_GROWSDOWN,
+    MAP_DENYWRITE,
+    MAP_EXECUTABLE,
+    MAP_LOCKED,
+    MAP_STACK,
+    MAP_HUGETLB,
     (MAP_SYNC, "MAP_SYNC"),
     (MAP_UNINITIALIZED, "MAP_UNINITIALIZED"),
-    (libc::MAP_FIXED_NOREPLACE as u64, "MAP_FIXED_NOREPLACE"),
+    MAP_FIXED_NOREPLACE,
 ];
 
 /// linux/mman.h's MAP_HUGE_SHIFT and MAP_HUGE_MASK.
@@ -252,7 +247,7 @@ fn mincore(c: &mut Ctx<'_>) -> Step {
 }
 
 /// membarrier's commands (linux/membarrier.h).
-const MEMBARRIER_CMDS: &Table = &[
+const MEMBARRIER_CMDS: &Table = crate::xlat![
     (0, "MEMBARRIER_CMD_QUERY"),
     (1, "MEMBARRIER_CMD_GLOBAL"),
     (1 << 1, "MEMBARRIER_CMD_GLOBAL_EXPEDITED"),

@@ -94,29 +94,20 @@ pub(crate) fn itimerspec(c: &mut Ctx<'_>, addr: u64) -> Value {
 }
 
 /// linux/time.h's clocks (strace's clocknames).
-const CLOCKS: &Table = &[
-    (libc::CLOCK_REALTIME as u64, "CLOCK_REALTIME"),
-    (libc::CLOCK_MONOTONIC as u64, "CLOCK_MONOTONIC"),
-    (
-        libc::CLOCK_PROCESS_CPUTIME_ID as u64,
-        "CLOCK_PROCESS_CPUTIME_ID",
-    ),
-    (
-        libc::CLOCK_THREAD_CPUTIME_ID as u64,
-        "CLOCK_THREAD_CPUTIME_ID",
-    ),
-    (libc::CLOCK_MONOTONIC_RAW as u64, "CLOCK_MONOTONIC_RAW"),
-    (libc::CLOCK_REALTIME_COARSE as u64, "CLOCK_REALTIME_COARSE"),
-    (
-        libc::CLOCK_MONOTONIC_COARSE as u64,
-        "CLOCK_MONOTONIC_COARSE",
-    ),
-    (libc::CLOCK_BOOTTIME as u64, "CLOCK_BOOTTIME"),
-    (libc::CLOCK_REALTIME_ALARM as u64, "CLOCK_REALTIME_ALARM"),
-    (libc::CLOCK_BOOTTIME_ALARM as u64, "CLOCK_BOOTTIME_ALARM"),
+const CLOCKS: &Table = crate::xlat![
+    CLOCK_REALTIME,
+    CLOCK_MONOTONIC,
+    CLOCK_PROCESS_CPUTIME_ID,
+    CLOCK_THREAD_CPUTIME_ID,
+    CLOCK_MONOTONIC_RAW,
+    CLOCK_REALTIME_COARSE,
+    CLOCK_MONOTONIC_COARSE,
+    CLOCK_BOOTTIME,
+    CLOCK_REALTIME_ALARM,
+    CLOCK_BOOTTIME_ALARM,
     // linux/time.h's CLOCK_SGI_CYCLE: not in glibc's libc.
     (10, "CLOCK_SGI_CYCLE"),
-    (libc::CLOCK_TAI as u64, "CLOCK_TAI"),
+    CLOCK_TAI,
 ];
 
 /// A clock id as strace's `printclockname` prints it on x86_64 (its CPU-clock decoding is

@@ -206,8 +206,8 @@ const CLONE_FLAGS: &Table = crate::xlat![
 ];
 
 /// clone3's flags: [`CLONE_FLAGS`], then the 64-bit ones.
-const CLONE3_FLAGS: &Table = &[
-    (libc::CLONE_NEWTIME as u64, "CLONE_NEWTIME"),
+const CLONE3_FLAGS: &Table = crate::xlat![
+    CLONE_NEWTIME,
     (CLONE_CLEAR_SIGHAND, "CLONE_CLEAR_SIGHAND"),
     (CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"),
 ];
@@ -635,80 +635,56 @@ const PR_SYS_DISPATCH_OFF: u64 = 0;
 const PR_SYS_DISPATCH_ON: u64 = 1;
 
 /// strace 6.1's `prctl_options`: the options it names (newer ones print as numbers).
-const PRCTL_OPTIONS: &Table = &[
-    (libc::PR_SET_PDEATHSIG as u64, "PR_SET_PDEATHSIG"),
-    (libc::PR_GET_PDEATHSIG as u64, "PR_GET_PDEATHSIG"),
-    (libc::PR_GET_DUMPABLE as u64, "PR_GET_DUMPABLE"),
-    (libc::PR_SET_DUMPABLE as u64, "PR_SET_DUMPABLE"),
-    (libc::PR_GET_UNALIGN as u64, "PR_GET_UNALIGN"),
-    (libc::PR_SET_UNALIGN as u64, "PR_SET_UNALIGN"),
-    (libc::PR_GET_KEEPCAPS as u64, "PR_GET_KEEPCAPS"),
-    (libc::PR_SET_KEEPCAPS as u64, "PR_SET_KEEPCAPS"),
-    (libc::PR_GET_FPEMU as u64, "PR_GET_FPEMU"),
-    (libc::PR_SET_FPEMU as u64, "PR_SET_FPEMU"),
-    (libc::PR_GET_FPEXC as u64, "PR_GET_FPEXC"),
-    (libc::PR_SET_FPEXC as u64, "PR_SET_FPEXC"),
-    (libc::PR_GET_TIMING as u64, "PR_GET_TIMING"),
-    (libc::PR_SET_TIMING as u64, "PR_SET_TIMING"),
-    (libc::PR_SET_NAME as u64, "PR_SET_NAME"),
-    (libc::PR_GET_NAME as u64, "PR_GET_NAME"),
-    (libc::PR_GET_ENDIAN as u64, "PR_GET_ENDIAN"),
-    (libc::PR_SET_ENDIAN as u64, "PR_SET_ENDIAN"),
-    (libc::PR_GET_SECCOMP as u64, "PR_GET_SECCOMP"),
-    (libc::PR_SET_SECCOMP as u64, "PR_SET_SECCOMP"),
-    (libc::PR_CAPBSET_READ as u64, "PR_CAPBSET_READ"),
-    (libc::PR_CAPBSET_DROP as u64, "PR_CAPBSET_DROP"),
-    (libc::PR_GET_TSC as u64, "PR_GET_TSC"),
-    (libc::PR_SET_TSC as u64, "PR_SET_TSC"),
-    (libc::PR_GET_SECUREBITS as u64, "PR_GET_SECUREBITS"),
-    (libc::PR_SET_SECUREBITS as u64, "PR_SET_SECUREBITS"),
-    (libc::PR_SET_TIMERSLACK as u64, "PR_SET_TIMERSLACK"),
-    (libc::PR_GET_TIMERSLACK as u64, "PR_GET_TIMERSLACK"),
-    (
-        libc::PR_TASK_PERF_EVENTS_DISABLE as u64,
-        "PR_TASK_PERF_EVENTS_DISABLE",
-    ),
-    (
-        libc::PR_TASK_PERF_EVENTS_ENABLE as u64,
-        "PR_TASK_PERF_EVENTS_ENABLE",
-    ),
-    (libc::PR_MCE_KILL as u64, "PR_MCE_KILL"),
-    (libc::PR_MCE_KILL_GET as u64, "PR_MCE_KILL_GET"),
-    (libc::PR_SET_MM as u64, "PR_SET_MM"),
-    (
-        libc::PR_SET_CHILD_SUBREAPER as u64,
-        "PR_SET_CHILD_SUBREAPER",
-    ),
-    (
-        libc::PR_GET_CHILD_SUBREAPER as u64,
-        "PR_GET_CHILD_SUBREAPER",
-    ),
-    (libc::PR_SET_NO_NEW_PRIVS as u64, "PR_SET_NO_NEW_PRIVS"),
-    (libc::PR_GET_NO_NEW_PRIVS as u64, "PR_GET_NO_NEW_PRIVS"),
-    (libc::PR_GET_TID_ADDRESS as u64, "PR_GET_TID_ADDRESS"),
-    (libc::PR_SET_THP_DISABLE as u64, "PR_SET_THP_DISABLE"),
-    (libc::PR_GET_THP_DISABLE as u64, "PR_GET_THP_DISABLE"),
-    (
-        libc::PR_MPX_ENABLE_MANAGEMENT as u64,
-        "PR_MPX_ENABLE_MANAGEMENT",
-    ),
-    (
-        libc::PR_MPX_DISABLE_MANAGEMENT as u64,
-        "PR_MPX_DISABLE_MANAGEMENT",
-    ),
-    (libc::PR_SET_FP_MODE as u64, "PR_SET_FP_MODE"),
-    (libc::PR_GET_FP_MODE as u64, "PR_GET_FP_MODE"),
-    (libc::PR_CAP_AMBIENT as u64, "PR_CAP_AMBIENT"),
+const PRCTL_OPTIONS: &Table = crate::xlat![
+    PR_SET_PDEATHSIG,
+    PR_GET_PDEATHSIG,
+    PR_GET_DUMPABLE,
+    PR_SET_DUMPABLE,
+    PR_GET_UNALIGN,
+    PR_SET_UNALIGN,
+    PR_GET_KEEPCAPS,
+    PR_SET_KEEPCAPS,
+    PR_GET_FPEMU,
+    PR_SET_FPEMU,
+    PR_GET_FPEXC,
+    PR_SET_FPEXC,
+    PR_GET_TIMING,
+    PR_SET_TIMING,
+    PR_SET_NAME,
+    PR_GET_NAME,
+    PR_GET_ENDIAN,
+    PR_SET_ENDIAN,
+    PR_GET_SECCOMP,
+    PR_SET_SECCOMP,
+    PR_CAPBSET_READ,
+    PR_CAPBSET_DROP,
+    PR_GET_TSC,
+    PR_SET_TSC,
+    PR_GET_SECUREBITS,
+    PR_SET_SECUREBITS,
+    PR_SET_TIMERSLACK,
+    PR_GET_TIMERSLACK,
+    PR_TASK_PERF_EVENTS_DISABLE,
+    PR_TASK_PERF_EVENTS_ENABLE,
+    PR_MCE_KILL,
+    PR_MCE_KILL_GET,
+    PR_SET_MM,
+    PR_SET_CHILD_SUBREAPER,
+    PR_GET_CHILD_SUBREAPER,
+    PR_SET_NO_NEW_PRIVS,
+    PR_GET_NO_NEW_PRIVS,
+    PR_GET_TID_ADDRESS,
+    PR_SET_THP_DISABLE,
+    PR_GET_THP_DISABLE,
+    PR_MPX_ENABLE_MANAGEMENT,
+    PR_MPX_DISABLE_MANAGEMENT,
+    PR_SET_FP_MODE,
+    PR_GET_FP_MODE,
+    PR_CAP_AMBIENT,
     (PR_SVE_SET_VL as u64, "PR_SVE_SET_VL"),
     (PR_SVE_GET_VL as u64, "PR_SVE_GET_VL"),
-    (
-        libc::PR_GET_SPECULATION_CTRL as u64,
-        "PR_GET_SPECULATION_CTRL",
-    ),
-    (
-        libc::PR_SET_SPECULATION_CTRL as u64,
-        "PR_SET_SPECULATION_CTRL",
-    ),
+    PR_GET_SPECULATION_CTRL,
+    PR_SET_SPECULATION_CTRL,
     (PR_PAC_RESET_KEYS as u64, "PR_PAC_RESET_KEYS"),
     (PR_SET_TAGGED_ADDR_CTRL as u64, "PR_SET_TAGGED_ADDR_CTRL"),
     (PR_GET_TAGGED_ADDR_CTRL as u64, "PR_GET_TAGGED_ADDR_CTRL"),
@@ -720,15 +696,15 @@ const PRCTL_OPTIONS: &Table = &[
     ),
     (PR_PAC_SET_ENABLED_KEYS as u64, "PR_PAC_SET_ENABLED_KEYS"),
     (PR_PAC_GET_ENABLED_KEYS as u64, "PR_PAC_GET_ENABLED_KEYS"),
-    (libc::PR_SCHED_CORE as u64, "PR_SCHED_CORE"),
+    PR_SCHED_CORE,
     (PR_SME_SET_VL as u64, "PR_SME_SET_VL"),
     (PR_SME_GET_VL as u64, "PR_SME_GET_VL"),
-    (libc::PR_SET_VMA as u64, "PR_SET_VMA"),
-    (libc::PR_SET_PTRACER as u64, "PR_SET_PTRACER"),
+    PR_SET_VMA,
+    PR_SET_PTRACER,
 ];
 
 // linux/sched/coredump.h (strace's pr_dumpable): libc has none of them.
-const PR_DUMPABLE: &Table = &[
+const PR_DUMPABLE: &Table = crate::xlat![
     (0, "SUID_DUMP_DISABLE"),
     (1, "SUID_DUMP_USER"),
     (2, "SUID_DUMP_ROOT"),
@@ -799,12 +775,9 @@ const PR_MCE_KILL_POLICY: &Table =
 const PR_TSC: &Table = crate::xlat![PR_TSC_ENABLE, PR_TSC_SIGSEGV];
 const PR_UNALIGN: &Table = crate::xlat![PR_UNALIGN_NOPRINT, PR_UNALIGN_SIGBUS];
 const PR_FP_MODE: &Table = crate::xlat![PR_FP_MODE_FR, PR_FP_MODE_FRE];
-const PR_SPEC_CMDS: &Table = &[
-    (libc::PR_SPEC_STORE_BYPASS as u64, "PR_SPEC_STORE_BYPASS"),
-    (
-        libc::PR_SPEC_INDIRECT_BRANCH as u64,
-        "PR_SPEC_INDIRECT_BRANCH",
-    ),
+const PR_SPEC_CMDS: &Table = crate::xlat![
+    PR_SPEC_STORE_BYPASS,
+    PR_SPEC_INDIRECT_BRANCH,
     (PR_SPEC_L1D_FLUSH, "PR_SPEC_L1D_FLUSH"),
 ];
 const PR_SPEC_GET_FLAGS: &Table = crate::xlat![
@@ -837,7 +810,7 @@ const PR_SET_MM_OPS: &Table = crate::xlat![
     PR_SET_MM_MAP,
     PR_SET_MM_MAP_SIZE,
 ];
-const PR_SUD_CMDS: &Table = &[
+const PR_SUD_CMDS: &Table = crate::xlat![
     (PR_SYS_DISPATCH_OFF, "PR_SYS_DISPATCH_OFF"),
     (PR_SYS_DISPATCH_ON, "PR_SYS_DISPATCH_ON"),
 ];
@@ -849,7 +822,7 @@ const SECCOMP_MODES: &Table = crate::xlat![
 ];
 
 // linux/securebits.h: libc has none of them.
-const SECBITS: &Table = &[
+const SECBITS: &Table = crate::xlat![
     (1 << 0, "SECBIT_NOROOT"),
     (1 << 1, "SECBIT_NOROOT_LOCKED"),
     (1 << 2, "SECBIT_NO_SETUID_FIXUP"),
@@ -1179,7 +1152,7 @@ const ARCH_MAP_VDSO_32: u32 = 0x2002;
 const ARCH_MAP_VDSO_64: u32 = 0x2003;
 
 /// strace 6.1's `archvals` (ARCH_CET_STATUS, 0x3001, is not in it).
-const ARCHVALS: &Table = &[
+const ARCHVALS: &Table = crate::xlat![
     (ARCH_SET_GS as u64, "ARCH_SET_GS"),
     (ARCH_SET_FS as u64, "ARCH_SET_FS"),
     (ARCH_GET_FS as u64, "ARCH_GET_FS"),
@@ -1312,7 +1285,7 @@ fn setrlimit(c: &mut Ctx<'_>) -> Step {
 const CAP_V1: u32 = 0x1998_0330;
 const CAP_V2: u32 = 0x2007_1026;
 const CAP_V3: u32 = 0x2008_0522;
-const CAP_VERSIONS: &Table = &[
+const CAP_VERSIONS: &Table = crate::xlat![
     (CAP_V1 as u64, "_LINUX_CAPABILITY_VERSION_1"),
     (CAP_V2 as u64, "_LINUX_CAPABILITY_VERSION_2"),
     (CAP_V3 as u64, "_LINUX_CAPABILITY_VERSION_3"),
@@ -1545,7 +1518,7 @@ fn setns(c: &mut Ctx<'_>) -> Step {
 // linux/personality.h: the types libc lacks (strace's personality_types whose values fit
 // PER_MASK; the others carry flags and never match).
 const PER_MASK: u32 = 0xff;
-const PERSONALITY_TYPES: &Table = &[
+const PERSONALITY_TYPES: &Table = crate::xlat![
     (0x0000, "PER_LINUX"),
     (0x0006, "PER_BSD"),
     (0x0008, "PER_LINUX32"),

@@ -464,16 +464,16 @@ const SA_RESTORER: u64 = 0x0400_0000;
 const SA_INTERRUPT: u64 = 0x2000_0000;
 
 /// strace's `sigact_flags` in its order.
-const SIGACT_FLAGS: &Table = &[
+const SIGACT_FLAGS: &Table = crate::xlat![
     (SA_RESTORER, "SA_RESTORER"),
-    (libc::SA_ONSTACK as u64, "SA_ONSTACK"),
-    (libc::SA_RESTART as u64, "SA_RESTART"),
+    SA_ONSTACK,
+    SA_RESTART,
     (SA_INTERRUPT, "SA_INTERRUPT"),
-    (libc::SA_NODEFER as u64, "SA_NODEFER"),
+    SA_NODEFER,
     (libc::SA_RESETHAND as u32 as u64, "SA_RESETHAND"),
-    (libc::SA_SIGINFO as u64, "SA_SIGINFO"),
-    (libc::SA_NOCLDSTOP as u64, "SA_NOCLDSTOP"),
-    (libc::SA_NOCLDWAIT as u64, "SA_NOCLDWAIT"),
+    SA_SIGINFO,
+    SA_NOCLDSTOP,
+    SA_NOCLDWAIT,
 ];
 
 /// A handler: `SIG_DFL`, `SIG_IGN`, `SIG_ERR` or its address.
@@ -638,11 +638,8 @@ fn rt_tgsigqueueinfo(c: &mut Ctx<'_>) -> Step {
 
 // asm-generic/signal-defs.h: libc lacks SS_AUTODISARM.
 const SS_AUTODISARM: u64 = 1 << 31;
-const SIGALTSTACK_FLAGS: &Table = &[
-    (libc::SS_ONSTACK as u64, "SS_ONSTACK"),
-    (libc::SS_DISABLE as u64, "SS_DISABLE"),
-    (SS_AUTODISARM, "SS_AUTODISARM"),
-];
+const SIGALTSTACK_FLAGS: &Table =
+    crate::xlat![SS_ONSTACK, SS_DISABLE, (SS_AUTODISARM, "SS_AUTODISARM"),];
 
 /// A `stack_t` at `addr`: `{ss_sp=0x..., ss_flags=0, ss_size=65536}`.
 fn stack_t_at(c: &mut Ctx<'_>, addr: u64) -> Value {

@@ -66,7 +66,7 @@ pub const ADDRFAMS: &Table = crate::xlat![
 ];
 
 /// The families libc lacks (include/linux/socket.h).
-const ADDRFAMS_EXTRA: &Table = &[
+const ADDRFAMS_EXTRA: &Table = crate::xlat![
     (41, "AF_KCM"),
     (42, "AF_QIPCRTR"),
     (43, "AF_SMC"),

@@ -10,12 +10,20 @@ use super::Value;
 /// A table: (value, name) pairs.
 pub type Table = [(u64, &'static str)];
 
-/// A table of libc constants named as in C: `xlat![AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW]`.
-/// Values are cast to `u64` (negative ones sign-extend: compare with `as i32 as u64` then).
+/// A table of libc constants named as in C: `xlat![AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW]`; an
+/// entry libc lacks, or whose name is not its constant's, is a `(value, "NAME")` pair among
+/// them: `xlat![IP_CHECKSUM, (26, "IP_RECVERR_RFC4884")]`. Values are cast to `u64` (negative
+/// ones sign-extend: compare with `as i32 as u64` then).
 #[macro_export]
 macro_rules! xlat {
-    ($($c:ident),* $(,)?) => {
-        &[$((libc::$c as u64, stringify!($c))),*]
+    (@one $c:ident) => {
+        (libc::$c as u64, stringify!($c))
+    };
+    (@one ($v:expr, $n:expr $(,)?)) => {
+        (($v) as u64, $n)
+    };
+    ($($e:tt),* $(,)?) => {
+        &[$($crate::xlat!(@one $e)),*]
     };
 }
 
@@ -87,6 +95,8 @@ mod tests {
         );
         assert_eq!(flags(0, t).text(HexStr::None), "0");
         let t: &Table = crate::xlat![F_GETFD, F_SETFD];
+        let mixed: &Table = crate::xlat![F_GETFD, (99, "F_NINETY_NINE")];
+        assert_eq!(mixed, &[(1, "F_GETFD"), (99, "F_NINETY_NINE")]);
         assert_eq!(enumerated(1, t, "F_???").text(HexStr::None), "F_GETFD");
         assert_eq!(
             enumerated(99, t, "F_???").text(HexStr::None),
