@@ -369,7 +369,7 @@ fn attach_and_detach_leave_the_process_unharmed() {
             .stdout(Stdio::null())
             .stderr(Stdio::piped()),
     );
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::thread::sleep(std::time::Duration::from_millis(1000));
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(k.pid()),
         nix::sys::signal::Signal::SIGINT,
@@ -385,8 +385,17 @@ fn attach_and_detach_leave_the_process_unharmed() {
         err.contains(&format!("ksec trace: Process {pid} detached")),
         "{err}"
     );
-    // Still sleeping, not stopped, not traced.
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    // Still sleeping, not stopped, not traced (a loaded machine may take a moment to
+    // schedule it back into its sleep).
+    let read = || std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let mut status = read();
+    for _ in 0..40 {
+        if status.contains("State:\tS") && status.contains("TracerPid:\t0") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        status = read();
+    }
     assert!(status.contains("State:\tS"), "{status}");
     assert!(status.contains("TracerPid:\t0"), "{status}");
     sleeper.kill();

@@ -788,8 +788,10 @@ pub mod lines {
         pids.retain(|p| p.len() >= 2);
         pids.sort();
         pids.dedup();
-        let pid_re =
-            (!pids.is_empty()).then(|| Regex::new(&format!(r"\b({})\b", pids.join("|"))).unwrap());
+        // Only where a pid stands as a value (a return, an argument, an array element,
+        // si_pid=), not inside other fields (a file's st_size may equal a pid of the run).
+        let pid_re = (!pids.is_empty())
+            .then(|| Regex::new(&format!(r"(= |\(|\[|, |si_pid=)({})\b", pids.join("|"))).unwrap());
         let subs: Vec<(Regex, &str)> = [
             (r"\) +=", ") ="),
             (r"0x[0-9a-f]{6,}", "0xADDR"),
@@ -815,7 +817,7 @@ pub mod lines {
             .into_iter()
             .map(|l| {
                 let mut l = match &pid_re {
-                    Some(re) => re.replace_all(&l, "PID").into_owned(),
+                    Some(re) => re.replace_all(&l, "${1}PID").into_owned(),
                     None => l,
                 };
                 for (re, to) in &subs {
