@@ -60,6 +60,8 @@
 //! trace/stats.rs               counts per syscall and personality; the Report
 //! trace/hist.rs                latency histograms: log2 x16 buckets, as the eBPF program counts
 //! trace/summary/               the text (strace's layout), JSON and histogram renderers, -S -U -O
+//! rules/                       the Falco rule language, pure: load, conditions, fields, outputs
+//! watch/                       ksec watch's event sources and process/container context
 //! ```
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -69,7 +71,9 @@ pub mod cmd;
 pub mod exit;
 pub mod output;
 pub mod proc;
+pub mod rules;
 pub mod secret;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod trace;
+pub mod watch;

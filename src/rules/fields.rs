@@ -1,0 +1,262 @@
+//! The fields a condition or an output may name (Falco's names and meanings), their types, and
+//! the [`Event`] trait through which an event gives their values.
+//!
+//! [`FIELDS`] is the catalogue of every field ksec knows; an event source may still lack some
+//! (the proc-connector fallback has no `evt.arg.flags`), which the loader is told separately. A
+//! field in a rule that is not in the catalogue is an unknown field; one that is but whose
+//! source cannot fill it is unavailable: both make the rule skipped, with a warning naming it.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+/// What a field holds (Falco's field types, folded to what the operators need).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// Text (CHARBUF, FSPATH...): `=`, `contains`, `startswith`, `glob`, `in`, `pmatch`...
+    Str,
+    /// A signed number (INT64, PID, ERRNO...): `=`, `<`, `in`...
+    Int,
+    /// An unsigned number (UINT32/64, PORT, ABSTIME...).
+    Uint,
+    /// `true` / `false`.
+    Bool,
+    /// An IPv4 or IPv6 address: `=` with an address, `in` with addresses or networks.
+    Ip,
+    /// An address compared with networks (`fd.net = 10.0.0.0/8`); its value is an address.
+    Net,
+}
+
+/// Whether and how a field takes an argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    /// `proc.name`.
+    None,
+    /// `proc.aname[2]`; without one (`proc.aname`) the field has a value per index, any of
+    /// which may match.
+    OptionalIndex,
+    /// `proc.env[HOME]`, `container.mount.dest[/var/run/docker.sock]`.
+    Key,
+    /// `evt.arg.flags` or `evt.arg[flags]`: an event argument by name.
+    DotKey,
+}
+
+/// One field of the catalogue.
+#[derive(Debug)]
+pub struct FieldInfo {
+    /// Falco's name (`proc.name`).
+    pub name: &'static str,
+    pub ty: FieldType,
+    pub arg: ArgKind,
+    /// Falco's description, shortened; `ksec watch --list-fields` prints it.
+    pub desc: &'static str,
+}
+
+/// A field as a rule names it: the catalogue entry and its argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub info: &'static FieldInfo,
+    pub arg: FieldArg,
+}
+
+impl PartialEq for FieldInfo {
+    fn eq(&self, other: &FieldInfo) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for FieldInfo {}
+
+/// The argument of a [`Field`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FieldArg {
+    None,
+    Index(u32),
+    Key(String),
+}
+
+/// A field's value for one event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Str(Cow<'a, str>),
+    Int(i64),
+    Uint(u64),
+    Bool(bool),
+    Ip(IpAddr),
+    /// A field with several values (`proc.aname` without an index: every ancestor's name);
+    /// a comparison holds when it holds for one of them.
+    List(Vec<Value<'a>>),
+}
+
+impl std::fmt::Display for Value<'_> {
+    /// As Falco prints a value in an output: lists space-separated.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Str(s) => f.write_str(s),
+            Value::Int(n) => write!(f, "{n}"),
+            Value::Uint(n) => write!(f, "{n}"),
+            Value::Bool(b) => f.write_str(if *b { "true" } else { "false" }),
+            Value::Ip(ip) => write!(f, "{ip}"),
+            Value::List(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// An event whose fields a condition or output reads.
+pub trait Event {
+    /// The event source (`syscall`); rules of other sources never see it.
+    fn source(&self) -> &str {
+        "syscall"
+    }
+    /// Falco's `evt.type` (`execve`, `openat`, `connect`...): rules are indexed by it.
+    fn evt_type(&self) -> &str;
+    /// The field's value, or `None` where the event has none (printed `<NA>`; a comparison
+    /// with it is false, `exists` is false).
+    fn get(&self, field: &Field) -> Option<Value<'_>>;
+}
+
+/// The catalogue entry for a name (`proc.name`; `evt.arg` for `evt.arg.flags`).
+pub fn lookup(name: &str) -> Option<&'static FieldInfo> {
+    FIELDS.iter().find(|f| f.name == name)
+}
+
+macro_rules! fields {
+    ($( $name:literal, $ty:ident, $arg:ident, $desc:literal; )*) => {
+        /// Every field ksec knows, in `--list-fields` order.
+        pub static FIELDS: &[FieldInfo] = &[
+            $( FieldInfo { name: $name, ty: FieldType::$ty, arg: ArgKind::$arg, desc: $desc }, )*
+        ];
+    };
+}
+
+fields! {
+    // evt.*
+    "evt.type", Str, None, "The event's name (execve, openat, connect...).";
+    "evt.dir", Str, None, "`<` for a syscall's return (the only direction ksec reports), `>` for its entry.";
+    "evt.time", Str, None, "The event's time as Falco prints it (HH:MM:SS.nnnnnnnnn, local time).";
+    "evt.time.iso8601", Str, None, "The event's time, ISO 8601 in UTC with nanoseconds.";
+    "evt.rawtime", Uint, None, "The event's time in nanoseconds since the epoch.";
+    "evt.num", Uint, None, "The event's sequence number in this run.";
+    "evt.res", Str, None, "The call's result: SUCCESS, or the errno name (ENOENT).";
+    "evt.rawres", Int, None, "The call's return value as a number (negative errno on failure).";
+    "evt.failed", Bool, None, "Whether the call failed.";
+    "evt.is_open_read", Bool, None, "An open with O_RDONLY or O_RDWR.";
+    "evt.is_open_write", Bool, None, "An open with O_WRONLY or O_RDWR.";
+    "evt.is_open_exec", Bool, None, "An open with O_CREAT and an executable mode, or of an executable.";
+    "evt.arg", Str, DotKey, "An argument of the call by name (evt.arg.flags, evt.arg.path, evt.arg.request...).";
+    "evt.rawarg", Str, DotKey, "An argument of the call by name, unformatted (numbers as numbers).";
+    "evt.args", Str, None, "Every argument as Falco prints them (name=value ...).";
+    "evt.hostname", Str, None, "The node's host name.";
+    "evt.source", Str, None, "The event source (syscall).";
+    // proc.*
+    "proc.name", Str, None, "The process's name (comm, up to 15 characters; the executable's name at exec).";
+    "proc.exe", Str, None, "argv[0] as the process was started.";
+    "proc.exepath", Str, None, "The executable's full path.";
+    "proc.cmdline", Str, None, "The name and arguments: `proc.name arg1 arg2`.";
+    "proc.args", Str, None, "The arguments, space-separated.";
+    "proc.pid", Int, None, "The process id (host namespace).";
+    "proc.vpid", Int, None, "The process id in its own pid namespace.";
+    "proc.tid", Int, None, "The thread id (host namespace).";
+    "proc.ppid", Int, None, "The parent's process id.";
+    "proc.pname", Str, None, "The parent's name.";
+    "proc.pcmdline", Str, None, "The parent's command line.";
+    "proc.pexe", Str, None, "The parent's argv[0].";
+    "proc.pexepath", Str, None, "The parent's executable path.";
+    "proc.aname", Str, OptionalIndex, "An ancestor's name: [1] the parent, [2] the grandparent...; without an index any ancestor.";
+    "proc.apid", Int, OptionalIndex, "An ancestor's pid, as proc.aname.";
+    "proc.aexe", Str, OptionalIndex, "An ancestor's argv[0], as proc.aname.";
+    "proc.aexepath", Str, OptionalIndex, "An ancestor's executable path, as proc.aname.";
+    "proc.tty", Int, None, "The controlling terminal (0 for none).";
+    "proc.cwd", Str, None, "The working directory.";
+    "proc.env", Str, Key, "An environment variable by name (proc.env[HOME]); without one the whole environment.";
+    "proc.sname", Str, None, "The name of the session leader.";
+    "proc.vpgid", Int, None, "The process group id in its pid namespace.";
+    "proc.is_exe_upper_layer", Bool, None, "The executable is in the overlay upper layer (written after the container started).";
+    "proc.is_exe_from_memfd", Bool, None, "The executable is a memfd (fileless execution).";
+    "proc.is_container_healthcheck", Bool, None, "The process is the container runtime's health check.";
+    "proc.is_container_liveness_probe", Bool, None, "The process is a Kubernetes liveness probe.";
+    "proc.is_container_readiness_probe", Bool, None, "The process is a Kubernetes readiness probe.";
+    "thread.cap_effective", Str, None, "The thread's effective capabilities (CAP_X CAP_Y).";
+    "thread.cap_permitted", Str, None, "The thread's permitted capabilities.";
+    // user.*, group.*
+    "user.uid", Uint, None, "The effective user id.";
+    "user.name", Str, None, "The user name, from the process's own /etc/passwd (the container's inside one).";
+    "user.loginuid", Int, None, "The audit login uid (-1 when unset).";
+    "user.loginname", Str, None, "The login uid's user name.";
+    "group.gid", Uint, None, "The effective group id.";
+    "group.name", Str, None, "The group name.";
+    // container.*, k8s.*
+    "container.id", Str, None, "The container id, 12 hex digits, or `host`.";
+    "container.full_id", Str, None, "The container id, 64 hex digits, or `host`.";
+    "container.name", Str, None, "The container's name, where the runtime's metadata can be read from the node (`host` outside).";
+    "container.image", Str, None, "The image, repository and tag.";
+    "container.image.repository", Str, None, "The image's repository (without tag).";
+    "container.image.tag", Str, None, "The image's tag.";
+    "container.type", Str, None, "The runtime (docker, containerd, cri-o, podman).";
+    "container.privileged", Bool, None, "The container runs privileged.";
+    "container.mount.dest", Str, Key, "The source of the mount at a destination (container.mount.dest[/var/run/docker.sock]).";
+    "container.start_ts", Uint, None, "When the container started (ns since the epoch).";
+    "k8s.pod.uid", Str, None, "The pod's uid.";
+    "k8s.pod.name", Str, None, "The pod's name.";
+    "k8s.ns.name", Str, None, "The pod's namespace.";
+    "k8s.pod.label", Str, Key, "A pod label.";
+    // fd.*
+    "fd.num", Int, None, "The file descriptor number.";
+    "fd.type", Str, None, "file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, memfd...";
+    "fd.typechar", Str, None, "f file, 4 ipv4, 6 ipv6, u unix, p pipe, e eventfd, s signalfd, l eventpoll, i inotify, o unknown.";
+    "fd.name", Str, None, "The full path of a file, or the connection (1.2.3.4:5->6.7.8.9:10).";
+    "fd.nameraw", Str, None, "The name as the call passed it (relative paths unresolved).";
+    "fd.directory", Str, None, "The file's directory.";
+    "fd.filename", Str, None, "The file's name without its directory.";
+    "fd.ip", Ip, None, "Either end's address (matches if one does).";
+    "fd.cip", Ip, None, "The client's address.";
+    "fd.sip", Ip, None, "The server's address.";
+    "fd.lip", Ip, None, "The local address.";
+    "fd.rip", Ip, None, "The remote address.";
+    "fd.port", Uint, None, "Either end's port (matches if one does).";
+    "fd.cport", Uint, None, "The client's port.";
+    "fd.sport", Uint, None, "The server's port.";
+    "fd.lport", Uint, None, "The local port.";
+    "fd.rport", Uint, None, "The remote port.";
+    "fd.dip", Ip, None, "The destination address (the server's; as fd.sip).";
+    "fd.dport", Uint, None, "The destination port (the server's; as fd.sport).";
+    "fd.net", Net, None, "Either end's address, compared with networks (fd.net = 10.0.0.0/8).";
+    "fd.cnet", Net, None, "The client's address, compared with networks.";
+    "fd.snet", Net, None, "The server's address, compared with networks.";
+    "fd.lnet", Net, None, "The local address, compared with networks.";
+    "fd.rnet", Net, None, "The remote address, compared with networks.";
+    "fd.l4proto", Str, None, "tcp, udp, icmp or raw.";
+    "fd.sockfamily", Str, None, "ip or unix.";
+    "fd.connected", Bool, None, "The socket is connected.";
+    "fd.is_server", Bool, None, "The process is the server end of the connection.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found() {
+        for (i, f) in FIELDS.iter().enumerate() {
+            assert!(
+                FIELDS[..i].iter().all(|g| g.name != f.name),
+                "{} twice",
+                f.name
+            );
+            assert_eq!(lookup(f.name).map(|g| g.name), Some(f.name));
+        }
+        assert!(lookup("proc.nope").is_none());
+    }
+
+    #[test]
+    fn lists_print_space_separated() {
+        let v = Value::List(vec![Value::Str("bash".into()), Value::Int(3)]);
+        assert_eq!(v.to_string(), "bash 3");
+    }
+}
