@@ -35,6 +35,7 @@
 //! proc/fdinfo.rs               /proc/PID/fdinfo/FD: offset, flags
 //! proc/net.rs                  /proc/PID/net/{tcp,tcp6,udp,udp6,unix}
 //! proc/maps.rs                 /proc/PID/maps
+//! proc/mountinfo.rs            /proc/PID/mountinfo: mounts, per-mount and filesystem options
 //! proc/schedstat.rs            /proc/TID/schedstat: a thread's CPU time, re-read with pread
 //! proc/rootfs.rs               reading inside /proc/PID/root without leaving it
 //! proc/process.rs              one process for ps (stat, status, cmdline, cgroup)

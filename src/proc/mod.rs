@@ -13,6 +13,7 @@
 //! - [`fd`]: /proc/PID/fd (every open fd, classified as an [`fd::FdKind`], sockets resolved).
 //! - [`fdinfo`]: /proc/PID/fdinfo/FD (offset, open flags).
 //! - [`maps`]: /proc/PID/maps (memory mappings, for `grep-secret --memory`).
+//! - [`mountinfo`]: /proc/PID/mountinfo (mounts, per-mount and filesystem options).
 //! - [`net`]: /proc/PID/net/{tcp,tcp6,udp,udp6,unix} (sockets of the process's namespace).
 //! - [`rootfs`]: /proc/PID/root (reading inside a process's root, never leaving it).
 //! - [`process`]: one process for `ps`, from stat, status, cmdline and cgroup.
@@ -28,6 +29,7 @@ pub mod error;
 pub mod fd;
 pub mod fdinfo;
 pub mod maps;
+pub mod mountinfo;
 pub mod net;
 pub mod process;
 pub mod root;

@@ -18,6 +18,13 @@ pub struct Status {
     pub ns_pids: Option<Vec<i32>>,
     /// The real uid (first of `Uid:\treal\teffective\tsaved\tfs`).
     pub uid: Option<u32>,
+    /// Every uid: real, effective, saved, filesystem.
+    pub uids: Option<[u32; 4]>,
+    /// Every gid: real, effective, saved, filesystem.
+    pub gids: Option<[u32; 4]>,
+    /// The effective and permitted capability sets (`CapEff:`, `CapPrm:`, hex bit masks).
+    pub cap_eff: Option<u64>,
+    pub cap_prm: Option<u64>,
 }
 
 impl Status {
@@ -34,6 +41,19 @@ impl Status {
 
 fn number(value: &[u8]) -> Option<i32> {
     std::str::from_utf8(value).ok()?.trim().parse().ok()
+}
+
+fn four_ids(value: &[u8]) -> Option<[u32; 4]> {
+    let v = std::str::from_utf8(value).ok()?;
+    let ids: Vec<u32> = v
+        .split_ascii_whitespace()
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    ids.try_into().ok()
+}
+
+fn hex(value: &[u8]) -> Option<u64> {
+    u64::from_str_radix(std::str::from_utf8(value).ok()?.trim(), 16).ok()
 }
 
 /// Parses /proc/PID/status (`Name:\tvalue` lines). Unknown lines are skipped; a field whose value
@@ -53,8 +73,12 @@ pub fn parse_status(bytes: &[u8]) -> Status {
             b"Uid" => {
                 s.uid = std::str::from_utf8(value)
                     .ok()
-                    .and_then(|v| v.split_ascii_whitespace().next()?.parse().ok())
+                    .and_then(|v| v.split_ascii_whitespace().next()?.parse().ok());
+                s.uids = four_ids(value);
             }
+            b"Gid" => s.gids = four_ids(value),
+            b"CapEff" => s.cap_eff = hex(value),
+            b"CapPrm" => s.cap_prm = hex(value),
             b"NSpid" => {
                 s.ns_pids = std::str::from_utf8(value).ok().and_then(|v| {
                     v.split_ascii_whitespace()
@@ -88,6 +112,17 @@ mod tests {
             b"Name:\tcat\nUmask:\t0022\nState:\tR\nUid:\t1000\t1001\t1002\t1003\nGid:\t0\n";
         assert_eq!(parse_status(status).uid, Some(1000));
         assert_eq!(parse_status(b"Name:\tx\n").uid, None);
+        let s = parse_status(status);
+        assert_eq!(s.uids, Some([1000, 1001, 1002, 1003]));
+        // A Gid line with one id is not four: None, not a guess.
+        assert_eq!(s.gids, None);
+    }
+
+    #[test]
+    fn capabilities() {
+        let s = parse_status(b"CapPrm:\t00000000a80425fb\nCapEff:\t000001ffffffffff\n");
+        assert_eq!(s.cap_prm, Some(0xa80425fb));
+        assert_eq!(s.cap_eff, Some(0x1ff_ffff_ffff));
     }
 
     const SLEEPING: &[u8] = b"Name:\tcat\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\n\
