@@ -43,6 +43,81 @@ impl Civil {
     }
 }
 
+/// Days from 1970-01-01 to a civil date (Howard Hinnant's days_from_civil).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Nanoseconds since the epoch of an RFC 3339 time (`2026-12-02T17:05:26.162004627Z`,
+/// `2024-01-02T03:04:05+01:00`, a space for the `T`); None when it is not one or is before the
+/// epoch.
+pub fn parse_rfc3339_ns(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut nanos = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 9 {
+                nanos = nanos * 10 + i64::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        for _ in (i - start)..9 {
+            nanos *= 10;
+        }
+    }
+    let offset = match &s[i..] {
+        "Z" | "z" => 0,
+        tz if tz.len() == 6
+            && matches!(tz.as_bytes()[0], b'+' | b'-')
+            && tz.as_bytes()[3] == b':' =>
+        {
+            let (h, m) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
+            let off = h * 3600 + m * 60;
+            if tz.starts_with('-') {
+                -off
+            } else {
+                off
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month as u32, day as u32);
+    let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset;
+    u64::try_from(secs)
+        .ok()?
+        .checked_mul(1_000_000_000)?
+        .checked_add(nanos as u64)
+}
+
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
@@ -135,5 +210,36 @@ mod tests {
         // Widths stay 12 columns.
         assert_eq!(ls_time(951_782_400, now).len(), 12);
         assert_eq!(ls_time(now, now).len(), 12);
+    }
+
+    #[test]
+    fn rfc3339() {
+        assert_eq!(parse_rfc3339_ns("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339_ns("2026-12-02T17:05:26.162004627Z"),
+            Some(1_796_231_126_162_004_627)
+        );
+        assert_eq!(
+            parse_rfc3339_ns("2024-01-02T04:04:05.5+01:00"),
+            Some(1_704_164_645_500_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339_ns("2024-01-02 03:04:05Z"),
+            Some(1_704_164_645_000_000_000)
+        );
+        for bad in [
+            "",
+            "2024-01-02",
+            "2024-13-02T00:00:00Z",
+            "2024-01-02T00:00:00",
+            "2024-01-02T00:00:00.Z",
+            "1969-12-31T23:59:59Z",
+        ] {
+            assert_eq!(parse_rfc3339_ns(bad), None, "{bad}");
+        }
+        for secs in [0i64, 951_782_400, 1_796_231_126, 4_102_444_800] {
+            let c = Civil::from_epoch(secs);
+            assert_eq!(days_from_civil(c.year, c.month, c.day), secs / 86_400);
+        }
     }
 }
