@@ -16,6 +16,11 @@ pub struct Stat {
     /// R, S, D, Z, T, t, X, I...
     pub state: u8,
     pub ppid: i32,
+    /// The process group and session ids, and the controlling terminal's device number (0:
+    /// none).
+    pub pgrp: i32,
+    pub session: i32,
+    pub tty_nr: u32,
     /// The task's PF_* flags.
     pub flags: u64,
     /// Start time after boot in clock ticks (field 22), to tell a task from a later one that
@@ -97,8 +102,12 @@ pub fn parse_stat(bytes: &[u8]) -> Option<Stat> {
     let mut fields = rest.split_ascii_whitespace();
     let state = *fields.next()?.as_bytes().first()?;
     let ppid = fields.next()?.parse().ok()?;
-    // pgrp, session, tty_nr, tpgid, then flags.
-    let flags = fields.nth(4)?.parse().ok()?;
+    let pgrp = fields.next()?.parse().ok()?;
+    let session = fields.next()?.parse().ok()?;
+    // tty_nr is an int in the kernel's format; the device number is its bits.
+    let tty_nr = fields.next()?.parse::<i64>().ok()? as u32;
+    // tpgid, then flags.
+    let flags = fields.nth(1)?.parse().ok()?;
     // minflt cminflt majflt cmajflt utime stime cutime cstime priority nice num_threads
     // itrealvalue, then starttime.
     let starttime = fields.nth(12).and_then(|f| f.parse().ok());
@@ -106,6 +115,9 @@ pub fn parse_stat(bytes: &[u8]) -> Option<Stat> {
         comm,
         state,
         ppid,
+        pgrp,
+        session,
+        tty_nr,
         flags,
         starttime,
     })

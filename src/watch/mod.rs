@@ -3,4 +3,5 @@
 //! turns their raw events into events with Falco's fields ([`crate::rules::fields::Event`]).
 
 pub mod container;
+pub mod context;
 pub mod event;

@@ -1,0 +1,584 @@
+//! The process and container context of `ksec watch`: a table of the node's processes, kept from
+//! the events (exec replaces a process's entry, fork copies its parent's, exit removes it) and
+//! filled from /proc for processes that were there before ksec started; the containers they run
+//! in ([`ContainerMeta`], read once per container); user and group names from each process's own
+//! /etc/passwd and /etc/group (the container's, read without leaving its root).
+//!
+//! Memory is bounded: the table holds at most [`MAX_PROCS`] entries; past that, entries whose
+//! process is gone (an exit event lost) are swept, and if the table is still full the oldest are
+//! dropped (they are read again from /proc when needed).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::container::{ContainerMeta, MetaReader};
+use super::event::{Creds, Kind, RawEvent};
+use crate::proc::cgroup::container_of;
+use crate::proc::cmdline::read_cmdline;
+use crate::proc::root::ProcRoot;
+use crate::proc::rootfs::ProcessRoot;
+use crate::proc::stat::read_stat;
+use crate::proc::status::read_status;
+
+/// At most this many processes are remembered.
+pub const MAX_PROCS: usize = 131_072;
+
+/// How many ancestors are looked up (`proc.aname[N]` beyond it is `<NA>`).
+pub const MAX_ANCESTORS: usize = 16;
+
+/// What is known about one process.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProcInfo {
+    pub pid: i32,
+    pub ppid: i32,
+    /// Its pid in its own pid namespace.
+    pub vpid: Option<i32>,
+    /// The task name (comm).
+    pub comm: String,
+    /// The arguments, argv[0] first.
+    pub argv: Vec<String>,
+    /// The executable's path (as the process sees it: a container's path inside it).
+    pub exepath: Option<String>,
+    /// The controlling terminal's device number, 0 for none.
+    pub tty: u32,
+    pub pgid: i32,
+    pub sid: i32,
+    pub cwd: Option<String>,
+    pub creds: Option<Creds>,
+    pub cap_eff: Option<u64>,
+    pub cap_prm: Option<u64>,
+    pub container: Option<Arc<ContainerMeta>>,
+    /// The executable is in the container's overlay upper layer (None outside containers or
+    /// when unknown).
+    pub exe_upper_layer: Option<bool>,
+    /// The executable is a memfd (`/memfd:name (deleted)`).
+    pub exe_from_memfd: bool,
+    /// When the entry was made (a counter, for dropping the oldest).
+    seq: u64,
+}
+
+impl ProcInfo {
+    /// argv[0], Falco's proc.exe.
+    pub fn exe(&self) -> Option<&str> {
+        self.argv.first().map(String::as_str)
+    }
+
+    /// Falco's proc.args: the arguments after argv[0], space-separated.
+    pub fn args(&self) -> String {
+        self.argv.get(1..).unwrap_or_default().join(" ")
+    }
+
+    /// Falco's proc.cmdline: the name, then the arguments.
+    pub fn cmdline(&self) -> String {
+        let args = self.args();
+        if args.is_empty() {
+            self.comm.clone()
+        } else {
+            format!("{} {args}", self.comm)
+        }
+    }
+}
+
+/// Names by id, read from one root's /etc/passwd or /etc/group.
+type Names = HashMap<u32, String>;
+
+/// The node's processes and containers as far as ksec knows them.
+#[derive(Debug)]
+pub struct Context {
+    proc_root: ProcRoot,
+    meta: MetaReader,
+    procs: HashMap<i32, ProcInfo>,
+    containers: HashMap<String, Arc<ContainerMeta>>,
+    /// Per root ("" for the host, else the container id): users and groups.
+    users: HashMap<String, Names>,
+    groups: HashMap<String, Names>,
+    seq: u64,
+    hostname: String,
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Parses /etc/passwd or /etc/group: `name:x:id:...` lines.
+pub fn parse_names(text: &[u8]) -> Names {
+    let mut names = Names::new();
+    for line in text.split(|&b| b == b'\n') {
+        let mut f = line.splitn(4, |&b| b == b':');
+        let (Some(name), Some(_), Some(id)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        if let Some(id) = std::str::from_utf8(id).ok().and_then(|s| s.parse().ok()) {
+            names.entry(id).or_insert_with(|| lossy(name));
+        }
+    }
+    names
+}
+
+impl Context {
+    pub fn new(proc_root: ProcRoot, meta: MetaReader) -> Context {
+        let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_default();
+        Context {
+            proc_root,
+            meta,
+            procs: HashMap::new(),
+            containers: HashMap::new(),
+            users: HashMap::new(),
+            groups: HashMap::new(),
+            seq: 0,
+            hostname,
+        }
+    }
+
+    pub fn hostname(&self) -> &str {
+        &self.hostname
+    }
+
+    pub fn proc_root(&self) -> &ProcRoot {
+        &self.proc_root
+    }
+
+    /// How many processes are remembered.
+    pub fn len(&self) -> usize {
+        self.procs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.procs.is_empty()
+    }
+
+    /// The process, if known (call [`Context::prepare`] first to have it read).
+    pub fn get(&self, pid: i32) -> Option<&ProcInfo> {
+        self.procs.get(&pid)
+    }
+
+    /// The ancestors of `pid`, parent first, as far as they are known (up to
+    /// [`MAX_ANCESTORS`]).
+    pub fn ancestors(&self, pid: i32) -> Vec<&ProcInfo> {
+        let mut out = Vec::new();
+        let mut cur = self.procs.get(&pid).map(|p| p.ppid);
+        while let Some(ppid) = cur.filter(|&p| p > 0) {
+            if out.len() >= MAX_ANCESTORS {
+                break;
+            }
+            let Some(p) = self.procs.get(&ppid) else {
+                break;
+            };
+            out.push(p);
+            cur = (p.ppid != p.pid).then_some(p.ppid);
+        }
+        out
+    }
+
+    /// The user name of `uid` as `pid`'s root sees it.
+    pub fn user_name(&self, info: &ProcInfo, uid: u32) -> Option<&str> {
+        self.users
+            .get(root_key(info))?
+            .get(&uid)
+            .map(String::as_str)
+    }
+
+    /// The group name of `gid` as `pid`'s root sees it.
+    pub fn group_name(&self, info: &ProcInfo, gid: u32) -> Option<&str> {
+        self.groups
+            .get(root_key(info))?
+            .get(&gid)
+            .map(String::as_str)
+    }
+
+    /// Updates the table for an event and reads what evaluating it needs (the process, its
+    /// ancestors, its root's user and group names). Call before evaluating; [`Context::finish`]
+    /// after.
+    pub fn prepare(&mut self, ev: &RawEvent) {
+        match &ev.kind {
+            Kind::Exec {
+                res: 0,
+                ppid,
+                exe,
+                argv,
+                tty,
+                ..
+            } => {
+                let info = self.from_exec(ev, *ppid, exe, argv, *tty);
+                self.insert(info);
+            }
+            Kind::Fork {
+                child_pid,
+                thread: false,
+                ..
+            } => {
+                self.ensure(ev.pid);
+                if let Some(parent) = self.procs.get(&ev.pid) {
+                    let mut child = parent.clone();
+                    child.pid = *child_pid;
+                    child.ppid = ev.pid;
+                    child.vpid = None;
+                    self.insert(child);
+                }
+            }
+            _ => self.ensure(ev.pid),
+        }
+        if let (Some(c), Some(p)) = (ev.creds, self.procs.get_mut(&ev.pid)) {
+            p.creds = Some(c);
+        }
+        if let Some(comm) = &ev.comm {
+            if let Some(p) = self.procs.get_mut(&ev.pid) {
+                p.comm = lossy(comm);
+            }
+        }
+        // Ancestors, read from /proc when not known.
+        let mut pid = ev.pid;
+        for _ in 0..MAX_ANCESTORS {
+            let Some(ppid) = self.procs.get(&pid).map(|p| p.ppid).filter(|&p| p > 0) else {
+                break;
+            };
+            if ppid == pid {
+                break;
+            }
+            self.ensure(ppid);
+            pid = ppid;
+        }
+        if let Some(info) = self.procs.get(&ev.pid) {
+            let key = root_key(info).to_string();
+            if !self.users.contains_key(&key) {
+                let (users, groups) = self.read_names(info);
+                self.users.insert(key.clone(), users);
+                self.groups.insert(key, groups);
+            }
+        }
+    }
+
+    /// Forgets what an event ended (a process's exit).
+    pub fn finish(&mut self, ev: &RawEvent) {
+        if let Kind::Exit { .. } = ev.kind {
+            self.procs.remove(&ev.pid);
+        }
+    }
+
+    fn read_names(&self, info: &ProcInfo) -> (Names, Names) {
+        let read = |path: &str| -> Vec<u8> {
+            if info.container.is_some() {
+                ProcessRoot::open(&self.proc_root, info.pid)
+                    .ok()
+                    .and_then(|r| r.open_file(path).ok())
+                    .and_then(|mut f| {
+                        use std::io::Read;
+                        let mut v = Vec::new();
+                        (&mut f).take(4 << 20).read_to_end(&mut v).ok()?;
+                        Some(v)
+                    })
+                    .unwrap_or_default()
+            } else {
+                std::fs::read(self.meta.host_root.join(path.trim_start_matches('/')))
+                    .unwrap_or_default()
+            }
+        };
+        (
+            parse_names(&read("/etc/passwd")),
+            parse_names(&read("/etc/group")),
+        )
+    }
+
+    fn insert(&mut self, mut info: ProcInfo) {
+        if self.procs.len() >= MAX_PROCS && !self.procs.contains_key(&info.pid) {
+            self.sweep();
+        }
+        self.seq += 1;
+        info.seq = self.seq;
+        self.procs.insert(info.pid, info);
+    }
+
+    /// Makes room: drops processes that are gone, then the oldest half if still full.
+    fn sweep(&mut self) {
+        let root = self.proc_root.clone();
+        self.procs.retain(|&pid, _| root.pid_dir(pid).exists());
+        if self.procs.len() >= MAX_PROCS {
+            let mut seqs: Vec<u64> = self.procs.values().map(|p| p.seq).collect();
+            seqs.sort_unstable();
+            let cut = seqs[seqs.len() / 2];
+            self.procs.retain(|_, p| p.seq > cut);
+        }
+    }
+
+    /// Reads a process from /proc if the table does not have it.
+    fn ensure(&mut self, pid: i32) {
+        if pid <= 0 || self.procs.contains_key(&pid) {
+            return;
+        }
+        if let Some(info) = self.from_proc(pid) {
+            self.insert(info);
+        }
+    }
+
+    fn container(&mut self, pid: i32) -> Option<Arc<ContainerMeta>> {
+        let info = container_of(&self.proc_root, pid)?;
+        if let Some(m) = self.containers.get(&info.id) {
+            return Some(m.clone());
+        }
+        let meta = Arc::new(self.meta.read(&self.proc_root, &info, pid));
+        self.containers.insert(info.id.clone(), meta.clone());
+        Some(meta)
+    }
+
+    fn readlink(&self, pid: i32, rel: &str) -> Option<String> {
+        std::fs::read_link(self.proc_root.pid_path(pid, rel))
+            .ok()
+            .map(|p| lossy(p.as_os_str().as_encoded_bytes()))
+    }
+
+    /// The parts both ways of learning a process share: /proc's stat, status, links, and the
+    /// container.
+    fn fill(&mut self, info: &mut ProcInfo) {
+        let pid = info.pid;
+        if let Ok(st) = read_stat(&self.proc_root, pid) {
+            if info.comm.is_empty() {
+                info.comm = lossy(&st.comm);
+            }
+            if info.ppid == 0 {
+                info.ppid = st.ppid;
+            }
+            info.pgid = st.pgrp;
+            info.sid = st.session;
+            if info.tty == 0 {
+                info.tty = st.tty_nr;
+            }
+        }
+        if let Ok(status) = read_status(&self.proc_root, pid) {
+            info.vpid = status.ns_pids.as_ref().and_then(|n| n.last().copied());
+            info.cap_eff = status.cap_eff;
+            info.cap_prm = status.cap_prm;
+            if info.creds.is_none() {
+                if let (Some(u), Some(g)) = (status.uids, status.gids) {
+                    let loginuid =
+                        std::fs::read_to_string(self.proc_root.pid_path(pid, "loginuid"))
+                            .ok()
+                            .and_then(|s| s.trim().parse().ok())
+                            .unwrap_or(u32::MAX);
+                    info.creds = Some(Creds {
+                        uid: u[0],
+                        euid: u[1],
+                        gid: g[0],
+                        egid: g[1],
+                        loginuid,
+                    });
+                }
+            }
+        }
+        if info.exepath.is_none() {
+            info.exepath = self.readlink(pid, "exe");
+        }
+        info.cwd = self.readlink(pid, "cwd");
+        info.exe_from_memfd = info
+            .exepath
+            .as_deref()
+            .is_some_and(|e| e.starts_with("/memfd:"));
+        info.container = self.container(pid);
+        info.exe_upper_layer = match (&info.container, &info.exepath) {
+            (Some(c), Some(exe)) => c.upperdir.as_deref().map(|up| in_upper_layer(up, exe)),
+            _ => None,
+        };
+    }
+
+    fn from_proc(&mut self, pid: i32) -> Option<ProcInfo> {
+        let st = read_stat(&self.proc_root, pid).ok()?;
+        let argv = read_cmdline(&self.proc_root, pid)
+            .map(|(a, _)| a.iter().map(|b| b.lossy().into_owned()).collect())
+            .unwrap_or_default();
+        let mut info = ProcInfo {
+            pid,
+            ppid: st.ppid,
+            comm: lossy(&st.comm),
+            argv,
+            ..ProcInfo::default()
+        };
+        self.fill(&mut info);
+        Some(info)
+    }
+
+    fn from_exec(
+        &mut self,
+        ev: &RawEvent,
+        ppid: i32,
+        exe: &[u8],
+        argv: &[Vec<u8>],
+        tty: Option<u32>,
+    ) -> ProcInfo {
+        let mut info = ProcInfo {
+            pid: ev.pid,
+            ppid,
+            comm: ev.comm.as_deref().map(lossy).unwrap_or_default(),
+            argv: argv.iter().map(|a| lossy(a)).collect(),
+            tty: tty.unwrap_or(0),
+            creds: ev.creds,
+            ..ProcInfo::default()
+        };
+        if argv.is_empty() {
+            // The source could not read them (the fallback, for a process already gone).
+            if let Ok((a, _)) = read_cmdline(&self.proc_root, ev.pid) {
+                info.argv = a.iter().map(|b| b.lossy().into_owned()).collect();
+            }
+        }
+        self.fill(&mut info);
+        if info.exepath.is_none() && !exe.is_empty() {
+            let exe = lossy(exe);
+            info.exepath = Some(match (&info.cwd, exe.starts_with('/')) {
+                (Some(cwd), false) => absolute(cwd, &exe),
+                _ => exe,
+            });
+        }
+        if info.comm.is_empty() {
+            info.comm = info
+                .exepath
+                .as_deref()
+                .map(|e| e.rsplit('/').next().unwrap_or(e).chars().take(15).collect())
+                .unwrap_or_default();
+        }
+        info
+    }
+}
+
+fn root_key(info: &ProcInfo) -> &str {
+    info.container.as_deref().map_or("", |c| c.id.as_str())
+}
+
+/// Whether `exe` (a path inside the container) is in the overlay upper layer `upper`: written
+/// or changed since the container started.
+pub fn in_upper_layer(upper: &Path, exe: &str) -> bool {
+    let rel = exe.trim_start_matches('/');
+    !rel.is_empty() && std::fs::symlink_metadata(upper.join(rel)).is_ok()
+}
+
+/// `path` made absolute against `base`, `.` and `..` resolved lexically (as Falco does for
+/// fd.name).
+pub fn absolute(base: &str, path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let joined: PathBuf;
+    let full = if path.starts_with('/') {
+        path
+    } else {
+        joined = Path::new(base).join(path);
+        joined.to_str().unwrap_or(path)
+    };
+    for c in full.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_paths() {
+        assert_eq!(absolute("/tmp", "x"), "/tmp/x");
+        assert_eq!(absolute("/tmp/a", "../b/./c"), "/tmp/b/c");
+        assert_eq!(absolute("/tmp", "/etc//passwd"), "/etc/passwd");
+        assert_eq!(absolute("/", "../.."), "/");
+    }
+
+    #[test]
+    fn passwd_and_group() {
+        let n =
+            parse_names(b"root:x:0:0:root:/root:/bin/sh\nbad\nbin:x:1:1::/:\nroot2:x:0:0::/:\n");
+        assert_eq!(
+            n.get(&0).map(String::as_str),
+            Some("root"),
+            "the first wins"
+        );
+        assert_eq!(n.get(&1).map(String::as_str), Some("bin"));
+        assert_eq!(n.len(), 2);
+    }
+
+    #[test]
+    fn cmdline_and_args() {
+        let p = ProcInfo {
+            comm: "sh".into(),
+            argv: vec!["/bin/sh".into(), "-c".into(), "id".into()],
+            ..ProcInfo::default()
+        };
+        assert_eq!(
+            (p.exe(), p.args(), p.cmdline()),
+            (Some("/bin/sh"), "-c id".into(), "sh -c id".into())
+        );
+        let bare = ProcInfo {
+            comm: "init".into(),
+            ..ProcInfo::default()
+        };
+        assert_eq!(bare.cmdline(), "init");
+    }
+
+    fn exec_event(pid: i32, ppid: i32) -> RawEvent {
+        RawEvent {
+            time_ns: 1,
+            tid: pid,
+            pid,
+            creds: Some(Creds {
+                uid: 0,
+                euid: 0,
+                gid: 0,
+                egid: 0,
+                loginuid: 1000,
+            }),
+            comm: Some(b"cargo-test".to_vec()),
+            kind: Kind::Exec {
+                execveat: false,
+                res: 0,
+                ppid,
+                exe: b"/bin/true".to_vec(),
+                argv: vec![b"true".to_vec(), b"x y".to_vec()],
+                argv_truncated: false,
+                tty: Some(0),
+            },
+        }
+    }
+
+    #[test]
+    fn exec_fork_exit_on_this_process() {
+        let me = std::process::id() as i32;
+        let mut ctx = Context::new(ProcRoot::new("/proc"), MetaReader::default());
+        let parent = nix::unistd::getppid().as_raw();
+        ctx.prepare(&exec_event(me, parent));
+        let p = ctx.get(me).unwrap();
+        assert_eq!(p.argv, ["true", "x y"]);
+        assert_eq!(p.comm, "cargo-test");
+        assert_eq!(p.creds.unwrap().loginuid, 1000);
+        assert!(p.exepath.as_deref().unwrap().starts_with('/'));
+        // The parent was read from /proc.
+        assert_eq!(ctx.ancestors(me).first().map(|a| a.pid), Some(parent));
+        // A fork copies; an exit forgets.
+        let fork = RawEvent {
+            kind: Kind::Fork {
+                child_tid: 999_999,
+                child_pid: 999_999,
+                thread: false,
+            },
+            ..exec_event(me, parent)
+        };
+        ctx.prepare(&fork);
+        assert_eq!(
+            ctx.get(999_999).map(|c| (c.ppid, c.argv.len())),
+            Some((me, 2))
+        );
+        let exit = RawEvent {
+            pid: 999_999,
+            tid: 999_999,
+            kind: Kind::Exit { status: 0 },
+            ..exec_event(me, parent)
+        };
+        ctx.prepare(&exit);
+        ctx.finish(&exit);
+        assert!(ctx.get(999_999).is_none());
+        let root = ctx.get(me).unwrap().clone();
+        assert_eq!(ctx.user_name(&root, 0), Some("root"));
+    }
+}
