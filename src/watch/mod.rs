@@ -5,3 +5,4 @@
 pub mod container;
 pub mod context;
 pub mod event;
+pub mod fields;

@@ -711,7 +711,7 @@ const PR_DUMPABLE: &Table = crate::xlat![
 ];
 
 /// Capability names by number (linux/capability.h; libc has none of them).
-const CAPS: [&str; 41] = [
+pub const CAPS: [&str; 41] = [
     "CAP_CHOWN",
     "CAP_DAC_OVERRIDE",
     "CAP_DAC_READ_SEARCH",

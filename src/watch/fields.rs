@@ -1,0 +1,782 @@
+//! A raw event seen through the [`Context`]: [`WatchEvent`] gives each of Falco's fields
+//! ([`crate::rules::fields::FIELDS`]) its value, with Falco's meanings (proc.name the task
+//! name, proc.exe argv[0], fd.name an absolute path or a `client->server` tuple, container.id
+//! `host` outside containers, user.loginuid -1 when unset).
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use super::context::{absolute, Context, ProcInfo};
+use super::event::{Addr, Kind, RawEvent};
+use crate::rules::fields::{Event, Field, FieldArg, Value};
+use crate::trace::decode::file::open_flag_names;
+
+/// `AT_FDCWD`: a path relative to the working directory.
+const AT_FDCWD: i32 = -100;
+
+/// One event with its process and container context, as rules read it.
+pub struct WatchEvent<'a> {
+    pub raw: &'a RawEvent,
+    pub ctx: &'a Context,
+    /// Its sequence number in this run (evt.num).
+    pub num: u64,
+    proc: Option<&'a ProcInfo>,
+    ancestors: Vec<&'a ProcInfo>,
+    /// fd.name: the absolute path, or the connection.
+    fd_name: Option<String>,
+}
+
+fn s<'a>(v: impl Into<Cow<'a, str>>) -> Option<Value<'a>> {
+    Some(Value::Str(v.into()))
+}
+
+fn lossy(b: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+/// `1.2.3.4:80`, `::1:80` (Falco's tuple form), or a unix path.
+fn addr_text(a: &Addr) -> String {
+    match a {
+        Addr::Inet(sa) => format!("{}:{}", sa.ip(), sa.port()),
+        Addr::Unix(p) => lossy(p).into_owned(),
+        Addr::Other(f) => format!("family {f}"),
+    }
+}
+
+fn ip_of(a: Option<&Addr>) -> Option<IpAddr> {
+    match a? {
+        Addr::Inet(sa) => Some(sa.ip()),
+        _ => None,
+    }
+}
+
+fn port_of(a: Option<&Addr>) -> Option<u16> {
+    match a? {
+        Addr::Inet(sa) => Some(sa.port()),
+        _ => None,
+    }
+}
+
+/// The errno name of a negative result (`ENOENT`), or `SUCCESS`.
+fn res_text(res: i64) -> String {
+    if res >= 0 {
+        "SUCCESS".to_string()
+    } else {
+        crate::trace::decode::errno_text(res.unsigned_abs() as i32).0
+    }
+}
+
+/// Capability names of a set, space-separated (`CAP_CHOWN CAP_KILL`).
+pub fn cap_names(set: u64) -> String {
+    use crate::trace::decode::process::CAPS;
+    (0..64)
+        .filter(|b| set & (1 << b) != 0)
+        .map(|b| {
+            CAPS.get(b)
+                .map_or_else(|| format!("CAP_{b}"), |n| n.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A ptrace request's name (`PTRACE_ATTACH`), as Falco prints evt.arg.request.
+fn ptrace_request(r: i64) -> Cow<'static, str> {
+    let name = match r {
+        0 => "PTRACE_TRACEME",
+        1 => "PTRACE_PEEKTEXT",
+        2 => "PTRACE_PEEKDATA",
+        3 => "PTRACE_PEEKUSR",
+        4 => "PTRACE_POKETEXT",
+        5 => "PTRACE_POKEDATA",
+        6 => "PTRACE_POKEUSR",
+        7 => "PTRACE_CONT",
+        8 => "PTRACE_KILL",
+        9 => "PTRACE_SINGLESTEP",
+        12 => "PTRACE_GETREGS",
+        13 => "PTRACE_SETREGS",
+        16 => "PTRACE_ATTACH",
+        17 => "PTRACE_DETACH",
+        24 => "PTRACE_SYSCALL",
+        0x4200 => "PTRACE_SETOPTIONS",
+        0x4206 => "PTRACE_SEIZE",
+        0x4207 => "PTRACE_INTERRUPT",
+        0x4208 => "PTRACE_LISTEN",
+        _ => return Cow::Owned(r.to_string()),
+    };
+    Cow::Borrowed(name)
+}
+
+/// The ancestor index of `proc.aname[N]`: 0 the process itself, 1 its parent...
+fn index(arg: &FieldArg) -> Option<usize> {
+    match arg {
+        FieldArg::Index(i) => Some(*i as usize),
+        _ => None,
+    }
+}
+
+impl<'a> WatchEvent<'a> {
+    /// The event in its context: call [`Context::prepare`] with it first.
+    pub fn new(raw: &'a RawEvent, ctx: &'a Context, num: u64) -> WatchEvent<'a> {
+        let proc = ctx.get(raw.pid);
+        let ancestors = ctx.ancestors(raw.pid);
+        let mut ev = WatchEvent {
+            raw,
+            ctx,
+            num,
+            proc,
+            ancestors,
+            fd_name: None,
+        };
+        ev.fd_name = ev.resolve_fd_name();
+        ev
+    }
+
+    fn readlink(&self, rel: &str) -> Option<String> {
+        std::fs::read_link(self.ctx.proc_root().pid_path(self.raw.pid, rel))
+            .ok()
+            .map(|p| lossy(p.as_os_str().as_encoded_bytes()).into_owned())
+    }
+
+    fn resolve_fd_name(&self) -> Option<String> {
+        match &self.raw.kind {
+            Kind::Open {
+                path,
+                resolved,
+                dirfd,
+                ..
+            } => {
+                if let Some(r) = resolved {
+                    return Some(lossy(r).into_owned());
+                }
+                let path = lossy(path);
+                if path.starts_with('/') {
+                    return Some(absolute("/", &path));
+                }
+                let base = if *dirfd == AT_FDCWD {
+                    self.readlink("cwd")
+                        .or_else(|| self.proc.and_then(|p| p.cwd.clone()))
+                } else {
+                    self.readlink(&format!("fd/{dirfd}"))
+                };
+                Some(match base {
+                    Some(b) => absolute(&b, &path),
+                    None => path.into_owned(),
+                })
+            }
+            Kind::Connect { local, remote, .. } => Some(tuple(local.as_ref(), remote.as_ref())),
+            Kind::Accept { local, remote, .. } => Some(tuple(remote.as_ref(), local.as_ref())),
+            _ => None,
+        }
+    }
+
+    /// (client, server) of a connection event: connect's local end is the client, accept's
+    /// remote end.
+    fn ends(&self) -> Option<(Option<&'a Addr>, Option<&'a Addr>)> {
+        match &self.raw.kind {
+            Kind::Connect { local, remote, .. } => Some((local.as_ref(), remote.as_ref())),
+            Kind::Accept { local, remote, .. } => Some((remote.as_ref(), local.as_ref())),
+            _ => None,
+        }
+    }
+
+    /// (local, remote) of a connection event.
+    fn local_remote(&self) -> Option<(Option<&'a Addr>, Option<&'a Addr>)> {
+        match &self.raw.kind {
+            Kind::Connect { local, remote, .. } | Kind::Accept { local, remote, .. } => {
+                Some((local.as_ref(), remote.as_ref()))
+            }
+            _ => None,
+        }
+    }
+
+    fn res(&self) -> Option<i64> {
+        match &self.raw.kind {
+            Kind::Exec { res, .. }
+            | Kind::Open { res, .. }
+            | Kind::Connect { res, .. }
+            | Kind::Accept { res, .. }
+            | Kind::Ptrace { res, .. }
+            | Kind::SetId { res, .. } => Some(*res),
+            Kind::Fork { child_tid, .. } => Some(i64::from(*child_tid)),
+            Kind::Exit { .. } => None,
+        }
+    }
+
+    /// The process at ancestor level `n` (0 itself).
+    fn level(&self, n: usize) -> Option<&'a ProcInfo> {
+        match n {
+            0 => self.proc,
+            n => self.ancestors.get(n - 1).copied(),
+        }
+    }
+
+    /// `proc.aname`-like fields: one level, or every ancestor (parent first).
+    fn ancestry<'b>(
+        &'b self,
+        arg: &FieldArg,
+        f: impl Fn(&'a ProcInfo) -> Option<Value<'a>>,
+    ) -> Option<Value<'a>> {
+        match index(arg) {
+            Some(n) => f(self.level(n)?),
+            None => {
+                let all: Vec<Value<'a>> = self.ancestors.iter().filter_map(|p| f(p)).collect();
+                (!all.is_empty()).then_some(Value::List(all))
+            }
+        }
+    }
+
+    fn open_flags(&self) -> Option<(Option<u64>, Option<bool>, u32)> {
+        match &self.raw.kind {
+            Kind::Open {
+                flags, write, mode, ..
+            } => Some((*flags, *write, *mode)),
+            _ => None,
+        }
+    }
+
+    /// An event argument by Falco's name.
+    fn arg(&self, name: &str, raw: bool) -> Option<Value<'a>> {
+        let k = &self.raw.kind;
+        let num = |n: i64| Some(Value::Int(n));
+        match (k, name) {
+            (_, "res") => self.res().map(Value::Int),
+            (Kind::Open { path, .. }, "name" | "path" | "filename") => s(lossy(path)),
+            (Kind::Open { flags: Some(f), .. }, "flags") if raw => Some(Value::Uint(*f)),
+            (Kind::Open { flags: Some(f), .. }, "flags") => s(open_flag_names(*f).join("|")),
+            (Kind::Open { mode, .. }, "mode") if raw => Some(Value::Uint(u64::from(*mode))),
+            (Kind::Open { mode, .. }, "mode") => s(format!("0{mode:o}")),
+            (Kind::Open { res, .. }, "fd") => num(*res),
+            (Kind::Open { dirfd, .. }, "dirfd") => num(i64::from(*dirfd)),
+            (Kind::Exec { exe, .. }, "exe" | "filename" | "pathname") => s(lossy(exe)),
+            (Kind::Exec { argv, .. }, "args") => s(argv
+                .iter()
+                .skip(1)
+                .map(|a| lossy(a).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")),
+            (Kind::Connect { fd, .. } | Kind::Accept { fd, .. }, "fd") => num(i64::from(*fd)),
+            (Kind::Connect { .. } | Kind::Accept { .. }, "tuple" | "addr") => self
+                .fd_name
+                .as_deref()
+                .map(|t| Value::Str(t.to_string().into())),
+            (Kind::Ptrace { request, .. }, "request") if raw => num(*request),
+            (Kind::Ptrace { request, .. }, "request") => s(ptrace_request(*request)),
+            (Kind::Ptrace { target, .. }, "pid") => num(i64::from(*target)),
+            (Kind::SetId { call, ids, .. }, a) => {
+                let names: &[&str] = match *call {
+                    "setuid" => &["uid"],
+                    "setgid" => &["gid"],
+                    "setreuid" => &["ruid", "euid"],
+                    "setregid" => &["rgid", "egid"],
+                    "setresuid" => &["ruid", "euid", "suid"],
+                    "setresgid" => &["rgid", "egid", "sgid"],
+                    _ => &[],
+                };
+                let i = names.iter().position(|n| *n == a)?;
+                ids.get(i)
+                    .map(|&id| Value::Int(if id == u32::MAX { -1 } else { i64::from(id) }))
+            }
+            (Kind::Exit { status }, "status") => num(i64::from(*status)),
+            (Kind::Fork { child_tid, .. }, "child_tid") => num(i64::from(*child_tid)),
+            _ => None,
+        }
+    }
+
+    /// Every argument as Falco's evt.args prints them (`name=value`, space-separated).
+    fn args_text(&self) -> String {
+        let names: &[&str] = match &self.raw.kind {
+            Kind::Open { .. } => &["fd", "dirfd", "name", "flags", "mode"],
+            Kind::Exec { .. } => &["res", "exe", "args"],
+            Kind::Connect { .. } => &["res", "tuple", "fd"],
+            Kind::Accept { .. } => &["fd", "tuple"],
+            Kind::Ptrace { .. } => &["res", "request", "pid"],
+            Kind::SetId { .. } => &[
+                "res", "uid", "gid", "ruid", "euid", "suid", "rgid", "egid", "sgid",
+            ],
+            Kind::Exit { .. } => &["status"],
+            Kind::Fork { .. } => &["res"],
+        };
+        names
+            .iter()
+            .filter_map(|n| Some(format!("{n}={}", self.arg(n, false)?)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn container(&self) -> Option<&'a super::container::ContainerMeta> {
+        self.proc?.container.as_deref()
+    }
+
+    fn creds(&self) -> Option<super::event::Creds> {
+        self.raw.creds.or(self.proc?.creds)
+    }
+}
+
+/// Falco's `client->server` tuple.
+fn tuple(client: Option<&Addr>, server: Option<&Addr>) -> String {
+    let side = |a: Option<&Addr>| a.map_or_else(|| "?".to_string(), addr_text);
+    match (client, server) {
+        (_, Some(Addr::Unix(p))) | (Some(Addr::Unix(p)), None) => lossy(p).into_owned(),
+        _ => format!("{}->{}", side(client), side(server)),
+    }
+}
+
+/// Falco's `HH:MM:SS.nnnnnnnnn` in local time.
+pub fn local_time(ns: u64) -> String {
+    let secs = (ns / 1_000_000_000) as i64;
+    let (h, m, sec) = crate::sys::time::local_hms(secs);
+    format!("{h:02}:{m:02}:{sec:02}.{:09}", ns % 1_000_000_000)
+}
+
+/// ISO 8601 in UTC with nanoseconds (`2026-12-02T17:05:26.162004627Z`), Falco's JSON time.
+pub fn iso_time(ns: u64) -> String {
+    let c = crate::output::time::Civil::from_epoch((ns / 1_000_000_000) as i64);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+        c.year,
+        c.month,
+        c.day,
+        c.hour,
+        c.minute,
+        c.second,
+        ns % 1_000_000_000
+    )
+}
+
+impl<'a> Event for WatchEvent<'a> {
+    fn evt_type(&self) -> &str {
+        self.raw.kind.evt_type()
+    }
+
+    fn get(&self, field: &Field) -> Option<Value<'_>> {
+        let raw = self.raw;
+        let p = self.proc;
+        let arg = &field.arg;
+        let key = || match arg {
+            FieldArg::Key(k) => Some(k.as_str()),
+            _ => None,
+        };
+        let str_of = |o: Option<&'a str>| o.map(|v| Value::Str(Cow::Borrowed(v)));
+        let host_or =
+            |f: &dyn Fn(&'a super::container::ContainerMeta) -> Option<Value<'a>>| match self
+                .container()
+            {
+                Some(c) => f(c),
+                None => s("host"),
+            };
+        match field.info.name {
+            "evt.type" => s(raw.kind.evt_type()),
+            "evt.dir" => s("<"),
+            "evt.time" => s(local_time(raw.time_ns)),
+            "evt.time.iso8601" => s(iso_time(raw.time_ns)),
+            "evt.rawtime" => Some(Value::Uint(raw.time_ns)),
+            "evt.num" => Some(Value::Uint(self.num)),
+            "evt.res" => self.res().map(|r| Value::Str(res_text(r).into())),
+            "evt.rawres" => self.res().map(Value::Int),
+            "evt.failed" => self.res().map(|r| Value::Bool(r < 0)),
+            "evt.is_open_read" | "evt.is_open_write" => {
+                let (flags, write, _) = self.open_flags()?;
+                let (r, w) = match (flags, write) {
+                    (Some(f), _) => match f & 3 {
+                        0 => (true, false),
+                        1 => (false, true),
+                        _ => (true, true),
+                    },
+                    (None, Some(w)) => (!w, w),
+                    (None, None) => return None,
+                };
+                Some(Value::Bool(if field.info.name == "evt.is_open_read" {
+                    r
+                } else {
+                    w
+                }))
+            }
+            "evt.is_open_exec" => {
+                let (flags, _, mode) = self.open_flags()?;
+                Some(Value::Bool(
+                    flags? & libc::O_CREAT as u64 != 0 && mode & 0o111 != 0,
+                ))
+            }
+            "evt.arg" | "evt.rawarg" => self.arg(key()?, field.info.name == "evt.rawarg"),
+            "evt.args" => s(self.args_text()),
+            "evt.hostname" => s(self.ctx.hostname()),
+            "evt.source" => s("syscall"),
+            "proc.name" => str_of(p.map(|p| p.comm.as_str())),
+            "proc.exe" => str_of(p?.exe()),
+            "proc.exepath" => str_of(p?.exepath.as_deref()),
+            "proc.cmdline" => s(p?.cmdline()),
+            "proc.args" => s(p?.args()),
+            "proc.pid" => Some(Value::Int(i64::from(raw.pid))),
+            "proc.tid" => Some(Value::Int(i64::from(raw.tid))),
+            "proc.vpid" => p?.vpid.map(|v| Value::Int(i64::from(v))),
+            "proc.ppid" => p.map(|p| Value::Int(i64::from(p.ppid))),
+            "proc.pname" => str_of(self.level(1).map(|a| a.comm.as_str())),
+            "proc.pcmdline" => s(self.level(1)?.cmdline()),
+            "proc.pexe" => str_of(self.level(1)?.exe()),
+            "proc.pexepath" => str_of(self.level(1)?.exepath.as_deref()),
+            "proc.aname" => self.ancestry(arg, |a| s(a.comm.as_str())),
+            "proc.apid" => self.ancestry(arg, |a| Some(Value::Int(i64::from(a.pid)))),
+            "proc.aexe" => self.ancestry(arg, |a| str_of(a.exe())),
+            "proc.aexepath" => self.ancestry(arg, |a| str_of(a.exepath.as_deref())),
+            "proc.tty" => p.map(|p| Value::Int(i64::from(p.tty))),
+            "proc.cwd" => {
+                let cwd = self.readlink("cwd").or_else(|| p?.cwd.clone())?;
+                s(if cwd.ends_with('/') { cwd } else { cwd + "/" })
+            }
+            "proc.env" => {
+                let env = std::fs::read(self.ctx.proc_root().pid_path(raw.pid, "environ")).ok()?;
+                let vars = env.split(|&b| b == 0).filter(|v| !v.is_empty());
+                match key() {
+                    Some(k) => vars
+                        .filter_map(|v| {
+                            let (n, val) = v.split_at(memchr::memchr(b'=', v)?);
+                            (n == k.as_bytes()).then(|| lossy(&val[1..]).into_owned())
+                        })
+                        .next()
+                        .map(|v| Value::Str(v.into())),
+                    None => s(vars
+                        .map(|v| lossy(v).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(" ")),
+                }
+            }
+            "proc.sname" => {
+                let sid = p?.sid;
+                str_of(self.ctx.get(sid).map(|l| l.comm.as_str()))
+            }
+            "proc.vpgid" => p
+                .filter(|p| p.container.is_none())
+                .map(|p| Value::Int(i64::from(p.pgid))),
+            "proc.is_exe_upper_layer" => p?.exe_upper_layer.map(Value::Bool),
+            "proc.is_exe_from_memfd" => p.map(|p| Value::Bool(p.exe_from_memfd)),
+            "proc.is_container_healthcheck"
+            | "proc.is_container_liveness_probe"
+            | "proc.is_container_readiness_probe" => Some(Value::Bool(false)),
+            "thread.cap_effective" => p?.cap_eff.map(|c| Value::Str(cap_names(c).into())),
+            "thread.cap_permitted" => p?.cap_prm.map(|c| Value::Str(cap_names(c).into())),
+            "user.uid" => self.creds().map(|c| Value::Uint(u64::from(c.euid))),
+            "user.name" => {
+                let c = self.creds()?;
+                str_of(self.ctx.user_name(p?, c.euid))
+            }
+            "user.loginuid" => self.creds().map(|c| {
+                Value::Int(if c.loginuid == u32::MAX {
+                    -1
+                } else {
+                    i64::from(c.loginuid)
+                })
+            }),
+            "user.loginname" => {
+                let c = self.creds().filter(|c| c.loginuid != u32::MAX)?;
+                str_of(self.ctx.user_name(p?, c.loginuid))
+            }
+            "group.gid" => self.creds().map(|c| Value::Uint(u64::from(c.egid))),
+            "group.name" => {
+                let c = self.creds()?;
+                str_of(self.ctx.group_name(p?, c.egid))
+            }
+            "container.id" => host_or(&|c| s(c.short_id())),
+            "container.full_id" => host_or(&|c| s(c.id.as_str())),
+            "container.name" => host_or(&|c| str_of(c.name.as_deref())),
+            "container.image" => str_of(self.container()?.image.as_deref()),
+            "container.image.repository" => self
+                .container()?
+                .image_parts()
+                .map(|(r, _)| Value::Str(r.into())),
+            "container.image.tag" => str_of(self.container()?.image_parts().and_then(|(_, t)| t)),
+            "container.type" => self
+                .container()?
+                .runtime
+                .map(|r| Value::Str(r.name().into())),
+            "container.privileged" => self.container()?.privileged.map(Value::Bool),
+            "container.mount.dest" => {
+                let k = key()?;
+                let c = self.container()?;
+                c.mounts
+                    .iter()
+                    .find(|(d, _)| d == k)
+                    .map(|(_, src)| Value::Str(src.as_str().into()))
+            }
+            "container.start_ts" => self.container()?.start_ns.map(Value::Uint),
+            "k8s.pod.uid" => str_of(self.container()?.pod_uid.as_deref()),
+            "k8s.pod.name" => str_of(self.container()?.pod_name.as_deref()),
+            "k8s.ns.name" => str_of(self.container()?.namespace.as_deref()),
+            "k8s.pod.label" => str_of(self.container()?.labels.get(key()?).map(String::as_str)),
+            name if name.starts_with("fd.") => self.fd_field(name),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> WatchEvent<'a> {
+    fn fd_field(&self, name: &str) -> Option<Value<'_>> {
+        let k = &self.raw.kind;
+        let is_dir =
+            matches!(k, Kind::Open { flags: Some(f), .. } if f & libc::O_DIRECTORY as u64 != 0);
+        let family = self.local_remote().map(|(l, r)| match r.or(l) {
+            Some(Addr::Inet(sa)) if sa.is_ipv4() => ("ipv4", "4", "ip"),
+            Some(Addr::Inet(_)) => ("ipv6", "6", "ip"),
+            Some(Addr::Unix(_)) => ("unix", "u", "unix"),
+            _ => ("unknown", "o", "unknown"),
+        });
+        let ip = |a: Option<&Addr>| ip_of(a).map(Value::Ip);
+        let port = |a: Option<&Addr>| port_of(a).map(|p| Value::Uint(u64::from(p)));
+        let both = |f: &dyn Fn(Option<&Addr>) -> Option<Value<'static>>| {
+            let (l, r) = self.local_remote()?;
+            let v: Vec<Value<'static>> = [f(l), f(r)].into_iter().flatten().collect();
+            (!v.is_empty()).then_some(Value::List(v))
+        };
+        match name {
+            "fd.num" => match k {
+                Kind::Open { res, .. } | Kind::Accept { res, .. } if *res >= 0 => {
+                    Some(Value::Int(*res))
+                }
+                Kind::Connect { fd, .. } => Some(Value::Int(i64::from(*fd))),
+                _ => None,
+            },
+            "fd.type" => match k {
+                Kind::Open { .. } => s(if is_dir { "directory" } else { "file" }),
+                _ => family.map(|f| Value::Str(f.0.into())),
+            },
+            "fd.typechar" => match k {
+                Kind::Open { .. } => s(if is_dir { "d" } else { "f" }),
+                _ => family.map(|f| Value::Str(f.1.into())),
+            },
+            "fd.sockfamily" => family.map(|f| Value::Str(f.2.into())),
+            "fd.name" => self.fd_name.as_deref().map(|n| Value::Str(n.into())),
+            "fd.nameraw" => match k {
+                Kind::Open { path, .. } => s(lossy(path)),
+                _ => self.fd_name.as_deref().map(|n| Value::Str(n.into())),
+            },
+            "fd.directory" | "fd.filename" => {
+                if !matches!(k, Kind::Open { .. }) {
+                    return None;
+                }
+                let n = self.fd_name.as_deref()?;
+                let (dir, file) = match n.rfind('/') {
+                    Some(0) => ("/", &n[1..]),
+                    Some(i) => (&n[..i], &n[i + 1..]),
+                    None => ("", n),
+                };
+                s(if name == "fd.directory" { dir } else { file })
+            }
+            "fd.cip" | "fd.cnet" => ip(self.ends()?.0),
+            "fd.sip" | "fd.snet" | "fd.dip" => ip(self.ends()?.1),
+            "fd.lip" | "fd.lnet" => ip(self.local_remote()?.0),
+            "fd.rip" | "fd.rnet" => ip(self.local_remote()?.1),
+            "fd.cport" => port(self.ends()?.0),
+            "fd.sport" | "fd.dport" => port(self.ends()?.1),
+            "fd.lport" => port(self.local_remote()?.0),
+            "fd.rport" => port(self.local_remote()?.1),
+            "fd.ip" | "fd.net" => both(&|a| ip_of(a).map(Value::Ip)),
+            "fd.port" => both(&|a| port_of(a).map(|p| Value::Uint(u64::from(p)))),
+            "fd.connected" => match k {
+                Kind::Connect { res, .. } => Some(Value::Bool(*res == 0)),
+                Kind::Accept { res, .. } => Some(Value::Bool(*res >= 0)),
+                _ => None,
+            },
+            "fd.is_server" => match k {
+                Kind::Connect { .. } => Some(Value::Bool(false)),
+                Kind::Accept { .. } => Some(Value::Bool(true)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proc::root::ProcRoot;
+    use crate::rules::fields::lookup;
+    use crate::watch::container::MetaReader;
+    use crate::watch::event::{Creds, OpenCall};
+
+    fn field(name: &str, arg: FieldArg) -> Field {
+        Field {
+            info: lookup(name).unwrap_or_else(|| panic!("{name}")),
+            arg,
+        }
+    }
+
+    fn get(ev: &WatchEvent, name: &str) -> Option<String> {
+        let (name, arg) = match name.split_once('[') {
+            Some((n, a)) => {
+                let a = a.trim_end_matches(']');
+                (
+                    n,
+                    a.parse()
+                        .map(FieldArg::Index)
+                        .unwrap_or_else(|_| FieldArg::Key(a.into())),
+                )
+            }
+            None => match name.strip_prefix("evt.arg.") {
+                Some(a) => ("evt.arg", FieldArg::Key(a.into())),
+                None => (name, FieldArg::None),
+            },
+        };
+        ev.get(&field(name, arg)).map(|v| v.to_string())
+    }
+
+    fn me() -> i32 {
+        std::process::id() as i32
+    }
+
+    fn raw(kind: Kind) -> RawEvent {
+        RawEvent {
+            time_ns: 1_796_231_126_162_004_627,
+            tid: me(),
+            pid: me(),
+            creds: Some(Creds {
+                uid: 0,
+                euid: 0,
+                gid: 0,
+                egid: 0,
+                loginuid: u32::MAX,
+            }),
+            comm: None,
+            kind,
+        }
+    }
+
+    #[test]
+    fn open_fields() {
+        let mut ctx = Context::new(ProcRoot::new("/proc"), MetaReader::default());
+        let r = raw(Kind::Open {
+            call: OpenCall::Openat,
+            dirfd: AT_FDCWD,
+            path: b"sub/../x.txt".to_vec(),
+            resolved: None,
+            flags: Some((libc::O_WRONLY | libc::O_CREAT | libc::O_CLOEXEC) as u64),
+            write: None,
+            mode: 0o644,
+            res: 7,
+        });
+        ctx.prepare(&r);
+        let ev = WatchEvent::new(&r, &ctx, 3);
+        let cwd = std::env::current_dir().unwrap();
+        let want = format!("{}/x.txt", cwd.display());
+        assert_eq!(get(&ev, "fd.name"), Some(want.clone()));
+        assert_eq!(get(&ev, "fd.directory").as_deref(), cwd.to_str());
+        assert_eq!(get(&ev, "fd.filename").as_deref(), Some("x.txt"));
+        assert_eq!(get(&ev, "fd.nameraw").as_deref(), Some("sub/../x.txt"));
+        assert_eq!(get(&ev, "fd.num").as_deref(), Some("7"));
+        assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("f"));
+        assert_eq!(get(&ev, "evt.is_open_write").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "evt.is_open_read").as_deref(), Some("false"));
+        assert_eq!(
+            get(&ev, "evt.arg.flags").as_deref(),
+            Some("O_WRONLY|O_CREAT|O_CLOEXEC")
+        );
+        assert_eq!(get(&ev, "evt.arg.mode").as_deref(), Some("0644"));
+        assert_eq!(get(&ev, "evt.res").as_deref(), Some("SUCCESS"));
+        assert_eq!(get(&ev, "evt.type").as_deref(), Some("openat"));
+        assert_eq!(get(&ev, "evt.num").as_deref(), Some("3"));
+        assert_eq!(
+            get(&ev, "evt.time.iso8601").as_deref(),
+            Some("2026-12-02T17:05:26.162004627Z")
+        );
+        assert_eq!(get(&ev, "container.id").as_deref(), Some("host"));
+        assert_eq!(get(&ev, "container.name").as_deref(), Some("host"));
+        assert_eq!(get(&ev, "container.image.repository"), None);
+        assert_eq!(get(&ev, "user.name").as_deref(), Some("root"));
+        assert_eq!(get(&ev, "user.loginuid").as_deref(), Some("-1"));
+        assert_eq!(get(&ev, "proc.pid"), Some(me().to_string()));
+        assert!(get(&ev, "proc.pname").is_some());
+        assert!(get(&ev, "proc.aname").is_some());
+        assert_eq!(get(&ev, "proc.aname[0]"), get(&ev, "proc.name"));
+        assert_eq!(get(&ev, "proc.aname[1]"), get(&ev, "proc.pname"));
+        assert_eq!(get(&ev, "fd.sip"), None);
+        assert!(get(&ev, "proc.env[PATH]").is_some());
+        assert_eq!(get(&ev, "proc.env[KSEC_NO_SUCH_VAR]"), None);
+    }
+
+    #[test]
+    fn failed_open_and_connection() {
+        let mut ctx = Context::new(ProcRoot::new("/proc"), MetaReader::default());
+        let r = raw(Kind::Open {
+            call: OpenCall::Open,
+            dirfd: AT_FDCWD,
+            path: b"/etc//shadow".to_vec(),
+            resolved: None,
+            flags: Some(0),
+            write: None,
+            mode: 0,
+            res: -2,
+        });
+        ctx.prepare(&r);
+        let ev = WatchEvent::new(&r, &ctx, 1);
+        assert_eq!(get(&ev, "evt.res").as_deref(), Some("ENOENT"));
+        assert_eq!(get(&ev, "evt.rawres").as_deref(), Some("-2"));
+        assert_eq!(get(&ev, "fd.num"), None);
+        assert_eq!(get(&ev, "fd.name").as_deref(), Some("/etc/shadow"));
+        assert_eq!(get(&ev, "evt.is_open_read").as_deref(), Some("true"));
+
+        let c = raw(Kind::Connect {
+            fd: 3,
+            res: 0,
+            local: Some(Addr::Inet("127.0.0.1:43826".parse().unwrap())),
+            remote: Some(Addr::Inet("127.0.0.1:2379".parse().unwrap())),
+        });
+        ctx.prepare(&c);
+        let ev = WatchEvent::new(&c, &ctx, 2);
+        assert_eq!(
+            get(&ev, "fd.name").as_deref(),
+            Some("127.0.0.1:43826->127.0.0.1:2379")
+        );
+        assert_eq!(get(&ev, "fd.sport").as_deref(), Some("2379"));
+        assert_eq!(get(&ev, "fd.cport").as_deref(), Some("43826"));
+        assert_eq!(get(&ev, "fd.rport").as_deref(), Some("2379"));
+        assert_eq!(get(&ev, "fd.lport").as_deref(), Some("43826"));
+        assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("4"));
+        assert_eq!(get(&ev, "fd.port").as_deref(), Some("43826 2379"));
+        assert_eq!(get(&ev, "fd.is_server").as_deref(), Some("false"));
+        let a = raw(Kind::Accept {
+            accept4: true,
+            fd: 3,
+            res: 5,
+            local: Some(Addr::Inet("[::1]:2379".parse().unwrap())),
+            remote: Some(Addr::Inet("[::1]:5000".parse().unwrap())),
+        });
+        ctx.prepare(&a);
+        let ev = WatchEvent::new(&a, &ctx, 3);
+        assert_eq!(get(&ev, "fd.name").as_deref(), Some("::1:5000->::1:2379"));
+        assert_eq!(get(&ev, "fd.sip").as_deref(), Some("::1"));
+        assert_eq!(get(&ev, "fd.cport").as_deref(), Some("5000"));
+        assert_eq!(get(&ev, "fd.num").as_deref(), Some("5"));
+        assert_eq!(get(&ev, "fd.type").as_deref(), Some("ipv6"));
+    }
+
+    #[test]
+    fn ptrace_setid_and_caps() {
+        let mut ctx = Context::new(ProcRoot::new("/proc"), MetaReader::default());
+        let r = raw(Kind::Ptrace {
+            request: 16,
+            target: 42,
+            res: 0,
+        });
+        ctx.prepare(&r);
+        let ev = WatchEvent::new(&r, &ctx, 1);
+        assert_eq!(
+            get(&ev, "evt.arg.request").as_deref(),
+            Some("PTRACE_ATTACH")
+        );
+        assert_eq!(get(&ev, "evt.arg.pid").as_deref(), Some("42"));
+        assert_eq!(
+            get(&ev, "evt.args").as_deref(),
+            Some("res=0 request=PTRACE_ATTACH pid=42")
+        );
+        let r = raw(Kind::SetId {
+            call: "setresuid",
+            ids: vec![u32::MAX, 1000, 0],
+            res: 0,
+        });
+        let ev = WatchEvent::new(&r, &ctx, 2);
+        assert_eq!(get(&ev, "evt.arg.ruid").as_deref(), Some("-1"));
+        assert_eq!(get(&ev, "evt.arg.euid").as_deref(), Some("1000"));
+        assert_eq!(get(&ev, "evt.arg.uid"), None);
+        assert_eq!(cap_names(0b101), "CAP_CHOWN CAP_DAC_READ_SEARCH");
+        assert_eq!(local_time(0).len(), "00:00:00.000000000".len());
+    }
+}
