@@ -6,3 +6,4 @@ pub mod container;
 pub mod context;
 pub mod event;
 pub mod fields;
+pub mod output;
