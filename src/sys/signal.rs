@@ -218,6 +218,37 @@ pub fn install_fatal_handlers(sigs: &[Signal]) -> nix::Result<()> {
     Ok(())
 }
 
+/// Set by SIGHUP's handler (see [`install_reload_handler`]); cleared by [`take_reload_request`].
+static RELOAD_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_reload_signal(_sig: libc::c_int) {
+    RELOAD_REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// Installs SIGHUP's handler (without SA_RESTART, so a blocked poll returns EINTR): it only sets
+/// the flag [`take_reload_request`] reads (`kill -1 $(cat PIDFILE)` asks `ksec watch` to re-read
+/// its rules).
+///
+/// # Errors
+/// sigaction fails.
+pub fn install_reload_handler() -> nix::Result<()> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
+    let hup = SigAction::new(
+        SigHandler::Handler(on_reload_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+    unsafe { sigaction(Signal::SIGHUP, &hup) }?;
+    Ok(())
+}
+
+/// Whether SIGHUP arrived since the last call; clears the request.
+#[inline]
+pub fn take_reload_request() -> bool {
+    RELOAD_REQUESTED.swap(false, Ordering::SeqCst)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# bench/watch.sh - `ksec watch` under an exec storm and an open storm (issue 12), against the
+# untraced storm and against forkstat (proc connector) and fatrace (fanotify) in the same run.
+#
+# Run from the repository root:   sudo bench/watch.sh
+#
+# Needs: bash, gcc, python3, forkstat and fatrace (Debian), root. Builds target/release/ksec if
+# missing (KSEC=path for another). Rounds (RUNS, default 5) interleave every variant; medians are
+# printed. Variants per storm:
+#   untraced        the storm alone
+#   ksec-ebpf       ksec watch --source ebpf with a rule matching every storm event
+#   ksec-fallback   ksec watch --source fallback, the same rule
+#   peer            forkstat -e exec (exec storm) / fatrace (open storm), writing to a file
+# For each: the storm's wall time, the share of the storm's events the watcher reported
+# (alerts or peer lines for the storm's own processes/file), and for ksec the delay from event
+# to alert line (median and p99, from the alert's evt.time to when a reader got the line).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+EXECS=${EXECS:-20000}
+OPENS=${OPENS:-1000000}
+OUT=bench/out/watch
+mkdir -p "$OUT/bin"
+KSEC=${KSEC:-target/release/ksec}
+[[ -x $KSEC ]] || cargo build --release
+gcc -O2 -o "$OUT/bin/execstorm" bench/workloads/execstorm.c
+gcc -O2 -o "$OUT/bin/openstorm" bench/workloads/openstorm.c
+FILE=/tmp/ksec-bench-open-file
+: > "$FILE"
+
+cat > "$OUT/rules.yaml" <<YAML
+- rule: bench exec
+  desc: every exec of the storm
+  condition: evt.type in (execve, execveat) and proc.args = ksec-bench-exec
+  output: "exec %proc.pid"
+  priority: NOTICE
+- rule: bench open
+  desc: every open of the storm file
+  condition: evt.type in (open, openat) and fd.name = $FILE
+  output: "open %proc.pid"
+  priority: NOTICE
+YAML
+
+# A reader that stamps each JSON alert line as it arrives: prints the delay in ns.
+cat > "$OUT/delay.py" <<'PY'
+import json, sys, time
+out = open(sys.argv[1], "w")
+for line in sys.stdin:
+    now = time.time_ns()
+    try:
+        t = json.loads(line)["output_fields"]["evt.time"]
+    except Exception:
+        continue
+    out.write(f"{now - t}\n")
+out.flush()
+PY
+
+now() { date +%s.%N; }
+
+# start_ksec SOURCE ALERTS DELAYS: starts ksec watch in the background, waits until ready.
+start_ksec() {
+    local src=$1 alerts=$2 delays=$3 err=$OUT/ksec.err
+    "$KSEC" watch --source "$src" -r "$OUT/rules.yaml" --json -o "$alerts" \
+        --program "python3 $OUT/delay.py $delays" 2>"$err" &
+    KPID=$!
+    for _ in $(seq 600); do grep -q 'rules loaded' "$err" 2>/dev/null && return; sleep 0.05; done
+    echo "ksec watch did not start: $(cat "$err")" >&2; exit 1
+}
+stop_ksec() { sleep 1; kill -INT "$KPID"; wait "$KPID" || true; }
+
+run_storm() { # storm -> wall seconds
+    local t0 t1
+    t0=$(now)
+    if [[ $1 == exec ]]; then "$OUT/bin/execstorm" "$EXECS" 2; else "$OUT/bin/openstorm" "$OPENS" "$FILE"; fi
+    t1=$(now)
+    echo "$t1 - $t0" | bc -l
+}
+
+results=$OUT/results.txt
+: > "$results"
+for round in $(seq "$RUNS"); do
+    for storm in exec open; do
+        want=$([[ $storm == exec ]] && echo "$EXECS" || echo "$OPENS")
+        for variant in untraced ksec-ebpf ksec-fallback peer; do
+            alerts=$OUT/alerts.jsonl delays=$OUT/delays.txt peerout=$OUT/peer.txt
+            rm -f "$alerts" "$delays" "$peerout"
+            seen=-
+            case $variant in
+            untraced) wall=$(run_storm $storm) ;;
+            ksec-*)
+                start_ksec "${variant#ksec-}" "$alerts" "$delays"
+                wall=$(run_storm $storm)
+                stop_ksec
+                seen=$(grep -c "bench $storm" "$alerts" || true)
+                ;;
+            peer)
+                if [[ $storm == exec ]]; then
+                    forkstat -e exec -o "$peerout" >/dev/null 2>&1 &
+                else
+                    fatrace -o "$peerout" >/dev/null 2>&1 &
+                fi
+                PPID_=$!
+                sleep 1
+                wall=$(run_storm $storm)
+                sleep 1; kill -INT $PPID_; wait $PPID_ || true
+                if [[ $storm == exec ]]; then
+                    seen=$(grep -c 'ksec-bench-exec' "$peerout" || true)
+                else
+                    seen=$(grep -c "openstorm.*$FILE" "$peerout" || true)
+                fi
+                ;;
+            esac
+            d50=- d99=-
+            if [[ -s ${delays:-/nonexistent} && $variant == ksec-* ]]; then
+                read -r d50 d99 < <(sort -n "$delays" | awk '{a[NR]=$1} END {printf "%d %d\n", a[int(NR*0.5)+1]/1000, a[int(NR*0.99)+1]/1000}')
+            fi
+            echo "$round $storm $variant $wall $seen $want $d50 $d99" | tee -a "$results"
+        done
+    done
+done
+
+echo
+echo "median of $RUNS rounds: storm variant wall_s added_% seen/total delay_p50_us delay_p99_us"
+python3 - "$results" <<'PY'
+import statistics, sys, collections
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    r, storm, var, wall, seen, want, d50, d99 = line.split()
+    rows[(storm, var)].append((float(wall), seen, int(want), d50, d99))
+for storm in ("exec", "open"):
+    base = statistics.median(w for w, *_ in rows[(storm, "untraced")])
+    for var in ("untraced", "ksec-ebpf", "ksec-fallback", "peer"):
+        rs = rows[(storm, var)]
+        wall = statistics.median(w for w, *_ in rs)
+        seen = [int(s) for _, s, *_ in rs if s != "-"]
+        share = f"{statistics.median(seen)}/{rs[0][1+1]}" if seen else "-"
+        d = lambda i: statistics.median(int(x[i]) for x in rs) if rs[0][i] != "-" else "-"
+        print(f"{storm:5} {var:14} {wall:8.3f} {100*(wall/base-1):+7.1f}% {share:>16} {d(3)!s:>8} {d(4)!s:>8}")
+PY
