@@ -3,3 +3,4 @@
 //! turns their raw events into events with Falco's fields ([`crate::rules::fields::Event`]).
 
 pub mod event;
+pub mod fallback;
