@@ -15,10 +15,11 @@
 //!   binary's exec); the call that made it is not known.
 //! - **ptrace**: PTRACE_ATTACH (also for PTRACE_SEIZE) by the tracer, PTRACE_DETACH (the kernel
 //!   does not name the tracer: the one that attached, when seen).
-//! - **files**: fanotify mount marks on every mount of the host (pid 1's mount table, pseudo
-//!   filesystems left out) and on the root mount of each container (found from
-//!   /proc/PID/cgroup at start and at each exec in a container not seen before), so paths are
-//!   the ones the container sees. Every file event is reported as an `openat` with
+//! - **files**: fanotify mount marks on every mount of the host (pid 1's mount table, or this
+//!   process's when pid 1's root cannot be entered; pseudo filesystems left out) and on the
+//!   root mount of each container (found from /proc/PID/cgroup at start and at each exec in a
+//!   container not seen before), so paths are the ones the container sees. Mounts made later
+//!   on the host, and a container's other mounts (volumes, tmpfs), are not watched. Every file event is reported as an `openat` with
 //!   `resolved` = the event fd's path.
 //!
 //! **One event per open.** fanotify reports an open (FAN_OPEN) without its flags, each write
@@ -255,17 +256,25 @@ impl FallbackSource {
             )
         })?;
         self.fan = Some(fan);
-        let mountinfo = self.proc.pid_path(1, "mountinfo");
+        // pid 1's mounts, through its root; this process's own where pid 1's root cannot be
+        // entered (ptrace access mode checks, a sandbox's init).
+        let (mountinfo, root) = if std::fs::read_dir(self.proc.pid_path(1, "root")).is_ok() {
+            (
+                self.proc.pid_path(1, "mountinfo"),
+                self.proc.pid_path(1, "root"),
+            )
+        } else {
+            (self.proc.path().join("self/mountinfo"), PathBuf::from("/"))
+        };
         let bytes =
             std::fs::read(&mountinfo).with_context(|| format!("read {}", mountinfo.display()))?;
-        let root = self.proc.pid_path(1, "root");
         for m in parse_mountinfo(&bytes) {
             if PSEUDO_FS.contains(&m.fstype.as_slice()) {
                 continue;
             }
-            let mut path = root.clone().into_os_string();
-            path.push(std::ffi::OsStr::from_bytes(&m.mount_point));
-            self.mark(m.mnt_id, PathBuf::from(path));
+            let rel = m.mount_point.strip_prefix(b"/").unwrap_or(&m.mount_point);
+            let path = root.join(std::ffi::OsStr::from_bytes(rel));
+            self.mark(m.mnt_id, path);
         }
         if self.stats.marked.is_empty() {
             return Err(anyhow!(
