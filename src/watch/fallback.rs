@@ -404,16 +404,7 @@ impl FallbackSource {
         };
         match ev.what {
             What::Exec { pid: tid, tgid } => {
-                let kind = self.exec_kind(tgid);
-                let comm = std::fs::read(self.proc.pid_path(tgid, "comm"))
-                    .ok()
-                    .map(|mut c| {
-                        if c.last() == Some(&b'\n') {
-                            c.pop();
-                        }
-                        c
-                    })
-                    .filter(|c| !c.is_empty());
+                let (kind, comm) = self.exec_kind(tgid);
                 self.watch_container_of(tgid);
                 out.push(raw(tid, tgid, comm, kind));
             }
@@ -524,8 +515,9 @@ impl FallbackSource {
         }
     }
 
-    /// The exec of `pid` as /proc shows it now; empty argv and exe when it is gone.
-    fn exec_kind(&mut self, pid: i32) -> Kind {
+    /// The exec of `pid` as /proc shows it now, and its comm; empty argv and exe and no comm
+    /// when it is gone. Three reads, argv first: a storm of short-lived execs outruns more.
+    fn exec_kind(&mut self, pid: i32) -> (Kind, Option<Vec<u8>>) {
         let (argv, argv_truncated) = crate::proc::cmdline::read_cmdline(&self.proc, pid)
             .map(|(a, cut)| (a.into_iter().map(|b| b.0).collect::<Vec<_>>(), cut))
             .unwrap_or_default();
@@ -539,13 +531,15 @@ impl FallbackSource {
         if argv.is_empty() || exe.is_empty() {
             self.stats.partial_execs += 1;
         }
-        let ppid = crate::proc::stat::read_stat(&self.proc, pid)
+        let stat = crate::proc::stat::read_stat(&self.proc, pid)
             .ok()
-            .filter(|s| !s.is_zombie())
+            .filter(|s| !s.is_zombie());
+        let ppid = stat
+            .as_ref()
             .map(|s| s.ppid)
             .or_else(|| self.parents.get(&pid).copied())
             .unwrap_or(0);
-        Kind::Exec {
+        let kind = Kind::Exec {
             execveat: false,
             res: 0,
             ppid,
@@ -553,7 +547,8 @@ impl FallbackSource {
             argv,
             argv_truncated,
             tty: None,
-        }
+        };
+        (kind, stat.map(|s| s.comm).filter(|c| !c.is_empty()))
     }
 
     fn drain_fanotify(&mut self, out: &mut Vec<RawEvent>) -> anyhow::Result<()> {
