@@ -16,11 +16,15 @@
 //! - [`mem`]: reading a stopped tracee's memory (`process_vm_readv`, `/proc/PID/mem`), and
 //!   glibc's `strerror`.
 //! - [`time`]: local time of day (`localtime_r`), for `ksec trace -t`.
+//! - [`proc_connector`], [`fanotify`]: the process-event netlink socket and the fanotify group
+//!   of `ksec watch`'s fallback source.
 //! - [`openat2`]: opening paths inside a process's root without escaping it (`ksec root`).
 
 pub mod bpf;
+pub mod fanotify;
 pub mod mem;
 pub mod openat2;
+pub mod proc_connector;
 pub mod ptrace;
 pub mod signal;
 pub mod spawn;

@@ -189,4 +189,9 @@ pub trait Source {
     fn lost(&self) -> Lost;
     /// The fields this source cannot fill.
     fn unavailable(&self) -> &'static [Unavailable];
+    /// The fields this source fills only in part (some events, or not at the time of the
+    /// call), and how: rules naming them still run.
+    fn partial(&self) -> &'static [Unavailable] {
+        &[]
+    }
 }

@@ -5,5 +5,6 @@
 pub mod container;
 pub mod context;
 pub mod event;
+pub mod fallback;
 pub mod fields;
 pub mod output;
