@@ -34,6 +34,9 @@ pub enum Command {
     Ps(PsArgs),
     /// Search what processes hold open, their environment and memory, for secrets.
     GrepSecret(GrepSecretArgs),
+    /// Detect suspicious activity on the node with Falco's rules language (exec, open,
+    /// connect, ptrace, setuid...), from eBPF or the proc connector and fanotify.
+    Watch(WatchArgs),
     /// Print a shell completion script on stdout (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Write roff man pages: ksec.1 and one per subcommand (ksec-trace.1, ...).
@@ -371,6 +374,81 @@ pub struct PsArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// watch
+
+/// Where `ksec watch` gets its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchSource {
+    /// eBPF when it loads, else the proc connector and fanotify.
+    Auto,
+    /// Raw tracepoints (root or CAP_BPF+CAP_PERFMON, and BTF).
+    Ebpf,
+    /// The netlink proc connector (exec, fork, exit, uid/gid changes) and fanotify (opens):
+    /// fewer fields, see --list-fields.
+    Fallback,
+}
+
+/// `ksec watch`'s arguments.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sudo ksec watch\n  sudo ksec watch -r /etc/falco/falco_rules.yaml -r /etc/falco/falco_rules.local.yaml --json -o /var/log/ksec.jsonl\n  sudo ksec watch --syslog --pidfile /run/ksec.pid   # kill -1 $(cat /run/ksec.pid) reloads\n  ksec watch --validate -r my_rules.yaml\n  ksec watch --print-default-rules > ksec_rules.yaml"
+)]
+pub struct WatchArgs {
+    /// A rules file, or a directory of them (its .yaml/.yml files, alphabetically); repeat to
+    /// load several in order, as Falco's rules_files. Default: ksec's own rules
+    /// (--print-default-rules).
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// Alerts as JSON objects (Falco's keys), one per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Times as ISO 8601 in UTC, as Falco's time_format_iso_8601.
+    #[arg(long)]
+    pub iso8601: bool,
+    /// Append alerts to FILE (stdout is then not used unless --stdout).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Pipe alerts to CMD (run with /bin/sh -c, one alert per line on its stdin).
+    #[arg(long, value_name = "CMD")]
+    pub program: Option<String>,
+    /// Send alerts to the system log (/dev/log: journald, rsyslog), tagged ksec.
+    #[arg(long)]
+    pub syslog: bool,
+    /// Also write alerts to stdout when -o, --program or --syslog is given.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Only alerts of this priority or higher (emergency, alert, critical, error, warning,
+    /// notice, informational, debug).
+    #[arg(long, value_name = "PRIORITY", default_value = "debug")]
+    pub min_priority: String,
+    /// Write ksec's pid to PATH (for `kill -1 $(cat PATH)`, which reloads the rules).
+    #[arg(long, value_name = "PATH")]
+    pub pidfile: Option<PathBuf>,
+    /// Load the rules, print every error and warning with file, line and item, and exit
+    /// (non-zero on errors). Falco's -V.
+    #[arg(long)]
+    pub validate: bool,
+    /// Print the loaded rules (name, priority, source, tags) and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+    /// Print the fields conditions and outputs can use, with those the event source cannot
+    /// fill, and exit.
+    #[arg(long)]
+    pub list_fields: bool,
+    /// Print ksec's default rules (Falco's language) and exit.
+    #[arg(long)]
+    pub print_default_rules: bool,
+    /// Where events come from.
+    #[arg(long, value_enum, default_value_t = WatchSource::Auto)]
+    pub source: WatchSource,
+    /// Where the host's / is, for the container runtimes' files (e.g. /host in a DaemonSet).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub host_root: PathBuf,
+    #[command(flatten)]
+    pub proc: ProcArgs,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,4 +17,5 @@ mod trace;
 mod trace_cli;
 mod trace_ebpf;
 mod trace_latency;
+mod watch;
 mod watch_fallback;

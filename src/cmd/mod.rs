@@ -11,6 +11,7 @@ pub mod proc_args;
 pub mod ps;
 pub mod root;
 pub mod trace;
+pub mod watch;
 
 use std::ffi::OsString;
 
@@ -58,6 +59,7 @@ pub fn run(argv: Vec<OsString>) -> (anyhow::Result<Exit>, &'static str, Exit) {
         Command::Root(args) => root::run(args),
         Command::Ps(args) => ps::run(args),
         Command::GrepSecret(args) => grep_secret::run(args),
+        Command::Watch(args) => watch::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     };

@@ -1,0 +1,510 @@
+//! `ksec watch` end to end: the real binary watching the node (eBPF, and the proc connector +
+//! fanotify fallback) while real programs and real podman containers do what each default rule
+//! is about, and a look-alike that must not fire; Falco's own rules files; reload on SIGHUP.
+//!
+//! The watch is node-wide and other tests run meanwhile, so every assertion picks its alerts by
+//! a tag unique to the test (in a path or an argument). An absence is checked only after a later
+//! positive event (a sentinel) has been seen, so the look-alike's events were processed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+use crate::util::{self, ksec, podman, run, text, Reaped};
+
+/// Why these tests cannot run here, if they cannot.
+fn unavailable() -> Option<String> {
+    if !util::is_root() {
+        return Some("ksec watch needs root (eBPF, the proc connector, fanotify)".into());
+    }
+    None
+}
+
+macro_rules! require_root {
+    () => {
+        if let Some(why) = unavailable() {
+            util::skipped(why);
+            return;
+        }
+    };
+}
+
+fn tag(what: &str) -> String {
+    format!(
+        "ksecw-{what}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    )
+}
+
+/// A running `ksec watch --json -o FILE`, stopped with SIGINT when dropped.
+struct Watch {
+    proc: Option<Reaped>,
+    alerts: PathBuf,
+    stderr: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Watch {
+    fn start(args: &[&str]) -> Watch {
+        let dir = tempfile::tempdir().unwrap();
+        let alerts = dir.path().join("alerts.jsonl");
+        let stderr = dir.path().join("stderr.txt");
+        let mut cmd = ksec(&["watch", "--json", "-o"]);
+        cmd.arg(&alerts)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr).unwrap());
+        let proc = Reaped::spawn(&mut cmd);
+        let w = Watch {
+            proc: Some(proc),
+            alerts,
+            stderr,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !w.stderr_text().contains("rules loaded") {
+            assert!(
+                Instant::now() < deadline,
+                "ksec watch did not say it was ready: {}",
+                w.stderr_text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        w
+    }
+
+    fn stderr_text(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    fn alerts(&self) -> Vec<Json> {
+        std::fs::read_to_string(&self.alerts)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
+
+    /// Alerts of `rule` whose output contains `needle`, waiting up to 20 s for at least one.
+    fn wait_for(&self, rule: &str, needle: &str) -> Vec<Json> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let found = self.matching(rule, needle);
+            if !found.is_empty() {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {rule:?} alert with {needle:?} within 20 s; alerts: {:#?}\nstderr: {}",
+                self.alerts()
+                    .iter()
+                    .map(|a| a["output"].to_string())
+                    .collect::<Vec<_>>(),
+                self.stderr_text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn matching(&self, rule: &str, needle: &str) -> Vec<Json> {
+        self.alerts()
+            .into_iter()
+            .filter(|a| a["rule"] == rule && a["output"].as_str().unwrap_or("").contains(needle))
+            .collect()
+    }
+
+    fn pid(&self) -> i32 {
+        self.proc.as_ref().unwrap().pid()
+    }
+
+    /// SIGINT, and the exit status and stderr.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let mut p = self.proc.take().unwrap();
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(p.pid()),
+            nix::sys::signal::Signal::SIGINT,
+        );
+        let status = p.wait_timeout(30);
+        (status, self.stderr_text())
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.kill();
+        }
+    }
+}
+
+fn sh(script: &str) -> std::process::Output {
+    run(Command::new("/bin/sh").arg("-c").arg(script))
+}
+
+/// A symlink named `name` to `target` in `dir`.
+fn alias(dir: &Path, name: &str, target: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::os::unix::fs::symlink(target, &p).unwrap();
+    p
+}
+
+#[test]
+fn print_default_rules_and_validate_them() {
+    let out = run(ksec(&["watch", "--print-default-rules"]));
+    assert!(out.status.success());
+    let rules = text(&out).0;
+    assert!(rules.contains("- rule: Shell in container"));
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("rules.yaml");
+    std::fs::write(&f, &rules).unwrap();
+    let out = run(ksec(&["watch", "--validate", "-r", f.to_str().unwrap()]));
+    assert!(out.status.success(), "{:?}", text(&out));
+    let out = run(ksec(&["watch", "--list-rules"]));
+    assert!(out.status.success(), "{:?}", text(&out));
+    let listed = text(&out).0;
+    for rule in [
+        "Shell in container",
+        "Terminal shell in container",
+        "Write below etc",
+        "Read sensitive file untrusted",
+        "Package management process launched in container",
+        "Drop and execute new binary in container",
+        "PTRACE attached to process",
+        "Netcat remote code execution",
+        "Shell connected to the network",
+    ] {
+        assert!(listed.contains(rule), "{rule} not in {listed}");
+    }
+}
+
+#[test]
+fn validate_reports_file_line_and_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.yaml");
+    std::fs::write(
+        &f,
+        "- rule: fine\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: INFO\n\
+         - rule: broken\n  desc: d\n  condition: evt.type = open and (\n  output: o\n  priority: INFO\n",
+    )
+    .unwrap();
+    let out = run(ksec(&["watch", "--validate", "-r", f.to_str().unwrap()]));
+    let (stdout, _) = text(&out);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("broken"), "{stdout}");
+    assert!(stdout.contains(&format!("{}:6", f.display())), "{stdout}");
+}
+
+#[test]
+fn falco_rules_file_validates() {
+    let falco = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/falco/falco_rules.yaml");
+    if !Path::new(falco).exists() {
+        util::skipped("../shared/data/falco/falco_rules.yaml is not there");
+        return;
+    }
+    let out = run(ksec(&["watch", "--validate", "-r", falco]));
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+}
+
+#[test]
+fn min_priority_is_checked() {
+    let out = run(ksec(&["watch", "--min-priority", "loud"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("--min-priority"), "{:?}", text(&out));
+}
+
+#[test]
+fn host_rules_fire_and_look_alikes_do_not() {
+    require_root!();
+    let w = Watch::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+
+    // A write below /etc fires; reading the same file does not.
+    let t = tag("etc");
+    let etc = format!("/etc/{t}");
+    sh(&format!("cat {etc} 2>/dev/null; echo x > {etc}; cat {etc} > /dev/null"));
+    let _ = std::fs::remove_file(&etc);
+    let writes = w.wait_for("Write below etc", &etc);
+    assert_eq!(writes.len(), 1, "one write, the reads do not fire: {writes:#?}");
+    let a = &writes[0];
+    assert_eq!(a["priority"], "Error");
+    assert_eq!(a["output_fields"]["fd.name"], etc);
+    assert_eq!(a["output_fields"]["container.id"], "host");
+    assert_eq!(a["output_fields"]["user.name"], "root");
+    assert!(a["output_fields"]["evt.arg.flags"]
+        .as_str()
+        .unwrap()
+        .contains("O_WRONLY"));
+
+    // /etc/shadow read by cat fires; by a program named sshd (trusted) it does not.
+    let sshd = dir.path().join("sshd");
+    std::fs::copy("/bin/cat", &sshd).unwrap();
+    let (t1, t2) = (tag("shadow-sshd"), tag("shadow-cat"));
+    run(Command::new(&sshd).args(["/etc/shadow", &format!("/nonexistent/{t1}")]));
+    run(Command::new("cat").args(["/etc/shadow", &format!("/nonexistent/{t2}")]));
+    let reads = w.wait_for("Read sensitive file untrusted", &t2);
+    assert_eq!(reads[0]["output_fields"]["proc.name"], "cat");
+    assert_eq!(reads[0]["output_fields"]["fd.name"], "/etc/shadow");
+    assert!(w.matching("Read sensitive file untrusted", &t1).is_empty());
+
+    // netcat with -e fires; a port scan with -z does not.
+    let nc = alias(dir.path(), "nc", "/bin/true");
+    let (t1, t2) = (tag("nc-z"), tag("nc-e"));
+    run(Command::new(&nc).args(["-z", "127.0.0.1", &t1]));
+    run(Command::new(&nc).args(["-e", "/bin/sh", "127.0.0.1", &t2]));
+    let nca = w.wait_for("Netcat remote code execution", &t2);
+    assert_eq!(nca[0]["priority"], "Warning");
+    assert!(w.matching("Netcat remote code execution", &t1).is_empty());
+
+    // A shell's own connection (bash's /dev/tcp) fires; python's does not.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    run(Command::new("python3").args([
+        "-c",
+        &format!("import socket; socket.create_connection(('127.0.0.1', {port})).close()"),
+    ]));
+    run(Command::new("bash").args(["-c", &format!("exec 3<>/dev/tcp/127.0.0.1/{port}")]));
+    let conns = w.wait_for("Shell connected to the network", &format!(":{port}"));
+    assert_eq!(conns.len(), 1, "{conns:#?}");
+    assert_eq!(conns[0]["output_fields"]["proc.name"], "bash");
+    assert_eq!(conns[0]["output_fields"]["fd.name"].as_str().unwrap().split("->").nth(1), Some(format!("127.0.0.1:{port}").as_str()));
+    drop(listener);
+
+    // A ptrace attach fires once; a second attach to the same (already traced) process
+    // fails and does not.
+    if util::which("strace").is_some() {
+        let mut sleeper = Reaped::spawn(Command::new("sleep").arg("60"));
+        let pid = sleeper.pid_s();
+        let mut first = Reaped::spawn(
+            Command::new("strace")
+                .args(["-o", "/dev/null", "-p", &pid])
+                .stderr(Stdio::null()),
+        );
+        let a = w.wait_for("PTRACE attached to process", &format!("target_pid={pid}"));
+        let second = run(Command::new("strace").args(["-o", "/dev/null", "-p", &pid]));
+        assert!(!second.status.success(), "the second attach must fail");
+        // The sentinel: another process's attach, after the failed one.
+        let mut other = Reaped::spawn(Command::new("sleep").arg("60"));
+        let opid = other.pid_s();
+        let mut third = Reaped::spawn(
+            Command::new("strace")
+                .args(["-o", "/dev/null", "-p", &opid])
+                .stderr(Stdio::null()),
+        );
+        w.wait_for("PTRACE attached to process", &format!("target_pid={opid}"));
+        assert_eq!(
+            w.matching("PTRACE attached to process", &format!("target_pid={pid} ")).len()
+                + w.matching("PTRACE attached to process", &format!("target_pid={pid})")).len(),
+            a.len(),
+            "the failed attach fired"
+        );
+        for p in [&mut first, &mut third, &mut sleeper, &mut other] {
+            p.kill();
+        }
+    } else {
+        util::skipped_in_part("strace is not installed: no ptrace case");
+    }
+
+    // No shell on the host is a "shell in container".
+    assert!(w
+        .alerts()
+        .iter()
+        .filter(|a| a["rule"] == "Shell in container")
+        .all(|a| a["output_fields"]["container.id"] != "host"));
+    let (status, stderr) = w.stop();
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("alerts"), "{stderr}");
+}
+
+#[test]
+fn container_rules_fire_with_the_container_named() {
+    require_root!();
+    if let Some(why) = podman::unavailable() {
+        util::skipped(why);
+        return;
+    }
+    let w = Watch::start(&[]);
+    let c = podman::Container::run(&tag("c"), &["/bin/sleep", "600"]);
+    let short = &c.id[..12];
+
+    // A shell in the container: the rule names the container and the user.
+    let t = tag("sh");
+    let out = c.exec(&["/bin/sh", "-c", &format!("echo {t}")]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let shells = w.wait_for("Shell in container", &t);
+    let f = &shells[0]["output_fields"];
+    assert_eq!(f["container.id"], short);
+    assert_eq!(f["container.name"], c.name);
+    assert_eq!(f["container.image.repository"], "localhost/ksec-test-bb");
+    assert_eq!(f["user.name"], "root");
+    // Without a terminal it is not the terminal rule.
+    assert!(w.matching("Terminal shell in container", &t).is_empty());
+
+    // With a terminal (podman exec -it under script(1)), the terminal rule fires too.
+    let t = tag("tty");
+    let cmd = format!(
+        "{} exec -it {} /bin/sh -c 'echo {t}'",
+        podman_cmdline(),
+        c.name
+    );
+    let out = run(Command::new("script").args(["-qec", &cmd, "/dev/null"]));
+    assert!(out.status.success(), "{:?}", text(&out));
+    let tty = w.wait_for("Terminal shell in container", &t);
+    assert_ne!(tty[0]["output_fields"]["proc.tty"], 0);
+
+    // A write below /etc inside the container shows the container's path.
+    let t = tag("cetc");
+    c.exec(&["/bin/sh", "-c", &format!("echo x > /etc/{t}")]);
+    let w1 = w.wait_for("Write below etc", &t);
+    assert_eq!(w1[0]["output_fields"]["fd.name"], format!("/etc/{t}"));
+    assert_eq!(w1[0]["output_fields"]["container.id"], short);
+
+    // A binary copied in and run is not in the image; the image's own busybox is.
+    let (t1, t2) = (tag("image-bb"), tag("dropped-bb"));
+    c.exec(&["/bin/busybox", "echo", &t1]);
+    c.exec(&[
+        "/bin/sh",
+        "-c",
+        &format!("cp /bin/busybox /tmp/bb && /tmp/bb echo {t2}"),
+    ]);
+    let drops = w.wait_for("Drop and execute new binary in container", &t2);
+    assert_eq!(drops[0]["output_fields"]["proc.exepath"], "/tmp/bb");
+    assert!(w
+        .matching("Drop and execute new binary in container", &t1)
+        .is_empty());
+
+    // A package manager in the container fires; the same name on the host does not.
+    let dir = tempfile::tempdir().unwrap();
+    let apk = alias(dir.path(), "apk", "/bin/true");
+    let (t1, t2) = (tag("host-apk"), tag("ctr-apk"));
+    run(Command::new(&apk).arg(&t1));
+    c.exec(&[
+        "/bin/sh",
+        "-c",
+        &format!("ln -sf /bin/busybox /tmp/apk; /tmp/apk {t2}; true"),
+    ]);
+    w.wait_for("Package management process launched in container", &t2);
+    assert!(w
+        .matching("Package management process launched in container", &t1)
+        .is_empty());
+    let (status, stderr) = w.stop();
+    assert!(status.success(), "{stderr}");
+}
+
+/// The podman command line tests use, for a shell (script -c).
+fn podman_cmdline() -> String {
+    let cmd = podman::podman(&[]);
+    let mut s = String::new();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            s += &format!("{}={} ", k.to_string_lossy(), v.to_string_lossy());
+        }
+    }
+    s += &cmd.get_program().to_string_lossy();
+    for a in cmd.get_args() {
+        s += &format!(" {}", a.to_string_lossy());
+    }
+    s
+}
+
+#[test]
+fn the_study_texts_rule_fires_on_a_shell_in_a_container() {
+    require_root!();
+    if let Some(why) = podman::unavailable() {
+        util::skipped(why);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "- list: linux_shells\n  items: [bash, zsh, ksh, sh, csh]\n\
+         - macro: container\n  condition: container.id != host\n\
+         - macro: spawned_process\n  condition: evt.type = execve and evt.dir=<\n\
+         - rule: shell_in_container\n  desc: notice shell activity within a container\n\
+         \x20 condition: spawned_process and container and proc.name in (linux_shells)\n\
+         \x20 output: Bash opened (user=%user.name container=%container.id)\n\
+         \x20 priority: WARNING\n",
+    )
+    .unwrap();
+    let w = Watch::start(&["-r", rules.to_str().unwrap()]);
+    let c = podman::Container::run(&tag("study"), &["/bin/sleep", "600"]);
+    c.exec(&["/bin/sh", "-c", "true"]);
+    let want = format!("Bash opened (user=root container={})", &c.id[..12]);
+    let a = w.wait_for("shell_in_container", &want);
+    assert_eq!(a[0]["priority"], "Warning");
+    assert!(a[0]["output"].as_str().unwrap().ends_with(&format!(": Warning {want}")));
+    // A shell on the host does not fire.
+    sh("true");
+    assert!(w
+        .alerts()
+        .iter()
+        .all(|a| !a["output"].as_str().unwrap().contains("container=host")));
+}
+
+#[test]
+fn sighup_reloads_and_bad_rules_keep_the_old_ones() {
+    require_root!();
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    let pidfile = dir.path().join("ksec.pid");
+    let rule = |name: &str, word: &str| {
+        format!(
+            "- rule: {name}\n  desc: d\n  condition: evt.type in (execve, execveat) and proc.args contains {word}\n  output: \"{name} saw %proc.cmdline\"\n  priority: NOTICE\n"
+        )
+    };
+    let (a, b) = (tag("a"), tag("b"));
+    std::fs::write(&rules, rule("first", &a)).unwrap();
+    let w = Watch::start(&["-r", rules.to_str().unwrap(), "--pidfile", pidfile.to_str().unwrap()]);
+    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    assert_eq!(pid, w.pid());
+    run(Command::new("/bin/true").arg(&a));
+    w.wait_for("first", &a);
+
+    std::fs::write(&rules, rule("second", &b)).unwrap();
+    sh(&format!("kill -1 $(cat {})", pidfile.display()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !w.stderr_text().contains("rules reloaded") {
+        assert!(Instant::now() < deadline, "{}", w.stderr_text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    run(Command::new("/bin/true").arg(format!("{a}-{b}")));
+    w.wait_for("second", &b);
+    assert_eq!(w.matching("first", &format!("{a}-{b}")).len(), 0, "the old rule is gone");
+
+    std::fs::write(&rules, "- rule: broken\n  condition: (\n").unwrap();
+    sh(&format!("kill -HUP {pid}"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !w.stderr_text().contains("previous rules stay active") {
+        assert!(Instant::now() < deadline, "{}", w.stderr_text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let c = tag("c");
+    run(Command::new("/bin/true").arg(format!("{b}-{c}")));
+    w.wait_for("second", &c);
+    let (status, _) = w.stop();
+    assert!(status.success());
+    assert!(!pidfile.exists(), "the pid file is removed at exit");
+}
+
+#[test]
+fn fallback_source_fires_exec_and_write_rules() {
+    require_root!();
+    let w = Watch::start(&["--source", "fallback"]);
+    assert!(w.stderr_text().contains("proc connector"), "{}", w.stderr_text());
+    let t = tag("fb-etc");
+    let etc = format!("/etc/{t}");
+    sh(&format!("echo x > {etc}"));
+    let _ = std::fs::remove_file(&etc);
+    let a = w.wait_for("Write below etc", &etc);
+    assert_eq!(a[0]["output_fields"]["fd.name"], etc);
+    let (status, stderr) = w.stop();
+    assert!(status.success(), "{stderr}");
+}
