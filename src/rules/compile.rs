@@ -399,7 +399,8 @@ impl Compiler<'_> {
                         if !lacking.contains(&f) {
                             lacking.push(f);
                         }
-                        Lhs::EvtType
+                        // The rule is skipped: no need to type the value.
+                        return Ok(Expr::And(Vec::new()));
                     }
                     Err(e) => return Err(e),
                 };

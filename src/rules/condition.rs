@@ -304,7 +304,7 @@ impl<'a> Parser<'a> {
             return Ok(false);
         };
         let mut i = 1;
-        let mut prev = b'\\';
+        let mut prev = q;
         while i < b.len() {
             if b[i] == q && prev != b'\\' {
                 let raw = &self.rest()[..=i];

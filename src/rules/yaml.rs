@@ -100,13 +100,39 @@ pub struct ParseError {
 /// # Errors
 /// The scanner's or parser's first error, with its position.
 pub fn parse(text: &str) -> Result<Vec<Node>, ParseError> {
-    let mut b = Builder::default();
-    let mut parser = Parser::new_from_str(text);
-    parser.load(&mut b, true).map_err(|e| ParseError {
-        message: e.info().to_string(),
-        mark: Mark::from_marker(*e.marker()),
-    })?;
-    Ok(b.docs)
+    let mut text = std::borrow::Cow::Borrowed(text);
+    // yaml-cpp (Falco's parser) accepts a flow sequence or mapping closed at the indentation of
+    // its key (`items: [\n  a,\n  ]`, as Falco's own rules files do); yaml-rust2 does not. Such
+    // a closing bracket is indented further and the text parsed again (lines are unchanged).
+    for _ in 0..1000 {
+        let mut b = Builder::default();
+        let mut parser = Parser::new_from_str(&text);
+        match parser.load(&mut b, true) {
+            Ok(()) => return Ok(b.docs),
+            Err(e) => {
+                let at = e.marker().index();
+                let closes = e.info() == "invalid indentation"
+                    && text
+                        .char_indices()
+                        .nth(at)
+                        .is_some_and(|(_, c)| c == ']' || c == '}');
+                if !closes {
+                    return Err(ParseError {
+                        message: e.info().to_string(),
+                        mark: Mark::from_marker(*e.marker()),
+                    });
+                }
+                let byte = text.char_indices().nth(at).map_or(0, |(i, _)| i);
+                let mut t = text.into_owned();
+                t.insert_str(byte, "  ");
+                text = std::borrow::Cow::Owned(t);
+            }
+        }
+    }
+    Err(ParseError {
+        message: "too many flow constructs closed at their key's indentation".into(),
+        mark: Mark::default(),
+    })
 }
 
 enum Open {
