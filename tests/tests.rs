@@ -12,6 +12,7 @@ mod lines_net;
 mod lines_proc;
 mod live;
 mod proc;
+mod rules_loader;
 mod secret;
 mod trace;
 mod trace_cli;
