@@ -2,4 +2,5 @@
 //! and a fallback on the proc connector and fanotify), and the process and container context that
 //! turns their raw events into events with Falco's fields ([`crate::rules::fields::Event`]).
 
+pub mod ebpf;
 pub mod event;
