@@ -264,7 +264,10 @@ struct exit_rec {
 	u32 pad;
 };
 
+// Room beyond the records, so that lengths masked with 2 * ARGS_MAX - 1 (which the verifier
+// follows better than comparisons) stay inside the map value.
 union scratch {
+	char room[sizeof(struct exec_rec) + ARGS_MAX];
 	struct exec_rec exec;
 	struct open_rec open;
 	struct conn_rec conn;
@@ -601,6 +604,17 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+// A length the verifier knows is at most ARGS_MAX (the barrier keeps clang from dropping the
+// test as redundant with an earlier one the verifier no longer sees).
+static __always_inline u32 clamp_args(u64 len)
+{
+	u32 n = len;
+	asm volatile("" : "+r"(n));
+	if (n > ARGS_MAX)
+		n = ARGS_MAX;
+	return n;
+}
+
 // new_encode_dev(MKDEV(major, minor)), as /proc/PID/stat's tty_nr.
 static __always_inline u32 encode_dev(u32 major, u32 minor)
 {
@@ -648,8 +662,9 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 		r->truncated = 1;
 	}
 	r->args_len = 0;
-	if (len > 0 && !bpf_probe_read_user(r->args, len & (2 * ARGS_MAX - 1), (void *)start))
-		r->args_len = len;
+	u32 an = clamp_args(len) & (2 * ARGS_MAX - 1);
+	if (an > 0 && !bpf_probe_read_user(r->args, an, (void *)start))
+		r->args_len = an;
 	send(r, offsetof(struct exec_rec, args) + (r->args_len & (2 * ARGS_MAX - 1)));
 	return 0;
 }

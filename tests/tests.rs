@@ -17,3 +17,4 @@ mod trace;
 mod trace_cli;
 mod trace_ebpf;
 mod trace_latency;
+mod watch_ebpf;

@@ -113,9 +113,8 @@ impl EbpfSource {
         }
         let fail = |what: &str, e: &dyn std::error::Error| -> anyhow::Error {
             let chain = error_chain(e);
-            let denied = chain.contains("EPERM")
-                || chain.contains("ermission denied")
-                || chain.contains("ot permitted");
+            // EPERM is the kernel's refusal to load at all; EACCES the verifier's verdict.
+            let denied = chain.contains("ot permitted") || chain.contains("(os error 1)");
             if denied || !nix::unistd::geteuid().is_root() {
                 EbpfUnavailable::NotPermitted(format!("{what}: {chain}")).into()
             } else {
@@ -411,7 +410,7 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
 }
 
 /// The whole error chain of a load or attach failure, on one line (aya puts the kernel's
-/// reason in a source error; the verifier's log is cut to its first line).
+/// reason in a source error).
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
@@ -423,9 +422,12 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         }
         src = inner.source();
     }
-    match s.find('\n') {
-        Some(i) => s[..i].to_string(),
-        None => s,
+    // The verifier's log can be long: its verdict is its last lines.
+    let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.len() > 7 {
+        format!("{} ... {}", lines[0], lines[lines.len() - 6..].join(" / "))
+    } else {
+        lines.join(" / ")
     }
 }
 
