@@ -19,4 +19,5 @@ mod trace_cli;
 mod trace_ebpf;
 mod trace_latency;
 mod watch;
+mod watch_ebpf;
 mod watch_fallback;

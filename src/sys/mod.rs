@@ -30,6 +30,7 @@ pub mod signal;
 pub mod spawn;
 pub mod time;
 pub mod wait;
+pub mod watch_bpf;
 
 pub use libc::pid_t;
 /// The path `proc/rootfs.rs` uses (`crate::sys::proc_open::open_in_root`).

@@ -1,0 +1,167 @@
+//! The records `bpf/watch.bpf.c` sends through its ring buffer and keeps in its maps, as
+//! `#[repr(C)]` mirrors that aya may copy (`aya::Pod`), and [`record`], which reads one from
+//! the ring buffer's bytes. The C side's layouts and these must stay in step; the size asserts
+//! below catch a field added on one side only.
+
+/// Record kinds (`hdr.kind`).
+pub const K_EXEC: u32 = 1;
+pub const K_FORK: u32 = 2;
+pub const K_OPEN: u32 = 3;
+pub const K_CONNECT: u32 = 4;
+pub const K_ACCEPT: u32 = 5;
+pub const K_PTRACE: u32 = 6;
+pub const K_SETID: u32 = 7;
+pub const K_EXIT: u32 = 8;
+
+/// Room for the exe name and argv in an exec record, and for a path in an open record.
+pub const EXE_MAX: usize = 512;
+pub const ARGS_MAX: usize = 4096;
+pub const PATH_MAX: usize = 4096;
+pub const SOCKADDR_MAX: usize = 128;
+
+/// What every record starts with: when, who, with which credentials.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hdr {
+    /// `bpf_ktime_get_boot_ns` (CLOCK_BOOTTIME).
+    pub time_ns: u64,
+    pub tid: u32,
+    pub pid: u32,
+    pub kind: u32,
+    pub uid: u32,
+    pub euid: u32,
+    pub gid: u32,
+    pub egid: u32,
+    /// `u32::MAX`: unset (or a kernel without audit).
+    pub loginuid: u32,
+    pub comm: [u8; 16],
+}
+
+/// An exec's fixed part; `exe_len` bytes of name and `args_len` bytes of NUL-separated argv
+/// follow in `exe` and after the struct.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ExecFixed {
+    pub h: Hdr,
+    pub res: i64,
+    pub ppid: u32,
+    pub tty: u32,
+    pub exe_len: u16,
+    pub args_len: u16,
+    pub execveat: u8,
+    pub truncated: u8,
+    pub pad: [u8; 2],
+    pub exe: [u8; EXE_MAX],
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ForkRec {
+    pub h: Hdr,
+    pub child_tid: u32,
+    pub child_pid: u32,
+    pub thread: u32,
+    pub pad: u32,
+}
+
+/// An open's fixed part; `path_len` bytes of path follow.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenFixed {
+    pub h: Hdr,
+    pub res: i64,
+    pub flags: u64,
+    pub dirfd: i32,
+    pub mode: u32,
+    /// The syscall number.
+    pub nr: u32,
+    pub path_len: u16,
+    pub pad: u16,
+}
+
+/// connect, accept, accept4: addresses as `struct sockaddr` bytes (length 0: unknown).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ConnRec {
+    pub h: Hdr,
+    pub res: i64,
+    pub fd: i32,
+    pub nr: u32,
+    pub local_len: u16,
+    pub remote_len: u16,
+    pub pad: u32,
+    pub local: [u8; SOCKADDR_MAX],
+    pub remote: [u8; SOCKADDR_MAX],
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PtraceRec {
+    pub h: Hdr,
+    pub request: i64,
+    pub res: i64,
+    pub target: i32,
+    pub pad: u32,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SetidRec {
+    pub h: Hdr,
+    pub res: i64,
+    /// The syscall number.
+    pub nr: u32,
+    pub ids: [u32; 3],
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExitRec {
+    pub h: Hdr,
+    /// The wait status.
+    pub status: i32,
+    pub pad: u32,
+}
+
+/// Value of the `lost` map, per CPU.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WatchLost {
+    /// Records the ring buffer had no room for.
+    pub ring_full: u64,
+    /// Calls not followed: the in-flight map was full.
+    pub in_flight: u64,
+}
+
+const _: () = assert!(std::mem::size_of::<Hdr>() == 56);
+const _: () = assert!(std::mem::size_of::<ExecFixed>() == 80 + EXE_MAX);
+const _: () = assert!(std::mem::size_of::<ForkRec>() == 72);
+const _: () = assert!(std::mem::size_of::<OpenFixed>() == 88);
+const _: () = assert!(std::mem::size_of::<ConnRec>() == 80 + 2 * SOCKADDR_MAX);
+const _: () = assert!(std::mem::size_of::<PtraceRec>() == 80);
+const _: () = assert!(std::mem::size_of::<SetidRec>() == 80);
+const _: () = assert!(std::mem::size_of::<ExitRec>() == 64);
+const _: () = assert!(std::mem::size_of::<WatchLost>() == 16);
+
+/// The record types [`record`] reads: plain integers and byte arrays without padding.
+pub trait Record: aya::Pod {}
+
+macro_rules! records {
+    ($($t:ty),*) => {$(
+        // SAFETY: a `#[repr(C)]` struct of integers and byte arrays without padding (the size
+        // asserts above), so every bit pattern is a valid value.
+        unsafe impl aya::Pod for $t {}
+        impl Record for $t {}
+    )*};
+}
+records!(Hdr, ExecFixed, ForkRec, OpenFixed, ConnRec, PtraceRec, SetidRec, ExitRec, WatchLost);
+
+/// The record of type `T` at the start of `bytes`, or None when `bytes` is shorter.
+pub fn record<T: Record>(bytes: &[u8]) -> Option<T> {
+    if bytes.len() < std::mem::size_of::<T>() {
+        return None;
+    }
+    // SAFETY: `bytes` holds at least size_of::<T>() bytes (checked above), read unaligned, and
+    // every bit pattern is a valid `T` (Record's types are Pod).
+    Some(unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<T>()) })
+}

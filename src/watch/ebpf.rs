@@ -1,0 +1,486 @@
+//! The eBPF event source of `ksec watch`: `bpf/watch.bpf.c` (compiled into the committed
+//! `bpf/watch.bpf.o`, loaded here with aya) sees every task on the node but ksec itself at the
+//! raw `sys_enter`/`sys_exit` and `sched_process_{exec,fork,exit}` tracepoints and sends one
+//! record per exec, fork, open, connect, accept, ptrace, set*id call and process exit through a
+//! ring buffer; [`EbpfSource`] turns the records into [`RawEvent`]s.
+//!
+//! What the kernel gives is read in the kernel: a new program's argv from its new mm (complete
+//! even when it exits at once, up to [`ARGS_MAX`] bytes), paths and socket addresses from the
+//! caller's memory at the call's exit, socket addresses from the socket itself. Times are the
+//! kernel's CLOCK_BOOTTIME plus the offset of CLOCK_REALTIME measured at [`EbpfSource::start`]
+//! (a later step of the wall clock is not followed). Records the ring buffer had no room for,
+//! and calls the in-flight map could not hold, are counted ([`Lost`]). Only the x86-64 syscall
+//! table is watched: 32-bit (int 0x80) calls are not seen.
+//!
+//! Loading needs root (or CAP_BPF + CAP_PERFMON) and BTF (/sys/kernel/btf/vmlinux); the
+//! programs and maps belong to ksec's file descriptors and go away with it.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::AsFd;
+use std::time::Duration;
+
+use anyhow::Context;
+use aya::maps::{MapData, PerCpuArray, RingBuf};
+use aya::programs::RawTracePoint;
+use aya::EbpfLoader;
+
+use super::event::{Addr, Creds, Kind, Lost, OpenCall, RawEvent, Source, Unavailable};
+pub use crate::sys::watch_bpf::ARGS_MAX;
+use crate::sys::watch_bpf::{self as rec, record};
+
+/// The compiled program (bpf/build.sh makes it from bpf/watch.bpf.c).
+static OBJECT: &[u8] = aya::include_bytes_aligned!("../../bpf/watch.bpf.o");
+
+/// The programs and the raw tracepoints they attach to.
+const PROGRAMS: [(&str, &str); 5] = [
+    ("sys_enter", "sys_enter"),
+    ("sys_exit", "sys_exit"),
+    ("process_exec", "sched_process_exec"),
+    ("process_fork", "sched_process_fork"),
+    ("process_exit", "sched_process_exit"),
+];
+
+/// How big the kernel's buffers are.
+#[derive(Debug, Clone)]
+pub struct EbpfWatchConfig {
+    /// The ring buffer's size in bytes: a power of two, at least a page (default 8 MiB).
+    pub ring_bytes: u32,
+    /// Calls in flight (between entry and exit) the kernel can follow at once (default 16384).
+    pub in_flight: u32,
+}
+
+impl Default for EbpfWatchConfig {
+    fn default() -> Self {
+        EbpfWatchConfig {
+            ring_bytes: 8 << 20,
+            in_flight: 16384,
+        }
+    }
+}
+
+/// Why the eBPF source cannot be had on this machine (the command falls back to the proc
+/// connector and fanotify).
+#[derive(Debug, thiserror::Error)]
+pub enum EbpfUnavailable {
+    #[error("the eBPF event source needs BTF: the kernel has no /sys/kernel/btf/vmlinux")]
+    NoBtf,
+    #[error("the eBPF event source needs root, or CAP_BPF and CAP_PERFMON: {0}")]
+    NotPermitted(String),
+    #[error("the eBPF event source cannot be loaded: {0}")]
+    Load(String),
+}
+
+/// The loaded source: programs attached, ring buffer mapped.
+pub struct EbpfSource {
+    /// Owns the programs, their links and the other maps.
+    bpf: aya::Ebpf,
+    ring: RingBuf<MapData>,
+    /// CLOCK_REALTIME minus CLOCK_BOOTTIME, in ns.
+    boot_to_real: i64,
+}
+
+impl std::fmt::Debug for EbpfSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EbpfSource")
+            .field("boot_to_real", &self.boot_to_real)
+            .finish()
+    }
+}
+
+impl EbpfSource {
+    /// Loads `bpf/watch.bpf.o` and attaches its programs: from now on every task but this
+    /// process is watched.
+    ///
+    /// # Errors
+    /// [`EbpfUnavailable`]: no BTF, not privileged (with the kernel's reason), the verifier or
+    /// the attach refused; or a bad configuration (a ring size that is not a power of two).
+    pub fn start(cfg: &EbpfWatchConfig) -> anyhow::Result<EbpfSource> {
+        let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+            .ok()
+            .flatten()
+            .unwrap_or(4096) as u32;
+        if !cfg.ring_bytes.is_power_of_two() || cfg.ring_bytes < page {
+            anyhow::bail!(
+                "eBPF ring buffer size {} bytes: must be a power of two of at least {page}",
+                cfg.ring_bytes
+            );
+        }
+        if cfg.in_flight == 0 {
+            anyhow::bail!("eBPF in-flight map size: must be at least 1");
+        }
+        if !std::path::Path::new("/sys/kernel/btf/vmlinux").exists() {
+            return Err(EbpfUnavailable::NoBtf.into());
+        }
+        let fail = |what: &str, e: &dyn std::error::Error| -> anyhow::Error {
+            let chain = error_chain(e);
+            // EPERM is the kernel's refusal to load at all; EACCES the verifier's verdict.
+            let denied = chain.contains("ot permitted") || chain.contains("(os error 1)");
+            if denied || !nix::unistd::geteuid().is_root() {
+                EbpfUnavailable::NotPermitted(format!("{what}: {chain}")).into()
+            } else {
+                EbpfUnavailable::Load(format!("{what}: {chain}")).into()
+            }
+        };
+        let self_tgid = std::process::id();
+        let mut bpf = EbpfLoader::new()
+            .override_global("self_tgid", &self_tgid, true)
+            .map_max_entries("events", cfg.ring_bytes)
+            .map_max_entries("inflight", cfg.in_flight)
+            .load(OBJECT)
+            .map_err(|e| fail("load bpf/watch.bpf.o", &e))?;
+        for (prog, tp) in PROGRAMS {
+            let p: &mut RawTracePoint = bpf
+                .program_mut(prog)
+                .ok_or_else(|| {
+                    EbpfUnavailable::Load(format!("bpf/watch.bpf.o has no program {prog}"))
+                })?
+                .try_into()
+                .map_err(|e| fail(prog, &e))?;
+            p.load().map_err(|e| fail(&format!("load {prog}"), &e))?;
+            p.attach(tp)
+                .map_err(|e| fail(&format!("attach {prog} to {tp}"), &e))?;
+        }
+        let events = bpf
+            .take_map("events")
+            .context("bpf/watch.bpf.o has no map events")?;
+        let ring = RingBuf::try_from(events).context("map events of bpf/watch.bpf.o")?;
+        Ok(EbpfSource {
+            bpf,
+            ring,
+            boot_to_real: boot_to_real(),
+        })
+    }
+
+    /// Moves every record waiting in the ring buffer into `out`; returns how many.
+    fn drain(&mut self, out: &mut Vec<RawEvent>) -> usize {
+        let mut n = 0;
+        while let Some(item) = self.ring.next() {
+            if let Some(ev) = parse(&item, self.boot_to_real) {
+                out.push(ev);
+                n += 1;
+            }
+        }
+        n
+    }
+
+    fn read_lost(&self) -> anyhow::Result<Lost> {
+        let map = self
+            .bpf
+            .map("lost")
+            .context("bpf/watch.bpf.o has no map lost")?;
+        let lost: PerCpuArray<&MapData, rec::WatchLost> = PerCpuArray::try_from(map)?;
+        let per_cpu = lost.get(&0, 0).context("read the eBPF map lost")?;
+        let mut total = Lost::default();
+        for l in per_cpu.iter() {
+            total.ring_full += l.ring_full;
+            total.in_flight += l.in_flight;
+        }
+        Ok(total)
+    }
+}
+
+impl Source for EbpfSource {
+    fn name(&self) -> &'static str {
+        "ebpf"
+    }
+
+    fn poll(&mut self, out: &mut Vec<RawEvent>, timeout: Duration) -> anyhow::Result<()> {
+        if self.drain(out) > 0 {
+            return Ok(());
+        }
+        {
+            use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+            let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+            let ms = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
+            let mut fds = [PollFd::new(self.ring.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, ms) {
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => return Ok(()),
+                Err(e) => return Err(e).context("poll the eBPF ring buffer"),
+            }
+        }
+        self.drain(out);
+        Ok(())
+    }
+
+    fn lost(&self) -> Lost {
+        self.read_lost().unwrap_or_default()
+    }
+
+    /// Every field of the catalogue this source feeds is filled; where the kernel gives no
+    /// value (a unix socket's peer, an exec that failed) the event says so itself (`None`,
+    /// empty).
+    fn unavailable(&self) -> &'static [Unavailable] {
+        &[]
+    }
+}
+
+/// CLOCK_REALTIME - CLOCK_BOOTTIME now, in ns (boottime read on both sides of the real time).
+fn boot_to_real() -> i64 {
+    use nix::time::{clock_gettime, ClockId};
+    let ns = |c: ClockId| {
+        clock_gettime(c).map_or(0, |t| {
+            t.tv_sec() as i64 * 1_000_000_000 + t.tv_nsec() as i64
+        })
+    };
+    let b0 = ns(ClockId::CLOCK_BOOTTIME);
+    let r = ns(ClockId::CLOCK_REALTIME);
+    let b1 = ns(ClockId::CLOCK_BOOTTIME);
+    r - (b0 + (b1 - b0) / 2)
+}
+
+/// The bytes up to the first NUL.
+fn cstr(b: &[u8]) -> &[u8] {
+    b.iter().position(|&c| c == 0).map_or(b, |i| &b[..i])
+}
+
+fn creds(h: &rec::Hdr) -> Creds {
+    Creds {
+        uid: h.uid,
+        euid: h.euid,
+        gid: h.gid,
+        egid: h.egid,
+        loginuid: h.loginuid,
+    }
+}
+
+/// The NUL-separated arguments of a new stack (the last one unterminated when truncated).
+pub fn split_args(b: &[u8]) -> Vec<Vec<u8>> {
+    if b.is_empty() {
+        return Vec::new();
+    }
+    let body = b.strip_suffix(&[0]).unwrap_or(b);
+    body.split(|&c| c == 0).map(<[u8]>::to_vec).collect()
+}
+
+/// A `struct sockaddr` as bytes (length 0: none).
+pub fn sockaddr(b: &[u8]) -> Option<Addr> {
+    if b.len() < 2 {
+        return None;
+    }
+    let family = u16::from_ne_bytes([b[0], b[1]]);
+    let port = |b: &[u8]| u16::from_be_bytes([b[2], b[3]]);
+    match i32::from(family) {
+        libc::AF_INET if b.len() >= 8 => {
+            let ip = Ipv4Addr::new(b[4], b[5], b[6], b[7]);
+            Some(Addr::Inet(SocketAddr::V4(SocketAddrV4::new(ip, port(b)))))
+        }
+        libc::AF_INET6 if b.len() >= 24 => {
+            let flow = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+            let mut ip = [0u8; 16];
+            ip.copy_from_slice(&b[8..24]);
+            let scope = if b.len() >= 28 {
+                u32::from_ne_bytes([b[24], b[25], b[26], b[27]])
+            } else {
+                0
+            };
+            Some(Addr::Inet(SocketAddr::V6(SocketAddrV6::new(
+                Ipv6Addr::from(ip),
+                port(b),
+                flow,
+                scope,
+            ))))
+        }
+        libc::AF_UNIX => {
+            let path = &b[2..];
+            // An abstract name is every byte of the address; a path ends at its NUL.
+            let path = if path.first() == Some(&0) {
+                path
+            } else {
+                cstr(path)
+            };
+            Some(Addr::Unix(path.to_vec()))
+        }
+        _ => Some(Addr::Other(family)),
+    }
+}
+
+fn setid_call(nr: u32) -> (&'static str, usize) {
+    match i64::from(nr) {
+        libc::SYS_setuid => ("setuid", 1),
+        libc::SYS_setgid => ("setgid", 1),
+        libc::SYS_setreuid => ("setreuid", 2),
+        libc::SYS_setregid => ("setregid", 2),
+        libc::SYS_setresuid => ("setresuid", 3),
+        _ => ("setresgid", 3),
+    }
+}
+
+/// One ring-buffer record as a [`RawEvent`]; None for a record too short for its kind (a
+/// mismatch of the object and this code, never a kernel's short write).
+pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
+    let h: rec::Hdr = record(b)?;
+    let kind = match h.kind {
+        rec::K_EXEC => {
+            let r: rec::ExecFixed = record(b)?;
+            let fixed = std::mem::size_of::<rec::ExecFixed>();
+            let args_end = (fixed + usize::from(r.args_len)).min(b.len());
+            let exe_len = usize::from(r.exe_len).min(rec::EXE_MAX);
+            Kind::Exec {
+                execveat: r.execveat != 0,
+                res: r.res,
+                ppid: r.ppid as i32,
+                exe: r.exe[..exe_len].to_vec(),
+                argv: split_args(&b[fixed..args_end]),
+                argv_truncated: r.truncated != 0,
+                tty: (r.res == 0).then_some(r.tty),
+            }
+        }
+        rec::K_FORK => {
+            let r: rec::ForkRec = record(b)?;
+            Kind::Fork {
+                child_tid: r.child_tid as i32,
+                child_pid: r.child_pid as i32,
+                thread: r.thread != 0,
+            }
+        }
+        rec::K_OPEN => {
+            let r: rec::OpenFixed = record(b)?;
+            let fixed = std::mem::size_of::<rec::OpenFixed>();
+            let end = (fixed + usize::from(r.path_len)).min(b.len());
+            let call = match i64::from(r.nr) {
+                libc::SYS_open => OpenCall::Open,
+                libc::SYS_creat => OpenCall::Creat,
+                libc::SYS_openat2 => OpenCall::Openat2,
+                _ => OpenCall::Openat,
+            };
+            Kind::Open {
+                call,
+                dirfd: r.dirfd,
+                path: b[fixed..end].to_vec(),
+                resolved: None,
+                flags: Some(r.flags),
+                write: None,
+                mode: r.mode,
+                res: r.res,
+            }
+        }
+        rec::K_CONNECT | rec::K_ACCEPT => {
+            let r: rec::ConnRec = record(b)?;
+            let local = sockaddr(&r.local[..usize::from(r.local_len).min(rec::SOCKADDR_MAX)]);
+            let remote = sockaddr(&r.remote[..usize::from(r.remote_len).min(rec::SOCKADDR_MAX)]);
+            if h.kind == rec::K_CONNECT {
+                Kind::Connect {
+                    fd: r.fd,
+                    res: r.res,
+                    local,
+                    remote,
+                }
+            } else {
+                Kind::Accept {
+                    accept4: i64::from(r.nr) == libc::SYS_accept4,
+                    fd: r.fd,
+                    res: r.res,
+                    local,
+                    remote,
+                }
+            }
+        }
+        rec::K_PTRACE => {
+            let r: rec::PtraceRec = record(b)?;
+            Kind::Ptrace {
+                request: r.request,
+                target: r.target,
+                res: r.res,
+            }
+        }
+        rec::K_SETID => {
+            let r: rec::SetidRec = record(b)?;
+            let (call, n) = setid_call(r.nr);
+            Kind::SetId {
+                call,
+                ids: r.ids[..n].to_vec(),
+                res: r.res,
+            }
+        }
+        rec::K_EXIT => {
+            let r: rec::ExitRec = record(b)?;
+            Kind::Exit { status: r.status }
+        }
+        _ => return None,
+    };
+    Some(RawEvent {
+        time_ns: (h.time_ns as i64).saturating_add(boot_to_real).max(0) as u64,
+        tid: h.tid as i32,
+        pid: h.pid as i32,
+        creds: Some(creds(&h)),
+        comm: Some(cstr(&h.comm).to_vec()),
+        kind,
+    })
+}
+
+/// The whole error chain of a load or attach failure, on one line (aya puts the kernel's
+/// reason in a source error).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        let more = inner.to_string();
+        if !s.contains(&more) {
+            s.push_str(": ");
+            s.push_str(&more);
+        }
+        src = inner.source();
+    }
+    // The verifier's log can be long: its verdict is its last lines.
+    let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.len() > 7 {
+        format!("{} ... {}", lines[0], lines[lines.len() - 6..].join(" / "))
+    } else {
+        lines.join(" / ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_split_on_nul_keeping_empty_ones() {
+        assert_eq!(
+            split_args(b"a\0\0bc\0"),
+            vec![b"a".to_vec(), vec![], b"bc".to_vec()]
+        );
+        assert_eq!(
+            split_args(b"a\0trunc"),
+            vec![b"a".to_vec(), b"trunc".to_vec()]
+        );
+        assert!(split_args(b"").is_empty());
+    }
+
+    #[test]
+    fn sockaddrs_of_each_family() {
+        let mut v4 = vec![0u8; 16];
+        v4[..2].copy_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
+        v4[2..4].copy_from_slice(&8080u16.to_be_bytes());
+        v4[4..8].copy_from_slice(&[127, 0, 0, 1]);
+        assert_eq!(
+            sockaddr(&v4),
+            Some(Addr::Inet("127.0.0.1:8080".parse().unwrap()))
+        );
+        let mut v6 = vec![0u8; 28];
+        v6[..2].copy_from_slice(&(libc::AF_INET6 as u16).to_ne_bytes());
+        v6[2..4].copy_from_slice(&443u16.to_be_bytes());
+        v6[23] = 1;
+        assert_eq!(
+            sockaddr(&v6),
+            Some(Addr::Inet("[::1]:443".parse().unwrap()))
+        );
+        let mut un = (libc::AF_UNIX as u16).to_ne_bytes().to_vec();
+        un.extend_from_slice(b"/run/x.sock\0junk");
+        assert_eq!(sockaddr(&un), Some(Addr::Unix(b"/run/x.sock".to_vec())));
+        let mut abs = (libc::AF_UNIX as u16).to_ne_bytes().to_vec();
+        abs.extend_from_slice(b"\0name");
+        assert_eq!(sockaddr(&abs), Some(Addr::Unix(b"\0name".to_vec())));
+        assert_eq!(sockaddr(&[]), None);
+        assert_eq!(sockaddr(&[16, 0]), Some(Addr::Other(16)));
+    }
+
+    #[test]
+    fn short_records_are_refused() {
+        assert_eq!(parse(&[0u8; 10], 0), None);
+        let mut b = vec![0u8; std::mem::size_of::<rec::Hdr>()];
+        b[16..20].copy_from_slice(&rec::K_CONNECT.to_ne_bytes());
+        assert_eq!(parse(&b, 0), None);
+    }
+}
