@@ -202,7 +202,7 @@ impl Context {
                 tty,
                 ..
             } => {
-                let info = self.from_exec(ev, *ppid, exe, argv, *tty);
+                let info = self.exec_info(ev, *ppid, exe, argv, *tty);
                 self.insert(info);
             }
             Kind::Fork {
@@ -308,7 +308,7 @@ impl Context {
         if pid <= 0 || self.procs.contains_key(&pid) {
             return;
         }
-        if let Some(info) = self.from_proc(pid) {
+        if let Some(info) = self.read_proc(pid) {
             self.insert(info);
         }
     }
@@ -382,7 +382,7 @@ impl Context {
         };
     }
 
-    fn from_proc(&mut self, pid: i32) -> Option<ProcInfo> {
+    fn read_proc(&mut self, pid: i32) -> Option<ProcInfo> {
         let st = read_stat(&self.proc_root, pid).ok()?;
         let argv = read_cmdline(&self.proc_root, pid)
             .map(|(a, _)| a.iter().map(|b| b.lossy().into_owned()).collect())
@@ -398,7 +398,7 @@ impl Context {
         Some(info)
     }
 
-    fn from_exec(
+    fn exec_info(
         &mut self,
         ev: &RawEvent,
         ppid: i32,
