@@ -265,10 +265,10 @@ fn enabled_toggles() {
         .diagnostics
         .iter()
         .any(|d| d.code == "LOAD_DEPRECATED_ITEM"));
-    let rs = ruleset(&format!(
+    let rs = ruleset(
         "- rule: r\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: INFO\n  enabled: false\n\
-         - rule: r\n  enabled: true\n  override:\n    enabled: replace\n"
-    ));
+         - rule: r\n  enabled: true\n  override:\n    enabled: replace\n",
+    );
     assert_eq!(rs.rules().len(), 1);
 }
 
