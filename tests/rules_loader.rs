@@ -140,6 +140,29 @@ fn run(file: &str) -> (usize, Vec<String>) {
 }
 
 #[test]
+fn the_matcher_can_fail() {
+    let inputs = inputs(&["rules/invalid_not_array.yaml".to_string()]);
+    let loaded = rules::load(&inputs, &LoadOptions::default());
+    let right = &yaml::parse(
+        "item_type: rules content\nitem_name: \"\"\ncode: LOAD_ERR_YAML_VALIDATE\nmessage: Rules content is not yaml array of objects\n",
+    )
+    .unwrap()[0];
+    let wrong = &yaml::parse(
+        "item_type: rules content\nitem_name: \"\"\ncode: LOAD_ERR_YAML_VALIDATE\nmessage: Rules content is not yaml\n",
+    )
+    .unwrap()[0];
+    assert!(has(&loaded, Severity::Error, right, true));
+    assert!(!has(&loaded, Severity::Error, wrong, true));
+    assert!(!has(&loaded, Severity::Warning, right, true));
+    let json = rules::render_validate_json(&loaded, &inputs);
+    assert_eq!(json["falco_load_results"][0]["successful"], false);
+    assert_eq!(
+        json["falco_load_results"][0]["errors"][0]["code"],
+        "LOAD_ERR_YAML_VALIDATE"
+    );
+}
+
+#[test]
 fn falco_loader_cases() {
     let (ran, failures) = run("falco_tests.yaml");
     assert!(

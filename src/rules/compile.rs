@@ -457,7 +457,7 @@ impl Compiler<'_> {
                 .map(|i| u8::from_str_radix(v.get(2 * i..2 * i + 2).unwrap_or("zz"), 16))
                 .collect::<Result<_, _>>()
                 .ok()
-                .filter(|_| v.len() % 2 == 0)
+                .filter(|_| v.len().is_multiple_of(2))
                 .ok_or_else(|| FieldErr::Other(format!("'{v}' is not a hex string")))
         };
         Ok(match rhs {

@@ -189,13 +189,17 @@ impl MarkedEventReceiver for Builder {
                     },
                     anchor,
                 ),
-                Some(Open::Map(pairs, _, mark, anchor)) => self.push(
-                    Node {
-                        kind: Kind::Map(pairs),
-                        mark,
-                    },
-                    anchor,
-                ),
+                Some(Open::Map(pairs, _, mark, anchor)) => {
+                    // A block mapping starts where its first key does (yaml-cpp's mark).
+                    let mark = pairs.first().map_or(mark, |(k, _)| k.mark);
+                    self.push(
+                        Node {
+                            kind: Kind::Map(pairs),
+                            mark,
+                        },
+                        anchor,
+                    )
+                }
                 None => {}
             },
             Event::Alias(id) => {
