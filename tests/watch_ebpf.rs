@@ -53,7 +53,12 @@ fn exit_of(events: &[RawEvent], pid: i32) -> Option<i32> {
 fn stat_tty(pid: u32) -> u32 {
     let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
     let after = &s[s.rfind(')').expect("a comm in stat") + 2..];
-    after.split(' ').nth(4).expect("tty_nr").parse().expect("tty_nr")
+    after
+        .split(' ')
+        .nth(4)
+        .expect("tty_nr")
+        .parse()
+        .expect("tty_nr")
 }
 
 fn loginuid() -> u32 {
@@ -137,7 +142,10 @@ fn argv_beyond_4_kib_is_cut_and_marked() {
         .expect("an exec event");
     assert!(truncated);
     let whole = argv.join(&0u8);
-    assert_eq!(got.join(&0u8), whole[..ksec::watch::ebpf::ARGS_MAX].to_vec());
+    assert_eq!(
+        got.join(&0u8),
+        whole[..ksec::watch::ebpf::ARGS_MAX].to_vec()
+    );
 }
 
 #[test]
@@ -226,9 +234,7 @@ fn opens_with_path_flags_mode_and_result() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(fds[1], -1);
     let bytes = |p: &Path| p.as_os_str().as_bytes().to_vec();
-    let mine = |e: &RawEvent| {
-        matches!(&e.kind, Kind::Open { path, .. } if path.starts_with(dir.as_os_str().as_bytes()))
-    };
+    let mine = |e: &RawEvent| matches!(&e.kind, Kind::Open { path, .. } if path.starts_with(dir.as_os_str().as_bytes()));
     let events = collect(&mut src, mine, |ev| ev.len() >= 5);
     let opens: Vec<(OpenCall, i32, Vec<u8>, Option<u64>, u32, i64)> = events
         .iter()
@@ -265,7 +271,14 @@ fn opens_with_path_flags_mode_and_result() {
                 0,
                 -i64::from(libc::ENOENT)
             ),
-            (OpenCall::Openat2, libc::AT_FDCWD, bytes(&a), Some(rd), 0, fds[2]),
+            (
+                OpenCall::Openat2,
+                libc::AT_FDCWD,
+                bytes(&a),
+                Some(rd),
+                0,
+                fds[2]
+            ),
             (
                 OpenCall::Creat,
                 libc::AT_FDCWD,
@@ -274,7 +287,14 @@ fn opens_with_path_flags_mode_and_result() {
                 0o600,
                 fds[3]
             ),
-            (OpenCall::Open, libc::AT_FDCWD, bytes(&a), Some(rd), 0, fds[4]),
+            (
+                OpenCall::Open,
+                libc::AT_FDCWD,
+                bytes(&a),
+                Some(rd),
+                0,
+                fds[4]
+            ),
         ]
     );
 }
@@ -454,7 +474,14 @@ fn forks_of_processes_and_threads() {
                     child_tid,
                     child_pid,
                     thread,
-                } => Some((thread, if thread { child_pid == pid } else { child_pid == child_tid })),
+                } => Some((
+                    thread,
+                    if thread {
+                        child_pid == pid
+                    } else {
+                        child_pid == child_tid
+                    },
+                )),
                 _ => None,
             })
             .collect()
@@ -518,7 +545,8 @@ fn storm_rates() {
             n += out.len() as u64;
             if c.try_wait().expect("try_wait").is_some() {
                 let mut rest = Vec::new();
-                src.poll(&mut rest, Duration::from_millis(50)).expect("poll");
+                src.poll(&mut rest, Duration::from_millis(50))
+                    .expect("poll");
                 n += rest.len() as u64;
                 done = true;
             }
