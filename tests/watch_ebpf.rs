@@ -212,6 +212,9 @@ fn set_ids_and_the_creds_of_the_exec_after_them() {
     assert_eq!((c.uid, c.euid, c.gid, c.egid), (4321, 4321, 4321, 4321));
 }
 
+/// An open's (call, dirfd, path, flags, mode, result).
+type OpenRow = (OpenCall, i32, Vec<u8>, Option<u64>, u32, i64);
+
 #[test]
 fn opens_with_path_flags_mode_and_result() {
     require!(available(), "needs root and BTF for the eBPF source");
@@ -236,7 +239,7 @@ fn opens_with_path_flags_mode_and_result() {
     let bytes = |p: &Path| p.as_os_str().as_bytes().to_vec();
     let mine = |e: &RawEvent| matches!(&e.kind, Kind::Open { path, .. } if path.starts_with(dir.as_os_str().as_bytes()));
     let events = collect(&mut src, mine, |ev| ev.len() >= 5);
-    let opens: Vec<(OpenCall, i32, Vec<u8>, Option<u64>, u32, i64)> = events
+    let opens: Vec<OpenRow> = events
         .iter()
         .map(|e| match &e.kind {
             Kind::Open {
@@ -536,10 +539,8 @@ fn storm_rates() {
         let mut src = start();
         let t0 = Instant::now();
         let mut c = Command::new(&storm).args(&args).spawn().expect("spawn");
-        let pid = c.id() as i32;
         let mut n = 0u64;
-        let mut done = false;
-        while !done {
+        loop {
             let mut out = Vec::new();
             src.poll(&mut out, Duration::from_millis(50)).expect("poll");
             n += out.len() as u64;
@@ -548,11 +549,11 @@ fn storm_rates() {
                 src.poll(&mut rest, Duration::from_millis(50))
                     .expect("poll");
                 n += rest.len() as u64;
-                done = true;
+                break;
             }
         }
+        let _ = c.wait();
         let s = t0.elapsed().as_secs_f64();
-        let _ = pid;
         println!(
             "{what} storm: {n} events in {s:.2} s = {:.0} events/s, lost {:?}",
             n as f64 / s,
