@@ -561,3 +561,50 @@ fn storm_rates() {
         );
     }
 }
+
+#[test]
+fn a_full_in_flight_map_counts_the_calls_it_cannot_follow() {
+    require!(available(), "needs root and BTF for the eBPF source");
+    let mut src = EbpfSource::start(&EbpfWatchConfig {
+        in_flight: 1,
+        ..EbpfWatchConfig::default()
+    })
+    .expect("start the eBPF source");
+    let fifo = std::env::temp_dir().join(format!("ksec-watch-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    // A reader blocked in openat of the FIFO holds the map's one entry (if another task's call
+    // took it first, the map is full all the same).
+    let mut reader = Command::new("cat")
+        .arg(&fifo)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn cat");
+    let pid = reader.id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let sc = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
+        if sc.starts_with(&format!("{} ", libc::SYS_openat)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "cat never blocked in openat: {sc}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let storm = tracee("watch_storm");
+    let ok = Command::new(&storm)
+        .args(["open", "100"])
+        .status()
+        .expect("run watch_storm");
+    assert!(ok.success());
+    std::fs::write(&fifo, b"x").expect("write the FIFO");
+    let _ = reader.wait();
+    let _ = std::fs::remove_file(&fifo);
+    let mut out = Vec::new();
+    src.poll(&mut out, Duration::from_millis(10)).expect("poll");
+    let lost = src.lost();
+    assert!(lost.in_flight >= 100, "{lost:?}");
+}
