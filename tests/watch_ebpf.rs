@@ -22,7 +22,7 @@ fn start() -> EbpfSource {
     EbpfSource::start(&EbpfWatchConfig::default()).expect("start the eBPF source")
 }
 
-/// Polls `src` until `done` holds for the events of the processes `pids` selects, for at most
+/// Polls `src` until `done` holds for the events `keep` selects, for at most
 /// 10 s; returns those events.
 fn collect(
     src: &mut EbpfSource,
