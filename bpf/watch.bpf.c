@@ -160,6 +160,8 @@ struct pt_regs {
 #define EINPROGRESS 115
 // creat(path, mode) is open(path, O_CREAT | O_WRONLY | O_TRUNC, mode).
 #define CREAT_FLAGS 01101
+#define O_CREAT 0100
+#define O_TMPFILE 020000000 // __O_TMPFILE, the bit alone
 
 // Record kinds.
 #define K_EXEC 1
@@ -500,6 +502,10 @@ static __always_inline void send_open(struct inflight *f, long ret)
 		r->mode = how[1];
 	}
 	}
+	// The kernel takes the mode only with O_CREAT or O_TMPFILE (build_open_how); otherwise
+	// the register holds whatever the caller left there.
+	if (!(r->flags & (O_CREAT | O_TMPFILE)))
+		r->mode = 0;
 	long n = bpf_probe_read_user_str(r->path, PATH_MAX, (void *)path);
 	if (n < 1)
 		n = 1;

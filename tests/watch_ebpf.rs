@@ -22,7 +22,7 @@ fn start() -> EbpfSource {
     EbpfSource::start(&EbpfWatchConfig::default()).expect("start the eBPF source")
 }
 
-/// Polls `src` until `done` holds for the events of the processes `pids` selects, for at most
+/// Polls `src` until `done` holds for the events `keep` selects, for at most
 /// 10 s; returns those events.
 fn collect(
     src: &mut EbpfSource,
@@ -53,7 +53,12 @@ fn exit_of(events: &[RawEvent], pid: i32) -> Option<i32> {
 fn stat_tty(pid: u32) -> u32 {
     let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
     let after = &s[s.rfind(')').expect("a comm in stat") + 2..];
-    after.split(' ').nth(4).expect("tty_nr").parse().expect("tty_nr")
+    after
+        .split(' ')
+        .nth(4)
+        .expect("tty_nr")
+        .parse()
+        .expect("tty_nr")
 }
 
 fn loginuid() -> u32 {
@@ -137,7 +142,10 @@ fn argv_beyond_4_kib_is_cut_and_marked() {
         .expect("an exec event");
     assert!(truncated);
     let whole = argv.join(&0u8);
-    assert_eq!(got.join(&0u8), whole[..ksec::watch::ebpf::ARGS_MAX].to_vec());
+    assert_eq!(
+        got.join(&0u8),
+        whole[..ksec::watch::ebpf::ARGS_MAX].to_vec()
+    );
 }
 
 #[test]
@@ -204,6 +212,9 @@ fn set_ids_and_the_creds_of_the_exec_after_them() {
     assert_eq!((c.uid, c.euid, c.gid, c.egid), (4321, 4321, 4321, 4321));
 }
 
+/// An open's (call, dirfd, path, flags, mode, result).
+type OpenRow = (OpenCall, i32, Vec<u8>, Option<u64>, u32, i64);
+
 #[test]
 fn opens_with_path_flags_mode_and_result() {
     require!(available(), "needs root and BTF for the eBPF source");
@@ -226,11 +237,9 @@ fn opens_with_path_flags_mode_and_result() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(fds[1], -1);
     let bytes = |p: &Path| p.as_os_str().as_bytes().to_vec();
-    let mine = |e: &RawEvent| {
-        matches!(&e.kind, Kind::Open { path, .. } if path.starts_with(dir.as_os_str().as_bytes()))
-    };
+    let mine = |e: &RawEvent| matches!(&e.kind, Kind::Open { path, .. } if path.starts_with(dir.as_os_str().as_bytes()));
     let events = collect(&mut src, mine, |ev| ev.len() >= 5);
-    let opens: Vec<(OpenCall, i32, Vec<u8>, Option<u64>, u32, i64)> = events
+    let opens: Vec<OpenRow> = events
         .iter()
         .map(|e| match &e.kind {
             Kind::Open {
@@ -265,7 +274,14 @@ fn opens_with_path_flags_mode_and_result() {
                 0,
                 -i64::from(libc::ENOENT)
             ),
-            (OpenCall::Openat2, libc::AT_FDCWD, bytes(&a), Some(rd), 0, fds[2]),
+            (
+                OpenCall::Openat2,
+                libc::AT_FDCWD,
+                bytes(&a),
+                Some(rd),
+                0,
+                fds[2]
+            ),
             (
                 OpenCall::Creat,
                 libc::AT_FDCWD,
@@ -274,7 +290,14 @@ fn opens_with_path_flags_mode_and_result() {
                 0o600,
                 fds[3]
             ),
-            (OpenCall::Open, libc::AT_FDCWD, bytes(&a), Some(rd), 0, fds[4]),
+            (
+                OpenCall::Open,
+                libc::AT_FDCWD,
+                bytes(&a),
+                Some(rd),
+                0,
+                fds[4]
+            ),
         ]
     );
 }
@@ -454,7 +477,14 @@ fn forks_of_processes_and_threads() {
                     child_tid,
                     child_pid,
                     thread,
-                } => Some((thread, if thread { child_pid == pid } else { child_pid == child_tid })),
+                } => Some((
+                    thread,
+                    if thread {
+                        child_pid == pid
+                    } else {
+                        child_pid == child_tid
+                    },
+                )),
                 _ => None,
             })
             .collect()
@@ -509,26 +539,72 @@ fn storm_rates() {
         let mut src = start();
         let t0 = Instant::now();
         let mut c = Command::new(&storm).args(&args).spawn().expect("spawn");
-        let pid = c.id() as i32;
         let mut n = 0u64;
-        let mut done = false;
-        while !done {
+        loop {
             let mut out = Vec::new();
             src.poll(&mut out, Duration::from_millis(50)).expect("poll");
             n += out.len() as u64;
             if c.try_wait().expect("try_wait").is_some() {
                 let mut rest = Vec::new();
-                src.poll(&mut rest, Duration::from_millis(50)).expect("poll");
+                src.poll(&mut rest, Duration::from_millis(50))
+                    .expect("poll");
                 n += rest.len() as u64;
-                done = true;
+                break;
             }
         }
+        let _ = c.wait();
         let s = t0.elapsed().as_secs_f64();
-        let _ = pid;
         println!(
             "{what} storm: {n} events in {s:.2} s = {:.0} events/s, lost {:?}",
             n as f64 / s,
             src.lost()
         );
     }
+}
+
+#[test]
+fn a_full_in_flight_map_counts_the_calls_it_cannot_follow() {
+    require!(available(), "needs root and BTF for the eBPF source");
+    let mut src = EbpfSource::start(&EbpfWatchConfig {
+        in_flight: 1,
+        ..EbpfWatchConfig::default()
+    })
+    .expect("start the eBPF source");
+    let fifo = std::env::temp_dir().join(format!("ksec-watch-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    // A reader blocked in openat of the FIFO holds the map's one entry (if another task's call
+    // took it first, the map is full all the same).
+    let mut reader = Command::new("cat")
+        .arg(&fifo)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn cat");
+    let pid = reader.id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let sc = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
+        if sc.starts_with(&format!("{} ", libc::SYS_openat)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "cat never blocked in openat: {sc}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let storm = tracee("watch_storm");
+    let ok = Command::new(&storm)
+        .args(["open", "100"])
+        .status()
+        .expect("run watch_storm");
+    assert!(ok.success());
+    std::fs::write(&fifo, b"x").expect("write the FIFO");
+    let _ = reader.wait();
+    let _ = std::fs::remove_file(&fifo);
+    let mut out = Vec::new();
+    src.poll(&mut out, Duration::from_millis(10)).expect("poll");
+    let lost = src.lost();
+    assert!(lost.in_flight >= 100, "{lost:?}");
 }

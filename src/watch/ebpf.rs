@@ -218,11 +218,7 @@ impl Source for EbpfSource {
 /// CLOCK_REALTIME - CLOCK_BOOTTIME now, in ns (boottime read on both sides of the real time).
 fn boot_to_real() -> i64 {
     use nix::time::{clock_gettime, ClockId};
-    let ns = |c: ClockId| {
-        clock_gettime(c).map_or(0, |t| {
-            t.tv_sec() as i64 * 1_000_000_000 + t.tv_nsec() as i64
-        })
-    };
+    let ns = |c: ClockId| clock_gettime(c).map_or(0, |t| t.tv_sec() * 1_000_000_000 + t.tv_nsec());
     let b0 = ns(ClockId::CLOCK_BOOTTIME);
     let r = ns(ClockId::CLOCK_REALTIME);
     let b1 = ns(ClockId::CLOCK_BOOTTIME);
