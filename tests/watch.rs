@@ -62,7 +62,7 @@ impl Watch {
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&stderr).unwrap());
         let proc = Reaped::spawn(&mut cmd);
-        let w = Watch {
+        let mut w = Watch {
             proc: Some(proc),
             alerts,
             stderr,
@@ -70,6 +70,9 @@ impl Watch {
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         while !w.stderr_text().contains("rules loaded") {
+            if let Some(status) = w.proc.as_mut().unwrap().try_wait() {
+                panic!("ksec watch {args:?} ended ({status}): {}", w.stderr_text());
+            }
             assert!(
                 Instant::now() < deadline,
                 "ksec watch did not say it was ready: {}",
@@ -203,7 +206,10 @@ fn validate_reports_file_line_and_item() {
 
 #[test]
 fn falco_rules_file_validates() {
-    let falco = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/falco/falco_rules.yaml");
+    let falco = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/falco/falco_rules.yaml"
+    );
     if !Path::new(falco).exists() {
         util::skipped("../shared/data/falco/falco_rules.yaml is not there");
         return;
@@ -229,10 +235,16 @@ fn host_rules_fire_and_look_alikes_do_not() {
     // A write below /etc fires; reading the same file does not.
     let t = tag("etc");
     let etc = format!("/etc/{t}");
-    sh(&format!("cat {etc} 2>/dev/null; echo x > {etc}; cat {etc} > /dev/null"));
+    sh(&format!(
+        "cat {etc} 2>/dev/null; echo x > {etc}; cat {etc} > /dev/null"
+    ));
     let _ = std::fs::remove_file(&etc);
     let writes = w.wait_for("Write below etc", &etc);
-    assert_eq!(writes.len(), 1, "one write, the reads do not fire: {writes:#?}");
+    assert_eq!(
+        writes.len(),
+        1,
+        "one write, the reads do not fire: {writes:#?}"
+    );
     let a = &writes[0];
     assert_eq!(a["priority"], "Error");
     assert_eq!(a["output_fields"]["fd.name"], etc);
@@ -274,7 +286,14 @@ fn host_rules_fire_and_look_alikes_do_not() {
     let conns = w.wait_for("Shell connected to the network", &format!(":{port}"));
     assert_eq!(conns.len(), 1, "{conns:#?}");
     assert_eq!(conns[0]["output_fields"]["proc.name"], "bash");
-    assert_eq!(conns[0]["output_fields"]["fd.name"].as_str().unwrap().split("->").nth(1), Some(format!("127.0.0.1:{port}").as_str()));
+    assert_eq!(
+        conns[0]["output_fields"]["fd.name"]
+            .as_str()
+            .unwrap()
+            .split("->")
+            .nth(1),
+        Some(format!("127.0.0.1:{port}").as_str())
+    );
     drop(listener);
 
     // A ptrace attach fires once; a second attach to the same (already traced) process
@@ -300,8 +319,10 @@ fn host_rules_fire_and_look_alikes_do_not() {
         );
         w.wait_for("PTRACE attached to process", &format!("target_pid={opid}"));
         assert_eq!(
-            w.matching("PTRACE attached to process", &format!("target_pid={pid} ")).len()
-                + w.matching("PTRACE attached to process", &format!("target_pid={pid})")).len(),
+            w.matching("PTRACE attached to process", &format!("target_pid={pid} "))
+                .len()
+                + w.matching("PTRACE attached to process", &format!("target_pid={pid})"))
+                    .len(),
             a.len(),
             "the failed attach fired"
         );
@@ -440,7 +461,10 @@ fn the_study_texts_rule_fires_on_a_shell_in_a_container() {
     let want = format!("Bash opened (user=root container={})", &c.id[..12]);
     let a = w.wait_for("shell_in_container", &want);
     assert_eq!(a[0]["priority"], "Warning");
-    assert!(a[0]["output"].as_str().unwrap().ends_with(&format!(": Warning {want}")));
+    assert!(a[0]["output"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!(": Warning {want}")));
     // A shell on the host does not fire.
     sh("true");
     assert!(w
@@ -462,8 +486,17 @@ fn sighup_reloads_and_bad_rules_keep_the_old_ones() {
     };
     let (a, b) = (tag("a"), tag("b"));
     std::fs::write(&rules, rule("first", &a)).unwrap();
-    let w = Watch::start(&["-r", rules.to_str().unwrap(), "--pidfile", pidfile.to_str().unwrap()]);
-    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let w = Watch::start(&[
+        "-r",
+        rules.to_str().unwrap(),
+        "--pidfile",
+        pidfile.to_str().unwrap(),
+    ]);
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert_eq!(pid, w.pid());
     run(Command::new("/bin/true").arg(&a));
     w.wait_for("first", &a);
@@ -477,7 +510,11 @@ fn sighup_reloads_and_bad_rules_keep_the_old_ones() {
     }
     run(Command::new("/bin/true").arg(format!("{a}-{b}")));
     w.wait_for("second", &b);
-    assert_eq!(w.matching("first", &format!("{a}-{b}")).len(), 0, "the old rule is gone");
+    assert_eq!(
+        w.matching("first", &format!("{a}-{b}")).len(),
+        0,
+        "the old rule is gone"
+    );
 
     std::fs::write(&rules, "- rule: broken\n  condition: (\n").unwrap();
     sh(&format!("kill -HUP {pid}"));
@@ -498,7 +535,11 @@ fn sighup_reloads_and_bad_rules_keep_the_old_ones() {
 fn fallback_source_fires_exec_and_write_rules() {
     require_root!();
     let w = Watch::start(&["--source", "fallback"]);
-    assert!(w.stderr_text().contains("proc connector"), "{}", w.stderr_text());
+    assert!(
+        w.stderr_text().contains("proc connector"),
+        "{}",
+        w.stderr_text()
+    );
     let t = tag("fb-etc");
     let etc = format!("/etc/{t}");
     sh(&format!("echo x > {etc}"));

@@ -47,7 +47,10 @@ fn inputs(args: &WatchArgs) -> anyhow::Result<Vec<RulesInput>> {
 }
 
 /// Loads the rules; prints warnings (and errors) on stderr as Falco's loader does.
-fn load(args: &WatchArgs, unavailable: &[(&'static str, &'static str)]) -> anyhow::Result<(Vec<RulesInput>, Loaded)> {
+fn load(
+    args: &WatchArgs,
+    unavailable: &[(&'static str, &'static str)],
+) -> anyhow::Result<(Vec<RulesInput>, Loaded)> {
     let inputs = inputs(args)?;
     let loaded = rules::load(
         &inputs,
@@ -101,7 +104,10 @@ fn print_rules(set: &Ruleset) -> std::io::Result<()> {
 }
 
 /// Starts the source the arguments ask for.
-fn start_source(args: &WatchArgs, proc: &crate::proc::root::ProcRoot) -> anyhow::Result<Box<dyn Source>> {
+fn start_source(
+    args: &WatchArgs,
+    proc: &crate::proc::root::ProcRoot,
+) -> anyhow::Result<Box<dyn Source>> {
     let fallback = || -> anyhow::Result<Box<dyn Source>> {
         Ok(Box::new(FallbackSource::start(&FallbackConfig {
             proc_root: proc.clone(),

@@ -36,7 +36,7 @@ pub struct ProcInfo {
     pub vpid: Option<i32>,
     /// The task name (comm).
     pub comm: String,
-    /// The arguments, argv[0] first.
+    /// The arguments, `argv[0]` first.
     pub argv: Vec<String>,
     /// The executable's path (as the process sees it: a container's path inside it).
     pub exepath: Option<String>,
@@ -54,17 +54,19 @@ pub struct ProcInfo {
     pub exe_upper_layer: Option<bool>,
     /// The executable is a memfd (`/memfd:name (deleted)`).
     pub exe_from_memfd: bool,
+    /// Its root directory (device, inode): whose /etc/passwd names its users.
+    pub root: Option<(u64, u64)>,
     /// When the entry was made (a counter, for dropping the oldest).
     seq: u64,
 }
 
 impl ProcInfo {
-    /// argv[0], Falco's proc.exe.
+    /// `argv[0]`, Falco's proc.exe.
     pub fn exe(&self) -> Option<&str> {
         self.argv.first().map(String::as_str)
     }
 
-    /// Falco's proc.args: the arguments after argv[0], space-separated.
+    /// Falco's proc.args: the arguments after `argv[0]`, space-separated.
     pub fn args(&self) -> String {
         self.argv.get(1..).unwrap_or_default().join(" ")
     }
@@ -90,9 +92,11 @@ pub struct Context {
     meta: MetaReader,
     procs: HashMap<i32, ProcInfo>,
     containers: HashMap<String, Arc<ContainerMeta>>,
-    /// Per root ("" for the host, else the container id): users and groups.
-    users: HashMap<String, Names>,
-    groups: HashMap<String, Names>,
+    /// Per root directory (device, inode): users and groups.
+    users: HashMap<(u64, u64), Names>,
+    groups: HashMap<(u64, u64), Names>,
+    /// ksec's own root, whose names are read from the host root's files.
+    own_root: Option<(u64, u64)>,
     seq: u64,
     hostname: String,
 }
@@ -130,6 +134,7 @@ impl Context {
             groups: HashMap::new(),
             seq: 0,
             hostname,
+            own_root: root_id(Path::new("/")),
         }
     }
 
@@ -175,18 +180,12 @@ impl Context {
 
     /// The user name of `uid` as `pid`'s root sees it.
     pub fn user_name(&self, info: &ProcInfo, uid: u32) -> Option<&str> {
-        self.users
-            .get(root_key(info))?
-            .get(&uid)
-            .map(String::as_str)
+        self.users.get(&info.root?)?.get(&uid).map(String::as_str)
     }
 
     /// The group name of `gid` as `pid`'s root sees it.
     pub fn group_name(&self, info: &ProcInfo, gid: u32) -> Option<&str> {
-        self.groups
-            .get(root_key(info))?
-            .get(&gid)
-            .map(String::as_str)
+        self.groups.get(&info.root?)?.get(&gid).map(String::as_str)
     }
 
     /// Updates the table for an event and reads what evaluating it needs (the process, its
@@ -242,11 +241,13 @@ impl Context {
             pid = ppid;
         }
         if let Some(info) = self.procs.get(&ev.pid) {
-            let key = root_key(info).to_string();
-            if !self.users.contains_key(&key) {
+            if let Some(key) = info.root.filter(|k| !self.users.contains_key(k)) {
                 let (users, groups) = self.read_names(info);
-                self.users.insert(key.clone(), users);
-                self.groups.insert(key, groups);
+                // Nothing read (the process went away): try again next time.
+                if !users.is_empty() {
+                    self.users.insert(key, users);
+                    self.groups.insert(key, groups);
+                }
             }
         }
     }
@@ -260,7 +261,7 @@ impl Context {
 
     fn read_names(&self, info: &ProcInfo) -> (Names, Names) {
         let read = |path: &str| -> Vec<u8> {
-            if info.container.is_some() {
+            if info.root != self.own_root {
                 ProcessRoot::open(&self.proc_root, info.pid)
                     .ok()
                     .and_then(|r| r.open_file(path).ok())
@@ -316,7 +317,13 @@ impl Context {
     fn container(&mut self, pid: i32) -> Option<Arc<ContainerMeta>> {
         let info = container_of(&self.proc_root, pid)?;
         if let Some(m) = self.containers.get(&info.id) {
-            return Some(m.clone());
+            // Read while the runtime was still setting the container up (before its root was
+            // the overlay): read again from a process that is inside.
+            let settled = m.upperdir.is_some()
+                || root_id(&self.proc_root.pid_path(pid, "root")) == self.own_root;
+            if settled {
+                return Some(m.clone());
+            }
         }
         let meta = Arc::new(self.meta.read(&self.proc_root, &info, pid));
         self.containers.insert(info.id.clone(), meta.clone());
@@ -371,11 +378,25 @@ impl Context {
             info.exepath = self.readlink(pid, "exe");
         }
         info.cwd = self.readlink(pid, "cwd");
+        info.root = root_id(&self.proc_root.pid_path(pid, "root"));
         info.exe_from_memfd = info
             .exepath
             .as_deref()
             .is_some_and(|e| e.starts_with("/memfd:"));
         info.container = self.container(pid);
+        if !self.proc_root.pid_dir(pid).exists() {
+            // Gone before its event was read (a short-lived process): it ran where its parent
+            // runs.
+            if let Some(parent) = self.procs.get(&info.ppid) {
+                info.container = info.container.take().or_else(|| parent.container.clone());
+                info.root = info.root.or(parent.root);
+                info.cwd = info.cwd.take().or_else(|| parent.cwd.clone());
+            }
+        }
+        self.upper_layer(info);
+    }
+
+    fn upper_layer(&self, info: &mut ProcInfo) {
         info.exe_upper_layer = match (&info.container, &info.exepath) {
             (Some(c), Some(exe)) => c.upperdir.as_deref().map(|up| in_upper_layer(up, exe)),
             _ => None,
@@ -429,6 +450,7 @@ impl Context {
                 _ => exe,
             });
         }
+        self.upper_layer(&mut info);
         if info.comm.is_empty() {
             info.comm = info
                 .exepath
@@ -440,8 +462,10 @@ impl Context {
     }
 }
 
-fn root_key(info: &ProcInfo) -> &str {
-    info.container.as_deref().map_or("", |c| c.id.as_str())
+/// A directory's (device, inode), following links (/proc/PID/root).
+fn root_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// Whether `exe` (a path inside the container) is in the overlay upper layer `upper`: written

@@ -1,6 +1,6 @@
 //! A raw event seen through the [`Context`]: [`WatchEvent`] gives each of Falco's fields
 //! ([`crate::rules::fields::FIELDS`]) its value, with Falco's meanings (proc.name the task
-//! name, proc.exe argv[0], fd.name an absolute path or a `client->server` tuple, container.id
+//! name, proc.exe `argv[0]`, fd.name an absolute path or a `client->server` tuple, container.id
 //! `host` outside containers, user.loginuid -1 when unset).
 
 use std::borrow::Cow;
