@@ -124,19 +124,27 @@ const MONTHS: [&str; 12] = [
 
 /// `at` as `YYYY-MM-DD{sep}HH:MM:SS.mmm{suffix}` in UTC (times before the epoch as the epoch).
 pub fn utc_timestamp(at: SystemTime, sep: char, suffix: &str) -> String {
+    let mut s = utc_timestamp_ns(at, sep, "");
+    s.truncate(s.len() - 6);
+    s + suffix
+}
+
+/// `at` as `YYYY-MM-DD{sep}HH:MM:SS.nnnnnnnnn{suffix}` in UTC (times before the epoch as the
+/// epoch).
+pub fn utc_timestamp_ns(at: SystemTime, sep: char, suffix: &str) -> String {
     let d = at
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
     let c = Civil::from_epoch(d.as_secs() as i64);
     format!(
-        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}.{:03}{suffix}",
+        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}.{:09}{suffix}",
         c.year,
         c.month,
         c.day,
         c.hour,
         c.minute,
         c.second,
-        d.subsec_millis()
+        d.subsec_nanos()
     )
 }
 

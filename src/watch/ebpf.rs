@@ -27,6 +27,7 @@ use aya::EbpfLoader;
 use super::event::{Addr, Creds, Kind, Lost, OpenCall, RawEvent, Source, Unavailable};
 pub use crate::sys::watch_bpf::ARGS_MAX;
 use crate::sys::watch_bpf::{self as rec, record};
+use crate::trace::ebpf::error_chain;
 
 /// The compiled program (bpf/build.sh makes it from bpf/watch.bpf.c).
 static OBJECT: &[u8] = aya::include_bytes_aligned!("../../bpf/watch.bpf.o");
@@ -403,28 +404,6 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
         comm: Some(cstr(&h.comm).to_vec()),
         kind,
     })
-}
-
-/// The whole error chain of a load or attach failure, on one line (aya puts the kernel's
-/// reason in a source error).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(inner) = src {
-        let more = inner.to_string();
-        if !s.contains(&more) {
-            s.push_str(": ");
-            s.push_str(&more);
-        }
-        src = inner.source();
-    }
-    // The verifier's log can be long: its verdict is its last lines.
-    let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
-    if lines.len() > 7 {
-        format!("{} ... {}", lines[0], lines[lines.len() - 6..].join(" / "))
-    } else {
-        lines.join(" / ")
-    }
 }
 
 #[cfg(test)]

@@ -330,17 +330,8 @@ pub fn local_time(ns: u64) -> String {
 
 /// ISO 8601 in UTC with nanoseconds (`2026-12-02T17:05:26.162004627Z`), Falco's JSON time.
 pub fn iso_time(ns: u64) -> String {
-    let c = crate::output::time::Civil::from_epoch((ns / 1_000_000_000) as i64);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
-        c.year,
-        c.month,
-        c.day,
-        c.hour,
-        c.minute,
-        c.second,
-        ns % 1_000_000_000
-    )
+    use std::time::{Duration, UNIX_EPOCH};
+    crate::output::time::utc_timestamp_ns(UNIX_EPOCH + Duration::from_nanos(ns), 'T', "Z")
 }
 
 impl<'a> Event for WatchEvent<'a> {

@@ -500,7 +500,7 @@ fn containers_by_mount_ns(root: &ProcRoot) -> HashMap<u32, String> {
 
 /// The whole error chain of a load or attach failure, on one line (aya puts the kernel's
 /// reason in a source error).
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(inner) = src {
