@@ -34,8 +34,7 @@ pub enum Command {
     Ps(PsArgs),
     /// Search what processes hold open, their environment and memory, for secrets.
     GrepSecret(GrepSecretArgs),
-    /// Detect suspicious activity on the node with Falco's rules language (exec, open,
-    /// connect, ptrace, setuid...), from eBPF or the proc connector and fanotify.
+    /// Detect suspicious activity on the node with Falco's rules (eBPF, no kernel module).
     Watch(WatchArgs),
     /// Print a shell completion script on stdout (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
@@ -417,6 +416,10 @@ pub struct WatchArgs {
     /// Send alerts to the system log (/dev/log: journald, rsyslog), tagged ksec.
     #[arg(long)]
     pub syslog: bool,
+    /// The system log's socket, for --syslog (a DaemonSet may mount the host's /dev/log
+    /// elsewhere).
+    #[arg(long, value_name = "PATH", default_value = "/dev/log")]
+    pub syslog_socket: PathBuf,
     /// Also write alerts to stdout when -o, --program or --syslog is given.
     #[arg(long)]
     pub stdout: bool,

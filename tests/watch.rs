@@ -549,3 +549,99 @@ fn fallback_source_fires_exec_and_write_rules() {
     let (status, stderr) = w.stop();
     assert!(status.success(), "{stderr}");
 }
+
+#[test]
+fn falcos_own_terminal_shell_rule_fires_on_podman_exec_it() {
+    require_root!();
+    if let Some(why) = podman::unavailable() {
+        util::skipped(why);
+        return;
+    }
+    let falco = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/falco/falco_rules.yaml"
+    );
+    let w = Watch::start(&["-r", falco]);
+    assert!(
+        w.stderr_text().contains("21 rules loaded"),
+        "{}",
+        w.stderr_text()
+    );
+    let c = podman::Container::run(&tag("falco"), &["/bin/sleep", "600"]);
+    let t = tag("falco-tty");
+    let cmd = format!(
+        "{} exec -it {} /bin/sh -c 'echo {t}'",
+        podman_cmdline(),
+        c.name
+    );
+    let out = run(Command::new("script").args(["-qec", &cmd, "/dev/null"]));
+    assert!(out.status.success(), "{:?}", text(&out));
+    let a = w.wait_for("Terminal shell in container", &t);
+    let f = &a[0]["output_fields"];
+    assert_eq!(a[0]["priority"], "Notice");
+    assert_eq!(f["user.name"], "root");
+    assert_eq!(f["user.uid"], 0);
+    assert_eq!(f["proc.name"], "sh");
+    // Falco's output names no container field (Falco appends them by configuration).
+    assert_ne!(f["proc.tty"], 0);
+    // Without a terminal, Falco's rule stays quiet.
+    let t2 = tag("falco-notty");
+    c.exec(&["/bin/sh", "-c", &format!("echo {t2}")]);
+    let t3 = tag("falco-sentinel");
+    let out = run(Command::new("script").args([
+        "-qec",
+        &format!(
+            "{} exec -it {} /bin/sh -c 'echo {t3}'",
+            podman_cmdline(),
+            c.name
+        ),
+        "/dev/null",
+    ]));
+    assert!(out.status.success());
+    w.wait_for("Terminal shell in container", &t3);
+    assert!(w.matching("Terminal shell in container", &t2).is_empty());
+}
+
+#[test]
+fn syslog_gets_each_alert_as_a_datagram() {
+    require_root!();
+    let dir = tempfile::tempdir().unwrap();
+    let sock_path = dir.path().join("log");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let rules = dir.path().join("rules.yaml");
+    let t = tag("syslog");
+    std::fs::write(
+        &rules,
+        format!(
+            "- rule: syslog test\n  desc: d\n  condition: evt.type = execve and proc.args contains {t}\n  output: \"seen %proc.cmdline\"\n  priority: ERROR\n"
+        ),
+    )
+    .unwrap();
+    let w = Watch::start(&[
+        "-r",
+        rules.to_str().unwrap(),
+        "--syslog",
+        "--syslog-socket",
+        sock_path.to_str().unwrap(),
+    ]);
+    run(Command::new("/bin/true").arg(&t));
+    let mut buf = vec![0u8; 65536];
+    let n = sock.recv(&mut buf).expect("a syslog datagram within 20 s");
+    let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+    // user facility (1) * 8 + err (3); the alert as JSON (the watch runs with --json).
+    let prefix = format!("<11>ksec[{}]: ", w.pid());
+    assert!(msg.starts_with(&prefix), "{msg}");
+    let j: Json = serde_json::from_str(&msg[prefix.len()..]).unwrap();
+    assert_eq!(j["rule"], "syslog test");
+    assert!(
+        j["output"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("Error seen true {t}")),
+        "{msg}"
+    );
+    // -o was given too (Watch always passes it): the file has the alert as well.
+    w.wait_for("syslog test", &t);
+}

@@ -146,7 +146,7 @@ fn outputs(args: &WatchArgs) -> anyhow::Result<Outputs> {
         o.program = Some(Program::new(cmd));
     }
     if args.syslog {
-        o.syslog = Some(Syslog::connect(Path::new("/dev/log"))?);
+        o.syslog = Some(Syslog::connect(&args.syslog_socket)?);
     }
     o.stdout = args.stdout || (o.file.is_none() && o.program.is_none() && o.syslog.is_none());
     Ok(o)

@@ -56,6 +56,9 @@ pub struct ProcInfo {
     pub exe_from_memfd: bool,
     /// Its root directory (device, inode): whose /etc/passwd names its users.
     pub root: Option<(u64, u64)>,
+    /// A process seen with that root (itself, or the parent it inherited the root from), to
+    /// read the root's files through.
+    pub root_pid: i32,
     /// When the entry was made (a counter, for dropping the oldest).
     seq: u64,
 }
@@ -262,7 +265,7 @@ impl Context {
     fn read_names(&self, info: &ProcInfo) -> (Names, Names) {
         let read = |path: &str| -> Vec<u8> {
             if info.root != self.own_root {
-                ProcessRoot::open(&self.proc_root, info.pid)
+                ProcessRoot::open(&self.proc_root, info.root_pid)
                     .ok()
                     .and_then(|r| r.open_file(path).ok())
                     .and_then(|mut f| {
@@ -379,6 +382,7 @@ impl Context {
         }
         info.cwd = self.readlink(pid, "cwd");
         info.root = root_id(&self.proc_root.pid_path(pid, "root"));
+        info.root_pid = pid;
         info.exe_from_memfd = info
             .exepath
             .as_deref()
@@ -389,7 +393,10 @@ impl Context {
             // runs.
             if let Some(parent) = self.procs.get(&info.ppid) {
                 info.container = info.container.take().or_else(|| parent.container.clone());
-                info.root = info.root.or(parent.root);
+                if info.root.is_none() {
+                    info.root = parent.root;
+                    info.root_pid = parent.root_pid;
+                }
                 info.cwd = info.cwd.take().or_else(|| parent.cwd.clone());
             }
         }
