@@ -66,7 +66,7 @@ start_ksec() {
     for _ in $(seq 600); do grep -q 'rules loaded' "$err" 2>/dev/null && return; sleep 0.05; done
     echo "ksec watch did not start: $(cat "$err")" >&2; exit 1
 }
-stop_ksec() { sleep 1; kill -INT "$KPID"; wait "$KPID" || true; }
+stop_ksec() { sleep 1; kill -INT "$KPID" 2>/dev/null || true; wait "$KPID" || true; }
 
 run_storm() { # storm -> wall seconds
     local t0 t1
@@ -95,14 +95,14 @@ for round in $(seq "$RUNS"); do
                 ;;
             peer)
                 if [[ $storm == exec ]]; then
-                    forkstat -e exec -o "$peerout" >/dev/null 2>&1 &
+                    forkstat -l -e exec >"$peerout" 2>/dev/null &
                 else
-                    fatrace -o "$peerout" >/dev/null 2>&1 &
+                    fatrace -f O -o "$peerout" >/dev/null 2>&1 &
                 fi
                 PPID_=$!
                 sleep 1
                 wall=$(run_storm $storm)
-                sleep 1; kill -INT $PPID_; wait $PPID_ || true
+                sleep 1; kill -INT $PPID_ 2>/dev/null || true; wait $PPID_ || true
                 if [[ $storm == exec ]]; then
                     seen=$(grep -c 'ksec-bench-exec' "$peerout" || true)
                 else

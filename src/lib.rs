@@ -17,6 +17,7 @@
 //! cmd/trace/getopt.rs          strace's command line (getopt, long options, refusals)
 //! cmd/{fds,environ,root,ps}.rs the /proc subcommands: config, run, render, exit
 //! cmd/grep_secret.rs           ksec grep-secret: config, scan, printers, summary, grep's exit
+//! cmd/watch.rs                ksec watch: rules, event source, context, alerts, SIGHUP reload
 //! cmd/completions.rs           ksec completions SHELL: clap_complete's script on stdout
 //! cmd/man.rs                   ksec man [DIR] (hidden): clap_mangen's roff pages
 //! cmd/proc_args.rs             --proc-root / $HOST_PROC -> ProcRoot
@@ -46,7 +47,8 @@
 //! secret/scan.rs               the chunked streaming search
 //! secret/sources.rs            what is read (fds, files, environ, memory) and how, harmlessly
 //! secret/report.rs             findings as data, redaction, the text and JSON printers
-//! sys/                         the unsafe room: ptrace, wait, signal, spawn, openat2, bpf records
+//! sys/                         the unsafe room: ptrace, wait, signal, spawn, openat2, bpf records,
+//!                              the proc connector, fanotify
 //! trace/event.rs               Event and Sink: what a backend reports; task names
 //! trace/backend.rs             the Backend interface, one counted run over it, the live clock
 //! trace/ptrace/                the ptrace backend: wait loop, stops, tasks, attach, affinity
