@@ -331,16 +331,9 @@ static __always_inline void *scratch_buf(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
-/* The reader is woken only once this much is waiting (it also polls every few ms): a wakeup
- * per record would cost a context switch per event, which on a busy node is most of the cost. */
-#define WAKE_BYTES (256 * 1024)
-
 static __always_inline void send(void *rec, u64 size)
 {
-	u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKE_BYTES ?
-			    BPF_RB_FORCE_WAKEUP :
-			    BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&events, rec, size, flags))
+	if (bpf_ringbuf_output(&events, rec, size, 0))
 		count_lost(1);
 }
 
