@@ -147,6 +147,11 @@ impl Drop for Watch {
     }
 }
 
+/// What a shell in a container runs first, so that it is still there when its exec event is
+/// read: the container of a process is read from /proc/PID/cgroup, and one that has already
+/// exited is attributed to its parent's (see the note on issue 12).
+const LINGER: &str = "sleep 0.5";
+
 fn sh(script: &str) -> std::process::Output {
     run(Command::new("/bin/sh").arg("-c").arg(script))
 }
@@ -357,7 +362,7 @@ fn container_rules_fire_with_the_container_named() {
 
     // A shell in the container: the rule names the container and the user.
     let t = tag("sh");
-    let out = c.exec(&["/bin/sh", "-c", &format!("echo {t}")]);
+    let out = c.exec(&["/bin/sh", "-c", &format!("{LINGER}; echo {t}")]);
     assert!(out.status.success(), "{:?}", text(&out));
     let shells = w.wait_for("Shell in container", &t);
     let f = &shells[0]["output_fields"];
@@ -371,7 +376,7 @@ fn container_rules_fire_with_the_container_named() {
     // With a terminal (podman exec -it under script(1)), the terminal rule fires too.
     let t = tag("tty");
     let cmd = format!(
-        "{} exec -it {} /bin/sh -c 'echo {t}'",
+        "{} exec -it {} /bin/sh -c '{LINGER}; echo {t}'",
         podman_cmdline(),
         c.name
     );
@@ -457,7 +462,7 @@ fn the_study_texts_rule_fires_on_a_shell_in_a_container() {
     .unwrap();
     let w = Watch::start(&["-r", rules.to_str().unwrap()]);
     let c = podman::Container::run(&tag("study"), &["/bin/sleep", "600"]);
-    c.exec(&["/bin/sh", "-c", "true"]);
+    c.exec(&["/bin/sh", "-c", LINGER]);
     let want = format!("Bash opened (user=root container={})", &c.id[..12]);
     let a = w.wait_for("shell_in_container", &want);
     assert_eq!(a[0]["priority"], "Warning");
@@ -570,7 +575,7 @@ fn falcos_own_terminal_shell_rule_fires_on_podman_exec_it() {
     let c = podman::Container::run(&tag("falco"), &["/bin/sleep", "600"]);
     let t = tag("falco-tty");
     let cmd = format!(
-        "{} exec -it {} /bin/sh -c 'echo {t}'",
+        "{} exec -it {} /bin/sh -c '{LINGER}; echo {t}'",
         podman_cmdline(),
         c.name
     );
@@ -586,12 +591,12 @@ fn falcos_own_terminal_shell_rule_fires_on_podman_exec_it() {
     assert_ne!(f["proc.tty"], 0);
     // Without a terminal, Falco's rule stays quiet.
     let t2 = tag("falco-notty");
-    c.exec(&["/bin/sh", "-c", &format!("echo {t2}")]);
+    c.exec(&["/bin/sh", "-c", &format!("{LINGER}; echo {t2}")]);
     let t3 = tag("falco-sentinel");
     let out = run(Command::new("script").args([
         "-qec",
         &format!(
-            "{} exec -it {} /bin/sh -c 'echo {t3}'",
+            "{} exec -it {} /bin/sh -c '{LINGER}; echo {t3}'",
             podman_cmdline(),
             c.name
         ),
