@@ -375,13 +375,7 @@ fn container_rules_fire_with_the_container_named() {
 
     // With a terminal (podman exec -it under script(1)), the terminal rule fires too.
     let t = tag("tty");
-    let cmd = format!(
-        "{} exec -it {} /bin/sh -c '{LINGER}; echo {t}'",
-        podman_cmdline(),
-        c.name
-    );
-    let out = run(Command::new("script").args(["-qec", &cmd, "/dev/null"]));
-    assert!(out.status.success(), "{:?}", text(&out));
+    exec_it(&c, &t);
     let tty = w.wait_for("Terminal shell in container", &t);
     assert_ne!(tty[0]["output_fields"]["proc.tty"], 0);
 
@@ -422,6 +416,17 @@ fn container_rules_fire_with_the_container_named() {
         .is_empty());
     let (status, stderr) = w.stop();
     assert!(status.success(), "{stderr}");
+}
+
+/// `podman exec -it` of a shell that echoes `word`, with a terminal (under script(1)).
+fn exec_it(c: &podman::Container, word: &str) {
+    let cmd = format!(
+        "{} exec -it {} /bin/sh -c '{LINGER}; echo {word}'",
+        podman_cmdline(),
+        c.name
+    );
+    let out = run(Command::new("script").args(["-qec", &cmd, "/dev/null"]));
+    assert!(out.status.success(), "{:?}", text(&out));
 }
 
 /// The podman command line tests use, for a shell (script -c).
@@ -574,13 +579,7 @@ fn falcos_own_terminal_shell_rule_fires_on_podman_exec_it() {
     );
     let c = podman::Container::run(&tag("falco"), &["/bin/sleep", "600"]);
     let t = tag("falco-tty");
-    let cmd = format!(
-        "{} exec -it {} /bin/sh -c '{LINGER}; echo {t}'",
-        podman_cmdline(),
-        c.name
-    );
-    let out = run(Command::new("script").args(["-qec", &cmd, "/dev/null"]));
-    assert!(out.status.success(), "{:?}", text(&out));
+    exec_it(&c, &t);
     let a = w.wait_for("Terminal shell in container", &t);
     let f = &a[0]["output_fields"];
     assert_eq!(a[0]["priority"], "Notice");
@@ -593,16 +592,7 @@ fn falcos_own_terminal_shell_rule_fires_on_podman_exec_it() {
     let t2 = tag("falco-notty");
     c.exec(&["/bin/sh", "-c", &format!("{LINGER}; echo {t2}")]);
     let t3 = tag("falco-sentinel");
-    let out = run(Command::new("script").args([
-        "-qec",
-        &format!(
-            "{} exec -it {} /bin/sh -c '{LINGER}; echo {t3}'",
-            podman_cmdline(),
-            c.name
-        ),
-        "/dev/null",
-    ]));
-    assert!(out.status.success());
+    exec_it(&c, &t3);
     w.wait_for("Terminal shell in container", &t3);
     assert!(w.matching("Terminal shell in container", &t2).is_empty());
 }

@@ -348,54 +348,43 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_or(&mut self) -> R<Ast> {
-        self.enter()?;
-        self.blank();
-        let mut children = vec![self.parse_and()?];
-        self.blank();
-        while self.lit("or") {
-            let child = if !self.blank() {
-                if self.lit("(") {
-                    self.parse_embedded()?
-                } else {
-                    return Err(self.err("expected blank or '(' after 'or'"));
-                }
-            } else {
-                self.parse_and()?
-            };
-            children.push(child);
-            self.blank();
-        }
-        self.depth -= 1;
-        Ok(if children.len() == 1 {
-            children.pop().expect("one")
-        } else {
-            Ast::Or(children)
-        })
+        self.parse_chain("or", Self::parse_and, Ast::Or)
     }
 
     fn parse_and(&mut self) -> R<Ast> {
+        self.parse_chain("and", Self::parse_not, Ast::And)
+    }
+
+    /// `child (KEYWORD child)*`: one child alone, else `node` of them all. After the keyword
+    /// comes a blank or an embedded `(...)`.
+    fn parse_chain(
+        &mut self,
+        keyword: &str,
+        child: fn(&mut Self) -> R<Ast>,
+        node: fn(Vec<Ast>) -> Ast,
+    ) -> R<Ast> {
         self.enter()?;
         self.blank();
-        let mut children = vec![self.parse_not()?];
+        let mut children = vec![child(self)?];
         self.blank();
-        while self.lit("and") {
-            let child = if !self.blank() {
+        while self.lit(keyword) {
+            let next = if !self.blank() {
                 if self.lit("(") {
                     self.parse_embedded()?
                 } else {
-                    return Err(self.err("expected blank or '(' after 'and'"));
+                    return Err(self.err(format!("expected blank or '(' after '{keyword}'")));
                 }
             } else {
-                self.parse_not()?
+                child(self)?
             };
-            children.push(child);
+            children.push(next);
             self.blank();
         }
         self.depth -= 1;
         Ok(if children.len() == 1 {
             children.pop().expect("one")
         } else {
-            Ast::And(children)
+            node(children)
         })
     }
 
