@@ -741,6 +741,43 @@ pub mod lines {
         (None, line)
     }
 
+    /// Calls whose arguments or return value are pids (besides `sched_*`, `pidfd_*`,
+    /// `process_vm_*` and `ioprio_*`).
+    const PID_CALLS: &[&str] = &[
+        "clone",
+        "clone3",
+        "fork",
+        "vfork",
+        "getpid",
+        "gettid",
+        "getppid",
+        "set_tid_address",
+        "wait4",
+        "waitid",
+        "kill",
+        "tkill",
+        "tgkill",
+        "rt_sigqueueinfo",
+        "rt_tgsigqueueinfo",
+        "setpgid",
+        "getpgid",
+        "getsid",
+        "setsid",
+        "getpgrp",
+        "prlimit64",
+        "kcmp",
+        "ptrace",
+        "get_robust_list",
+        "getpriority",
+        "setpriority",
+        "capget",
+        "capset",
+        "move_pages",
+        "migrate_pages",
+        "fcntl",
+        "ioctl",
+    ];
+
     /// strace's and ksec's lines made comparable: prefixes dropped, `<unfinished ...>` and
     /// `<... resumed>` halves joined, the padding before ` = ` collapsed to one space, and
     /// pids, addresses, times, inodes, random bytes and ephemeral ports replaced by markers.
@@ -790,8 +827,20 @@ pub mod lines {
         pids.dedup();
         // Only where a pid stands as a value (a return, an argument, an array element,
         // si_pid=), not inside other fields (a file's st_size may equal a pid of the run).
+        // Only in calls that take or return pids: elsewhere a size or a count may equal a pid
+        // of the run (`mprotect(0x7f.., 16384, PROT_READ)` with a child of pid 16384).
         let pid_re = (!pids.is_empty())
-            .then(|| Regex::new(&format!(r"(= |\(|\[|, |si_pid=)({})\b", pids.join("|"))).unwrap());
+            .then(|| Regex::new(&format!(r"(= |\(|\[|, )({})\b", pids.join("|"))).unwrap());
+        let si_pid_re = (!pids.is_empty())
+            .then(|| Regex::new(&format!(r"(si_pid=)({})\b", pids.join("|"))).unwrap());
+        let takes_pids = |l: &str| {
+            let name = l.split('(').next().unwrap_or("");
+            PID_CALLS.contains(&name)
+                || name.starts_with("sched_")
+                || name.starts_with("pidfd_")
+                || name.starts_with("process_vm_")
+                || name.starts_with("ioprio_")
+        };
         let subs: Vec<(Regex, &str)> = [
             (r"\) +=", ") ="),
             (r"0x[0-9a-f]{6,}", "0xADDR"),
@@ -817,9 +866,12 @@ pub mod lines {
             .into_iter()
             .map(|l| {
                 let mut l = match &pid_re {
-                    Some(re) => re.replace_all(&l, "${1}PID").into_owned(),
-                    None => l,
+                    Some(re) if takes_pids(&l) => re.replace_all(&l, "${1}PID").into_owned(),
+                    _ => l,
                 };
+                if let Some(re) = &si_pid_re {
+                    l = re.replace_all(&l, "${1}PID").into_owned();
+                }
                 for (re, to) in &subs {
                     l = re.replace_all(&l, *to).into_owned();
                 }
