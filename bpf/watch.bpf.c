@@ -87,10 +87,23 @@ struct files_struct {
 	struct fdtable *fdt;
 } __attribute__((preserve_access_index));
 
+struct ns_common {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct mnt_namespace {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	int pid;
 	int tgid;
 	int exit_code;
+	struct nsproxy *nsproxy;
 	struct task_struct *real_parent;
 	struct signal_struct *signal;
 	const struct cred *cred;
@@ -193,6 +206,10 @@ struct hdr {
 	u32 egid;
 	u32 loginuid; // u32 max: unset
 	char comm[16];
+	// The mount namespace's inode number (0: none, an exiting task): which container the task
+	// runs in, known even when the task is gone before ksec reads its record.
+	u32 mntns;
+	u32 pad;
 };
 
 // A successful exec (from sched_process_exec) or a failed one (from sys_exit: `exe` the path
@@ -331,9 +348,16 @@ static __always_inline void *scratch_buf(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
+/* The reader is woken only once this much is waiting (it also polls every few ms): a wakeup
+ * per record would cost a context switch per event, which on a busy node is most of the cost. */
+#define WAKE_BYTES (256 * 1024)
+
 static __always_inline void send(void *rec, u64 size)
 {
-	if (bpf_ringbuf_output(&events, rec, size, 0))
+	u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKE_BYTES ?
+			    BPF_RB_FORCE_WAKEUP :
+			    BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, rec, size, flags))
 		count_lost(1);
 }
 
@@ -378,6 +402,8 @@ static __always_inline void fill_hdr(struct hdr *h, u32 kind)
 	if (bpf_core_field_exists(t->loginuid))
 		h->loginuid = BPF_CORE_READ(t, loginuid.val);
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	h->mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	h->pad = 0;
 }
 
 SEC("raw_tracepoint/sys_enter")

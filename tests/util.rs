@@ -558,10 +558,18 @@ pub mod podman {
     }
 
     fn conf() -> PathBuf {
-        let p = std::env::temp_dir().join("ksec-test-containers.conf");
-        // crun refuses hybrid cgroups and raising rlimits here: runc, no default ulimits.
-        let _ = std::fs::write(&p, "[containers]\ndefault_ulimits = []\n");
-        p
+        static PATH: OnceLock<PathBuf> = OnceLock::new();
+        PATH.get_or_init(|| {
+            // crun refuses hybrid cgroups and raising rlimits here: runc, no default ulimits.
+            // Written once per run, by rename: a podman reading a half-written file would
+            // take its default ulimits, which runc cannot set here.
+            let p = std::env::temp_dir().join("ksec-test-containers.conf");
+            let tmp = p.with_extension(format!("conf.{}", std::process::id()));
+            let _ = std::fs::write(&tmp, "[containers]\ndefault_ulimits = []\n");
+            let _ = std::fs::rename(&tmp, &p);
+            p
+        })
+        .clone()
     }
 
     /// `podman --runtime runc ARGS` with the test configuration.

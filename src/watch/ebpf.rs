@@ -71,6 +71,10 @@ pub enum EbpfUnavailable {
     Load(String),
 }
 
+/// How long records may wait in the ring buffer before the reader looks (the kernel wakes it
+/// sooner only when 256 KiB are waiting, bpf/watch.bpf.c's WAKE_BYTES).
+const POLL_EVERY: Duration = Duration::from_millis(10);
+
 /// The loaded source: programs attached, ring buffer mapped.
 pub struct EbpfSource {
     /// Owns the programs, their links and the other maps.
@@ -191,7 +195,9 @@ impl Source for EbpfSource {
         }
         {
             use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-            let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+            // The kernel wakes the reader only once WAKE_BYTES are waiting
+            // (bpf/watch.bpf.c): look at least every POLL_EVERY for what is there.
+            let ms = timeout.min(POLL_EVERY).as_millis() as i32;
             let ms = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
             let mut fds = [PollFd::new(self.ring.as_fd(), PollFlags::POLLIN)];
             match poll(&mut fds, ms) {
@@ -402,6 +408,7 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
         pid: h.pid as i32,
         creds: Some(creds(&h)),
         comm: Some(cstr(&h.comm).to_vec()),
+        mntns: (h.mntns != 0).then_some(h.mntns),
         kind,
     })
 }

@@ -19,6 +19,9 @@ pub struct RawEvent {
     pub creds: Option<Creds>,
     /// The task's name (comm) at the time, when the source knows it.
     pub comm: Option<Vec<u8>>,
+    /// The inode number of the task's mount namespace at the time, when the source knows it
+    /// (eBPF): which container a task ran in, known even after it is gone.
+    pub mntns: Option<u32>,
     pub kind: Kind,
 }
 
