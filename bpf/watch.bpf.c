@@ -361,6 +361,61 @@ static __always_inline void send(void *rec, u64 size)
 		count_lost(1);
 }
 
+/* The opens the rules can match (src/rules/prefilter.rs): path prefixes, looked up by longest
+ * match, each with the access modes wanted (1 read-only, 2 write-only, 4 read-write). Consulted
+ * only while open_filter[0] is 1; the loader fills the trie first. */
+#define PREFIX_MAX 128
+struct path_key {
+	u32 prefixlen; // bits
+	u8 path[PREFIX_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct path_key);
+	__type(value, u32);
+} open_prefixes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+} open_filter SEC(".maps");
+
+#define O_ACCMODE 3
+
+/* Whether an open of user `path` with `flags` can match a rule. Opens that the kernel cannot
+ * judge by the string alone are always wanted: a relative path, one whose normalised form
+ * differs (`//`, `/.`, which also takes in `/..` and dot files), one longer than the key, one
+ * that cannot be read yet. */
+static __always_inline int open_wanted(const char *path, u64 flags)
+{
+	u32 zero = 0;
+	u32 *on = bpf_map_lookup_elem(&open_filter, &zero);
+	if (!on || !*on)
+		return 1;
+	struct path_key k = {};
+	long n = bpf_probe_read_user_str(k.path, sizeof(k.path), path);
+	if (n <= 1 || n >= PREFIX_MAX || k.path[0] != '/')
+		return 1;
+	for (int i = 0; i < PREFIX_MAX - 1; i++) {
+		if (k.path[i] == 0)
+			break;
+		if (k.path[i] == '/' && (k.path[i + 1] == '/' || k.path[i + 1] == '.'))
+			return 1;
+	}
+	k.prefixlen = (u32)(n - 1) * 8;
+	u32 *modes = bpf_map_lookup_elem(&open_prefixes, &k);
+	if (!modes)
+		return 0;
+	u32 acc = flags & O_ACCMODE;
+	u32 mode = acc == 0 ? 1 : acc == 1 ? 2 : 4;
+	return (*modes & mode) != 0;
+}
+
 static __always_inline int watched(long nr)
 {
 	switch (nr) {
@@ -423,6 +478,13 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	f.a[1] = BPF_CORE_READ(regs, si);
 	f.a[2] = BPF_CORE_READ(regs, dx);
 	f.a[3] = BPF_CORE_READ(regs, r10);
+	// openat2's flags are in user memory: always wanted.
+	if (nr == NR_open && !open_wanted((const char *)f.a[0], f.a[1]))
+		return 0;
+	if (nr == NR_openat && !open_wanted((const char *)f.a[1], f.a[2]))
+		return 0;
+	if (nr == NR_creat && !open_wanted((const char *)f.a[0], 1))
+		return 0;
 	if (bpf_map_update_elem(&inflight, &tid, &f, BPF_ANY))
 		count_lost(0);
 	return 0;

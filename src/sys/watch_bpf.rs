@@ -19,6 +19,10 @@ pub const ARGS_MAX: usize = 4096;
 pub const PATH_MAX: usize = 4096;
 pub const SOCKADDR_MAX: usize = 128;
 
+/// The open filter's key size: bpf/watch.bpf.c's PREFIX_MAX (the path bytes of `struct
+/// path_key`, after its 32-bit prefix length).
+pub const PREFIX_MAX: usize = 128;
+
 /// What every record starts with: when, who, with which credentials.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
