@@ -540,6 +540,29 @@ pub struct GrepSecretArgs {
     /// For CI: exit 1 when something is found, 0 when nothing is (2 stays "error").
     #[arg(long)]
     pub fail_on_find: bool,
+    /// Also write each skipped item on stderr, with its reason, as it is met (without -v, one
+    /// closing line counts them by reason).
+    #[arg(short = 'v', long, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print nothing, findings included; the exit status says it all. Stops at the first
+    /// finding, as `grep -q`.
+    #[arg(short = 'q', long, conflicts_with = "json")]
+    pub quiet: bool,
+    /// When to highlight matches: auto (stdout is a terminal, NO_COLOR unset or empty, TERM
+    /// not dumb), always, never.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `--color`: when to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (and not empty) or TERM is dumb.
+    Auto,
+    /// Always, also into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1838,6 +1838,7 @@ fn a_64_mib_cmdline_and_environ_are_cut_with_bounded_memory() {
     let out = bounded(&[
         "grep-secret",
         "zq8Wm3Kp0Lr7",
+        "-v",
         "-p",
         &pid,
         "--max-filesize",
