@@ -300,9 +300,15 @@ pub struct FdsArgs {
 
 /// Print a process's environment in the kernel's order: duplicates kept, values with newlines
 /// or invalid UTF-8 kept (escaped in the table, lossless in JSON).
+///
+/// On a terminal: a NAME/VALUE table. Otherwise (a pipe, a file): one NAME=VALUE line per
+/// variable, as `tr '\0' '\n' < /proc/PID/environ` prints them, except that a backslash is
+/// written `\\` and a newline `\n`, so each line is one variable and every byte can be
+/// recovered; other bytes are written as they are (on a terminal, --lines also escapes control,
+/// bidi and invalid UTF-8 bytes, as the table does). --table and --lines choose either.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  ksec environ 1234\n  ksec environ etcd --redact\n  ksec environ 1234 DB_PASSWORD\n  ksec environ --container 3f2a9c NODE_NAME --json"
+    after_help = "Examples:\n  ksec environ 1234\n  ksec environ etcd --redact\n  ksec environ 1234 | grep ^KUBE\n  ksec environ 1234 DB_PASSWORD\n  ksec environ --container 3f2a9c NODE_NAME --json"
 )]
 pub struct EnvironArgs {
     /// PID|NAME, then optionally one variable NAME (with --container: only the variable NAME).
@@ -313,12 +319,19 @@ pub struct EnvironArgs {
     pub container: Option<String>,
     #[command(flatten)]
     pub proc: ProcArgs,
-    /// Mask values of variables whose names or values look secret.
+    /// Mask values of variables whose names or values look secret (`<redacted>`, in the table
+    /// and in lines).
     #[arg(long)]
     pub redact: bool,
     /// Print JSON instead of a table.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["table", "lines"])]
     pub json: bool,
+    /// Print the table, also into a pipe or a file.
+    #[arg(long, conflicts_with = "lines")]
+    pub table: bool,
+    /// Print NAME=VALUE lines, also on a terminal.
+    #[arg(long)]
+    pub lines: bool,
 }
 
 /// Read a process's (a container's) file system through /proc/PID/root: every path, symlink

@@ -1016,7 +1016,7 @@ fn its_own_output_is_never_searched_whoever_holds_it() {
 
 /// `ksec ARGS` with stdin, stdout and stderr on a terminal (script(1)'s pseudo-terminal), with
 /// `env` set: what the terminal got (stdout and stderr mixed, `\n` written as `\r\n`).
-fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> Output {
     let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     let mut cmd = quote(&crate::util::ksec_bin().to_string_lossy());
     for a in args {
@@ -1025,9 +1025,6 @@ fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> Output {
     }
     let mut script = Command::new("script");
     script.args(["-qec", &cmd, "/dev/null"]);
-    for (k, v) in env {
-        script.env(k, v);
-    }
     script.env_remove("NO_COLOR").env("TERM", "xterm");
     for (k, v) in env {
         script.env(k, v);
