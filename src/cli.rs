@@ -480,6 +480,11 @@ pub struct WatchArgs {
 /// AWS access keys, JWTs and Kubernetes service-account tokens, payment-card numbers and
 /// keyword=value secrets. Nothing is sent anywhere.
 ///
+/// Findings go to stdout; stderr gets one closing line counting what was skipped, by reason
+/// (-v also writes each skipped item as it is met; -q prints nothing). On a terminal, matches are
+/// highlighted (--color) and --all and --memory scans show a progress line on stderr, erased at
+/// the end. --json writes skipped items as records with a stable "code" (see the README).
+///
 /// Exit status: 0 if something was found, 1 if not, 2 on error (nothing found and something
 /// could not be read, or a bad command line). With --fail-on-find: 1 if something was found, 0
 /// if not.
