@@ -23,6 +23,7 @@
 //! cmd/proc_args.rs             --proc-root / $HOST_PROC -> ProcRoot
 //! output/bytes.rs              untrusted bytes: lossless in JSON, escaped for terminals
 //! output/sanitize.rs           escaping of control, bidi and non-UTF-8 bytes
+//! output/color.rs              --color auto/always/never, NO_COLOR, the SGR sequences
 //! output/table.rs              borderless tables with capped cells
 //! output/json.rs               pretty JSON documents
 //! output/time.rs               UTC dates from epoch seconds (ISO 8601, ls -l, trace stamps)
