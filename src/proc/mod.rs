@@ -11,7 +11,8 @@
 //! - [`environ`]: /proc/PID/environ (the environment block).
 //! - [`cgroup`]: /proc/PID/cgroup (container id, [`cgroup::Runtime`], pod uid).
 //! - [`fd`]: /proc/PID/fd (every open fd, classified as an [`fd::FdKind`], sockets resolved).
-//! - [`fdinfo`]: /proc/PID/fdinfo/FD (offset, open flags).
+//! - [`fdinfo`]: /proc/PID/fdinfo/FD (offset, open flags, locks, epoll targets).
+//! - [`locks`]: /proc/locks lines (file locks, lsof's lock letters).
 //! - [`maps`]: /proc/PID/maps (memory mappings, for `grep-secret --memory`).
 //! - [`mountinfo`]: /proc/PID/mountinfo (mounts, per-mount and filesystem options).
 //! - [`net`]: /proc/PID/net/{tcp,tcp6,udp,udp6,unix} (sockets of the process's namespace).
@@ -28,6 +29,7 @@ pub mod environ;
 pub mod error;
 pub mod fd;
 pub mod fdinfo;
+pub mod locks;
 pub mod maps;
 pub mod mountinfo;
 pub mod net;
