@@ -282,20 +282,36 @@ pub struct TargetArgs {
 // ---------------------------------------------------------------------------------------------
 // fds, environ, root, ps (issue: /proc inspector)
 
-/// List the file descriptors of processes: number, mode, type, target, offset and flags, with
-/// sockets resolved to endpoints from the process's own network namespace.
+/// List the file descriptors of processes: number, mode, lock, type, size, offset, flags and
+/// target, with sockets resolved to endpoints from the process's own network namespace, the
+/// other ends of pipes and unix sockets, epoll's watched fds, and memory-mapped files as `mem`
+/// rows; or, with --file, who holds a file open.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  ksec fds 1234\n  ksec fds etcd --json\n  ksec fds --container 3f2a9c\n  HOST_PROC=/host/proc ksec fds 1 2 3"
+    after_help = "Examples:\n  ksec fds 1234\n  ksec fds etcd --json\n  ksec fds --container 3f2a9c\n  ksec fds --file /var/lib/etcd/member/snap/db\n  HOST_PROC=/host/proc ksec fds 1 2 3"
 )]
 pub struct FdsArgs {
     #[command(flatten)]
     pub target: TargetArgs,
+    /// Who holds PATH open instead (as `lsof PATH` and `fuser`): every process with an fd on
+    /// it, a memory mapping of it, or it as its cwd, root or executable, matched by device and
+    /// inode. A directory matches only itself unless --dir is given. Exit status 1 when no
+    /// process holds it, 2 when PATH does not exist.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["targets", "container"])]
+    pub file: Option<std::path::PathBuf>,
+    /// With --file DIR: also every file and directory below DIR, on DIR's file system (as
+    /// `lsof +D DIR`).
+    #[arg(long, requires = "file")]
+    pub dir: bool,
     #[command(flatten)]
     pub proc: ProcArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Print long cells in full on a terminal (by default the table is fitted to the terminal's
+    /// width, cutting FLAGS and then TARGET with `…`; a pipe always gets everything).
+    #[arg(short = 'w', long)]
+    pub wide: bool,
 }
 
 /// Print a process's environment in the kernel's order: duplicates kept, values with newlines
@@ -386,6 +402,10 @@ pub struct PsArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Print whole command lines on a terminal (by default the table is fitted to the
+    /// terminal's width, cutting COMMAND with `…`; a pipe always gets everything).
+    #[arg(short = 'w', long)]
+    pub wide: bool,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ use crate::cli::PsArgs;
 use crate::exit::Exit;
 use crate::output::bytes::Bytes;
 use crate::output::json::write_json;
-use crate::output::table::{cell, table, write_table};
+use crate::output::table::{cell, Grid, Width};
 use crate::proc::process::{read_process, Process, UserCache};
 use crate::proc::root::ProcRoot;
 use crate::proc::target::{container_pids, is_named};
@@ -28,6 +28,8 @@ pub struct PsConfig {
     pub json: bool,
     /// Pids only, one per line.
     pub quiet: bool,
+    /// The table's width (COMMAND is cut to fit a terminal).
+    pub width: Width,
 }
 
 /// How `ksec ps NAME` matches NAME.
@@ -73,6 +75,7 @@ impl PsConfig {
             long_ids: args.long,
             json: args.json,
             quiet: args.quiet,
+            width: Width::stdout(args.wide),
         })
     }
 }
@@ -139,7 +142,10 @@ pub fn render(out: &mut impl Write, cfg: &PsConfig, procs: &[Process]) -> std::i
         }
         return Ok(());
     }
-    let mut t = table(&["PID", "PPID", "USER", "S", "CONTAINER", "POD", "COMMAND"]);
+    // COMMAND is cut first, then the 36-character pod uid.
+    let mut t = Grid::new(&["PID", "PPID", "USER", "S", "CONTAINER", "POD", "COMMAND"])
+        .shrink(6, 16)
+        .shrink(5, 8);
     for p in procs {
         let user = match (&p.user, p.uid) {
             (Some(u), _) => u.clone(),
@@ -157,7 +163,7 @@ pub fn render(out: &mut impl Write, cfg: &PsConfig, procs: &[Process]) -> std::i
             ),
             None => (String::new(), String::new()),
         };
-        t.add_row(vec![
+        t.row(vec![
             p.pid.to_string(),
             p.ppid.to_string(),
             user,
@@ -167,7 +173,7 @@ pub fn render(out: &mut impl Write, cfg: &PsConfig, procs: &[Process]) -> std::i
             command_text(p),
         ]);
     }
-    write_table(out, &t)
+    t.write(out, cfg.width)
 }
 
 /// Runs the subcommand.

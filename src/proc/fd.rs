@@ -1,6 +1,10 @@
 //! /proc/PID/fd and /proc/PID/fdinfo: every open file descriptor of a process with its access
-//! mode, kind ([`FdKind`]), target, offset and flags, `(deleted)`, and sockets resolved to
-//! protocol and endpoints from the process's own network namespace ([`super::net`]).
+//! mode, kind ([`FdKind`]), target, size, offset, flags, locks and an epoll fd's watched fds,
+//! `(deleted)`, and sockets resolved to protocol and endpoints from the process's own network
+//! namespace ([`super::net`]); the memory-mapped files of /proc/PID/maps, one [`MemRow`] per
+//! file; and ([`resolve_peers`]) the other ends of pipes and unix sockets, found by scanning
+//! every process's fds for the same inode (unix peers from sock_diag, for processes in ksec's
+//! own network namespace).
 
 use std::collections::HashMap;
 use std::os::unix::ffi::OsStringExt;
@@ -10,7 +14,11 @@ use serde::Serialize;
 
 use super::error::ProcError;
 use super::fdinfo::{access_mode, flag_names, read_fdinfo};
-use super::net::{sockets_of, InetProto, Socket, TcpState, UnixKind, UnixState};
+use super::locks::{mark, Lock};
+use super::maps::parse_maps;
+use super::net::{
+    netlink_protocol_name, sockets_of, InetProto, Socket, TcpState, UnixKind, UnixState,
+};
 use super::root::ProcRoot;
 use super::stat::require_live_user_process;
 use crate::output::bytes::Bytes;
@@ -104,8 +112,35 @@ pub enum SocketDesc {
         state: UnixState,
         path: Option<Bytes>,
     },
-    /// In none of the tables ksec reads (netlink, packet, raw, another namespace...).
+    /// A netlink socket: its protocol (`NETLINK_ROUTE`, or the number when ksec does not know
+    /// it) and port id.
+    Netlink { protocol: String, port_id: u32 },
+    /// In none of the tables ksec reads (packet, raw, another namespace...).
     Unknown,
+}
+
+/// Another fd on the same pipe, or an fd on a unix socket's peer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Holder {
+    pub pid: i32,
+    pub comm: Bytes,
+    pub fd: i32,
+    /// `r`, `w` or `u`.
+    pub mode: Option<String>,
+}
+
+/// A file mapped into memory (lsof's `mem` rows): one per distinct device and inode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemRow {
+    /// The path in /proc/PID/maps, without ` (deleted)`.
+    pub target: Bytes,
+    /// The file was unlinked while mapped (lsof's `DEL`).
+    pub deleted: bool,
+    /// The file's device (`st_dev` encoding) and inode.
+    pub dev: u64,
+    pub inode: u64,
+    /// The file's size (from /proc/PID/map_files, which needs CAP_SYS_ADMIN; else None).
+    pub size: Option<u64>,
 }
 
 /// One open file descriptor.
@@ -131,6 +166,25 @@ pub struct FdRow {
     pub device: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub socket: Option<SocketDesc>,
+    /// The size of a regular file, directory or memfd (`st_size`; the SIZE of lsof's SIZE/OFF,
+    /// whose offsets are [`FdRow::offset`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Locks held through this fd (fdinfo's `lock:` lines).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<Lock>,
+    /// lsof's lock letter for [`FdRow::locks`]: `W`, `R`, `w`, `r` or `u`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock: Option<char>,
+    /// A unix socket's peer's inode (sock_diag's UNIX_DIAG_PEER).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer_inode: Option<u64>,
+    /// The other ends: the other fds on the same pipe, or the fds on a unix socket's peer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<Holder>,
+    /// The fds an epoll fd watches (fdinfo's `tfd:` lines).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub epoll: Vec<i32>,
 }
 
 /// The fds of one process.
@@ -139,6 +193,8 @@ pub struct ProcessFds {
     pub pid: i32,
     pub comm: Bytes,
     pub fds: Vec<FdRow>,
+    /// Memory-mapped files, in address order of their first mapping.
+    pub mem: Vec<MemRow>,
 }
 
 /// `<prefix>[<number>]` as in `pipe:[1234]`.
@@ -248,6 +304,11 @@ pub fn read_fds(root: &ProcRoot, pid: i32) -> Result<ProcessFds, ProcError> {
                     state: s.state,
                     path: s.path.clone(),
                 },
+                Some(Socket::Netlink(s)) => SocketDesc::Netlink {
+                    protocol: netlink_protocol_name(s.protocol)
+                        .map_or_else(|| s.protocol.to_string(), str::to_string),
+                    port_id: s.port_id,
+                },
                 None => SocketDesc::Unknown,
             }
         });
@@ -262,13 +323,141 @@ pub fn read_fds(root: &ProcRoot, pid: i32) -> Result<ProcessFds, ProcError> {
             inode: ino.or(info.ino),
             device,
             socket,
+            size: matches!(kind, FdKind::File | FdKind::Dir | FdKind::Memfd)
+                .then(|| meta.as_ref().map(MetadataExt::size))
+                .flatten(),
+            lock: mark(&info.locks),
+            locks: info.locks,
+            peer_inode: None,
+            peers: Vec::new(),
+            epoll: info.epoll_tfds,
         });
     }
     Ok(ProcessFds {
         pid,
         comm: Bytes(stat.comm),
         fds: rows,
+        mem: read_mem(root, pid),
     })
+}
+
+/// The files `pid` maps, one row per device and inode; none when maps cannot be read.
+pub fn read_mem(root: &ProcRoot, pid: i32) -> Vec<MemRow> {
+    let Ok(bytes) = std::fs::read(root.pid_path(pid, "maps")) else {
+        return Vec::new();
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut rows = Vec::new();
+    for r in parse_maps(&bytes) {
+        if r.inode == 0 || !r.path.starts_with(b"/") || !seen.insert((r.dev, r.inode)) {
+            continue;
+        }
+        let (target, deleted) = match r.path.strip_suffix(b" (deleted)") {
+            Some(p) => (p.to_vec(), true),
+            None => (r.path.clone(), false),
+        };
+        let size =
+            std::fs::metadata(root.pid_path(pid, &format!("map_files/{:x}-{:x}", r.start, r.end)))
+                .ok()
+                .map(|m| m.size());
+        rows.push(MemRow {
+            target: Bytes(target),
+            deleted,
+            dev: r.dev,
+            inode: r.inode,
+            size,
+        });
+    }
+    rows
+}
+
+/// Every fd on a pipe or socket of every process under `root`, by inode: `(pid, fd)`.
+/// Processes and fds that cannot be read are skipped (the index is best effort).
+pub fn pipe_and_socket_fds(root: &ProcRoot) -> HashMap<u64, Vec<(i32, i32)>> {
+    let mut index: HashMap<u64, Vec<(i32, i32)>> = HashMap::new();
+    for pid in root.pids().unwrap_or_default() {
+        let dir = root.pid_path(pid, "fd");
+        for fd in root.fds(pid).unwrap_or_default() {
+            let Ok(t) = std::fs::read_link(dir.join(fd.to_string())) else {
+                continue;
+            };
+            let t = t.into_os_string().into_vec();
+            if let Some(ino) = bracketed(&t, b"pipe:").or_else(|| bracketed(&t, b"socket:")) {
+                index.entry(ino).or_default().push((pid, fd));
+            }
+        }
+    }
+    index
+}
+
+/// Whether `pid` is in ksec's own network namespace (where sock_diag answers).
+fn in_own_netns(root: &ProcRoot, pid: i32) -> bool {
+    let id = |p: &std::path::Path| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
+    let mine = id(std::path::Path::new("/proc/self/ns/net"));
+    mine.is_some() && mine == id(&root.pid_path(pid, "ns/net"))
+}
+
+/// Fills [`FdRow::peers`] (and [`FdRow::peer_inode`]) of the pipes and unix sockets of `procs`:
+/// the other fds on the same pipe, and the fds on a unix socket's peer, from every process
+/// under `root`. Unix peers are known only for processes in ksec's own network namespace
+/// (sock_diag answers for the caller's); where sock_diag fails, they stay unknown.
+pub fn resolve_peers(root: &ProcRoot, procs: &mut [ProcessFds]) {
+    let is_unix = |r: &FdRow| matches!(r.socket, Some(SocketDesc::Unix { .. }));
+    let wanted = procs
+        .iter()
+        .flat_map(|p| &p.fds)
+        .any(|r| r.kind == FdKind::Pipe || is_unix(r));
+    if !wanted {
+        return;
+    }
+    let index = pipe_and_socket_fds(root);
+    let mut unix_peers: Option<HashMap<u64, u64>> = None;
+    let mut comms: HashMap<i32, Bytes> = HashMap::new();
+    for p in procs.iter_mut() {
+        let own_ns = p.fds.iter().any(is_unix) && in_own_netns(root, p.pid);
+        for r in p.fds.iter_mut() {
+            let (ino, skip) = if r.kind == FdKind::Pipe {
+                (r.inode, Some((p.pid, r.fd)))
+            } else if is_unix(r) && own_ns {
+                let peers = unix_peers.get_or_insert_with(|| {
+                    crate::sys::sock_diag::unix_peers()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(a, b)| (u64::from(a), u64::from(b)))
+                        .collect()
+                });
+                r.peer_inode = r.inode.and_then(|i| peers.get(&i).copied());
+                (r.peer_inode, None)
+            } else {
+                continue;
+            };
+            let Some(holders) = ino.and_then(|i| index.get(&i)) else {
+                continue;
+            };
+            for &(pid, fd) in holders {
+                if Some((pid, fd)) == skip {
+                    continue;
+                }
+                let comm = comms
+                    .entry(pid)
+                    .or_insert_with(|| {
+                        super::stat::read_stat(root, pid)
+                            .map(|s| Bytes(s.comm))
+                            .unwrap_or_default()
+                    })
+                    .clone();
+                let mode = read_fdinfo(root, pid, fd)
+                    .flags
+                    .map(|f| access_mode(f).to_string());
+                r.peers.push(Holder {
+                    pid,
+                    comm,
+                    fd,
+                    mode,
+                });
+            }
+        }
+    }
 }
 
 #[cfg(test)]

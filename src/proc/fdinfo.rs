@@ -1,7 +1,9 @@
-//! /proc/PID/fdinfo/FD: offset, open flags, mount id, inode, parsed from bytes
-//! ([`parse_fdinfo`]) and read best effort ([`read_fdinfo`]); open flags as lsof's mode letter
-//! and as names.
+//! /proc/PID/fdinfo/FD: offset, open flags, mount id, inode, the file locks held through the
+//! fd (`lock:` lines, [`super::locks`]) and an epoll fd's watched fds (`tfd:` lines), parsed
+//! from bytes ([`parse_fdinfo`]) and read best effort ([`read_fdinfo`]); open flags as lsof's
+//! mode letter and as names.
 
+use super::locks::{parse_line as parse_lock_line, Lock};
 use super::root::ProcRoot;
 
 /// The common fields of an fdinfo file (see proc_pid_fdinfo(5)).
@@ -15,9 +17,14 @@ pub struct FdInfo {
     pub mnt_id: Option<u64>,
     /// Inode number (`ino:`, Linux 5.14+).
     pub ino: Option<u64>,
+    /// Locks held through this fd (`lock:` lines, Linux 4.x+; POSIX locks of the process on
+    /// the same file show on each of its fds for it, as in lsof).
+    pub locks: Vec<Lock>,
+    /// The fds an epoll fd watches (`tfd:` lines), in the kernel's order.
+    pub epoll_tfds: Vec<i32>,
 }
 
-/// Parses an fdinfo file; unknown lines (eventfd-count, tfd, inotify...) are ignored.
+/// Parses an fdinfo file; unknown lines (eventfd-count, inotify...) are ignored.
 pub fn parse_fdinfo(bytes: &[u8]) -> FdInfo {
     let mut info = FdInfo::default();
     for line in bytes.split(|&b| b == b'\n') {
@@ -34,6 +41,13 @@ pub fn parse_fdinfo(bytes: &[u8]) -> FdInfo {
             b"flags" => info.flags = u32::from_str_radix(value, 8).ok(),
             b"mnt_id" => info.mnt_id = value.parse().ok(),
             b"ino" => info.ino = value.parse().ok(),
+            b"lock" => info.locks.extend(parse_lock_line(value.as_bytes())),
+            b"tfd" => {
+                // `tfd:        5 events:       19 data: ...`
+                if let Some(fd) = value.split_ascii_whitespace().next() {
+                    info.epoll_tfds.extend(fd.parse::<i32>().ok());
+                }
+            }
             _ => {}
         }
     }
@@ -129,7 +143,8 @@ mod tests {
                 pos: Some(4096),
                 flags: Some(0o2102002),
                 mnt_id: Some(29),
-                ino: Some(1835)
+                ino: Some(1835),
+                ..FdInfo::default()
             }
         );
         assert_eq!(access_mode(0o2102002), 'u');
@@ -151,6 +166,30 @@ mod tests {
         assert_eq!(info.flags, Some(0o2004002));
         let info = parse_fdinfo(b"pos: x\nflags: 9\n\xff:\xff\nnocolon\n");
         assert_eq!(info, FdInfo::default());
+    }
+
+    #[test]
+    fn parses_locks_and_epoll_targets() {
+        let info = parse_fdinfo(
+            b"pos:\t0\nflags:\t02\nmnt_id:\t15\nino:\t7\n\
+lock:\t1: FLOCK  ADVISORY  WRITE 4242 08:01:5678 0 EOF\n\
+lock:\t2: POSIX  ADVISORY  READ 4242 08:01:5678 10 19\n",
+        );
+        assert_eq!(info.locks.len(), 2);
+        assert_eq!(super::super::locks::mark(&info.locks), Some('u'));
+        assert_eq!((info.locks[1].start, info.locks[1].end), (10, Some(19)));
+        let epoll = parse_fdinfo(
+            b"pos:\t0\nflags:\t02000002\nmnt_id:\t16\nino:\t1057\n\
+tfd:        5 events:       19 data:                5  pos:0 ino:61 sdev:d\n\
+tfd:       12 events:       19 data:      100000000c  pos:0 ino:6e sdev:d\n",
+        );
+        assert_eq!(epoll.epoll_tfds, [5, 12]);
+        assert_eq!(
+            epoll.pos,
+            Some(0),
+            "pos: inside tfd lines is not the offset"
+        );
+        assert!(epoll.locks.is_empty());
     }
 
     proptest! {

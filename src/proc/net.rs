@@ -1,4 +1,5 @@
-//! Parsing the socket tables of a network namespace (/proc/PID/net/{tcp,tcp6,udp,udp6,unix})
+//! Parsing the socket tables of a network namespace (/proc/PID/net/{tcp,tcp6,udp,udp6,unix,
+//! netlink})
 //! from bytes, and reading them for one process: /proc/PID/net is the PROCESS's namespace, not
 //! the caller's, which is what lets ksec resolve a container's sockets from the host.
 
@@ -371,14 +372,76 @@ pub fn parse_unix_table(bytes: &[u8]) -> Vec<UnixSocket> {
         .collect()
 }
 
+/// A netlink socket, from /proc/net/netlink.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NetlinkSocket {
+    /// The protocol number (`Eth` column): 0 for NETLINK_ROUTE...
+    pub protocol: u32,
+    /// The socket's port id (`Pid` column; the process's pid for its first socket, as a rule).
+    pub port_id: u32,
+    pub inode: u64,
+}
+
+/// The name of netlink protocol `protocol` (linux/netlink.h), `NETLINK_ROUTE`...; None for a
+/// number ksec does not know.
+pub fn netlink_protocol_name(protocol: u32) -> Option<&'static str> {
+    Some(match protocol {
+        0 => "NETLINK_ROUTE",
+        1 => "NETLINK_UNUSED",
+        2 => "NETLINK_USERSOCK",
+        3 => "NETLINK_FIREWALL",
+        4 => "NETLINK_SOCK_DIAG",
+        5 => "NETLINK_NFLOG",
+        6 => "NETLINK_XFRM",
+        7 => "NETLINK_SELINUX",
+        8 => "NETLINK_ISCSI",
+        9 => "NETLINK_AUDIT",
+        10 => "NETLINK_FIB_LOOKUP",
+        11 => "NETLINK_CONNECTOR",
+        12 => "NETLINK_NETFILTER",
+        13 => "NETLINK_IP6_FW",
+        14 => "NETLINK_DNRTMSG",
+        15 => "NETLINK_KOBJECT_UEVENT",
+        16 => "NETLINK_GENERIC",
+        18 => "NETLINK_SCSITRANSPORT",
+        19 => "NETLINK_ECRYPTFS",
+        20 => "NETLINK_RDMA",
+        21 => "NETLINK_CRYPTO",
+        22 => "NETLINK_SMC",
+        _ => return None,
+    })
+}
+
+/// Parses /proc/net/netlink: `sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode`. Malformed
+/// lines are skipped.
+pub fn parse_netlink_table(bytes: &[u8]) -> Vec<NetlinkSocket> {
+    bytes
+        .split(|&b| b == b'\n')
+        .skip(1)
+        .filter_map(|line| {
+            let text = std::str::from_utf8(line).ok()?;
+            let f: Vec<&str> = text.split_ascii_whitespace().collect();
+            if f.len() < 10 {
+                return None;
+            }
+            Some(NetlinkSocket {
+                protocol: f[1].parse().ok()?,
+                port_id: f[2].parse().ok()?,
+                inode: f[9].parse().ok()?,
+            })
+        })
+        .collect()
+}
+
 /// A socket found in a namespace's tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Socket {
     Inet(InetSocket),
     Unix(UnixSocket),
+    Netlink(NetlinkSocket),
 }
 
-/// Every tcp/udp/unix socket of `pid`'s network namespace, by inode. Tables that cannot be read
+/// Every tcp/udp/unix/netlink socket of `pid`'s network namespace, by inode. Tables that cannot be read
 /// (IPv6 disabled, permission) are skipped: their sockets then show as unresolved.
 pub fn sockets_of(root: &ProcRoot, pid: i32) -> HashMap<u64, Socket> {
     let mut map = HashMap::new();
@@ -392,6 +455,11 @@ pub fn sockets_of(root: &ProcRoot, pid: i32) -> HashMap<u64, Socket> {
     if let Ok(bytes) = std::fs::read(root.pid_path(pid, "net/unix")) {
         for s in parse_unix_table(&bytes) {
             map.insert(s.inode, Socket::Unix(s));
+        }
+    }
+    if let Ok(bytes) = std::fs::read(root.pid_path(pid, "net/netlink")) {
+        for s in parse_netlink_table(&bytes) {
+            map.insert(s.inode, Socket::Netlink(s));
         }
     }
     map
@@ -477,6 +545,32 @@ mod tests {
     }
 
     #[test]
+    fn parses_netlink_table() {
+        let t = b"sk               Eth Pid        Groups   Rmem     Wmem     Dump  Locks    Drops    Inode
+ffff8d6b41a3e000 0   4242       00000550 0        0        0     2        0        31337
+ffff8d6b41a3f000 9   0          00000000 0        0        0     2        0        12
+ffff8d6b41a3f800 31  1          00000000 0        0        0     2        0        13
+short line
+";
+        let n = parse_netlink_table(t);
+        assert_eq!(
+            n[0],
+            NetlinkSocket {
+                protocol: 0,
+                port_id: 4242,
+                inode: 31337
+            }
+        );
+        assert_eq!((n[1].protocol, n[1].inode), (9, 12));
+        assert_eq!(n.len(), 3);
+        assert_eq!(netlink_protocol_name(0), Some("NETLINK_ROUTE"));
+        assert_eq!(netlink_protocol_name(9), Some("NETLINK_AUDIT"));
+        assert_eq!(netlink_protocol_name(16), Some("NETLINK_GENERIC"));
+        assert_eq!(netlink_protocol_name(17), None);
+        assert_eq!(netlink_protocol_name(31), None);
+    }
+
+    #[test]
     fn vocabulary_names_in_text_and_json() {
         let names = |v: Vec<(String, serde_json::Value)>| {
             for (text, json) in &v {
@@ -545,6 +639,7 @@ mod tests {
             let _ = parse_inet_table(InetProto::Tcp, &bytes);
             let _ = parse_inet_table(InetProto::Udp6, &bytes);
             let _ = parse_unix_table(&bytes);
+            let _ = parse_netlink_table(&bytes);
             let _ = parse_addr(&bytes);
         }
 

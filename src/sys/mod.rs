@@ -19,6 +19,8 @@
 //! - [`proc_connector`], [`fanotify`]: the process-event netlink socket and the fanotify group
 //!   of `ksec watch`'s fallback source.
 //! - [`openat2`]: opening paths inside a process's root without escaping it (`ksec root`).
+//! - [`tty`]: the width of a terminal (`TIOCGWINSZ`), for fitting tables.
+//! - [`sock_diag`]: the peers of unix sockets (NETLINK_SOCK_DIAG, `UNIX_DIAG_PEER`).
 
 pub mod bpf;
 pub mod fanotify;
@@ -27,8 +29,10 @@ pub mod openat2;
 pub mod proc_connector;
 pub mod ptrace;
 pub mod signal;
+pub mod sock_diag;
 pub mod spawn;
 pub mod time;
+pub mod tty;
 pub mod wait;
 pub mod watch_bpf;
 
