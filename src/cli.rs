@@ -41,6 +41,9 @@ pub enum Command {
     /// Write roff man pages: ksec.1 and one per subcommand (ksec-trace.1, ...).
     #[command(hide = true)]
     Man(ManArgs),
+    /// Say what this node allows: privileges, kernel features, runtimes, and which subcommands
+    /// and backends will work here.
+    Doctor(DoctorArgs),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -629,6 +632,27 @@ pub struct ManArgs {
     /// The directory to write the pages into.
     #[arg(value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub dir: Option<PathBuf>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// doctor
+
+/// Probe what this node allows ksec to do, and say why not where it does not.
+///
+/// Each probe does for real, and undoes at once, what a subcommand would: the eBPF programs
+/// are loaded and attached with the backends' own loaders, the fallback watch source is
+/// started, a child is seized with ptrace, pid 1's environ, fds, memory and root are read.
+/// Exit status 0 once every probe ran, whatever it found (2: the /proc is not one).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sudo ksec doctor\n  ksec doctor --json | jq '.features[] | select(.works | not)'\n  HOST_PROC=/host/proc ksec doctor"
+)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub proc: ProcArgs,
+    /// Print one JSON document: checks, features, runtimes.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[cfg(test)]
