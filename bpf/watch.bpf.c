@@ -535,10 +535,12 @@ static __always_inline u16 sock_addr(struct sock *sk, int remote, u8 *out)
 		__builtin_memset(out, 0, 28);
 		*(u16 *)out = AF_INET6;
 		*(u16 *)(out + 2) = port;
+		// READ_INTO copies sizeof(*dst): the whole in6_addr, not a byte.
+		struct in6_addr *a = (struct in6_addr *)(out + 8);
 		if (remote)
-			BPF_CORE_READ_INTO(out + 8, sk, __sk_common.skc_v6_daddr);
+			BPF_CORE_READ_INTO(a, sk, __sk_common.skc_v6_daddr);
 		else
-			BPF_CORE_READ_INTO(out + 8, sk, __sk_common.skc_v6_rcv_saddr);
+			BPF_CORE_READ_INTO(a, sk, __sk_common.skc_v6_rcv_saddr);
 		return 28;
 	}
 	return 0;

@@ -682,3 +682,54 @@ fn the_kernel_leaves_out_the_opens_no_rule_wants() {
             .any(|e| matches!(&e.kind, Kind::Open { path, .. } if *path == other))
     });
 }
+
+#[test]
+fn connect_and_accept_over_ipv6_loopback() {
+    require!(available(), "needs root and BTF for the eBPF source");
+    require!(util::which("python3").is_some(), "needs python3");
+    let mut src = start();
+    let script = "import socket\n\
+        l = socket.socket(socket.AF_INET6); l.bind(('::1', 0)); l.listen(1)\n\
+        c = socket.socket(socket.AF_INET6); c.connect(('::1', l.getsockname()[1]))\n\
+        s, peer = l.accept()\n\
+        print(l.getsockname()[1], peer[1], l.fileno(), c.fileno(), s.fileno())\n";
+    let child = Command::new("python3")
+        .args(["-c", script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn python3");
+    let pid = child.id() as i32;
+    let out = child.wait_with_output().expect("wait python3");
+    assert!(out.status.success(), "{out:?}");
+    let n: Vec<i64> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(|s| s.parse().expect("a number"))
+        .collect();
+    let (port, cport, lfd, cfd, afd) = (n[0] as u16, n[1] as u16, n[2], n[3], n[4]);
+    let events = collect(&mut src, |e| e.pid == pid, |ev| exit_of(ev, pid).is_some());
+    let v6 = |p: u16| Some(Addr::Inet(format!("[::1]:{p}").parse().expect("addr")));
+    let conns: Vec<Kind> = events
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::Connect { .. } | Kind::Accept { .. }))
+        .map(|e| e.kind.clone())
+        .collect();
+    assert_eq!(
+        conns,
+        vec![
+            Kind::Connect {
+                fd: cfd as i32,
+                res: 0,
+                local: v6(cport),
+                remote: v6(port),
+            },
+            // Python accepts with accept4 (SOCK_CLOEXEC).
+            Kind::Accept {
+                accept4: true,
+                fd: lfd as i32,
+                res: afd,
+                local: v6(port),
+                remote: v6(cport),
+            },
+        ]
+    );
+}
