@@ -153,6 +153,33 @@ fn signals_forks_and_kills_match_strace() {
 }
 
 #[test]
+fn vfork_and_a_non_leader_execve_with_f_match_strace() {
+    require!(can_trace().is_none(), can_trace().unwrap());
+    let (ours, _) = same_as_strace(&["-f"], "vfork");
+    assert!(ours.text.contains("vfork("), "{}", ours.text);
+    assert!(ours.text.contains("+++ exited with 4 +++"), "{}", ours.text);
+    // A thread that is not the leader execs: the leader is superseded, the thread takes its
+    // pid (fixtures/tracees/thread_exec.c).
+    let prog = tracee("thread_exec");
+    let (ours, theirs) = both(&["-f"], &[prog.to_str().unwrap()]);
+    let c = compare(&normalise(&ours.text), &normalise(&theirs.text));
+    assert!(
+        c.missing.is_empty() && c.extra.is_empty(),
+        "strace only:\n{}\nksec only:\n{}\n--- ksec:\n{}\n--- strace:\n{}",
+        c.missing.join("\n"),
+        c.extra.join("\n"),
+        ours.text,
+        theirs.text
+    );
+    assert!(
+        ours.text.contains("+++ superseded by execve in pid "),
+        "{}",
+        ours.text
+    );
+    assert!(ours.text.contains("+++ exited with 7 +++"), "{}", ours.text);
+}
+
+#[test]
 fn interleaved_calls_are_unfinished_then_resumed() {
     require!(can_trace().is_none(), can_trace().unwrap());
     let (ours, _) = same_as_strace(&["-f"], "block");

@@ -840,7 +840,7 @@ pub mod lines {
         let pid_re = (!pids.is_empty())
             .then(|| Regex::new(&format!(r"(= |\(|\[|, )({})\b", pids.join("|"))).unwrap());
         let si_pid_re = (!pids.is_empty())
-            .then(|| Regex::new(&format!(r"(si_pid=)({})\b", pids.join("|"))).unwrap());
+            .then(|| Regex::new(&format!(r"(si_pid=|in pid )({})\b", pids.join("|"))).unwrap());
         let takes_pids = |l: &str| {
             let name = l.split('(').next().unwrap_or("");
             PID_CALLS.contains(&name)
