@@ -180,6 +180,24 @@ fn vfork_and_a_non_leader_execve_with_f_match_strace() {
 }
 
 #[test]
+fn cpu_placement_same_prints_the_same_lines() {
+    require!(can_trace().is_none(), can_trace().unwrap());
+    let prog = tracee("lines");
+    for mode in ["fork", "block"] {
+        let argv = [prog.to_str().unwrap(), mode];
+        let ours = lines::run(false, &["-f", "--cpu-placement", "same"], &argv);
+        let theirs = lines::run(true, &["-f"], &argv);
+        let c = compare(&normalise(&ours.text), &normalise(&theirs.text));
+        assert!(
+            c.missing.is_empty() && c.extra.is_empty(),
+            "{mode}: strace only:\n{}\nksec only:\n{}",
+            c.missing.join("\n"),
+            c.extra.join("\n")
+        );
+    }
+}
+
+#[test]
 fn interleaved_calls_are_unfinished_then_resumed() {
     require!(can_trace().is_none(), can_trace().unwrap());
     let (ours, _) = same_as_strace(&["-f"], "block");

@@ -749,10 +749,12 @@ pub mod lines {
         (None, line)
     }
 
-    /// Calls whose arguments or return value are pids (besides `sched_*`, `pidfd_*`,
+    /// Calls whose arguments or return value are pids (futex: pthread_join waits on the
+    /// thread id; besides `sched_*`, `pidfd_*`,
     /// `process_vm_*` and `ioprio_*`).
     const PID_CALLS: &[&str] = &[
         "clone",
+        "futex",
         "clone3",
         "fork",
         "vfork",
