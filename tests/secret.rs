@@ -1155,6 +1155,39 @@ fn a_memory_scan_shows_a_progress_line_on_a_terminal_only() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out).0, "");
     drop(sleeper);
+
+    // Findings on the same terminal: the line is erased before each, never mixed into one.
+    let holder = Reaped::spawn(
+        Command::new("sleep")
+            .arg("300")
+            .env("KSEC_PROGRESS_TEST", "needle-QX7-in-env")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null()),
+    );
+    let pid = holder.pid_s();
+    let out = on_a_terminal(&["grep-secret", "needle-QX7", "--memory", "-p", &pid], &[]);
+    let (screen, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{screen:?}");
+    let first = format!("\rksec: 1/1 pid {pid} (sleep) process: 0 B searched, 0 finding(s)\x1b[K");
+    assert!(
+        screen.starts_with(&format!(
+            "{first}\r\x1b[K\x1b[1mpid {pid} (sleep) environ offset "
+        )),
+        "{screen:?}"
+    );
+    // Every finding's header starts a line of its own.
+    let headers = screen
+        .matches(&format!("\x1b[1mpid {pid} (sleep) "))
+        .count();
+    assert!(headers >= 2, "environ and memory: {screen:?}");
+    let at_line_start = screen
+        .matches(&format!("\r\n\x1b[1mpid {pid} (sleep) "))
+        .count()
+        + screen
+            .matches(&format!("\r\x1b[K\x1b[1mpid {pid} (sleep) "))
+            .count();
+    assert_eq!(at_line_start, headers, "{screen:?}");
+    drop(holder);
 }
 
 #[test]

@@ -169,6 +169,15 @@ pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
         })
     };
     let mut printer = ProgressLine::new(printer, display.progress, io::stderr());
+    // What else reaches the terminal the line is on: findings when stdout is that terminal,
+    // skipped items with -v (stderr) or in JSON (stdout).
+    let stdout_tty = io::stdout().is_terminal();
+    printer.findings_on_term = stdout_tty;
+    printer.skips_on_term = if cfg.json {
+        stdout_tty
+    } else {
+        display.verbose
+    };
     let scanned = secret::scan(&cfg, &pids, &mut |e| printer.event(&e));
     // The progress line goes whatever happened, before an error is printed.
     printer.clear()?;
@@ -221,6 +230,10 @@ struct ProgressLine<W: Write> {
     shown: bool,
     last: Option<Instant>,
     width: usize,
+    /// Findings are written to the same terminal: the line is erased before each.
+    findings_on_term: bool,
+    /// Skipped items are written to the same terminal: the line is erased before each.
+    skips_on_term: bool,
 }
 
 impl<W: Write> ProgressLine<W> {
@@ -239,6 +252,8 @@ impl<W: Write> ProgressLine<W> {
             term,
             shown: false,
             last: None,
+            findings_on_term: true,
+            skips_on_term: true,
             // 0: a terminal whose size nobody set (script(1) without a terminal of its own).
             width: usize::from(width.filter(|w| *w > 0).unwrap_or(80)).max(20),
         }
@@ -257,14 +272,18 @@ impl<W: Write> ProgressLine<W> {
                 self.shown = true;
                 Ok(())
             }
-            _ => {
+            Event::Finding(_) | Event::Skipped(_) => {
+                let on_term = match e {
+                    Event::Finding(_) => self.findings_on_term,
+                    _ => self.skips_on_term,
+                };
+                if !(self.on && on_term) {
+                    return self.inner.event(e);
+                }
                 self.clear()?;
                 self.inner.event(e)?;
-                if self.on {
-                    // Out before the line is drawn again, so the two never mix on the screen.
-                    self.inner.flush()?;
-                }
-                Ok(())
+                // Out before the line is drawn (again), so the two never mix on the screen.
+                self.inner.flush()
             }
         }
     }
