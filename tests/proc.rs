@@ -701,6 +701,23 @@ fn environ_keeps_order_duplicates_and_bytes() {
 }
 
 #[test]
+fn environ_help_says_how_lines_escape() {
+    let out = run(ksec(&["environ", "--help"]));
+    let (help, _) = text(ok(&out));
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "In lines a backslash is written \\\\ and a newline \\n, so each line is one variable"
+        ),
+        "{help}"
+    );
+    assert!(
+        flat.contains("--table Print the table, also into a pipe or a file"),
+        "{help}"
+    );
+}
+
+#[test]
 fn environ_redact_uses_the_grep_secret_detectors() {
     require!(
         which_all(&["gcc", "sleep"]),
