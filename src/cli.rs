@@ -308,7 +308,7 @@ pub struct FdsArgs {
 /// bidi and invalid UTF-8 bytes, as the table does). --table and --lines choose either.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Output: a table on a terminal, NAME=VALUE lines elsewhere (as tr '\\0' '\\n' < /proc/PID/environ, with \\ written \\\\ and a newline \\n); --table, --lines or --json to choose.\n\nExamples:\n  ksec environ 1234\n  ksec environ etcd --redact\n  ksec environ 1234 | grep ^KUBE\n  ksec environ 1234 DB_PASSWORD\n  ksec environ --container 3f2a9c NODE_NAME --json"
+    after_help = "Output: a table on a terminal, NAME=VALUE lines elsewhere (as tr '\\0' '\\n' < /proc/PID/environ, with \\ written \\\\ and a newline \\n), and one VAR's value alike; --table, --lines or --json to choose.\n\nExamples:\n  ksec environ 1234\n  ksec environ etcd --redact\n  ksec environ 1234 | grep ^KUBE\n  ksec environ 1234 DB_PASSWORD\n  ksec environ --container 3f2a9c NODE_NAME --json"
 )]
 pub struct EnvironArgs {
     /// PID|NAME, then optionally one variable NAME (with --container: only the variable NAME).

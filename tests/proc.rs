@@ -679,6 +679,13 @@ fn environ_keeps_order_duplicates_and_bytes() {
     assert_eq!(ok(&out).stdout, b"first\n");
     let out = run(ksec(&["environ", &p.pid_s(), "NL"]));
     assert_eq!(ok(&out).stdout, b"one\\ntwo\n");
+    // In a pipe one value is its bytes, as printenv's; escaped with --table (and on a terminal).
+    let out = run(ksec(&["environ", &p.pid_s(), "ESC"]));
+    assert_eq!(ok(&out).stdout, b"\x1b[31mred\x1b[0m\x1b]0;title\x07\n");
+    let out = run(ksec(&["environ", "--table", &p.pid_s(), "ESC"]));
+    assert_eq!(ok(&out).stdout, b"\\x1b[31mred\\x1b[0m\\x1b]0;title\\x07\n");
+    let out = run(ksec(&["environ", "--redact", &p.pid_s(), "API_TOKEN"]));
+    assert_eq!(ok(&out).stdout, b"<redacted>\n");
     let out = run(ksec(&["environ", &p.pid_s(), "MISSING"]));
     fails_with(&out, &format!("pid {}: no variable \"MISSING\"", p.pid()));
 

@@ -21,7 +21,7 @@ use crate::secret::{self, build_regex, parse_size, Config};
 
 /// How the results are shown (the parts of the command line [`Config`] does not need).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Display {
+pub struct Shown {
     /// `-q`: nothing at all.
     pub quiet: bool,
     /// `-v`: each skipped item on stderr.
@@ -32,7 +32,7 @@ pub struct Display {
     pub progress: bool,
 }
 
-impl Display {
+impl Shown {
     /// Decides from the command line and where stdout and stderr go.
     pub fn new(args: &GrepSecretArgs, stdout_tty: bool, stderr_tty: bool) -> Self {
         let when = match args.color {
@@ -140,7 +140,7 @@ fn own_output() -> Vec<(u64, u64)> {
 /// # Errors
 /// A bad command line, unknown processes, or output that cannot be written.
 pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
-    let display = Display::new(
+    let display = Shown::new(
         &args,
         io::stdout().is_terminal(),
         io::stderr().is_terminal(),
