@@ -140,18 +140,15 @@ fn own_output() -> Vec<(u64, u64)> {
 /// # Errors
 /// A bad command line, unknown processes, or output that cannot be written.
 pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
-    let display = Shown::new(
-        &args,
-        io::stdout().is_terminal(),
-        io::stderr().is_terminal(),
-    );
+    let stdout_tty = io::stdout().is_terminal();
+    let shown = Shown::new(&args, stdout_tty, io::stderr().is_terminal());
     let mut cfg = config(args)?;
-    cfg.progress = display.progress;
+    cfg.progress = shown.progress;
     let pids = match &cfg.selector {
         Some(sel) => target::resolve(&cfg.root, sel)?,
         None => Vec::new(),
     };
-    if display.quiet {
+    if shown.quiet {
         return quiet(&cfg, &pids);
     }
     let stdout = io::stdout().lock();
@@ -164,20 +161,15 @@ pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
         Box::new(HumanPrinter {
             out: BufWriter::new(stdout),
             err: stderr,
-            color: display.color,
-            verbose: display.verbose,
+            color: shown.color,
+            verbose: shown.verbose,
         })
     };
-    let mut printer = ProgressLine::new(printer, display.progress, io::stderr());
+    let mut printer = ProgressLine::new(printer, shown.progress, io::stderr());
     // What else reaches the terminal the line is on: findings when stdout is that terminal,
     // skipped items with -v (stderr) or in JSON (stdout).
-    let stdout_tty = io::stdout().is_terminal();
     printer.findings_on_term = stdout_tty;
-    printer.skips_on_term = if cfg.json {
-        stdout_tty
-    } else {
-        display.verbose
-    };
+    printer.skips_on_term = if cfg.json { stdout_tty } else { shown.verbose };
     let scanned = secret::scan(&cfg, &pids, &mut |e| printer.event(&e));
     // The progress line goes whatever happened, before an error is printed.
     printer.clear()?;
@@ -185,7 +177,7 @@ pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
     printer.flush()?;
     if !cfg.json {
         let mut err = io::stderr().lock();
-        writeln!(err, "{}", summary(&stats, pids.len(), display.verbose))?;
+        writeln!(err, "{}", summary(&stats, pids.len(), shown.verbose))?;
     }
     Ok(exit_code(&stats, cfg.fail_on_find))
 }
