@@ -363,7 +363,8 @@ static __always_inline void send(void *rec, u64 size)
 
 /* The opens the rules can match (src/rules/prefilter.rs): path prefixes, looked up by longest
  * match, each with the access modes wanted (1 read-only, 2 write-only, 4 read-write). Consulted
- * only while open_filter[0] is 1; the loader fills the trie first. */
+ * only while open_filter[0] is 1 (0: every open is sent, 2: none); the loader fills the trie
+ * first. */
 #define PREFIX_MAX 128
 struct path_key {
 	u32 prefixlen; // bits
@@ -397,6 +398,8 @@ static __always_inline int open_wanted(const char *path, u64 flags)
 	u32 *on = bpf_map_lookup_elem(&open_filter, &zero);
 	if (!on || !*on)
 		return 1;
+	if (*on == 2) // no rule is about opens
+		return 0;
 	struct path_key k = {};
 	long n = bpf_probe_read_user_str(k.path, sizeof(k.path), path);
 	if (n <= 1 || n >= PREFIX_MAX || k.path[0] != '/')

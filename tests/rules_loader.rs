@@ -275,3 +275,25 @@ fn falcos_real_rules_load() {
         ])
     );
 }
+
+#[test]
+fn falcos_stable_rules_name_the_rules_that_need_every_open() {
+    use ksec::rules::prefilter::{open_need, unfiltered, OpenNeed};
+    let (loaded, _) = real(&["falco_rules.yaml"]);
+    let set = loaded.ruleset.expect("falco_rules.yaml loads");
+    let names = unfiltered(set.rules());
+    // Falco's directory-traversal rule matches `fd.name contains "id_rsa"` anywhere.
+    assert_eq!(names, ["Directory traversal monitored file read"]);
+    assert_eq!(open_need(set.rules()), OpenNeed::Any);
+    // Without it the others name their paths: the kernel could filter.
+    let rest: Vec<_> = set
+        .rules()
+        .iter()
+        .filter(|r| !names.contains(&r.name.as_str()))
+        .collect();
+    let need = open_need(rest);
+    assert!(
+        matches!(&need, OpenNeed::Only(v) if !v.is_empty()),
+        "{need:?}"
+    );
+}

@@ -15,7 +15,7 @@ use nix::sys::signal::Signal;
 use crate::cli::{WatchArgs, WatchSource};
 use crate::exit::{Exit, ExitError};
 use crate::rules::fields::{ArgKind, FIELDS};
-use crate::rules::prefilter::open_need;
+use crate::rules::prefilter::{open_need, unfiltered};
 use crate::rules::{self, LoadOptions, Loaded, Priority, RulesInput, Ruleset};
 use crate::sys::signal as sig;
 use crate::watch::container::MetaReader;
@@ -290,10 +290,21 @@ pub fn run(args: WatchArgs) -> anyhow::Result<Exit> {
     let filter = |source: &mut Box<dyn Source>, set: &crate::rules::Ruleset| {
         let need = open_need(set.rules());
         match source.set_open_filter(&need) {
-            Ok(true) => format!(
-                " (opens filtered in the kernel: {} path prefixes)",
-                need.lookup_table().map_or(0, |t| t.len())
-            ),
+            Ok(true) => match need.lookup_table() {
+                Some(t) if t.is_empty() => " (no open is read: no rule is about opens)".into(),
+                Some(t) => format!(" (opens filtered in the kernel: {} path prefixes)", t.len()),
+                None => {
+                    let names = unfiltered(set.rules());
+                    let more = match names.len() {
+                        0 | 1 => String::new(),
+                        n => format!(" and {} more", n - 1),
+                    };
+                    format!(
+                        " (every open read: rule \"{}\"{more} can match opens of any path)",
+                        names.first().copied().unwrap_or("?")
+                    )
+                }
+            },
             Ok(false) => String::new(),
             Err(e) => {
                 eprintln!("ksec watch: {e:#}; every open is read");

@@ -147,6 +147,16 @@ pub fn open_need<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> OpenNeed {
     need
 }
 
+/// The rules among `rules` that can match an open without naming its path (each alone needs
+/// every open), in order.
+pub fn unfiltered<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> Vec<&'a str> {
+    rules
+        .into_iter()
+        .filter(|r| matches_opens(&r.types) && of(&r.cond, false) == OpenNeed::Any)
+        .map(|r| r.name.as_str())
+        .collect()
+}
+
 fn matches_opens(t: &EvtTypes) -> bool {
     match t {
         EvtTypes::All => true,

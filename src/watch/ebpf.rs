@@ -77,6 +77,11 @@ pub enum EbpfUnavailable {
 /// sooner only when 256 KiB are waiting, bpf/watch.bpf.c's WAKE_BYTES).
 const POLL_EVERY: Duration = Duration::from_millis(10);
 
+/// bpf/watch.bpf.c's open_filter modes: every open sent, those the prefix table wants, none.
+const FILTER_OFF: u32 = 0;
+const FILTER_TABLE: u32 = 1;
+const FILTER_NONE: u32 = 2;
+
 /// The loaded source: programs attached, ring buffer mapped.
 pub struct EbpfSource {
     /// Owns the programs, their links and the other maps.
@@ -164,7 +169,7 @@ impl EbpfSource {
     /// # Errors
     /// A map of bpf/watch.bpf.o is missing or the kernel refuses an update.
     pub fn apply_open_filter(&mut self, need: &OpenNeed) -> anyhow::Result<bool> {
-        self.set_filter_on(false)?;
+        self.set_filter(FILTER_OFF)?;
         let Some(table) = need.lookup_table() else {
             return Ok(false);
         };
@@ -185,19 +190,22 @@ impl EbpfSource {
             trie.insert(&Key::new(n as u32 * 8, data), u32::from(*modes), 0)
                 .with_context(|| format!("add the open prefix {prefix:?} to the eBPF filter"))?;
         }
-        self.set_filter_on(true)?;
+        self.set_filter(if table.is_empty() {
+            FILTER_NONE
+        } else {
+            FILTER_TABLE
+        })?;
         Ok(true)
     }
 
-    fn set_filter_on(&mut self, on: bool) -> anyhow::Result<()> {
+    fn set_filter(&mut self, mode: u32) -> anyhow::Result<()> {
         let map = self
             .bpf
             .map_mut("open_filter")
             .context("bpf/watch.bpf.o has no map open_filter")?;
         let mut a: Array<&mut MapData, u32> =
             Array::try_from(map).context("map open_filter of bpf/watch.bpf.o")?;
-        a.set(0, u32::from(on), 0)
-            .context("switch the eBPF open filter")
+        a.set(0, mode, 0).context("switch the eBPF open filter")
     }
 
     /// Moves every record waiting in the ring buffer into `out`; returns how many.
@@ -234,7 +242,8 @@ impl Source for EbpfSource {
     }
 
     fn set_open_filter(&mut self, need: &OpenNeed) -> anyhow::Result<bool> {
-        self.apply_open_filter(need)
+        self.apply_open_filter(need)?;
+        Ok(true)
     }
 
     fn poll(&mut self, out: &mut Vec<RawEvent>, timeout: Duration) -> anyhow::Result<()> {

@@ -200,7 +200,8 @@ pub trait Source {
         &[]
     }
     /// Lets the source leave out the opens no rule can match, if it can filter them where
-    /// they happen (eBPF: in the kernel). Returns whether it filters.
+    /// they happen (eBPF: in the kernel). Returns whether the source filters opens at all
+    /// (for [`OpenNeed::Any`] it then sends every one).
     ///
     /// # Errors
     /// The source could not apply the filter (it then sends every open).

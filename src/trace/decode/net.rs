@@ -1881,10 +1881,11 @@ mod tests {
                 path.to_str().unwrap()
             ))
         );
-        let (p1, _p2) = std::os::unix::net::UnixDatagram::pair().unwrap();
+        // A pair names its other end (sock_diag), as strace's `UNIX:[A->B]`.
+        let (p1, p2) = std::os::unix::net::UnixDatagram::pair().unwrap();
         assert_eq!(
             super::socket_target(&root, me, inode(&p1)),
-            Some(format!("UNIX:[{}]", inode(&p1)))
+            Some(format!("UNIX:[{}->{}]", inode(&p1), inode(&p2)))
         );
         let _ = std::fs::remove_file(&path);
         let _ = std::fs::remove_dir(&dir);
