@@ -87,10 +87,23 @@ struct files_struct {
 	struct fdtable *fdt;
 } __attribute__((preserve_access_index));
 
+struct ns_common {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct mnt_namespace {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	int pid;
 	int tgid;
 	int exit_code;
+	struct nsproxy *nsproxy;
 	struct task_struct *real_parent;
 	struct signal_struct *signal;
 	const struct cred *cred;
@@ -193,6 +206,10 @@ struct hdr {
 	u32 egid;
 	u32 loginuid; // u32 max: unset
 	char comm[16];
+	// The mount namespace's inode number (0: none, an exiting task): which container the task
+	// runs in, known even when the task is gone before ksec reads its record.
+	u32 mntns;
+	u32 pad;
 };
 
 // A successful exec (from sched_process_exec) or a failed one (from sys_exit: `exe` the path
@@ -331,10 +348,72 @@ static __always_inline void *scratch_buf(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
+/* The reader is woken only once this much is waiting (it also polls every few ms): a wakeup
+ * per record would cost a context switch per event, which on a busy node is most of the cost. */
+#define WAKE_BYTES (256 * 1024)
+
 static __always_inline void send(void *rec, u64 size)
 {
-	if (bpf_ringbuf_output(&events, rec, size, 0))
+	u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKE_BYTES ?
+			    BPF_RB_FORCE_WAKEUP :
+			    BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, rec, size, flags))
 		count_lost(1);
+}
+
+/* The opens the rules can match (src/rules/prefilter.rs): path prefixes, looked up by longest
+ * match, each with the access modes wanted (1 read-only, 2 write-only, 4 read-write). Consulted
+ * only while open_filter[0] is 1; the loader fills the trie first. */
+#define PREFIX_MAX 128
+struct path_key {
+	u32 prefixlen; // bits
+	u8 path[PREFIX_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct path_key);
+	__type(value, u32);
+} open_prefixes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+} open_filter SEC(".maps");
+
+#define O_ACCMODE 3
+
+/* Whether an open of user `path` with `flags` can match a rule. Opens that the kernel cannot
+ * judge by the string alone are always wanted: a relative path, one whose normalised form
+ * differs (`//`, `/.`, which also takes in `/..` and dot files), one longer than the key, one
+ * that cannot be read yet. */
+static __always_inline int open_wanted(const char *path, u64 flags)
+{
+	u32 zero = 0;
+	u32 *on = bpf_map_lookup_elem(&open_filter, &zero);
+	if (!on || !*on)
+		return 1;
+	struct path_key k = {};
+	long n = bpf_probe_read_user_str(k.path, sizeof(k.path), path);
+	if (n <= 1 || n >= PREFIX_MAX || k.path[0] != '/')
+		return 1;
+	for (int i = 0; i < PREFIX_MAX - 1; i++) {
+		if (k.path[i] == 0)
+			break;
+		if (k.path[i] == '/' && (k.path[i + 1] == '/' || k.path[i + 1] == '.'))
+			return 1;
+	}
+	k.prefixlen = (u32)(n - 1) * 8;
+	u32 *modes = bpf_map_lookup_elem(&open_prefixes, &k);
+	if (!modes)
+		return 0;
+	u32 acc = flags & O_ACCMODE;
+	u32 mode = acc == 0 ? 1 : acc == 1 ? 2 : 4;
+	return (*modes & mode) != 0;
 }
 
 static __always_inline int watched(long nr)
@@ -378,6 +457,8 @@ static __always_inline void fill_hdr(struct hdr *h, u32 kind)
 	if (bpf_core_field_exists(t->loginuid))
 		h->loginuid = BPF_CORE_READ(t, loginuid.val);
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	h->mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	h->pad = 0;
 }
 
 SEC("raw_tracepoint/sys_enter")
@@ -397,6 +478,13 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	f.a[1] = BPF_CORE_READ(regs, si);
 	f.a[2] = BPF_CORE_READ(regs, dx);
 	f.a[3] = BPF_CORE_READ(regs, r10);
+	// openat2's flags are in user memory: always wanted.
+	if (nr == NR_open && !open_wanted((const char *)f.a[0], f.a[1]))
+		return 0;
+	if (nr == NR_openat && !open_wanted((const char *)f.a[1], f.a[2]))
+		return 0;
+	if (nr == NR_creat && !open_wanted((const char *)f.a[0], 1))
+		return 0;
 	if (bpf_map_update_elem(&inflight, &tid, &f, BPF_ANY))
 		count_lost(0);
 	return 0;
@@ -447,10 +535,12 @@ static __always_inline u16 sock_addr(struct sock *sk, int remote, u8 *out)
 		__builtin_memset(out, 0, 28);
 		*(u16 *)out = AF_INET6;
 		*(u16 *)(out + 2) = port;
+		// READ_INTO copies sizeof(*dst): the whole in6_addr, not a byte.
+		struct in6_addr *a = (struct in6_addr *)(out + 8);
 		if (remote)
-			BPF_CORE_READ_INTO(out + 8, sk, __sk_common.skc_v6_daddr);
+			BPF_CORE_READ_INTO(a, sk, __sk_common.skc_v6_daddr);
 		else
-			BPF_CORE_READ_INTO(out + 8, sk, __sk_common.skc_v6_rcv_saddr);
+			BPF_CORE_READ_INTO(a, sk, __sk_common.skc_v6_rcv_saddr);
 		return 28;
 	}
 	return 0;

@@ -41,6 +41,9 @@ pub enum Command {
     /// Write roff man pages: ksec.1 and one per subcommand (ksec-trace.1, ...).
     #[command(hide = true)]
     Man(ManArgs),
+    /// Say what this node allows: privileges, kernel features, runtimes, and which subcommands
+    /// and backends will work here.
+    Doctor(DoctorArgs),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,9 +319,15 @@ pub struct FdsArgs {
 
 /// Print a process's environment in the kernel's order: duplicates kept, values with newlines
 /// or invalid UTF-8 kept (escaped in the table, lossless in JSON).
+///
+/// On a terminal: a NAME/VALUE table. Otherwise (a pipe, a file): one NAME=VALUE line per
+/// variable, as `tr '\0' '\n' < /proc/PID/environ` prints them, except that a backslash is
+/// written `\\` and a newline `\n`, so each line is one variable and every byte can be
+/// recovered; other bytes are written as they are (on a terminal, --lines also escapes control,
+/// bidi and invalid UTF-8 bytes, as the table does). --table and --lines choose either.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  ksec environ 1234\n  ksec environ etcd --redact\n  ksec environ 1234 DB_PASSWORD\n  ksec environ --container 3f2a9c NODE_NAME --json"
+    after_help = "Examples:\n  ksec environ 1234\n  ksec environ etcd --redact\n  ksec environ 1234 | grep ^KUBE\n  ksec environ 1234 DB_PASSWORD\n  ksec environ --container 3f2a9c NODE_NAME --json"
 )]
 pub struct EnvironArgs {
     /// PID|NAME, then optionally one variable NAME (with --container: only the variable NAME).
@@ -329,12 +338,19 @@ pub struct EnvironArgs {
     pub container: Option<String>,
     #[command(flatten)]
     pub proc: ProcArgs,
-    /// Mask values of variables whose names or values look secret.
+    /// Mask values of variables whose names or values look secret (`<redacted>`, in the table
+    /// and in lines).
     #[arg(long)]
     pub redact: bool,
     /// Print JSON instead of a table.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["table", "lines"])]
     pub json: bool,
+    /// Print the table, also into a pipe or a file.
+    #[arg(long, conflicts_with = "lines")]
+    pub table: bool,
+    /// Print NAME=VALUE lines, also on a terminal.
+    #[arg(long)]
+    pub lines: bool,
 }
 
 /// Read a process's (a container's) file system through /proc/PID/root: every path, symlink
@@ -487,6 +503,11 @@ pub struct WatchArgs {
 /// AWS access keys, JWTs and Kubernetes service-account tokens, payment-card numbers and
 /// keyword=value secrets. Nothing is sent anywhere.
 ///
+/// Findings go to stdout; stderr gets one closing line counting what was skipped, by reason
+/// (-v also writes each skipped item as it is met; -q prints nothing). On a terminal, matches are
+/// highlighted (--color) and --all and --memory scans show a progress line on stderr, erased at
+/// the end. --json writes skipped items as records with a stable "code" (see the README).
+///
 /// Exit status: 0 if something was found, 1 if not, 2 on error (nothing found and something
 /// could not be read, or a bad command line). With --fail-on-find: 1 if something was found, 0
 /// if not.
@@ -560,6 +581,29 @@ pub struct GrepSecretArgs {
     /// For CI: exit 1 when something is found, 0 when nothing is (2 stays "error").
     #[arg(long)]
     pub fail_on_find: bool,
+    /// Also write each skipped item on stderr, with its reason, as it is met (without -v, one
+    /// closing line counts them by reason).
+    #[arg(short = 'v', long, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print nothing, findings included; the exit status says it all. Stops at the first
+    /// finding, as `grep -q`.
+    #[arg(short = 'q', long, conflicts_with = "json")]
+    pub quiet: bool,
+    /// When to highlight matches: auto (stdout is a terminal, NO_COLOR unset or empty, TERM
+    /// not dumb), always, never.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `--color`: when to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (and not empty) or TERM is dumb.
+    Auto,
+    /// Always, also into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -588,6 +632,27 @@ pub struct ManArgs {
     /// The directory to write the pages into.
     #[arg(value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub dir: Option<PathBuf>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// doctor
+
+/// Probe what this node allows ksec to do, and say why not where it does not.
+///
+/// Each probe does for real, and undoes at once, what a subcommand would: the eBPF programs
+/// are loaded and attached with the backends' own loaders, the fallback watch source is
+/// started, a child is seized with ptrace, pid 1's environ, fds, memory and root are read.
+/// Exit status 0 once every probe ran, whatever it found (2: the /proc is not one).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sudo ksec doctor\n  ksec doctor --json | jq '.features[] | select(.works | not)'\n  HOST_PROC=/host/proc ksec doctor"
+)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub proc: ProcArgs,
+    /// Print one JSON document: checks, features, runtimes.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[cfg(test)]

@@ -20,9 +20,11 @@
 //! cmd/watch.rs                ksec watch: rules, event source, context, alerts, SIGHUP reload
 //! cmd/completions.rs           ksec completions SHELL: clap_complete's script on stdout
 //! cmd/man.rs                   ksec man [DIR] (hidden): clap_mangen's roff pages
+//! cmd/doctor.rs               ksec doctor: the probes' report as tables or JSON
 //! cmd/proc_args.rs             --proc-root / $HOST_PROC -> ProcRoot
 //! output/bytes.rs              untrusted bytes: lossless in JSON, escaped for terminals
 //! output/sanitize.rs           escaping of control, bidi and non-UTF-8 bytes
+//! output/color.rs              --color auto/always/never, NO_COLOR, the SGR sequences
 //! output/table.rs              borderless tables with capped cells
 //! output/json.rs               pretty JSON documents
 //! output/time.rs               UTC dates from epoch seconds (ISO 8601, ls -l, trace stamps)
@@ -67,12 +69,14 @@
 //! trace/summary/               the text (strace's layout), JSON and histogram renderers, -S -U -O
 //! rules/                       the Falco rule language, pure: load, conditions, fields, outputs
 //! watch/                       ksec watch's event sources and process/container context
+//! doctor/                      ksec doctor: probes of what the node allows, verdicts per feature
 //! ```
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod cli;
 pub mod cmd;
+pub mod doctor;
 pub mod exit;
 pub mod output;
 pub mod proc;

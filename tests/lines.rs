@@ -153,6 +153,80 @@ fn signals_forks_and_kills_match_strace() {
 }
 
 #[test]
+fn vfork_and_a_non_leader_execve_with_f_match_strace() {
+    require!(can_trace().is_none(), can_trace().unwrap());
+    let (ours, _) = same_as_strace(&["-f"], "vfork");
+    assert!(ours.text.contains("vfork("), "{}", ours.text);
+    assert!(ours.text.contains("+++ exited with 4 +++"), "{}", ours.text);
+    // A thread that is not the leader execs: the leader is superseded, the thread takes its
+    // pid (fixtures/tracees/thread_exec.c).
+    let prog = tracee("thread_exec");
+    let (ours, theirs) = both(&["-f"], &[prog.to_str().unwrap()]);
+    let c = compare(&normalise(&ours.text), &normalise(&theirs.text));
+    assert!(
+        c.missing.is_empty() && c.extra.is_empty(),
+        "strace only:\n{}\nksec only:\n{}\n--- ksec:\n{}\n--- strace:\n{}",
+        c.missing.join("\n"),
+        c.extra.join("\n"),
+        ours.text,
+        theirs.text
+    );
+    assert!(
+        ours.text.contains("+++ superseded by execve in pid "),
+        "{}",
+        ours.text
+    );
+    assert!(ours.text.contains("+++ exited with 7 +++"), "{}", ours.text);
+}
+
+#[test]
+fn an_unfinished_clone_ends_where_strace_ends_it() {
+    require!(can_trace().is_none(), can_trace().unwrap());
+    let prog = tracee("lines");
+    let argv = [prog.to_str().unwrap(), "clonevfork"];
+    let (ours, theirs) = both(&["-f"], &argv);
+    // The halves as printed (not joined), prefixes dropped, addresses and pids masked.
+    let addr = regex::Regex::new(r"0x[0-9a-f]+").unwrap();
+    let num = regex::Regex::new(r"= \d+$").unwrap();
+    let halves = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.contains("clone("))
+            .chain(t.lines().filter(|l| l.contains("<... clone resumed>")))
+            .map(|l| {
+                let l = l.split_once(' ').map_or(l, |(_, r)| r).trim_start();
+                num.replace(&addr.replace_all(l, "0xADDR"), "= N")
+                    .into_owned()
+            })
+            .collect()
+    };
+    let want = vec![
+        "clone(child_stack=NULL, flags=CLONE_VFORK|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>"
+            .to_string(),
+        "<... clone resumed>, child_tidptr=0xADDR) = N".to_string(),
+    ];
+    assert_eq!(halves(&theirs.text), want, "strace:\n{}", theirs.text);
+    assert_eq!(halves(&ours.text), want, "ksec:\n{}", ours.text);
+}
+
+#[test]
+fn cpu_placement_same_prints_the_same_lines() {
+    require!(can_trace().is_none(), can_trace().unwrap());
+    let prog = tracee("lines");
+    for mode in ["fork", "block"] {
+        let argv = [prog.to_str().unwrap(), mode];
+        let ours = lines::run(false, &["-f", "--cpu-placement", "same"], &argv);
+        let theirs = lines::run(true, &["-f"], &argv);
+        let c = compare(&normalise(&ours.text), &normalise(&theirs.text));
+        assert!(
+            c.missing.is_empty() && c.extra.is_empty(),
+            "{mode}: strace only:\n{}\nksec only:\n{}",
+            c.missing.join("\n"),
+            c.extra.join("\n")
+        );
+    }
+}
+
+#[test]
 fn interleaved_calls_are_unfinished_then_resumed() {
     require!(can_trace().is_none(), can_trace().unwrap());
     let (ours, _) = same_as_strace(&["-f"], "block");

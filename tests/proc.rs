@@ -603,8 +603,56 @@ fn environ_keeps_order_duplicates_and_bytes() {
         "invalid UTF-8 value kept as bytes"
     );
 
-    // The table escapes.
+    // In a pipe: NAME=VALUE lines, as `tr '\0' '\n'` prints them, but for `\` and newlines,
+    // escaped so that each line is one variable.
+    let lines_of = |entries: &[&[u8]]| -> Vec<u8> {
+        let mut want = Vec::new();
+        for e in entries {
+            for &b in *e {
+                match b {
+                    b'\\' => want.extend_from_slice(b"\\\\"),
+                    b'\n' => want.extend_from_slice(b"\\n"),
+                    b => want.push(b),
+                }
+            }
+            want.push(b'\n');
+        }
+        want
+    };
     let out = run(ksec(&["environ", &p.pid_s()]));
+    assert_eq!(ok(&out).stdout, lines_of(HOSTILE_ENV));
+    assert!(out
+        .stdout
+        .starts_with(b"PATH=/usr/bin:/bin\nESC=\x1b[31mred"));
+    assert!(out.stdout.windows(12).any(|w| w == b"\nNL=one\\ntwo"));
+    let out = run(ksec(&["environ", "--lines", &p.pid_s()]));
+    assert_eq!(ok(&out).stdout, lines_of(HOSTILE_ENV));
+    let out = run(ksec(&["environ", "--redact", &p.pid_s()]));
+    let mut redacted = HOSTILE_ENV[..8].to_vec();
+    redacted.extend([&b"API_TOKEN=<redacted>"[..], b"DB_URL=<redacted>"]);
+    assert_eq!(ok(&out).stdout, lines_of(&redacted));
+
+    // On a terminal: the table by default, escaped lines with --lines; no raw ESC either way.
+    if util::which("script").is_some() {
+        let out = crate::secret::on_a_terminal(&["environ", &p.pid_s()], &[]);
+        let (screen, _) = text(&out);
+        assert!(screen.starts_with("NAME "), "{screen:?}");
+        assert!(!out.stdout.contains(&0x1b), "{screen:?}");
+        let out = crate::secret::on_a_terminal(&["environ", "--lines", &p.pid_s()], &[]);
+        let (screen, _) = text(&out);
+        assert!(
+            screen.starts_with(
+                "PATH=/usr/bin:/bin\r\nESC=\\x1b[31mred\\x1b[0m\\x1b]0;title\\x07\r\nBAD=\\xff\\xfe\r\nNL=one\\ntwo\r\n"
+            ),
+            "{screen:?}"
+        );
+        assert!(!out.stdout.contains(&0x1b), "{screen:?}");
+    } else {
+        util::skipped_in_part("script (util-linux) is not installed: no terminal run");
+    }
+
+    // The table escapes.
+    let out = run(ksec(&["environ", "--table", &p.pid_s()]));
     ok(&out);
     assert!(!out.stdout.contains(&0x1b), "raw ESC reached the terminal");
     let (o, _) = text(&out);
@@ -1803,7 +1851,7 @@ fn a_64_mib_cmdline_and_environ_are_cut_with_bounded_memory() {
     assert!(argv[1..].iter().all(|a| a.bytes().all(|b| b == b'A')));
 
     // environ: one cell cut, and a closing line that the environment was cut at 1 MiB.
-    let out = bounded(&["environ", &pid]);
+    let out = bounded(&["environ", "--table", &pid]);
     let (o, _) = text(ok(&out));
     let lines: Vec<&str> = o.lines().collect();
     assert_eq!(lines.len(), 3, "header, BIG, note");
@@ -1815,6 +1863,16 @@ fn a_64_mib_cmdline_and_environ_are_cut_with_bounded_memory() {
     assert_eq!(
         lines[2],
         "... environment longer than 1048576 bytes: cut there, the rest not read"
+    );
+    // In lines: the variable whole (as far as read), the note on stderr.
+    let out = bounded(&["environ", &pid]);
+    let (_, e) = text(ok(&out));
+    assert!(out.stdout.starts_with(b"BIG="));
+    assert_eq!(out.stdout.len(), 4 + (mib - 4) + 1);
+    assert_eq!(
+        e,
+        "ksec: pid {pid} (bigargs): environment longer than 1048576 bytes: cut there, the rest not read\n"
+            .replace("{pid}", &pid)
     );
     let v = json_out(ok(&bounded(&["environ", &pid, "--json"])));
     assert_eq!(v["truncated"], true);
@@ -1841,6 +1899,7 @@ fn a_64_mib_cmdline_and_environ_are_cut_with_bounded_memory() {
     let out = bounded(&[
         "grep-secret",
         "zq8Wm3Kp0Lr7",
+        "-v",
         "-p",
         &pid,
         "--max-filesize",

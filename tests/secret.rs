@@ -121,7 +121,10 @@ fn etcd_credit_card_secret_is_found_in_the_database_file() {
     // bbolt commits every 100 ms; wait for the value to reach member/snap/db.
     let deadline = Instant::now() + Duration::from_secs(20);
     let out = loop {
-        let out = run_timeout(&mut ksec(&["grep-secret", "111122", "-p", &pid]), TIMEOUT);
+        let out = run_timeout(
+            &mut ksec(&["grep-secret", "111122", "-v", "-p", &pid]),
+            TIMEOUT,
+        );
         if String::from_utf8_lossy(&out.stdout).contains("member/snap/db")
             || Instant::now() > deadline
         {
@@ -347,7 +350,7 @@ fn fifo_and_dev_zero_are_skipped_without_a_hang() {
         return;
     };
     let out = run_timeout(
-        &mut ksec(&["grep-secret", "no-such-secret-anywhere", "-p", &h.pid]),
+        &mut ksec(&["grep-secret", "no-such-secret-anywhere", "-v", "-p", &h.pid]),
         TIMEOUT,
     );
     let (stdout, stderr) = text(&out);
@@ -384,10 +387,33 @@ fn fifo_and_dev_zero_are_skipped_without_a_hang() {
         .filter(|v| v["type"] == "skipped")
         .collect();
     assert!(
-        skipped
-            .iter()
-            .any(|s| s["fd"] == h.zero_fd && s["path"] == "/dev/zero" && s["error"] == false),
+        skipped.iter().any(|s| s["fd"] == h.zero_fd
+            && s["path"] == "/dev/zero"
+            && s["code"] == "not-regular"
+            && s["reason"] == "character device, not read"
+            && s["error"] == false),
         "{skipped:#?}"
+    );
+    // Without -v: no line per item, one closing line that counts them by reason.
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "no-such-secret-anywhere", "-p", &h.pid]),
+        TIMEOUT,
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(stdout, "");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    let not_regular = skipped
+        .iter()
+        .filter(|s| s["code"] == "not-regular")
+        .count();
+    assert!(not_regular >= 2, "{skipped:#?}");
+    assert!(
+        lines[0].contains(&format!("; skipped {}", skipped.len()))
+            && lines[0].contains(&format!("{not_regular} not regular files"))
+            && lines[0].ends_with(" (-v lists them)"),
+        "{stderr}"
     );
     drop(h.child);
 }
@@ -503,13 +529,23 @@ fn fifo_file_is_skipped_not_opened() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
     nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
-    let out = run_timeout(
-        &mut ksec(&["grep-secret", "x", "--file", fifo.to_str().unwrap()]),
-        30,
-    );
+    let f = fifo.to_str().unwrap();
+    let out = run_timeout(&mut ksec(&["grep-secret", "x", "-v", "--file", f]), 30);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("skipped: fifo, not read"), "{stderr}");
+    let summary = "ksec: 0 finding(s); 0 process(es), 0 source(s), 0 bytes searched; \
+                   skipped 1: 1 not regular files";
+    assert_eq!(
+        stderr,
+        format!("ksec: file {f}: skipped: fifo, not read\n{summary}\n")
+    );
+    let out = run_timeout(&mut ksec(&["grep-secret", "x", "--file", f]), 30);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out).1, format!("{summary} (-v lists them)\n"));
+    // -q: nothing at all, the status alone.
+    let out = run_timeout(&mut ksec(&["grep-secret", "x", "-q", "--file", f]), 30);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!((out.stdout.len(), out.stderr.len()), (0, 0));
 }
 
 #[test]
@@ -546,7 +582,15 @@ fn context_min_len_and_max_filesize() {
         format!("file {f} offset 20 [pattern]\n> MATCH\n--\n")
     );
     let out = run_timeout(
-        &mut ksec(&["grep-secret", "MATCH", "--max-filesize", "10", "--file", f]),
+        &mut ksec(&[
+            "grep-secret",
+            "MATCH",
+            "-v",
+            "--max-filesize",
+            "10",
+            "--file",
+            f,
+        ]),
         TIMEOUT,
     );
     assert_eq!(out.status.code(), Some(1));
@@ -664,7 +708,7 @@ fn file_being_written_and_huge_sparse_file_do_not_hang() {
     std::thread::sleep(Duration::from_millis(300));
     let pid = writer.pid_s();
     let out = run_timeout(
-        &mut ksec(&["grep-secret", "never-there-XYZ", "-p", &pid]),
+        &mut ksec(&["grep-secret", "never-there-XYZ", "-v", "-p", &pid]),
         TIMEOUT,
     );
     let (stdout, stderr) = text(&out);
@@ -964,5 +1008,229 @@ fn its_own_output_is_never_searched_whoever_holds_it() {
         } else {
             assert_eq!(own[0]["source"], "file");
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// On a terminal: highlighted matches, the progress line; in a pipe, neither
+
+/// `ksec ARGS` with stdin, stdout and stderr on a terminal (script(1)'s pseudo-terminal), with
+/// `env` set: what the terminal got (stdout and stderr mixed, `\n` written as `\r\n`).
+pub(crate) fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut cmd = quote(&crate::util::ksec_bin().to_string_lossy());
+    for a in args {
+        cmd.push(' ');
+        cmd.push_str(&quote(a));
+    }
+    let mut script = Command::new("script");
+    script.args(["-qec", &cmd, "/dev/null"]);
+    script.env_remove("NO_COLOR").env("TERM", "xterm");
+    for (k, v) in env {
+        script.env(k, v);
+    }
+    run_timeout(&mut script, 60)
+}
+
+const MATCH_ON: &str = "\x1b[1;31m";
+const MATCH_OFF: &str = "\x1b[0m";
+
+#[test]
+fn matches_are_highlighted_on_a_terminal_only() {
+    require!(
+        which("script").is_some(),
+        "script (util-linux) is not installed"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("db");
+    write(&file, b"\x00user=alice cc=1111222233334444 end\x00\n");
+    let f = file.to_str().unwrap();
+    let args = ["grep-secret", "111122", "--file", f];
+    let out = on_a_terminal(&args, &[]);
+    let (screen, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{screen:?}");
+    assert!(
+        screen.starts_with(&format!(
+            "\x1b[1mfile {f} offset 15 [pattern]{MATCH_OFF}\r\n\
+             > user=alice cc={MATCH_ON}111122{MATCH_OFF}2233334444 end\r\n--\r\n"
+        )),
+        "{screen:?}"
+    );
+    // NO_COLOR (not empty), TERM=dumb and --color never: the same text without any escape.
+    let plain =
+        format!("file {f} offset 15 [pattern]\r\n> user=alice cc=1111222233334444 end\r\n--\r\n");
+    for (extra, env) in [
+        (None, &[("NO_COLOR", "1")][..]),
+        (None, &[("TERM", "dumb")][..]),
+        (Some("--color=never"), &[][..]),
+    ] {
+        let mut a = args.to_vec();
+        a.extend(extra);
+        let out = on_a_terminal(&a, env);
+        let (screen, _) = text(&out);
+        assert!(!screen.contains('\x1b'), "{extra:?} {env:?}: {screen:?}");
+        assert!(screen.starts_with(&plain), "{extra:?} {env:?}: {screen:?}");
+    }
+    // An empty NO_COLOR is no request (no-color.org).
+    let (screen, _) = text(&on_a_terminal(&args, &[("NO_COLOR", "")]));
+    assert!(screen.contains(MATCH_ON), "{screen:?}");
+    // In a pipe: no escapes, unless --color always.
+    let out = run_timeout(&mut ksec(&args), 30);
+    assert_eq!(
+        text(&out).0,
+        format!("file {f} offset 15 [pattern]\n> user=alice cc=1111222233334444 end\n--\n")
+    );
+    assert!(!out.stderr.contains(&0x1b));
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "111122", "--color", "always", "--file", f]),
+        30,
+    );
+    assert!(
+        text(&out)
+            .0
+            .contains(&format!("cc={MATCH_ON}111122{MATCH_OFF}2233334444")),
+        "{:?}",
+        text(&out)
+    );
+    // --json is never coloured.
+    let out = run_timeout(
+        &mut ksec(&[
+            "grep-secret",
+            "111122",
+            "--json",
+            "--color",
+            "always",
+            "--file",
+            f,
+        ]),
+        30,
+    );
+    assert_eq!(findings(&out).len(), 1);
+    assert!(!out.stdout.contains(&0x1b));
+}
+
+#[test]
+fn a_memory_scan_shows_a_progress_line_on_a_terminal_only() {
+    require!(
+        which("script").is_some(),
+        "script (util-linux) is not installed"
+    );
+    require!(which("sleep").is_some(), "sleep is not installed");
+    let sleeper = Reaped::spawn(
+        Command::new("sleep")
+            .arg("300")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null()),
+    );
+    let pid = sleeper.pid_s();
+    let args = ["grep-secret", "never-there-QX7", "--memory", "-p", &pid];
+    let out = on_a_terminal(&args, &[]);
+    let (screen, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{screen:?}");
+    // Drawn at once (the process, nothing searched yet), redrawn in place, erased at the end:
+    // the summary is the only line left, written over the erased progress line.
+    let first = format!("\rksec: 1/1 pid {pid} (sleep) process: 0 B searched, 0 finding(s)\x1b[K");
+    assert!(screen.starts_with(&first), "{screen:?}");
+    let (drawn, rest) = screen.rsplit_once("\r\x1b[K").expect("the line is erased");
+    assert!(drawn.ends_with("finding(s)\x1b[K"), "{screen:?}");
+    assert!(
+        rest.starts_with("ksec: 0 finding(s); 1 process(es), ") && rest.ends_with("\r\n"),
+        "{rest:?}"
+    );
+    assert_eq!(rest.matches("\r\n").count(), 1, "{rest:?}");
+    // In a pipe: no progress, no escape, no carriage return.
+    let out = run_timeout(&mut ksec(&args), 60);
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = text(&out);
+    assert_eq!(stdout, "");
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\x1b'),
+        "{stderr:?}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // -q on a terminal: nothing drawn at all.
+    let mut quiet = args.to_vec();
+    quiet.push("-q");
+    let out = on_a_terminal(&quiet, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out).0, "");
+    drop(sleeper);
+}
+
+#[test]
+fn quiet_stops_at_the_first_finding_and_prints_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    write(&a, b"token one 111122\n");
+    let a = a.to_str().unwrap();
+    let out = run_timeout(
+        &mut ksec(&[
+            "grep-secret",
+            "111122",
+            "-q",
+            "--file",
+            a,
+            "--file",
+            "/nonexistent/x",
+        ]),
+        30,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        (out.stdout.len(), out.stderr.len()),
+        (0, 0),
+        "{:?}",
+        text(&out)
+    );
+    let out = run_timeout(
+        &mut ksec(&["grep-secret", "111122", "-q", "--fail-on-find", "--file", a]),
+        30,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!((out.stdout.len(), out.stderr.len()), (0, 0));
+    // Nothing found and something unreadable: 2, still silent.
+    let out = run_timeout(
+        &mut ksec(&[
+            "grep-secret",
+            "zzz-none",
+            "-q",
+            "--file",
+            a,
+            "--file",
+            "/nonexistent/x",
+        ]),
+        30,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!((out.stdout.len(), out.stderr.len()), (0, 0));
+    // Without -q the unreadable file is counted by its code in the summary.
+    let out = run_timeout(
+        &mut ksec(&[
+            "grep-secret",
+            "zzz-none",
+            "--file",
+            a,
+            "--file",
+            "/nonexistent/x",
+        ]),
+        30,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out).1,
+        "ksec: 0 finding(s); 0 process(es), 1 source(s), 17 bytes searched; skipped 1 (1 error(s)): 1 not found (-v lists them)\n"
+    );
+    // -q with --json or -v is refused by the command line.
+    for other in ["--json", "-v"] {
+        let out = run_timeout(
+            &mut ksec(&["grep-secret", "x", "-q", other, "--file", a]),
+            30,
+        );
+        assert_eq!(out.status.code(), Some(2), "{other}");
+        assert!(
+            text(&out).1.contains("cannot be used with"),
+            "{other}: {:?}",
+            text(&out)
+        );
     }
 }

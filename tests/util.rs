@@ -558,10 +558,18 @@ pub mod podman {
     }
 
     fn conf() -> PathBuf {
-        let p = std::env::temp_dir().join("ksec-test-containers.conf");
-        // crun refuses hybrid cgroups and raising rlimits here: runc, no default ulimits.
-        let _ = std::fs::write(&p, "[containers]\ndefault_ulimits = []\n");
-        p
+        static PATH: OnceLock<PathBuf> = OnceLock::new();
+        PATH.get_or_init(|| {
+            // crun refuses hybrid cgroups and raising rlimits here: runc, no default ulimits.
+            // Written once per run, by rename: a podman reading a half-written file would
+            // take its default ulimits, which runc cannot set here.
+            let p = std::env::temp_dir().join("ksec-test-containers.conf");
+            let tmp = p.with_extension(format!("conf.{}", std::process::id()));
+            let _ = std::fs::write(&tmp, "[containers]\ndefault_ulimits = []\n");
+            let _ = std::fs::rename(&tmp, &p);
+            p
+        })
+        .clone()
     }
 
     /// `podman --runtime runc ARGS` with the test configuration.
@@ -741,10 +749,12 @@ pub mod lines {
         (None, line)
     }
 
-    /// Calls whose arguments or return value are pids (besides `sched_*`, `pidfd_*`,
+    /// Calls whose arguments or return value are pids (futex: pthread_join waits on the
+    /// thread id; besides `sched_*`, `pidfd_*`,
     /// `process_vm_*` and `ioprio_*`).
     const PID_CALLS: &[&str] = &[
         "clone",
+        "futex",
         "clone3",
         "fork",
         "vfork",
@@ -832,7 +842,7 @@ pub mod lines {
         let pid_re = (!pids.is_empty())
             .then(|| Regex::new(&format!(r"(= |\(|\[|, )({})\b", pids.join("|"))).unwrap());
         let si_pid_re = (!pids.is_empty())
-            .then(|| Regex::new(&format!(r"(si_pid=)({})\b", pids.join("|"))).unwrap());
+            .then(|| Regex::new(&format!(r"(si_pid=|in pid )({})\b", pids.join("|"))).unwrap());
         let takes_pids = |l: &str| {
             let name = l.split('(').next().unwrap_or("");
             PID_CALLS.contains(&name)

@@ -147,11 +147,6 @@ impl Drop for Watch {
     }
 }
 
-/// What a shell in a container runs first, so that it is still there when its exec event is
-/// read: the container of a process is read from /proc/PID/cgroup, and one that has already
-/// exited is attributed to its parent's (see the note on issue 12).
-const LINGER: &str = "sleep 0.5";
-
 fn sh(script: &str) -> std::process::Output {
     run(Command::new("/bin/sh").arg("-c").arg(script))
 }
@@ -362,7 +357,7 @@ fn container_rules_fire_with_the_container_named() {
 
     // A shell in the container: the rule names the container and the user.
     let t = tag("sh");
-    let out = c.exec(&["/bin/sh", "-c", &format!("{LINGER}; echo {t}")]);
+    let out = c.exec(&["/bin/sh", "-c", &format!("echo {t}")]);
     assert!(out.status.success(), "{:?}", text(&out));
     let shells = w.wait_for("Shell in container", &t);
     let f = &shells[0]["output_fields"];
@@ -421,7 +416,7 @@ fn container_rules_fire_with_the_container_named() {
 /// `podman exec -it` of a shell that echoes `word`, with a terminal (under script(1)).
 fn exec_it(c: &podman::Container, word: &str) {
     let cmd = format!(
-        "{} exec -it {} /bin/sh -c '{LINGER}; echo {word}'",
+        "{} exec -it {} /bin/sh -c 'echo {word}'",
         podman_cmdline(),
         c.name
     );
@@ -467,7 +462,7 @@ fn the_study_texts_rule_fires_on_a_shell_in_a_container() {
     .unwrap();
     let w = Watch::start(&["-r", rules.to_str().unwrap()]);
     let c = podman::Container::run(&tag("study"), &["/bin/sleep", "600"]);
-    c.exec(&["/bin/sh", "-c", LINGER]);
+    c.exec(&["/bin/sh", "-c", "true"]);
     let want = format!("Bash opened (user=root container={})", &c.id[..12]);
     let a = w.wait_for("shell_in_container", &want);
     assert_eq!(a[0]["priority"], "Warning");
@@ -590,7 +585,7 @@ fn falcos_own_terminal_shell_rule_fires_on_podman_exec_it() {
     assert_ne!(f["proc.tty"], 0);
     // Without a terminal, Falco's rule stays quiet.
     let t2 = tag("falco-notty");
-    c.exec(&["/bin/sh", "-c", &format!("{LINGER}; echo {t2}")]);
+    c.exec(&["/bin/sh", "-c", &format!("echo {t2}")]);
     let t3 = tag("falco-sentinel");
     exec_it(&c, &t3);
     w.wait_for("Terminal shell in container", &t3);

@@ -608,3 +608,128 @@ fn a_full_in_flight_map_counts_the_calls_it_cannot_follow() {
     let lost = src.lost();
     assert!(lost.in_flight >= 100, "{lost:?}");
 }
+
+#[test]
+fn the_kernel_leaves_out_the_opens_no_rule_wants() {
+    use ksec::rules::prefilter::{OpenNeed, READ, READ_WRITE, WRITE};
+    require!(available(), "needs root and BTF for the eBPF source");
+    let mut src = start();
+    let tag = format!("ksec-watch-filter-{}", std::process::id());
+    let dir = std::env::temp_dir().join(&tag);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let d = dir.to_str().expect("a UTF-8 temp dir");
+    let need = OpenNeed::Only(vec![
+        (format!("{d}/want"), READ | WRITE | READ_WRITE),
+        (format!("{d}/w"), WRITE | READ_WRITE),
+    ]);
+    assert!(src.apply_open_filter(&need).expect("set the filter"));
+    // Read-only opens by cat, write-only ones by the shell's `>`.
+    let script = format!(
+        "cat {d}/want-this 2>/dev/null; : > {d}/w-written; cat {d}/w-written; \
+         cat {d}/other 2>/dev/null; cat {d}//twice 2>/dev/null; cat {d}/./dot 2>/dev/null; \
+         cd {d} && cat {tag}-relative 2>/dev/null; cat {d}/want-end 2>/dev/null; true"
+    );
+    let st = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(&script)
+        .status()
+        .expect("run sh");
+    assert!(st.success());
+    let mine = |e: &RawEvent| matches!(&e.kind, Kind::Open { path, .. } if path.windows(tag.len()).any(|w| w == tag.as_bytes()));
+    let end = format!("{d}/want-end").into_bytes();
+    let events = collect(&mut src, mine, |ev| {
+        ev.iter()
+            .any(|e| matches!(&e.kind, Kind::Open { path, .. } if *path == end))
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let got: Vec<(String, u64)> = events
+        .iter()
+        .map(|e| match &e.kind {
+            Kind::Open { path, flags, .. } => (
+                String::from_utf8_lossy(path).into_owned(),
+                flags.unwrap_or(0) & libc::O_ACCMODE as u64,
+            ),
+            k => panic!("{k:?}"),
+        })
+        .collect();
+    let (rd, wr) = (libc::O_RDONLY as u64, libc::O_WRONLY as u64);
+    assert_eq!(
+        got,
+        vec![
+            (format!("{d}/want-this"), rd),
+            (format!("{d}/w-written"), wr),
+            // Not judged by the string: sent whatever the prefixes.
+            (format!("{d}//twice"), rd),
+            (format!("{d}/./dot"), rd),
+            (format!("{tag}-relative"), rd),
+            (format!("{d}/want-end"), rd),
+        ],
+        "the read of {d}/w-written (a write-only prefix) and {d}/other are left out"
+    );
+    // Back to every open.
+    assert!(!src
+        .apply_open_filter(&OpenNeed::Any)
+        .expect("clear the filter"));
+    let st = Command::new("/bin/cat")
+        .arg(format!("{d}/other"))
+        .stderr(Stdio::null())
+        .status()
+        .expect("run cat");
+    assert!(!st.success());
+    let other = format!("{d}/other").into_bytes();
+    collect(&mut src, mine, |ev| {
+        ev.iter()
+            .any(|e| matches!(&e.kind, Kind::Open { path, .. } if *path == other))
+    });
+}
+
+#[test]
+fn connect_and_accept_over_ipv6_loopback() {
+    require!(available(), "needs root and BTF for the eBPF source");
+    require!(util::which("python3").is_some(), "needs python3");
+    let mut src = start();
+    let script = "import socket\n\
+        l = socket.socket(socket.AF_INET6); l.bind(('::1', 0)); l.listen(1)\n\
+        c = socket.socket(socket.AF_INET6); c.connect(('::1', l.getsockname()[1]))\n\
+        s, peer = l.accept()\n\
+        print(l.getsockname()[1], peer[1], l.fileno(), c.fileno(), s.fileno())\n";
+    let child = Command::new("python3")
+        .args(["-c", script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn python3");
+    let pid = child.id() as i32;
+    let out = child.wait_with_output().expect("wait python3");
+    assert!(out.status.success(), "{out:?}");
+    let n: Vec<i64> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(|s| s.parse().expect("a number"))
+        .collect();
+    let (port, cport, lfd, cfd, afd) = (n[0] as u16, n[1] as u16, n[2], n[3], n[4]);
+    let events = collect(&mut src, |e| e.pid == pid, |ev| exit_of(ev, pid).is_some());
+    let v6 = |p: u16| Some(Addr::Inet(format!("[::1]:{p}").parse().expect("addr")));
+    let conns: Vec<Kind> = events
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::Connect { .. } | Kind::Accept { .. }))
+        .map(|e| e.kind.clone())
+        .collect();
+    assert_eq!(
+        conns,
+        vec![
+            Kind::Connect {
+                fd: cfd as i32,
+                res: 0,
+                local: v6(cport),
+                remote: v6(port),
+            },
+            // Python accepts with accept4 (SOCK_CLOEXEC).
+            Kind::Accept {
+                accept4: true,
+                fd: lfd as i32,
+                res: afd,
+                local: v6(port),
+                remote: v6(cport),
+            },
+        ]
+    );
+}

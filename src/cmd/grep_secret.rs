@@ -1,18 +1,53 @@
 //! `ksec grep-secret`: the command line turned into a [`Config`], the scan, the printers, the
-//! one-line summary on stderr and grep's exit status.
+//! one-line summary on stderr (what was skipped, counted by reason), the progress line on a
+//! terminal, `-q`'s silence and grep's exit status.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use memchr::memmem;
 
-use crate::cli::GrepSecretArgs;
+use crate::cli::{ColorWhen, GrepSecretArgs};
 use crate::exit::Exit;
+use crate::output::color::{self, When, CLEAR_LINE};
 use crate::proc::target::{self, Selector};
-use crate::secret::report::{HumanPrinter, JsonPrinter, Printer};
+use crate::secret::report::{
+    code_label, describe, Event, HumanPrinter, JsonPrinter, Printer, Progress,
+};
 use crate::secret::scan::{Matcher, ScanOpts};
 use crate::secret::sources::Stats;
 use crate::secret::{self, build_regex, parse_size, Config};
+
+/// How the results are shown (the parts of the command line [`Config`] does not need).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Display {
+    /// `-q`: nothing at all.
+    pub quiet: bool,
+    /// `-v`: each skipped item on stderr.
+    pub verbose: bool,
+    /// Highlight matches (decided from `--color`, stdout and the environment).
+    pub color: bool,
+    /// A progress line on stderr (stderr is a terminal and the scan is `--all` or `--memory`).
+    pub progress: bool,
+}
+
+impl Display {
+    /// Decides from the command line and where stdout and stderr go.
+    pub fn new(args: &GrepSecretArgs, stdout_tty: bool, stderr_tty: bool) -> Self {
+        let when = match args.color {
+            ColorWhen::Auto => When::Auto,
+            ColorWhen::Always => When::Always,
+            ColorWhen::Never => When::Never,
+        };
+        Self {
+            quiet: args.quiet,
+            verbose: args.verbose,
+            color: !args.json && color::enabled(when, stdout_tty),
+            progress: !args.quiet && stderr_tty && (args.all || args.memory),
+        }
+    }
+}
 
 /// Checks and resolves the command line.
 ///
@@ -79,6 +114,7 @@ pub fn config(args: GrepSecretArgs) -> anyhow::Result<Config> {
         json: args.json,
         fail_on_find: args.fail_on_find,
         own_output: own_output(),
+        progress: false,
     })
 }
 
@@ -104,14 +140,23 @@ fn own_output() -> Vec<(u64, u64)> {
 /// # Errors
 /// A bad command line, unknown processes, or output that cannot be written.
 pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
-    let cfg = config(args)?;
+    let display = Display::new(
+        &args,
+        io::stdout().is_terminal(),
+        io::stderr().is_terminal(),
+    );
+    let mut cfg = config(args)?;
+    cfg.progress = display.progress;
     let pids = match &cfg.selector {
         Some(sel) => target::resolve(&cfg.root, sel)?,
         None => Vec::new(),
     };
+    if display.quiet {
+        return quiet(&cfg, &pids);
+    }
     let stdout = io::stdout().lock();
     let stderr = io::stderr().lock();
-    let mut printer: Box<dyn Printer> = if cfg.json {
+    let printer: Box<dyn Printer> = if cfg.json {
         Box::new(JsonPrinter {
             out: BufWriter::new(stdout),
         })
@@ -119,14 +164,161 @@ pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
         Box::new(HumanPrinter {
             out: BufWriter::new(stdout),
             err: stderr,
+            color: display.color,
+            verbose: display.verbose,
         })
     };
-    let stats = secret::scan(&cfg, &pids, &mut |e| printer.event(&e))?;
+    let mut printer = ProgressLine::new(printer, display.progress, io::stderr());
+    let scanned = secret::scan(&cfg, &pids, &mut |e| printer.event(&e));
+    // The progress line goes whatever happened, before an error is printed.
+    printer.clear()?;
+    let stats = scanned?;
     printer.flush()?;
     if !cfg.json {
-        summary(&stats, pids.len())?;
+        let mut err = io::stderr().lock();
+        writeln!(err, "{}", summary(&stats, pids.len(), display.verbose))?;
     }
     Ok(exit_code(&stats, cfg.fail_on_find))
+}
+
+/// The error a quiet scan's sink returns at the first finding, to stop the scan (grep -q).
+#[derive(Debug)]
+struct FirstFinding;
+
+impl std::fmt::Display for FirstFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stopped at the first finding")
+    }
+}
+
+impl std::error::Error for FirstFinding {}
+
+/// `-q`: scans until the first finding, prints nothing; only the exit status tells.
+fn quiet(cfg: &Config, pids: &[i32]) -> anyhow::Result<Exit> {
+    let result = secret::scan(cfg, pids, &mut |e| match e {
+        Event::Finding(_) => Err(io::Error::other(FirstFinding)),
+        Event::Skipped(_) | Event::Progress(_) => Ok(()),
+    });
+    let stats = match result {
+        Ok(stats) => stats,
+        Err(e) if e.get_ref().is_some_and(|e| e.is::<FirstFinding>()) => Stats {
+            findings: 1,
+            ..Stats::default()
+        },
+        Err(e) => return Err(e.into()),
+    };
+    Ok(exit_code(&stats, cfg.fail_on_find))
+}
+
+/// A printer with, when `on`, a progress line on `term` (stderr, a terminal): redrawn in place
+/// (`\r`, then erase to the end of the line) at most every [`ProgressLine::EVERY`], erased
+/// before any other output and at the end.
+struct ProgressLine<W: Write> {
+    inner: Box<dyn Printer>,
+    on: bool,
+    term: W,
+    /// Whether a line is on the screen.
+    shown: bool,
+    last: Option<Instant>,
+    width: usize,
+}
+
+impl<W: Write> ProgressLine<W> {
+    const EVERY: Duration = Duration::from_millis(100);
+
+    fn new(inner: Box<dyn Printer>, on: bool, term: W) -> Self {
+        // The terminal's width, so the line never wraps (a wrapped line cannot be redrawn).
+        let width = if on {
+            comfy_table::Table::new().use_stderr().width()
+        } else {
+            None
+        };
+        Self {
+            inner,
+            on,
+            term,
+            shown: false,
+            last: None,
+            // 0: a terminal whose size nobody set (script(1) without a terminal of its own).
+            width: usize::from(width.filter(|w| *w > 0).unwrap_or(80)).max(20),
+        }
+    }
+
+    fn event(&mut self, e: &Event) -> io::Result<()> {
+        match e {
+            Event::Progress(p) => {
+                if !self.on || self.last.is_some_and(|t| t.elapsed() < Self::EVERY) {
+                    return Ok(());
+                }
+                self.last = Some(Instant::now());
+                let line = progress_text(p, self.width - 1);
+                write!(self.term, "\r{line}{CLEAR_LINE}")?;
+                self.term.flush()?;
+                self.shown = true;
+                Ok(())
+            }
+            _ => {
+                self.clear()?;
+                self.inner.event(e)?;
+                if self.on {
+                    // Out before the line is drawn again, so the two never mix on the screen.
+                    self.inner.flush()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        if self.shown {
+            write!(self.term, "\r{CLEAR_LINE}")?;
+            self.term.flush()?;
+            self.shown = false;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// `ksec: 57/300 pid 1234 (etcd) fd 9 /var/lib/etcd/...: 1234567 bytes searched, 2 finding(s)`,
+/// cut to `width` characters.
+pub fn progress_text(p: &Progress, width: usize) -> String {
+    let tail = format!(
+        ": {} searched, {} finding(s)",
+        human_bytes(p.bytes),
+        p.findings
+    );
+    let head = format!("ksec: {}/{} ", p.item, p.items);
+    // describe() escapes what processes wrote.
+    let what = describe(&p.origin);
+    let room = width.saturating_sub(head.chars().count() + tail.chars().count());
+    let what: String = if what.chars().count() > room {
+        let keep = room.saturating_sub(3);
+        what.chars().take(keep).chain("...".chars()).collect()
+    } else {
+        what
+    };
+    let line = format!("{head}{what}{tail}");
+    line.chars().take(width).collect()
+}
+
+/// `512 B`, `1.5 KiB`, `12.3 MiB`, `4.0 GiB`.
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
 }
 
 /// grep's convention: found 0, not found 1, error 2 (an error only counts when nothing was
@@ -141,18 +333,105 @@ pub fn exit_code(stats: &Stats, fail_on_find: bool) -> Exit {
     }
 }
 
-fn summary(stats: &Stats, processes: usize) -> io::Result<()> {
-    let mut err = io::stderr().lock();
-    writeln!(
-        err,
-        "ksec: {} finding(s); {} process(es), {} source(s), {} bytes searched; {} skipped, {} error(s)",
-        stats.findings, processes, stats.sources, stats.bytes, stats.skipped, stats.errors
-    )
+/// The closing line on stderr: `ksec: 8 finding(s); 120 process(es), 900 source(s), 12345
+/// bytes searched; skipped 397 (380 errors): 380 permission denied, 12 gone, 5 ksec's own
+/// output (-v lists them)`. Reasons by count, most first (then by code).
+pub fn summary(stats: &Stats, processes: usize, verbose: bool) -> String {
+    let mut s = format!(
+        "ksec: {} finding(s); {} process(es), {} source(s), {} bytes searched; ",
+        stats.findings, processes, stats.sources, stats.bytes
+    );
+    let total = stats.skipped + stats.errors;
+    if total == 0 {
+        s.push_str("nothing skipped");
+        return s;
+    }
+    s.push_str(&format!("skipped {total}"));
+    if stats.errors > 0 {
+        s.push_str(&format!(" ({} error(s))", stats.errors));
+    }
+    let mut by: Vec<(&str, u64)> = stats.by_code.iter().map(|(c, n)| (*c, *n)).collect();
+    by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let parts: Vec<String> = by
+        .iter()
+        .map(|(code, n)| format!("{n} {}", code_label(code)))
+        .collect();
+    s.push_str(": ");
+    s.push_str(&parts.join(", "));
+    if !verbose {
+        s.push_str(" (-v lists them)");
+    }
+    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::report::{Origin, SourceKind, Why};
+
+    #[test]
+    fn summary_counts_skips_by_reason() {
+        let mut st = Stats {
+            findings: 8,
+            sources: 900,
+            bytes: 12345,
+            ..Stats::default()
+        };
+        assert_eq!(
+            summary(&st, 120, false),
+            "ksec: 8 finding(s); 120 process(es), 900 source(s), 12345 bytes searched; nothing skipped"
+        );
+        let io = |errno, gone| Why::Io {
+            op: "open",
+            path: "/proc/1/fd/3".into(),
+            message: String::new(),
+            errno: Some(errno),
+            gone,
+        };
+        let (denied, gone) = (io(libc::EACCES, false), io(libc::ENOENT, true));
+        for _ in 0..3 {
+            st.count_skip(&denied);
+        }
+        st.count_skip(&gone);
+        st.count_skip(&Why::OwnOutput);
+        st.count_skip(&gone);
+        assert_eq!(
+            summary(&st, 120, false),
+            "ksec: 8 finding(s); 120 process(es), 900 source(s), 12345 bytes searched; \
+             skipped 6 (3 error(s)): 3 permission denied, 2 gone, 1 ksec's own output (-v lists them)"
+        );
+        assert!(summary(&st, 120, true).ends_with(", 1 ksec's own output"));
+    }
+
+    #[test]
+    fn progress_lines_fit_the_terminal() {
+        let p = Progress {
+            item: 57,
+            items: 300,
+            origin: Origin {
+                pid: Some(1234),
+                comm: Some(b"etcd".as_slice().into()),
+                source: SourceKind::Fd,
+                fd: Some(9),
+                path: Some(b"/var/lib/etcd/member/snap/db".as_slice().into()),
+                region: None,
+            },
+            bytes: 3 << 20,
+            findings: 2,
+        };
+        assert_eq!(
+            progress_text(&p, 200),
+            "ksec: 57/300 pid 1234 (etcd) fd 9 /var/lib/etcd/member/snap/db: 3.0 MiB searched, 2 finding(s)"
+        );
+        assert_eq!(
+            progress_text(&p, 70),
+            "ksec: 57/300 pid 1234 (etcd) fd 9 /...: 3.0 MiB searched, 2 finding(s)"
+        );
+        assert_eq!(progress_text(&p, 70).chars().count(), 70);
+        assert_eq!(progress_text(&p, 10), "ksec: 57/3");
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+    }
 
     #[test]
     fn exit_codes() {

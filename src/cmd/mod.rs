@@ -3,6 +3,7 @@
 //! (the domain modules return data or typed errors) -> render -> exit.
 
 pub mod completions;
+pub mod doctor;
 pub mod environ;
 pub mod fds;
 pub mod grep_secret;
@@ -62,6 +63,7 @@ pub fn run(argv: Vec<OsString>) -> (anyhow::Result<Exit>, &'static str, Exit) {
         Command::Watch(args) => watch::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
+        Command::Doctor(args) => doctor::run(args),
     };
     (result, "ksec", Exit::Error)
 }

@@ -15,6 +15,7 @@ use nix::sys::signal::Signal;
 use crate::cli::{WatchArgs, WatchSource};
 use crate::exit::{Exit, ExitError};
 use crate::rules::fields::{ArgKind, FIELDS};
+use crate::rules::prefilter::open_need;
 use crate::rules::{self, LoadOptions, Loaded, Priority, RulesInput, Ruleset};
 use crate::sys::signal as sig;
 use crate::watch::container::MetaReader;
@@ -286,8 +287,23 @@ pub fn run(args: WatchArgs) -> anyhow::Result<Exit> {
             host_root: args.host_root.clone(),
         },
     );
+    let filter = |source: &mut Box<dyn Source>, set: &crate::rules::Ruleset| {
+        let need = open_need(set.rules());
+        match source.set_open_filter(&need) {
+            Ok(true) => format!(
+                " (opens filtered in the kernel: {} path prefixes)",
+                need.lookup_table().map_or(0, |t| t.len())
+            ),
+            Ok(false) => String::new(),
+            Err(e) => {
+                eprintln!("ksec watch: {e:#}; every open is read");
+                String::new()
+            }
+        }
+    };
+    let filtered = filter(&mut source, &set);
     eprintln!(
-        "ksec watch: {} rules loaded from {} ({} skipped: fields this source lacks); events from {}",
+        "ksec watch: {} rules loaded from {} ({} skipped: fields this source lacks); events from {}{filtered}",
         set.rules().len(),
         inputs
             .iter()
@@ -321,6 +337,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<Exit> {
                         new.rules().len()
                     );
                     set = new;
+                    filter(&mut source, &set);
                 }
                 Err(e) => eprintln!("ksec watch: SIGHUP: {e:#}; the previous rules stay active"),
             }

@@ -17,6 +17,7 @@
 //! - [`maps`]: /proc/PID/maps (memory mappings, for `grep-secret --memory` and `fds`' `mem` rows).
 //! - [`mountinfo`]: /proc/PID/mountinfo (mounts, per-mount and filesystem options).
 //! - [`net`]: /proc/PID/net/{tcp,tcp6,udp,udp6,unix,netlink} (sockets of the process's namespace).
+//! - [`ns`]: /proc/PID/ns/* (mount namespaces, and a live process in one).
 //! - [`rootfs`]: /proc/PID/root (reading inside a process's root, never leaving it).
 //! - [`process`]: one process for `ps`, from stat, status, cmdline and cgroup.
 //! - [`root`]: [`root::ProcRoot`], where /proc is, and the pid, tid and fd listings.
@@ -35,6 +36,7 @@ pub mod locks;
 pub mod maps;
 pub mod mountinfo;
 pub mod net;
+pub mod ns;
 pub mod process;
 pub mod root;
 pub mod rootfs;

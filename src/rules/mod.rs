@@ -13,6 +13,7 @@ pub mod eval;
 pub mod known;
 mod loader;
 pub mod output;
+pub mod prefilter;
 pub mod yaml;
 
 use std::collections::HashMap;

@@ -46,6 +46,8 @@ pub struct Config {
     /// (dev, ino) of ksec's own stdout and stderr when they are regular files, fstat'd at
     /// start: never searched.
     pub own_output: Vec<(u64, u64)>,
+    /// Send [`Event::Progress`] events (for a progress line on a terminal).
+    pub progress: bool,
 }
 
 /// A byte regex. Unicode mode is off for ASCII patterns (`.` is any byte, `-i` is ASCII), on for
@@ -115,10 +117,14 @@ pub fn scan(
     walker.own_output = cfg.own_output.clone();
     // With --all, kernel threads are expected: counted, not listed one by one.
     walker.quiet_kernel_threads = cfg.selector.as_ref().is_some_and(|s| s.all);
-    for &pid in pids {
+    walker.progress = cfg.progress;
+    let items = pids.len() + cfg.files.len();
+    for (i, &pid) in pids.iter().enumerate() {
+        walker.position = (i + 1, items);
         walker.scan_process(&cfg.root, pid, sink)?;
     }
-    for f in &cfg.files {
+    for (i, f) in cfg.files.iter().enumerate() {
+        walker.position = (pids.len() + i + 1, items);
         walker.scan_path(f, sink)?;
     }
     Ok(walker.stats)

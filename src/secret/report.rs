@@ -8,6 +8,7 @@ use std::ops::Range;
 use serde::{Serialize, Serializer};
 
 use super::detectors::{Detectors, Kind};
+use crate::output::color::{paint, BOLD, MATCH};
 use crate::output::sanitize::escape_bytes;
 
 pub use crate::output::bytes::Bytes;
@@ -136,6 +137,30 @@ impl Why {
         }
     }
 
+    /// The stable, machine-readable name of the reason (`"code"` in JSON skip records; the
+    /// README lists them). The human text ([`std::fmt::Display`]) may change; these do not.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Why::Itself => "itself",
+            Why::OwnOutput => "own-output",
+            Why::KernelThread => "kernel-thread",
+            Why::NotRegular(_) => "not-regular",
+            Why::TooLarge { .. } => "too-large",
+            Why::SameFile(_) => "same-file",
+            Why::Mapping(_) => "special-mapping",
+            Why::Unreadable(_) => "partly-unreadable",
+            Why::Cut { .. } => "cut",
+            Why::OverMemoryBudget { .. } => "over-memory-budget",
+            Why::Lease(_) => "lease",
+            Why::Io { gone: true, .. } => "gone",
+            Why::Io { errno, .. } => match errno {
+                Some(libc::EACCES) | Some(libc::EPERM) => "permission-denied",
+                Some(libc::ENOENT) | Some(libc::ENOTDIR) => "not-found",
+                _ => "io-error",
+            },
+        }
+    }
+
     /// True for failures (permission denied, I/O errors); false for what is skipped by design
     /// (special and oversized files, ksec itself and its own output, kernel threads, a process that went away).
     pub fn is_error(&self) -> bool {
@@ -143,19 +168,68 @@ impl Why {
     }
 }
 
-/// Something not searched, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The human words for a skip [`Why::code`] in the closing summary (`12 gone`), as a count of
+/// sources reads: `380 permission denied`, `5 ksec's own output`.
+pub fn code_label(code: &str) -> &str {
+    match code {
+        "itself" => "ksec itself",
+        "own-output" => "ksec's own output",
+        "kernel-thread" => "kernel threads",
+        "not-regular" => "not regular files",
+        "too-large" => "over --max-filesize",
+        "same-file" => "searched elsewhere",
+        "special-mapping" => "special mappings",
+        "partly-unreadable" => "partly unreadable",
+        "cut" => "cut at --max-filesize",
+        "over-memory-budget" => "over --max-memory",
+        "lease" => "leased",
+        "gone" => "gone",
+        "permission-denied" => "permission denied",
+        "not-found" => "not found",
+        "io-error" => "I/O errors",
+        other => other,
+    }
+}
+
+/// Something not searched, and why. In JSON: the origin's fields, `"code"` ([`Why::code`],
+/// stable), `"reason"` (the human text) and `"error"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
-    #[serde(flatten)]
     pub origin: Origin,
-    #[serde(serialize_with = "display")]
     pub reason: Why,
     /// [`Why::is_error`].
     pub error: bool,
 }
 
-fn display<S: Serializer>(why: &Why, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(why)
+impl Serialize for Skipped {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Record<'a> {
+            #[serde(flatten)]
+            origin: &'a Origin,
+            code: &'static str,
+            reason: String,
+            error: bool,
+        }
+        Record {
+            origin: &self.origin,
+            code: self.reason.code(),
+            reason: self.reason.to_string(),
+            error: self.error,
+        }
+        .serialize(s)
+    }
+}
+
+/// Where a scan is: about to search `origin`, item `item` of `items` (processes, then
+/// `--file`s), with `bytes` searched and `findings` found so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub item: usize,
+    pub items: usize,
+    pub origin: Origin,
+    pub bytes: u64,
+    pub findings: u64,
 }
 
 /// What a scan reports, in order.
@@ -163,6 +237,8 @@ fn display<S: Serializer>(why: &Why, s: S) -> Result<S::Ok, S::Error> {
 pub enum Event {
     Finding(Box<Finding>),
     Skipped(Skipped),
+    /// Only when asked for ([`crate::secret::Config::progress`]); never printed as data.
+    Progress(Progress),
 }
 
 impl Finding {
@@ -285,10 +361,56 @@ fn redact_line(line: &mut [u8], detectors: &Detectors) {
 }
 
 /// Writes events for people: each finding as a header, `-B` lines, the line (`>`), `-A` lines and
-/// `--`; skipped items as `ksec: ...` notes on the error stream. Untrusted bytes are escaped.
+/// `--`; with `verbose`, skipped items as `ksec: ...` notes on the error stream (else they are
+/// only counted, for the closing summary). Untrusted bytes are escaped; with `color`, the header
+/// is bold and the matches bold red (SGR sequences around escaped text only).
 pub struct HumanPrinter<O: Write, E: Write> {
     pub out: O,
     pub err: E,
+    pub color: bool,
+    pub verbose: bool,
+}
+
+impl<O: Write, E: Write> HumanPrinter<O, E> {
+    /// A printer without colour that writes skipped items (`verbose`).
+    pub fn plain(out: O, err: E) -> Self {
+        Self {
+            out,
+            err,
+            color: false,
+            verbose: true,
+        }
+    }
+}
+
+/// `line` escaped, with the byte ranges `spans` painted as matches when `color`. Overlapping and
+/// out-of-order spans are merged; spans past the end are cut to it.
+pub fn highlight(line: &[u8], spans: &[Span], color: bool) -> String {
+    if !color {
+        return escape_bytes(line);
+    }
+    let mut ranges: Vec<Range<usize>> = spans
+        .iter()
+        .map(|s| s.start.min(line.len())..s.end.min(line.len()))
+        .filter(|r| r.start < r.end)
+        .collect();
+    ranges.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::new();
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    let mut out = String::new();
+    let mut at = 0;
+    for r in merged {
+        out.push_str(&escape_bytes(&line[at..r.start]));
+        out.push_str(&paint(true, MATCH, &escape_bytes(&line[r.clone()])));
+        at = r.end;
+    }
+    out.push_str(&escape_bytes(&line[at..]));
+    out
 }
 
 /// Writes one JSON object per line: findings with `"type":"finding"`, skips with `"type":"skipped"`.
@@ -350,22 +472,22 @@ impl<O: Write, E: Write> Printer for HumanPrinter<O, E> {
                 } else {
                     format!("offset {}", f.offset)
                 };
-                writeln!(
-                    self.out,
-                    "{} {offset} [{}]",
-                    describe(&f.origin),
-                    kinds.join(",")
-                )?;
+                let header = format!("{} {offset} [{}]", describe(&f.origin), kinds.join(","));
+                writeln!(self.out, "{}", paint(self.color, BOLD, &header))?;
                 for l in &f.before {
                     writeln!(self.out, "  {}", escape_bytes(&l.0))?;
                 }
-                writeln!(self.out, "> {}", escape_bytes(&f.line.0))?;
+                writeln!(
+                    self.out,
+                    "> {}",
+                    highlight(&f.line.0, &f.matches, self.color)
+                )?;
                 for l in &f.after {
                     writeln!(self.out, "  {}", escape_bytes(&l.0))?;
                 }
                 writeln!(self.out, "--")
             }
-            Event::Skipped(s) => {
+            Event::Skipped(s) if self.verbose => {
                 let what = if s.error { "error" } else { "skipped" };
                 writeln!(
                     self.err,
@@ -374,6 +496,7 @@ impl<O: Write, E: Write> Printer for HumanPrinter<O, E> {
                     s.reason
                 )
             }
+            Event::Skipped(_) | Event::Progress(_) => Ok(()),
         }
     }
 
@@ -406,6 +529,7 @@ impl<O: Write> Printer for JsonPrinter<O> {
                     inner: s,
                 },
             ),
+            Event::Progress(_) => return Ok(()),
         }
         .map_err(io::Error::from)?;
         self.out.write_all(b"\n")
@@ -447,15 +571,132 @@ mod tests {
 
     #[test]
     fn human_output() {
-        let mut p = HumanPrinter {
-            out: Vec::new(),
-            err: Vec::new(),
-        };
+        let mut p = HumanPrinter::plain(Vec::new(), Vec::new());
         p.event(&Event::Finding(Box::new(finding()))).unwrap();
         assert_eq!(
             String::from_utf8(p.out).unwrap(),
             "pid 42 (etcd\\x1b[31m) fd 9 /var/lib/etcd/member/snap/db offset 1003 [pattern]\n  %/registry/secrets/default/credit-card\n> cc=1111222233334444\n  password=Xk9#mQ2$vL7pR4wz\n  MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n--\n"
         );
+    }
+
+    #[test]
+    fn colored_output_paints_the_header_and_the_match_only() {
+        let mut p = HumanPrinter {
+            color: true,
+            verbose: false,
+            ..HumanPrinter::plain(Vec::new(), Vec::new())
+        };
+        let mut f = finding();
+        f.before.clear();
+        f.after.clear();
+        p.event(&Event::Finding(Box::new(f))).unwrap();
+        let skip = Skipped {
+            origin: finding().origin,
+            reason: Why::NotRegular("fifo"),
+            error: false,
+        };
+        p.event(&Event::Skipped(skip)).unwrap();
+        assert_eq!(
+            String::from_utf8(p.out).unwrap(),
+            "\x1b[1mpid 42 (etcd\\x1b[31m) fd 9 /var/lib/etcd/member/snap/db offset 1003 [pattern]\x1b[0m\n\
+             > cc=\x1b[1;31m111122\x1b[0m2233334444\n--\n"
+        );
+        assert_eq!(p.err, b"", "not verbose: skips are only counted");
+    }
+
+    #[test]
+    fn highlight_merges_spans_and_escapes_inside_them() {
+        let span = |start, end| Span {
+            start,
+            end,
+            kind: Kind::Pattern,
+        };
+        let line = b"a\x1bbcdef";
+        assert_eq!(highlight(line, &[span(1, 3)], false), "a\\x1bbcdef");
+        assert_eq!(
+            highlight(
+                line,
+                &[span(4, 6), span(1, 3), span(2, 4), span(5, 99)],
+                true
+            ),
+            "a\x1b[1;31m\\x1bbcdef\x1b[0m"
+        );
+        assert_eq!(
+            highlight(b"xaybz", &[span(1, 2), span(3, 4)], true),
+            "x\x1b[1;31ma\x1b[0my\x1b[1;31mb\x1b[0mz"
+        );
+        assert_eq!(highlight(b"abc", &[span(3, 3)], true), "abc");
+    }
+
+    #[test]
+    fn skip_codes_are_stable() {
+        let io = |errno, gone| Why::Io {
+            op: "open",
+            path: "/proc/1/fd/3".into(),
+            message: String::new(),
+            errno: Some(errno),
+            gone,
+        };
+        let codes: Vec<&str> = [
+            Why::Itself,
+            Why::OwnOutput,
+            Why::KernelThread,
+            Why::NotRegular("fifo"),
+            Why::TooLarge { size: 2, max: 1 },
+            Why::SameFile("pid 1 fd 3".into()),
+            Why::Mapping("kernel page"),
+            Why::Unreadable(4096),
+            Why::Cut { at: 1 },
+            Why::OverMemoryBudget {
+                regions: 1,
+                bytes: 1,
+                max: 1,
+            },
+            Why::Lease(7),
+            io(libc::ENOENT, true),
+            io(libc::EACCES, false),
+            io(libc::EPERM, false),
+            io(libc::ENOENT, false),
+            io(libc::EIO, false),
+        ]
+        .iter()
+        .map(Why::code)
+        .collect();
+        assert_eq!(
+            codes,
+            [
+                "itself",
+                "own-output",
+                "kernel-thread",
+                "not-regular",
+                "too-large",
+                "same-file",
+                "special-mapping",
+                "partly-unreadable",
+                "cut",
+                "over-memory-budget",
+                "lease",
+                "gone",
+                "permission-denied",
+                "permission-denied",
+                "not-found",
+                "io-error",
+            ]
+        );
+        assert_eq!(code_label("permission-denied"), "permission denied");
+        let s = Skipped {
+            origin: finding().origin,
+            reason: io(libc::EACCES, false),
+            error: true,
+        };
+        let mut p = JsonPrinter { out: Vec::new() };
+        p.event(&Event::Skipped(s)).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&p.out).unwrap();
+        assert_eq!(v["type"], "skipped");
+        assert_eq!(v["code"], "permission-denied");
+        assert_eq!(v["reason"], "open /proc/1/fd/3: ");
+        assert_eq!(v["error"], true);
+        assert_eq!(v["fd"], 9);
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! cmdline and environ are streamed, cut at `--max-filesize`; memory stops at `--max-memory` in
 //! all per process. FIFOs, sockets, devices and ttys are listed as skipped and never opened.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read};
 use std::os::fd::AsRawFd;
@@ -23,7 +23,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 use super::detectors::Detectors;
-use super::report::{Bytes, Event, Finding, Origin, Skipped, SourceKind, Why};
+use super::report::{Bytes, Event, Finding, Origin, Progress, Skipped, SourceKind, Why};
 use super::scan::{Matcher, ReadAt, Scanner};
 use crate::proc::maps::{self, Region};
 use crate::proc::root::ProcRoot;
@@ -35,10 +35,26 @@ pub type Sink<'s> = dyn FnMut(Event) -> io::Result<()> + 's;
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Stats {
     pub findings: u64,
+    /// Skips that are failures ([`Why::is_error`]).
     pub errors: u64,
+    /// Skips by design (the others).
     pub skipped: u64,
     pub sources: u64,
     pub bytes: u64,
+    /// Every skip, errors included, counted by [`Why::code`].
+    pub by_code: BTreeMap<&'static str, u64>,
+}
+
+impl Stats {
+    /// Counts one skip of `why`.
+    pub fn count_skip(&mut self, why: &Why) {
+        if why.is_error() {
+            self.errors += 1;
+        } else {
+            self.skipped += 1;
+        }
+        *self.by_code.entry(why.code()).or_default() += 1;
+    }
 }
 
 /// Walks processes and files, scanning each source with one reused [`Scanner`].
@@ -59,6 +75,10 @@ pub struct Walker<'a> {
     pub own_output: Vec<(u64, u64)>,
     /// Skip kernel threads without an event (for `--all`, where they are expected).
     pub quiet_kernel_threads: bool,
+    /// Send an [`Event::Progress`] before each process and each source.
+    pub progress: bool,
+    /// Which item of the run is being scanned, and how many there are (for progress).
+    pub position: (usize, usize),
     pub stats: Stats,
 }
 
@@ -82,6 +102,8 @@ impl<'a> Walker<'a> {
             seen: HashMap::new(),
             own_output: Vec::new(),
             quiet_kernel_threads: false,
+            progress: false,
+            position: (0, 0),
             stats: Stats::default(),
         }
     }
@@ -106,12 +128,13 @@ impl<'a> Walker<'a> {
         }
         if crate::proc::stat::is_kernel_thread(root, pid) {
             if self.quiet_kernel_threads {
-                self.stats.skipped += 1;
+                self.stats.count_skip(&Why::KernelThread);
                 return Ok(());
             }
             let o = origin(SourceKind::Process, None, None);
             return self.skip(sink, o, Why::KernelThread);
         }
+        self.tick(sink, &origin(SourceKind::Process, None, None))?;
         let fd_dir = root.pid_path(pid, "fd");
         let fds = match root.fds(pid) {
             Ok(fds) => fds,
@@ -337,6 +360,7 @@ impl<'a> Walker<'a> {
         o: Origin,
         sink: &mut Sink,
     ) -> io::Result<()> {
+        self.tick(sink, &o)?;
         let mut sink_err = None;
         let mut findings = 0u64;
         let redact = self.redact;
@@ -380,13 +404,23 @@ impl<'a> Walker<'a> {
         self.own_output.contains(&(dev, ino))
     }
 
+    /// Reports progress (with [`Walker::progress`]): about to scan `o`.
+    fn tick(&mut self, sink: &mut Sink, o: &Origin) -> io::Result<()> {
+        if !self.progress {
+            return Ok(());
+        }
+        sink(Event::Progress(Progress {
+            item: self.position.0,
+            items: self.position.1,
+            origin: o.clone(),
+            bytes: self.stats.bytes,
+            findings: self.stats.findings,
+        }))
+    }
+
     fn skip(&mut self, sink: &mut Sink, origin: Origin, reason: Why) -> io::Result<()> {
         let error = reason.is_error();
-        if error {
-            self.stats.errors += 1;
-        } else {
-            self.stats.skipped += 1;
-        }
+        self.stats.count_skip(&reason);
         sink(Event::Skipped(Skipped {
             origin,
             reason,
@@ -592,6 +626,7 @@ mod tests {
                 Event::Skipped(s) => {
                     skipped.push((s.origin.source, s.origin.fd, s.reason.to_string(), s.error))
                 }
+                Event::Progress(_) => unreachable!("progress is off"),
             }
         }
         assert_eq!(found.len(), 1);

@@ -19,6 +19,10 @@ pub const ARGS_MAX: usize = 4096;
 pub const PATH_MAX: usize = 4096;
 pub const SOCKADDR_MAX: usize = 128;
 
+/// The open filter's key size: bpf/watch.bpf.c's PREFIX_MAX (the path bytes of `struct
+/// path_key`, after its 32-bit prefix length).
+pub const PREFIX_MAX: usize = 128;
+
 /// What every record starts with: when, who, with which credentials.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -35,6 +39,9 @@ pub struct Hdr {
     /// `u32::MAX`: unset (or a kernel without audit).
     pub loginuid: u32,
     pub comm: [u8; 16],
+    /// The mount namespace's inode number (0: none, a task past its exit).
+    pub mntns: u32,
+    pub pad: u32,
 }
 
 /// An exec's fixed part; `exe_len` bytes of name and `args_len` bytes of NUL-separated argv
@@ -133,14 +140,14 @@ pub struct WatchLost {
     pub in_flight: u64,
 }
 
-const _: () = assert!(std::mem::size_of::<Hdr>() == 56);
-const _: () = assert!(std::mem::size_of::<ExecFixed>() == 80 + EXE_MAX);
-const _: () = assert!(std::mem::size_of::<ForkRec>() == 72);
-const _: () = assert!(std::mem::size_of::<OpenFixed>() == 88);
-const _: () = assert!(std::mem::size_of::<ConnRec>() == 80 + 2 * SOCKADDR_MAX);
-const _: () = assert!(std::mem::size_of::<PtraceRec>() == 80);
-const _: () = assert!(std::mem::size_of::<SetidRec>() == 80);
-const _: () = assert!(std::mem::size_of::<ExitRec>() == 64);
+const _: () = assert!(std::mem::size_of::<Hdr>() == 64);
+const _: () = assert!(std::mem::size_of::<ExecFixed>() == 88 + EXE_MAX);
+const _: () = assert!(std::mem::size_of::<ForkRec>() == 80);
+const _: () = assert!(std::mem::size_of::<OpenFixed>() == 96);
+const _: () = assert!(std::mem::size_of::<ConnRec>() == 88 + 2 * SOCKADDR_MAX);
+const _: () = assert!(std::mem::size_of::<PtraceRec>() == 88);
+const _: () = assert!(std::mem::size_of::<SetidRec>() == 88);
+const _: () = assert!(std::mem::size_of::<ExitRec>() == 72);
 const _: () = assert!(std::mem::size_of::<WatchLost>() == 16);
 
 /// The record types [`record`] reads: plain integers and byte arrays without padding.

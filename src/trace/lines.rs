@@ -567,7 +567,7 @@ impl Sink for Printer {
         let mut text = regs.personality.display_name(regs.nr).into_owned();
         text.push('(');
         text.push_str(&self.args_text(&vals));
-        if state.at_exit && !vals.is_empty() {
+        if state.at_exit && !vals.is_empty() && !state.sep_at_exit {
             text.push_str(", ");
         }
         self.put(tid, &text);
@@ -625,7 +625,11 @@ impl Sink for Printer {
             }
         }
         self.resume(tid, &name);
-        let mut text = self.args_text(&vals);
+        let mut text = String::new();
+        if p.state.sep_at_exit && !vals.is_empty() {
+            text.push_str(", ");
+        }
+        text.push_str(&self.args_text(&vals));
         text.push_str(") ");
         self.put(tid, &text);
         self.tabto(tid);

@@ -11,11 +11,13 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::container::{ContainerMeta, MetaReader};
 use super::event::{Creds, Kind, RawEvent};
 use crate::proc::cgroup::container_of;
 use crate::proc::cmdline::read_cmdline;
+use crate::proc::ns::{mount_ns, process_in_mount_ns};
 use crate::proc::root::ProcRoot;
 use crate::proc::rootfs::ProcessRoot;
 use crate::proc::stat::read_stat;
@@ -59,6 +61,8 @@ pub struct ProcInfo {
     /// A process seen with that root (itself, or the parent it inherited the root from), to
     /// read the root's files through.
     pub root_pid: i32,
+    /// Its mount namespace's inode number, when known.
+    pub mntns: Option<u32>,
     /// When the entry was made (a counter, for dropping the oldest).
     seq: u64,
 }
@@ -100,9 +104,27 @@ pub struct Context {
     groups: HashMap<(u64, u64), Names>,
     /// ksec's own root, whose names are read from the host root's files.
     own_root: Option<(u64, u64)>,
+    /// Per mount namespace: where its processes run, learned from one that was alive (for
+    /// those gone before their event was read).
+    by_mntns: HashMap<u32, Place>,
+    /// Mount namespaces in which no live process was found, and when that was looked up.
+    mntns_misses: HashMap<u32, Instant>,
     seq: u64,
     hostname: String,
 }
+
+/// Where the processes of one mount namespace run.
+#[derive(Debug, Clone)]
+struct Place {
+    container: Option<Arc<ContainerMeta>>,
+    root: Option<(u64, u64)>,
+    root_pid: i32,
+}
+
+/// At most this many mount namespaces are remembered (the table is cleared when full).
+const MAX_MNTNS: usize = 16384;
+/// A mount namespace with no live process in it is looked for again after this long.
+const MNTNS_RETRY: Duration = Duration::from_secs(1);
 
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -138,6 +160,8 @@ impl Context {
             seq: 0,
             hostname,
             own_root: root_id(Path::new("/")),
+            by_mntns: HashMap::new(),
+            mntns_misses: HashMap::new(),
         }
     }
 
@@ -245,7 +269,18 @@ impl Context {
         }
         if let Some(info) = self.procs.get(&ev.pid) {
             if let Some(key) = info.root.filter(|k| !self.users.contains_key(k)) {
-                let (users, groups) = self.read_names(info);
+                let (mut users, mut groups) = self.read_names(info.root_pid, key);
+                if users.is_empty() {
+                    // The process the root was seen through is gone: another one of the same
+                    // mount namespace and root.
+                    let other = info
+                        .mntns
+                        .and_then(|ns| self.place_of(ns))
+                        .filter(|p| p.root == Some(key));
+                    if let Some(p) = other {
+                        (users, groups) = self.read_names(p.root_pid, key);
+                    }
+                }
                 // Nothing read (the process went away): try again next time.
                 if !users.is_empty() {
                     self.users.insert(key, users);
@@ -262,10 +297,11 @@ impl Context {
         }
     }
 
-    fn read_names(&self, info: &ProcInfo) -> (Names, Names) {
+    /// The user and group names of root `root`, read through process `root_pid`.
+    fn read_names(&self, root_pid: i32, root: (u64, u64)) -> (Names, Names) {
         let read = |path: &str| -> Vec<u8> {
-            if info.root != self.own_root {
-                ProcessRoot::open(&self.proc_root, info.root_pid)
+            if Some(root) != self.own_root {
+                ProcessRoot::open(&self.proc_root, root_pid)
                     .ok()
                     .and_then(|r| r.open_file(path).ok())
                     .and_then(|mut f| {
@@ -388,8 +424,24 @@ impl Context {
             .as_deref()
             .is_some_and(|e| e.starts_with("/memfd:"));
         info.container = self.container(pid);
-        if !self.proc_root.pid_dir(pid).exists() {
-            // Gone before its event was read (a short-lived process): it ran where its parent
+        if info.mntns.is_none() {
+            info.mntns = mount_ns(&self.proc_root, pid);
+        }
+        // A root that can be read: the process still runs (not a zombie).
+        if info.root.is_some() {
+            if let Some(ns) = info.mntns {
+                self.learn(ns, info);
+            }
+        } else if let Some(place) = info.mntns.and_then(|ns| self.place_of(ns)) {
+            // Gone (or a zombie) before its event was read, a short-lived process: it ran
+            // where the live processes of its mount namespace run.
+            info.container = info.container.take().or(place.container);
+            if info.root.is_none() {
+                info.root = place.root;
+                info.root_pid = place.root_pid;
+            }
+        } else {
+            // Gone, and its mount namespace unknown (or empty now): it ran where its parent
             // runs.
             if let Some(parent) = self.procs.get(&info.ppid) {
                 info.container = info.container.take().or_else(|| parent.container.clone());
@@ -401,6 +453,67 @@ impl Context {
             }
         }
         self.upper_layer(info);
+    }
+
+    /// Remembers where a live process of mount namespace `ns` runs.
+    fn learn(&mut self, ns: u32, info: &ProcInfo) {
+        if self.by_mntns.len() >= MAX_MNTNS && !self.by_mntns.contains_key(&ns) {
+            self.by_mntns.clear();
+        }
+        self.mntns_misses.remove(&ns);
+        self.by_mntns.insert(
+            ns,
+            Place {
+                container: info.container.clone(),
+                root: info.root,
+                root_pid: info.pid,
+            },
+        );
+    }
+
+    /// Where the processes of mount namespace `ns` run: remembered, or read from a live
+    /// process in it (a scan of /proc, at most once a [`MNTNS_RETRY`] for a namespace that has
+    /// none left).
+    fn place_of(&mut self, ns: u32) -> Option<Place> {
+        // The process it was learned from must still be there to read the root's files
+        // through (its user names): else look for another.
+        match self.by_mntns.get(&ns) {
+            Some(p) if self.proc_root.pid_dir(p.root_pid).exists() => return Some(p.clone()),
+            Some(_) => {
+                self.by_mntns.remove(&ns);
+            }
+            None => {}
+        }
+        if self
+            .mntns_misses
+            .get(&ns)
+            .is_some_and(|t| t.elapsed() < MNTNS_RETRY)
+        {
+            return None;
+        }
+        let found = process_in_mount_ns(&self.proc_root, ns).and_then(|pid| {
+            let root = root_id(&self.proc_root.pid_path(pid, "root"))?;
+            Some(Place {
+                container: self.container(pid),
+                root: Some(root),
+                root_pid: pid,
+            })
+        });
+        match &found {
+            Some(p) => {
+                if self.by_mntns.len() >= MAX_MNTNS {
+                    self.by_mntns.clear();
+                }
+                self.by_mntns.insert(ns, p.clone());
+            }
+            None => {
+                if self.mntns_misses.len() >= MAX_MNTNS {
+                    self.mntns_misses.clear();
+                }
+                self.mntns_misses.insert(ns, Instant::now());
+            }
+        }
+        found
     }
 
     fn upper_layer(&self, info: &mut ProcInfo) {
@@ -441,6 +554,7 @@ impl Context {
             argv: argv.iter().map(|a| lossy(a)).collect(),
             tty: tty.unwrap_or(0),
             creds: ev.creds,
+            mntns: ev.mntns,
             ..ProcInfo::default()
         };
         if argv.is_empty() {
@@ -561,6 +675,7 @@ mod tests {
                 loginuid: 1000,
             }),
             comm: Some(b"cargo-test".to_vec()),
+            mntns: None,
             kind: Kind::Exec {
                 execveat: false,
                 res: 0,
@@ -611,5 +726,27 @@ mod tests {
         assert!(ctx.get(999_999).is_none());
         let root = ctx.get(me).unwrap().clone();
         assert_eq!(ctx.user_name(&root, 0), Some("root"));
+    }
+
+    #[test]
+    fn a_process_gone_before_its_event_runs_where_its_mount_namespace_runs() {
+        let proc_root = ProcRoot::new("/proc");
+        let me = std::process::id() as i32;
+        let ns = mount_ns(&proc_root, me).unwrap();
+        let mut ctx = Context::new(proc_root, MetaReader::default());
+        // A pid that is not there, with no parent ksec knows: only the namespace places it.
+        let gone = RawEvent {
+            mntns: Some(ns),
+            ..exec_event(999_998, 999_997)
+        };
+        ctx.prepare(&gone);
+        let p = ctx.get(999_998).unwrap();
+        assert_eq!(p.root, root_id(Path::new("/")));
+        assert!(ctx.proc_root.pid_dir(p.root_pid).exists());
+        assert_eq!(ctx.user_name(p, 0), Some("root"));
+        // Without the namespace, nothing says where it ran.
+        let unknown = exec_event(999_996, 999_995);
+        ctx.prepare(&unknown);
+        assert_eq!(ctx.get(999_996).unwrap().root, None);
     }
 }

@@ -20,11 +20,13 @@ use std::os::fd::AsFd;
 use std::time::Duration;
 
 use anyhow::Context;
-use aya::maps::{MapData, PerCpuArray, RingBuf};
+use aya::maps::lpm_trie::{Key, LpmTrie};
+use aya::maps::{Array, MapData, PerCpuArray, RingBuf};
 use aya::programs::RawTracePoint;
 use aya::EbpfLoader;
 
 use super::event::{Addr, Creds, Kind, Lost, OpenCall, RawEvent, Source, Unavailable};
+use crate::rules::prefilter::OpenNeed;
 pub use crate::sys::watch_bpf::ARGS_MAX;
 use crate::sys::watch_bpf::{self as rec, record};
 use crate::trace::ebpf::error_chain;
@@ -70,6 +72,10 @@ pub enum EbpfUnavailable {
     #[error("the eBPF event source cannot be loaded: {0}")]
     Load(String),
 }
+
+/// How long records may wait in the ring buffer before the reader looks (the kernel wakes it
+/// sooner only when 256 KiB are waiting, bpf/watch.bpf.c's WAKE_BYTES).
+const POLL_EVERY: Duration = Duration::from_millis(10);
 
 /// The loaded source: programs attached, ring buffer mapped.
 pub struct EbpfSource {
@@ -152,6 +158,48 @@ impl EbpfSource {
         })
     }
 
+    /// Has the kernel send only the opens `need` says the rules can match (every open for
+    /// [`OpenNeed::Any`]). While the table is rewritten every open is sent.
+    ///
+    /// # Errors
+    /// A map of bpf/watch.bpf.o is missing or the kernel refuses an update.
+    pub fn apply_open_filter(&mut self, need: &OpenNeed) -> anyhow::Result<bool> {
+        self.set_filter_on(false)?;
+        let Some(table) = need.lookup_table() else {
+            return Ok(false);
+        };
+        let map = self
+            .bpf
+            .map_mut("open_prefixes")
+            .context("bpf/watch.bpf.o has no map open_prefixes")?;
+        let mut trie: LpmTrie<&mut MapData, [u8; rec::PREFIX_MAX], u32> =
+            LpmTrie::try_from(map).context("map open_prefixes of bpf/watch.bpf.o")?;
+        let old: Vec<Key<[u8; rec::PREFIX_MAX]>> = trie.keys().filter_map(Result::ok).collect();
+        for k in &old {
+            let _ = trie.remove(k);
+        }
+        for (prefix, modes) in &table {
+            let mut data = [0u8; rec::PREFIX_MAX];
+            let n = prefix.len().min(rec::PREFIX_MAX - 1);
+            data[..n].copy_from_slice(&prefix.as_bytes()[..n]);
+            trie.insert(&Key::new(n as u32 * 8, data), u32::from(*modes), 0)
+                .with_context(|| format!("add the open prefix {prefix:?} to the eBPF filter"))?;
+        }
+        self.set_filter_on(true)?;
+        Ok(true)
+    }
+
+    fn set_filter_on(&mut self, on: bool) -> anyhow::Result<()> {
+        let map = self
+            .bpf
+            .map_mut("open_filter")
+            .context("bpf/watch.bpf.o has no map open_filter")?;
+        let mut a: Array<&mut MapData, u32> =
+            Array::try_from(map).context("map open_filter of bpf/watch.bpf.o")?;
+        a.set(0, u32::from(on), 0)
+            .context("switch the eBPF open filter")
+    }
+
     /// Moves every record waiting in the ring buffer into `out`; returns how many.
     fn drain(&mut self, out: &mut Vec<RawEvent>) -> usize {
         let mut n = 0;
@@ -185,13 +233,19 @@ impl Source for EbpfSource {
         "ebpf"
     }
 
+    fn set_open_filter(&mut self, need: &OpenNeed) -> anyhow::Result<bool> {
+        self.apply_open_filter(need)
+    }
+
     fn poll(&mut self, out: &mut Vec<RawEvent>, timeout: Duration) -> anyhow::Result<()> {
         if self.drain(out) > 0 {
             return Ok(());
         }
         {
             use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-            let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+            // The kernel wakes the reader only once WAKE_BYTES are waiting
+            // (bpf/watch.bpf.c): look at least every POLL_EVERY for what is there.
+            let ms = timeout.min(POLL_EVERY).as_millis() as i32;
             let ms = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
             let mut fds = [PollFd::new(self.ring.as_fd(), PollFlags::POLLIN)];
             match poll(&mut fds, ms) {
@@ -402,6 +456,7 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
         pid: h.pid as i32,
         creds: Some(creds(&h)),
         comm: Some(cstr(&h.comm).to_vec()),
+        mntns: (h.mntns != 0).then_some(h.mntns),
         kind,
     })
 }

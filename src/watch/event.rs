@@ -4,6 +4,8 @@
 //! kernel); the context (src/watch/context.rs) adds what /proc and the runtimes say.
 
 use std::net::SocketAddr;
+
+use crate::rules::prefilter::OpenNeed;
 use std::time::Duration;
 
 /// One thing a task did, with who did it.
@@ -19,6 +21,9 @@ pub struct RawEvent {
     pub creds: Option<Creds>,
     /// The task's name (comm) at the time, when the source knows it.
     pub comm: Option<Vec<u8>>,
+    /// The inode number of the task's mount namespace at the time, when the source knows it
+    /// (eBPF): which container a task ran in, known even after it is gone.
+    pub mntns: Option<u32>,
     pub kind: Kind,
 }
 
@@ -193,5 +198,13 @@ pub trait Source {
     /// call), and how: rules naming them still run.
     fn partial(&self) -> &'static [Unavailable] {
         &[]
+    }
+    /// Lets the source leave out the opens no rule can match, if it can filter them where
+    /// they happen (eBPF: in the kernel). Returns whether it filters.
+    ///
+    /// # Errors
+    /// The source could not apply the filter (it then sends every open).
+    fn set_open_filter(&mut self, _need: &OpenNeed) -> anyhow::Result<bool> {
+        Ok(false)
     }
 }

@@ -400,13 +400,20 @@ impl FallbackSource {
             pid,
             creds: None,
             comm,
+            mntns: None,
             kind,
         };
         match ev.what {
             What::Exec { pid: tid, tgid } => {
                 let (kind, comm) = self.exec_kind(tgid);
                 self.watch_container_of(tgid);
-                out.push(raw(tid, tgid, comm, kind));
+                // Read now, while the process most likely still runs: its container is known
+                // from it even if it is gone when the event is evaluated.
+                let mntns = crate::proc::ns::mount_ns(&self.proc, tgid);
+                out.push(RawEvent {
+                    mntns,
+                    ..raw(tid, tgid, comm, kind)
+                });
             }
             What::Fork {
                 parent_pid,
@@ -605,6 +612,7 @@ impl FallbackSource {
                 pid: ev.pid,
                 creds: None,
                 comm: None,
+                mntns: None,
                 kind: Kind::Open {
                     call: OpenCall::Openat,
                     dirfd: libc::AT_FDCWD,

@@ -627,6 +627,7 @@ mod tests {
                 loginuid: u32::MAX,
             }),
             comm: None,
+            mntns: None,
             kind,
         }
     }

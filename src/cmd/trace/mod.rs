@@ -186,7 +186,9 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         if pids.is_empty() && args.command.is_empty() {
             let mut ns: Vec<u32> = cpids
                 .iter()
-                .filter_map(|&p| ebpf::mount_ns(&crate::proc::root::ProcRoot::default(), p))
+                .filter_map(|&p| {
+                    crate::proc::ns::mount_ns(&crate::proc::root::ProcRoot::default(), p)
+                })
                 .collect();
             ns.sort_unstable();
             ns.dedup();

@@ -158,6 +158,10 @@ pub struct CallState {
     pub note: Option<Value>,
     /// The decoder asked to run again at exit.
     pub at_exit: bool,
+    /// The `, ` between the entry's and the exit's arguments is written at exit (strace's
+    /// clone and prctl), so an unfinished line ends without it: `clone(child_stack=NULL,
+    /// flags=... <unfinished ...>`, then `<... clone resumed>, child_tidptr=...) = 5`.
+    pub sep_at_exit: bool,
 }
 
 /// Whether a decoder is done with the call's arguments.

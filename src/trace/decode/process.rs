@@ -260,6 +260,7 @@ fn clone(c: &mut Ctx<'_>) -> Step {
             signal::value(sig)
         };
         c.arg(Value::Named("flags", Box::new(f)));
+        c.state.sep_at_exit = true;
         return if flags & CLONE_SETTID_ANY == 0 {
             Step::Done
         } else {
@@ -855,21 +856,11 @@ fn prctl(c: &mut Ctx<'_>) -> Step {
     let option = c.uint(0) as i32;
     let (a2, a3) = (c.args[1], c.args[2]);
     let entering = !c.exiting();
-    // Options whose exit prints no argument, only a note after the return: the printer puts
-    // a ", " after the entry's arguments of a call that runs again at exit, so these print
-    // every argument at exit.
-    let deferred = matches!(
-        option,
-        libc::PR_GET_DUMPABLE
-            | libc::PR_GET_SECUREBITS
-            | libc::PR_GET_FP_MODE
-            | libc::PR_MCE_KILL_GET
-            | libc::PR_GET_SPECULATION_CTRL
-    );
-    if entering && deferred {
-        return Step::Exit;
-    }
-    if entering || deferred {
+    if entering {
+        // The option at entry; what the call returns through its arguments at exit, after a
+        // separator written then (an option whose exit prints only a note after the return
+        // adds none).
+        c.state.sep_at_exit = true;
         c.arg(xlat::enumerated(option as u64, PRCTL_OPTIONS, "PR_???"));
     }
     match option {

@@ -478,12 +478,7 @@ impl Ebpf {
     }
 }
 
-/// The inode number of process `pid`'s mount namespace (/proc/PID/ns/mnt is `mnt:[N]`).
-pub fn mount_ns(root: &ProcRoot, pid: i32) -> Option<u32> {
-    let link = std::fs::read_link(root.path().join(pid.to_string()).join("ns/mnt")).ok()?;
-    let s = link.to_str()?;
-    s.strip_prefix("mnt:[")?.strip_suffix(']')?.parse().ok()
-}
+use crate::proc::ns::mount_ns;
 
 /// Mount namespace -> container id, from every live process that is in a container.
 fn containers_by_mount_ns(root: &ProcRoot) -> HashMap<u32, String> {
