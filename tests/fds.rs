@@ -676,17 +676,20 @@ fn fds_shows_etcds_mapped_and_locked_bbolt_db() {
     let pid = etcd.pid_s();
     let db = dir.path().join("data/member/snap/db");
     let db_s = db.to_str().unwrap().to_string();
-    // bbolt opens, flocks and mmaps the db while etcd starts.
+    // bbolt opens, flocks and mmaps the db while etcd starts, and grows it meanwhile: wait
+    // until a read of ksec's falls between two equal sizes.
+    let len = || std::fs::metadata(&db).map(|m| m.len()).ok();
     let deadline = Instant::now() + Duration::from_secs(60);
-    let v = loop {
+    let (v, size) = loop {
+        let before = len();
         let out = run(ksec(&["fds", "--json", &pid]));
-        if out.status.success() {
+        if out.status.success() && before.is_some() && before == len() {
             let v: Value = serde_json::from_slice(&out.stdout).unwrap();
             if v[0]["mem"]
                 .as_array()
                 .is_some_and(|m| m.iter().any(|m| m["target"] == db_s.as_str()))
             {
-                break v;
+                break (v, before.unwrap());
             }
         }
         assert!(
@@ -696,7 +699,6 @@ fn fds_shows_etcds_mapped_and_locked_bbolt_db() {
         );
         std::thread::sleep(Duration::from_millis(200));
     };
-    let size = std::fs::metadata(&db).unwrap().len();
     let mem: Vec<&Value> = v[0]["mem"]
         .as_array()
         .unwrap()
