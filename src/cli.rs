@@ -327,7 +327,7 @@ pub struct FdsArgs {
 /// bidi and invalid UTF-8 bytes, as the table does). --table and --lines choose either.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  ksec environ 1234\n  ksec environ etcd --redact\n  ksec environ 1234 | grep ^KUBE\n  ksec environ 1234 DB_PASSWORD\n  ksec environ --container 3f2a9c NODE_NAME --json"
+    after_help = "Output: a table on a terminal, NAME=VALUE lines elsewhere (as tr '\\0' '\\n' < /proc/PID/environ, with \\ written \\\\ and a newline \\n), and one VAR's value alike; --table, --lines or --json to choose.\n\nExamples:\n  ksec environ 1234\n  ksec environ etcd --redact\n  ksec environ 1234 | grep ^KUBE\n  ksec environ 1234 DB_PASSWORD\n  ksec environ --container 3f2a9c NODE_NAME --json"
 )]
 pub struct EnvironArgs {
     /// PID|NAME, then optionally one variable NAME (with --container: only the variable NAME).
@@ -348,7 +348,9 @@ pub struct EnvironArgs {
     /// Print the table, also into a pipe or a file.
     #[arg(long, conflicts_with = "lines")]
     pub table: bool,
-    /// Print NAME=VALUE lines, also on a terminal.
+    /// Print NAME=VALUE lines, also on a terminal (the default when stdout is not one). In
+    /// lines a backslash is written \\ and a newline \n, so each line is one variable; other
+    /// bytes are written as they are (on a terminal, escaped as in the table).
     #[arg(long)]
     pub lines: bool,
 }
@@ -513,7 +515,7 @@ pub struct WatchArgs {
 /// if not.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit status: 0 found, 1 not found, 2 error (nothing found and something could not be read); with --fail-on-find, 1 found and 0 not found.\n\nExamples:\n  ksec grep-secret 111122 -p $(pgrep -x etcd)\n  ksec grep-secret -E 'cc=[0-9]{16}' -C 2 -p etcd\n  ksec grep-secret --memory -p 4242\n  ksec grep-secret --all --redact --json\n  ksec grep-secret --container 3f2a --fail-on-find --redact"
+    after_help = "Output: findings on stdout, then one line on stderr counting what was skipped, by reason (-v also lists each; -q prints nothing). On a terminal, matches are highlighted (--color) and --all and --memory scans show a progress line on stderr.\n\nExit status: 0 found, 1 not found, 2 error (nothing found and something could not be read); with --fail-on-find, 1 found and 0 not found.\n\nExamples:\n  ksec grep-secret 111122 -p $(pgrep -x etcd)\n  ksec grep-secret -E 'cc=[0-9]{16}' -C 2 -p etcd\n  ksec grep-secret --memory -p 4242\n  ksec grep-secret --all --redact --json\n  ksec grep-secret --container 3f2a --fail-on-find --redact"
 )]
 pub struct GrepSecretArgs {
     /// Literal to search for (a regex with -E); without it, the built-in detectors run.

@@ -406,6 +406,46 @@ fn fds_are_decorated_with_y() {
 }
 
 #[test]
+fn unix_sockets_show_their_peer_with_yy_as_strace() {
+    require!(can_trace().is_none(), can_trace().unwrap());
+    require!(util::which("python3").is_some(), "needs python3");
+    let argv = [
+        "python3",
+        "-c",
+        "import socket\na, b = socket.socketpair()\na.send(b'x')\nb.recv(1)\n",
+    ];
+    let (ours, theirs) = both(&["-yy", "-e", "trace=sendto,recvfrom"], &argv);
+    let re = regex::Regex::new(r"^(sendto|recvfrom)\((\d+)<UNIX-STREAM:\[(\d+)->(\d+)\]>").unwrap();
+    // (call, fd, whether the peer is the other socket's inode) per line.
+    let shape = |t: &str| -> Vec<(String, String, bool)> {
+        let rows: Vec<(String, String, u64, u64)> = t
+            .lines()
+            .filter_map(|l| re.captures(l))
+            .map(|c| {
+                (
+                    c[1].to_string(),
+                    c[2].to_string(),
+                    c[3].parse().unwrap(),
+                    c[4].parse().unwrap(),
+                )
+            })
+            .collect();
+        rows.iter()
+            .map(|(call, fd, ino, peer)| {
+                let crossed = rows.iter().any(|(_, _, i, p)| i == peer && p == ino);
+                (call.clone(), fd.clone(), crossed)
+            })
+            .collect()
+    };
+    let want = vec![
+        ("sendto".to_string(), "3".to_string(), true),
+        ("recvfrom".to_string(), "4".to_string(), true),
+    ];
+    assert_eq!(shape(&theirs.text), want, "strace:\n{}", theirs.text);
+    assert_eq!(shape(&ours.text), want, "ksec:\n{}", ours.text);
+}
+
+#[test]
 fn per_call_options_are_options_not_the_command() {
     // strace's per-call flags used to be taken as the command (`Can't stat '-T'`).
     for flags in [&["-T"][..], &["-tt"], &["-y"], &["-yy", "-s", "100", "-x"]] {

@@ -682,6 +682,13 @@ fn environ_keeps_order_duplicates_and_bytes() {
     assert_eq!(ok(&out).stdout, b"first\n");
     let out = run(ksec(&["environ", &p.pid_s(), "NL"]));
     assert_eq!(ok(&out).stdout, b"one\\ntwo\n");
+    // In a pipe one value is its bytes, as printenv's; escaped with --table (and on a terminal).
+    let out = run(ksec(&["environ", &p.pid_s(), "ESC"]));
+    assert_eq!(ok(&out).stdout, b"\x1b[31mred\x1b[0m\x1b]0;title\x07\n");
+    let out = run(ksec(&["environ", "--table", &p.pid_s(), "ESC"]));
+    assert_eq!(ok(&out).stdout, b"\\x1b[31mred\\x1b[0m\\x1b]0;title\\x07\n");
+    let out = run(ksec(&["environ", "--redact", &p.pid_s(), "API_TOKEN"]));
+    assert_eq!(ok(&out).stdout, b"<redacted>\n");
     let out = run(ksec(&["environ", &p.pid_s(), "MISSING"]));
     fails_with(&out, &format!("pid {}: no variable \"MISSING\"", p.pid()));
 
@@ -701,6 +708,23 @@ fn environ_keeps_order_duplicates_and_bytes() {
     let out = run(ksec(&["environ", "--redact", &p.pid_s()]));
     let (o, _) = text(ok(&out));
     assert!(!o.contains("hunter2") && !o.contains("abc123"), "{o}");
+}
+
+#[test]
+fn environ_help_says_how_lines_escape() {
+    let out = run(ksec(&["environ", "--help"]));
+    let (help, _) = text(ok(&out));
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "In lines a backslash is written \\\\ and a newline \\n, so each line is one variable"
+        ),
+        "{help}"
+    );
+    assert!(
+        flat.contains("--table Print the table, also into a pipe or a file"),
+        "{help}"
+    );
 }
 
 #[test]

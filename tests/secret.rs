@@ -1155,6 +1155,39 @@ fn a_memory_scan_shows_a_progress_line_on_a_terminal_only() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out).0, "");
     drop(sleeper);
+
+    // Findings on the same terminal: the line is erased before each, never mixed into one.
+    let holder = Reaped::spawn(
+        Command::new("sleep")
+            .arg("300")
+            .env("KSEC_PROGRESS_TEST", "needle-QX7-in-env")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null()),
+    );
+    let pid = holder.pid_s();
+    let out = on_a_terminal(&["grep-secret", "needle-QX7", "--memory", "-p", &pid], &[]);
+    let (screen, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{screen:?}");
+    let first = format!("\rksec: 1/1 pid {pid} (sleep) process: 0 B searched, 0 finding(s)\x1b[K");
+    assert!(
+        screen.starts_with(&format!(
+            "{first}\r\x1b[K\x1b[1mpid {pid} (sleep) environ offset "
+        )),
+        "{screen:?}"
+    );
+    // Every finding's header starts a line of its own.
+    let headers = screen
+        .matches(&format!("\x1b[1mpid {pid} (sleep) "))
+        .count();
+    assert!(headers >= 2, "environ and memory: {screen:?}");
+    let at_line_start = screen
+        .matches(&format!("\r\n\x1b[1mpid {pid} (sleep) "))
+        .count()
+        + screen
+            .matches(&format!("\r\x1b[K\x1b[1mpid {pid} (sleep) "))
+            .count();
+    assert_eq!(at_line_start, headers, "{screen:?}");
+    drop(holder);
 }
 
 #[test]
@@ -1233,4 +1266,55 @@ fn quiet_stops_at_the_first_finding_and_prints_nothing() {
             text(&out)
         );
     }
+}
+
+#[test]
+fn permission_denied_is_counted_by_its_code() {
+    require!(is_root(), "needs root to run ksec as another user");
+    require!(
+        which("setpriv").is_some() && which("sleep").is_some(),
+        "setpriv or sleep is not installed"
+    );
+    let sleeper = Reaped::spawn(
+        Command::new("sleep")
+            .arg("300")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null()),
+    );
+    let pid = sleeper.pid_s();
+    let as_nobody = |args: &[&str]| {
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(crate::util::ksec_bin())
+            .args(args);
+        run_timeout(&mut cmd, 60)
+    };
+    // Another user's fd directory and environ: two errors, nothing found, exit 2.
+    let out = as_nobody(&["grep-secret", "zz-none-zz", "--json", "-p", &pid]);
+    assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
+    let skips: Vec<(String, String, bool)> = json_lines(&out)
+        .iter()
+        .filter(|v| v["type"] == "skipped")
+        .map(|v| {
+            (
+                v["source"].as_str().unwrap().to_string(),
+                v["code"].as_str().unwrap().to_string(),
+                v["error"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let denied = |source: &str| (source.to_string(), "permission-denied".to_string(), true);
+    assert_eq!(skips, [denied("process"), denied("environ")]);
+    let out = as_nobody(&["grep-secret", "zz-none-zz", "-p", &pid]);
+    assert_eq!(out.status.code(), Some(2));
+    let (stdout, stderr) = text(&out);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("ksec: 0 finding(s); 1 process(es), 1 source(s), ")
+            && stderr.ends_with(
+                " bytes searched; skipped 2 (2 error(s)): 2 permission denied (-v lists them)\n"
+            ),
+        "{stderr}"
+    );
+    drop(sleeper);
 }

@@ -258,10 +258,14 @@ pub fn run(args: EnvironArgs) -> anyhow::Result<Exit> {
                 )
                 .into());
             };
-            if cfg.format == Format::Json {
-                write_json(&mut out, var)?;
-            } else {
-                writeln!(out, "{}", value_text(var, true))?;
+            match (cfg.format, &var.value) {
+                (Format::Json, _) => write_json(&mut out, var)?,
+                // In a pipe, as printenv but one line: the bytes, `\` and newlines escaped.
+                (Format::Lines { terminal: false }, Some(value)) if !var.redacted => {
+                    out.write_all(&line_bytes(value.as_slice(), false))?;
+                    out.write_all(b"\n")?;
+                }
+                _ => writeln!(out, "{}", value_text(var, true))?,
             }
         }
     }

@@ -21,7 +21,7 @@ use crate::secret::{self, build_regex, parse_size, Config};
 
 /// How the results are shown (the parts of the command line [`Config`] does not need).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Display {
+pub struct Shown {
     /// `-q`: nothing at all.
     pub quiet: bool,
     /// `-v`: each skipped item on stderr.
@@ -32,7 +32,7 @@ pub struct Display {
     pub progress: bool,
 }
 
-impl Display {
+impl Shown {
     /// Decides from the command line and where stdout and stderr go.
     pub fn new(args: &GrepSecretArgs, stdout_tty: bool, stderr_tty: bool) -> Self {
         let when = match args.color {
@@ -140,18 +140,15 @@ fn own_output() -> Vec<(u64, u64)> {
 /// # Errors
 /// A bad command line, unknown processes, or output that cannot be written.
 pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
-    let display = Display::new(
-        &args,
-        io::stdout().is_terminal(),
-        io::stderr().is_terminal(),
-    );
+    let stdout_tty = io::stdout().is_terminal();
+    let shown = Shown::new(&args, stdout_tty, io::stderr().is_terminal());
     let mut cfg = config(args)?;
-    cfg.progress = display.progress;
+    cfg.progress = shown.progress;
     let pids = match &cfg.selector {
         Some(sel) => target::resolve(&cfg.root, sel)?,
         None => Vec::new(),
     };
-    if display.quiet {
+    if shown.quiet {
         return quiet(&cfg, &pids);
     }
     let stdout = io::stdout().lock();
@@ -164,11 +161,15 @@ pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
         Box::new(HumanPrinter {
             out: BufWriter::new(stdout),
             err: stderr,
-            color: display.color,
-            verbose: display.verbose,
+            color: shown.color,
+            verbose: shown.verbose,
         })
     };
-    let mut printer = ProgressLine::new(printer, display.progress, io::stderr());
+    let mut printer = ProgressLine::new(printer, shown.progress, io::stderr());
+    // What else reaches the terminal the line is on: findings when stdout is that terminal,
+    // skipped items with -v (stderr) or in JSON (stdout).
+    printer.findings_on_term = stdout_tty;
+    printer.skips_on_term = if cfg.json { stdout_tty } else { shown.verbose };
     let scanned = secret::scan(&cfg, &pids, &mut |e| printer.event(&e));
     // The progress line goes whatever happened, before an error is printed.
     printer.clear()?;
@@ -176,7 +177,7 @@ pub fn run(args: GrepSecretArgs) -> anyhow::Result<Exit> {
     printer.flush()?;
     if !cfg.json {
         let mut err = io::stderr().lock();
-        writeln!(err, "{}", summary(&stats, pids.len(), display.verbose))?;
+        writeln!(err, "{}", summary(&stats, pids.len(), shown.verbose))?;
     }
     Ok(exit_code(&stats, cfg.fail_on_find))
 }
@@ -221,6 +222,10 @@ struct ProgressLine<W: Write> {
     shown: bool,
     last: Option<Instant>,
     width: usize,
+    /// Findings are written to the same terminal: the line is erased before each.
+    findings_on_term: bool,
+    /// Skipped items are written to the same terminal: the line is erased before each.
+    skips_on_term: bool,
 }
 
 impl<W: Write> ProgressLine<W> {
@@ -239,6 +244,8 @@ impl<W: Write> ProgressLine<W> {
             term,
             shown: false,
             last: None,
+            findings_on_term: true,
+            skips_on_term: true,
             // 0: a terminal whose size nobody set (script(1) without a terminal of its own).
             width: usize::from(width.filter(|w| *w > 0).unwrap_or(80)).max(20),
         }
@@ -257,14 +264,18 @@ impl<W: Write> ProgressLine<W> {
                 self.shown = true;
                 Ok(())
             }
-            _ => {
+            Event::Finding(_) | Event::Skipped(_) => {
+                let on_term = match e {
+                    Event::Finding(_) => self.findings_on_term,
+                    _ => self.skips_on_term,
+                };
+                if !(self.on && on_term) {
+                    return self.inner.event(e);
+                }
                 self.clear()?;
                 self.inner.event(e)?;
-                if self.on {
-                    // Out before the line is drawn again, so the two never mix on the screen.
-                    self.inner.flush()?;
-                }
-                Ok(())
+                // Out before the line is drawn (again), so the two never mix on the screen.
+                self.inner.flush()
             }
         }
     }

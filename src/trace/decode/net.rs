@@ -1265,8 +1265,8 @@ fn get_optval(c: &mut Ctx<'_>, level: u32, name: u32, addr: u64, ulen: i32, rlen
 /// else `PROTO:[INODE]` when the protocol is known, None when the socket is in no table.
 ///
 /// Read from the tables of the task's own network namespace (/proc/TID/net/...), where strace
-/// asks the kernel through NETLINK_SOCK_DIAG. /proc/net/unix has no peer inodes: a connected
-/// unix socket prints without strace's `->PEER`. A socket in no table (not yet bound) prints
+/// asks the kernel through NETLINK_SOCK_DIAG; a unix socket's peer (`UNIX-STREAM:[A->B]`),
+/// which /proc/net/unix lacks, comes from sock_diag. A socket in no table (not yet bound) prints
 /// as its path `socket:[INODE]`, where strace prints `TCP:[INODE]` from the fd's
 /// `system.sockprotoname` attribute.
 pub fn socket_target(
@@ -1297,6 +1297,23 @@ pub fn socket_target(
         c[slot] = (inode, t.clone());
     }
     Some(t)
+}
+
+/// The peer of unix socket `inode`, asked of the kernel (NETLINK_SOCK_DIAG) when task `tid`
+/// shares ksec's network namespace (the dump covers only ksec's own); None otherwise or when
+/// it has none.
+fn unix_peer(proc_root: &crate::proc::root::ProcRoot, tid: i32, inode: u64) -> Option<u32> {
+    let ns = |p: std::path::PathBuf| std::fs::read_link(p).ok();
+    let theirs = ns(proc_root.pid_path(tid, "ns/net"))?;
+    if ns(std::path::PathBuf::from("/proc/self/ns/net"))? != theirs {
+        return None;
+    }
+    crate::sys::sock_diag::unix_peers()
+        .ok()?
+        .into_iter()
+        .find(|&(i, _)| u64::from(i) == inode)
+        .map(|(_, peer)| peer)
+        .filter(|&p| p != 0)
 }
 
 /// strace's cache of socket endpoints: its size (a power of two).
@@ -1350,6 +1367,10 @@ fn socket_target_uncached(
                 _ => "UNIX",
             };
             let mut t = format!("{name}:[{inode}");
+            let peer = unix_peer(proc_root, tid, inode);
+            if let Some(peer) = peer {
+                t.push_str(&format!("->{peer}"));
+            }
             if let Some(p) = &s.path {
                 t.push(',');
                 let p: &[u8] = p.as_slice();
@@ -1362,7 +1383,7 @@ fn socket_target_uncached(
                 }
             }
             t.push(']');
-            return Some((t, s.path.is_some()));
+            return Some((t, s.path.is_some() || peer.is_some()));
         }
     }
     if let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, "net/netlink")) {
