@@ -683,13 +683,13 @@ fn fds_shows_etcds_mapped_and_locked_bbolt_db() {
     let (v, size) = loop {
         let before = len();
         let out = run(ksec(&["fds", "--json", &pid]));
-        if out.status.success() && before.is_some() && before == len() {
+        if let Some(size) = before.filter(|&b| out.status.success() && Some(b) == len()) {
             let v: Value = serde_json::from_slice(&out.stdout).unwrap();
             if v[0]["mem"]
                 .as_array()
                 .is_some_and(|m| m.iter().any(|m| m["target"] == db_s.as_str()))
             {
-                break (v, before.unwrap());
+                break (v, size);
             }
         }
         assert!(
