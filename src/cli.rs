@@ -312,7 +312,7 @@ pub struct FdsArgs {
     #[arg(long)]
     pub json: bool,
     /// Print long cells in full on a terminal (by default the table is fitted to the terminal's
-    /// width, cutting FLAGS and then TARGET with `…`; a pipe always gets everything).
+    /// width, cutting FLAGS and then TARGET with an ellipsis; a pipe always gets everything).
     #[arg(short = 'w', long)]
     pub wide: bool,
 }
@@ -408,7 +408,7 @@ pub struct PsArgs {
     #[arg(long)]
     pub json: bool,
     /// Print whole command lines on a terminal (by default the table is fitted to the
-    /// terminal's width, cutting COMMAND with `…`; a pipe always gets everything).
+    /// terminal's width, cutting COMMAND with an ellipsis; a pipe always gets everything).
     #[arg(short = 'w', long)]
     pub wide: bool,
 }

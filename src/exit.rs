@@ -10,7 +10,8 @@ Exit status (one rule for fds, environ, root, ps and grep-secret):
      --fail-on-find, nothing was)
   1  nothing matched a search: ps NAME lists no process (as pgrep),
      grep-secret finds nothing (as grep; with --fail-on-find: something was found),
-     environ PID VAR: VAR is not set (as printenv)
+     environ PID VAR: VAR is not set (as printenv), fds --file PATH: no process
+     holds PATH (as fuser)
      or done, but something was skipped and reported on stderr: fds PID1 PID2 with one gone,
      an unreadable fd or entry, root cat --json cut at its limit
   2  error: a bad command line; a PID, NAME or --container ID that selects no process

@@ -36,6 +36,8 @@
 //! proc/cgroup.rs               /proc/PID/cgroup: container id, runtime, pod uid
 //! proc/fd.rs                   /proc/PID/fd: open fds, classified, sockets resolved
 //! proc/fdinfo.rs               /proc/PID/fdinfo/FD: offset, flags
+//! proc/locks.rs                /proc/locks lines (and fdinfo lock:), lsof's lock letters
+//! proc/holders.rs              who holds a file (fds, mappings, cwd/root/exe): fds --file
 //! proc/net.rs                  /proc/PID/net/{tcp,tcp6,udp,udp6,unix}
 //! proc/maps.rs                 /proc/PID/maps
 //! proc/mountinfo.rs            /proc/PID/mountinfo: mounts, per-mount and filesystem options

@@ -4,6 +4,7 @@ mod util;
 
 mod cli_extras;
 mod exits;
+mod fds;
 mod filter;
 mod layout;
 mod lines;

@@ -82,7 +82,7 @@ fn columns_env(value: Option<&str>) -> Option<usize> {
 /// Columns between cells.
 const GAP: usize = 2;
 
-/// The widths `natural` column widths get in `width` terminal columns (cells [`GAP`] apart):
+/// The widths `natural` column widths get in `width` terminal columns (cells two spaces apart):
 /// the columns of `shrink` give up width in its order, each down to its minimum, until the
 /// line fits; the others keep theirs (a line that still does not fit is cut by [`Grid`]).
 pub fn fit_widths(natural: &[usize], width: usize, shrink: &[(usize, usize)]) -> Vec<usize> {
@@ -121,7 +121,7 @@ pub fn cut(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-/// Rows in columns [`GAP`] apart, left-aligned, trailing spaces removed; cells must already
+/// Rows in columns two spaces apart, left-aligned, trailing spaces removed; cells must already
 /// be escaped. On a [`Width::Columns`] terminal the columns given to [`Grid::shrink`] are cut
 /// to fit (see [`fit_widths`]), and a line that still does not fit is cut at the width.
 #[derive(Debug, Clone, Default)]

@@ -20,7 +20,7 @@ pub struct FdInfo {
     /// Locks held through this fd (`lock:` lines, Linux 4.x+; POSIX locks of the process on
     /// the same file show on each of its fds for it, as in lsof).
     pub locks: Vec<Lock>,
-    /// The fds an epoll fd watches (`tfd:` lines), in the kernel's order.
+    /// The fds an epoll fd watches (`tfd:` lines), in ascending order (as lsof shows them).
     pub epoll_tfds: Vec<i32>,
 }
 
@@ -51,6 +51,7 @@ pub fn parse_fdinfo(bytes: &[u8]) -> FdInfo {
             _ => {}
         }
     }
+    info.epoll_tfds.sort_unstable();
     info
 }
 
@@ -180,8 +181,8 @@ lock:\t2: POSIX  ADVISORY  READ 4242 08:01:5678 10 19\n",
         assert_eq!((info.locks[1].start, info.locks[1].end), (10, Some(19)));
         let epoll = parse_fdinfo(
             b"pos:\t0\nflags:\t02000002\nmnt_id:\t16\nino:\t1057\n\
-tfd:        5 events:       19 data:                5  pos:0 ino:61 sdev:d\n\
-tfd:       12 events:       19 data:      100000000c  pos:0 ino:6e sdev:d\n",
+tfd:       12 events:       19 data:      100000000c  pos:0 ino:6e sdev:d\n\
+tfd:        5 events:       19 data:                5  pos:0 ino:61 sdev:d\n",
         );
         assert_eq!(epoll.epoll_tfds, [5, 12]);
         assert_eq!(

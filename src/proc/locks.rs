@@ -218,7 +218,7 @@ garbage
             end: Some(5),
             ..l[0].clone()
         };
-        assert_eq!(mark(&[part.clone()]), Some('w'));
+        assert_eq!(mark(std::slice::from_ref(&part)), Some('w'));
         assert_eq!(mark(&[part, l[0].clone()]), Some('W'));
     }
 

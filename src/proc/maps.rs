@@ -1,6 +1,7 @@
 //! `/proc/PID/maps`: the memory mappings of a process, parsed from bytes (`ksec grep-secret
 //! --memory` reads them; which regions it reads is its own choice, in
-//! [`crate::secret::sources`]).
+//! [`crate::secret::sources`]; `ksec fds` shows the mapped files as `mem` rows,
+//! [`crate::proc::fd::read_mem`]).
 
 /// One mapping: `start-end perms offset dev inode path`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,9 +14,9 @@
 //! - [`fdinfo`]: /proc/PID/fdinfo/FD (offset, open flags, locks, epoll targets).
 //! - [`locks`]: /proc/locks lines (file locks, lsof's lock letters).
 //! - [`holders`]: who holds a file (fds, mappings, cwd, root, exe), for `fds --file`.
-//! - [`maps`]: /proc/PID/maps (memory mappings, for `grep-secret --memory`).
+//! - [`maps`]: /proc/PID/maps (memory mappings, for `grep-secret --memory` and `fds`' `mem` rows).
 //! - [`mountinfo`]: /proc/PID/mountinfo (mounts, per-mount and filesystem options).
-//! - [`net`]: /proc/PID/net/{tcp,tcp6,udp,udp6,unix} (sockets of the process's namespace).
+//! - [`net`]: /proc/PID/net/{tcp,tcp6,udp,udp6,unix,netlink} (sockets of the process's namespace).
 //! - [`ns`]: /proc/PID/ns/* (mount namespaces, and a live process in one).
 //! - [`rootfs`]: /proc/PID/root (reading inside a process's root, never leaving it).
 //! - [`process`]: one process for `ps`, from stat, status, cmdline and cgroup.

@@ -1,0 +1,749 @@
+//! `ksec fds`'s columns beyond the fd table (sizes, locks, `mem` rows, netlink protocols, the
+//! other ends of pipes and unix sockets, epoll's watched fds), `ksec fds --file` (who holds a
+//! file), the fitting of `fds` and `ps` tables to a terminal's width (in tmux at 80 and 200
+//! columns, and in a pipe), against lsof and a real etcd.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::require;
+use crate::util::{self, ksec, run, text, Reaped};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/proc")
+        .join(rel)
+}
+
+fn json_ok(out: &Output) -> Value {
+    let (o, e) = text(out);
+    assert!(
+        out.status.success(),
+        "ksec failed: {:?}\n{o}\n{e}",
+        out.status
+    );
+    serde_json::from_str(&o).unwrap_or_else(|err| panic!("bad JSON ({err}):\n{o}"))
+}
+
+/// fixtures/proc/fdpeers.py running in its own directory (its cwd), and what it printed.
+struct Peers {
+    proc_: Reaped,
+    info: Value,
+    dir: tempfile::TempDir,
+}
+
+impl Peers {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = Reaped::spawn(
+            Command::new("python3")
+                .arg(fixture("fdpeers.py"))
+                .arg(dir.path())
+                .current_dir(dir.path())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        );
+        let line = p.read_line();
+        let info: Value = serde_json::from_str(&line).expect("fdpeers prints JSON");
+        Peers {
+            proc_: p,
+            info,
+            dir,
+        }
+    }
+    fn fd(&self, name: &str) -> i64 {
+        self.info["fds"][name].as_i64().unwrap()
+    }
+    fn child(&self) -> i64 {
+        self.info["child"].as_i64().unwrap()
+    }
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_string()
+    }
+}
+
+fn rows_by_fd(v: &Value) -> BTreeMap<i64, Value> {
+    v[0]["fds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["fd"].as_i64().unwrap(), r.clone()))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// columns
+
+#[test]
+fn fds_locks_sizes_mem_netlink_peers_and_epoll() {
+    require!(util::which("python3").is_some(), "python3 is not installed");
+    let h = Peers::start();
+    let v = json_ok(&run(ksec(&["fds", "--json", &h.proc_.pid_s()])));
+    let rows = rows_by_fd(&v);
+    let pid = h.proc_.pid() as i64;
+    let lock = |name: &str| {
+        let r = &rows[&h.fd(name)];
+        let l = &r["locks"][0];
+        (
+            r["lock"].as_str().unwrap().to_string(),
+            r["locks"].as_array().unwrap().len(),
+            l["kind"].as_str().unwrap().to_string(),
+            l["access"].as_str().unwrap().to_string(),
+            l["start"].as_u64().unwrap(),
+            l["end"].clone(),
+        )
+    };
+    let l = |m: &str, k: &str, a: &str, end: Value| (m.to_string(), 1, k.into(), a.into(), 0, end);
+    assert_eq!(lock("flock"), l("W", "FLOCK", "WRITE", Value::Null));
+    assert_eq!(lock("posix_part"), l("r", "POSIX", "READ", json!(9)));
+    assert_eq!(lock("posix_whole"), l("W", "POSIX", "WRITE", Value::Null));
+    assert_eq!(lock("ofd"), l("W", "OFDLCK", "WRITE", Value::Null));
+    assert_eq!(rows[&h.fd("flock")]["locks"][0]["pid"], pid);
+    assert_eq!(
+        rows[&h.fd("ofd")]["locks"][0]["pid"],
+        -1,
+        "OFD locks have no pid"
+    );
+    assert!(rows[&h.fd("netlink")].get("lock").is_none());
+    // Sizes of regular files; none for sockets.
+    for (name, size) in [
+        ("flock", 11),
+        ("posix_part", 100),
+        ("posix_whole", 5),
+        ("ofd", 7),
+    ] {
+        assert_eq!(rows[&h.fd(name)]["size"], size, "{name}");
+    }
+    assert!(rows[&h.fd("netlink")].get("size").is_none());
+    // netlink.
+    assert_eq!(
+        rows[&h.fd("netlink")]["socket"],
+        json!({"family": "netlink", "protocol": "NETLINK_ROUTE", "port_id": h.info["netlink_port"]})
+    );
+    // The pipe's other end: the child's stdout; the unix socket's peer: the child's stderr.
+    let child = h.child();
+    assert_eq!(
+        rows[&h.fd("pipe_r")]["peers"],
+        json!([{"pid": child, "comm": "python3", "fd": 1, "mode": "w"}])
+    );
+    let unix = &rows[&h.fd("unix")];
+    assert_eq!(
+        unix["peers"],
+        json!([{"pid": child, "comm": "python3", "fd": 2, "mode": "u"}])
+    );
+    let child_fds = json_ok(&run(ksec(&["fds", "--json", &child.to_string()])));
+    let child_rows = rows_by_fd(&child_fds);
+    assert_eq!(unix["peer_inode"], child_rows[&2]["inode"]);
+    assert_eq!(child_rows[&2]["peer_inode"], unix["inode"]);
+    assert_eq!(
+        child_rows[&1]["peers"],
+        json!([{"pid": pid, "comm": "python3", "fd": h.fd("pipe_r"), "mode": "r"}])
+    );
+    // epoll watches the pipe and the unix socket.
+    let mut want = vec![h.fd("pipe_r"), h.fd("unix")];
+    want.sort();
+    assert_eq!(rows[&h.fd("epoll")]["epoll"], json!(want));
+    // The mapped file: one mem row with its size, device and inode.
+    let mapped = h.path("mapped.bin");
+    let mem: Vec<&Value> = v[0]["mem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["target"] == mapped.as_str())
+        .collect();
+    let meta = std::fs::metadata(&mapped).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        mem,
+        [
+            &json!({"target": mapped, "deleted": false, "dev": meta.dev(), "inode": meta.ino(), "size": 3 * 4096})
+        ]
+    );
+    // The table: lsof's FD cells, the netlink protocol, peers, epoll's fds.
+    let out = run(ksec(&["fds", &h.proc_.pid_s()]));
+    let (o, _) = text(&out);
+    let line = |fd: i64| -> String {
+        o.lines()
+            .find(|l| {
+                let first = l.split_whitespace().next().unwrap_or("");
+                first.trim_end_matches(char::is_alphabetic) == fd.to_string()
+            })
+            .unwrap_or_else(|| panic!("no row for fd {fd}:\n{o}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        line(h.fd("flock")),
+        format!(
+            "{}uW file 11 11 O_RDWR|O_LARGEFILE|O_CLOEXEC {}",
+            h.fd("flock"),
+            h.path("flock.txt")
+        )
+    );
+    assert_eq!(
+        line(h.fd("netlink")),
+        format!(
+            "{}u socket O_RDWR|O_CLOEXEC netlink NETLINK_ROUTE port {}",
+            h.fd("netlink"),
+            h.info["netlink_port"]
+        )
+    );
+    assert_eq!(
+        line(h.fd("pipe_r")),
+        format!(
+            "{}r pipe O_RDONLY|O_CLOEXEC pipe:[{}] -> {child}/python3 1w",
+            h.fd("pipe_r"),
+            rows[&h.fd("pipe_r")]["inode"]
+        )
+    );
+    assert_eq!(
+        line(h.fd("unix")),
+        format!(
+            "{}u socket O_RDWR|O_CLOEXEC unix stream CONNECTED -> {child}/python3 2u",
+            h.fd("unix")
+        )
+    );
+    assert_eq!(
+        line(h.fd("epoll")),
+        format!(
+            "{}u anon_inode O_RDWR|O_CLOEXEC anon_inode:[eventpoll] watching {},{}",
+            h.fd("epoll"),
+            want[0],
+            want[1]
+        )
+    );
+    assert!(
+        o.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["mem", "file", "12288", &mapped]),
+        "mem row of {mapped}:\n{o}"
+    );
+}
+
+/// lsof -F output: per fd (or `mem`/`txt`/`cwd`/`rtd` name), its fields.
+fn lsof_fields(args: &[&str]) -> Vec<BTreeMap<char, String>> {
+    let out = run(Command::new("lsof").args(["-n", "-P", "-w"]).args(args));
+    let mut files: Vec<BTreeMap<char, String>> = Vec::new();
+    let mut pid = String::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut chars = line.chars();
+        let Some(tag) = chars.next() else { continue };
+        let rest: String = chars.collect();
+        match tag {
+            'p' => pid = rest,
+            'f' => {
+                let mut m = BTreeMap::new();
+                m.insert('p', pid.clone());
+                m.insert('f', rest);
+                files.push(m);
+            }
+            _ => {
+                if let Some(m) = files.last_mut() {
+                    m.insert(tag, rest);
+                }
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn fds_columns_agree_with_lsof() {
+    require!(
+        util::which("python3").is_some() && util::which("lsof").is_some(),
+        "python3 or lsof is not installed"
+    );
+    let h = Peers::start();
+    let pid = h.proc_.pid_s();
+    let v = json_ok(&run(ksec(&["fds", "--json", &pid])));
+    let rows = rows_by_fd(&v);
+    let files = lsof_fields(&["-p", &pid, "-F", "ftlsn"]);
+    let mut lsof_mem = BTreeSet::new();
+    for f in &files {
+        let fd = &f[&'f'];
+        if fd == "mem" || fd == "txt" {
+            lsof_mem.insert(f[&'n'].clone());
+            continue;
+        }
+        let Ok(fd) = fd.parse::<i64>() else { continue };
+        let r = &rows[&fd];
+        // Locks: lsof matches /proc/locks by pid, so it misses the OFD lock ksec shows.
+        let lsof_lock = f.get(&'l').map(String::as_str).unwrap_or(" ").trim();
+        let ksec_lock = r.get("lock").and_then(Value::as_str).unwrap_or("");
+        if fd == h.fd("ofd") {
+            assert_eq!((lsof_lock, ksec_lock), ("", "W"), "fd {fd}: OFD lock");
+        } else {
+            assert_eq!(lsof_lock, ksec_lock, "fd {fd}: lock {f:?} vs {r}");
+        }
+        if f[&'t'] == "REG" && fd > 2 {
+            assert_eq!(
+                f[&'s'].parse::<u64>().ok(),
+                r["size"].as_u64(),
+                "fd {fd}: size"
+            );
+        }
+        if f[&'t'] == "netlink" {
+            assert_eq!(f[&'n'], "ROUTE");
+            assert_eq!(r["socket"]["protocol"], "NETLINK_ROUTE");
+        }
+        if f[&'t'] == "a_inode" && f[&'n'].starts_with("[eventpoll:") {
+            let fds: Vec<String> = r["epoll"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.to_string())
+                .collect();
+            assert_eq!(f[&'n'], format!("[eventpoll:{}]", fds.join(",")));
+        }
+    }
+    let ksec_mem: BTreeSet<String> = v[0]["mem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["target"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ksec_mem, lsof_mem,
+        "mapped files: ksec's mem rows vs lsof's mem and txt"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// --file
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
+struct Held {
+    pid: i64,
+    how: String,
+    fd: Option<i64>,
+}
+
+fn held(v: &Value) -> Vec<Held> {
+    let mut h: Vec<Held> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| Held {
+            pid: x["pid"].as_i64().unwrap(),
+            how: x["use"].as_str().unwrap().into(),
+            fd: x["fd"].as_i64(),
+        })
+        .collect();
+    h.sort();
+    h
+}
+
+fn hd(pid: i64, how: &str, fd: Option<i64>) -> Held {
+    Held {
+        pid,
+        how: how.into(),
+        fd,
+    }
+}
+
+#[test]
+fn fds_file_lists_who_holds_a_file() {
+    require!(util::which("python3").is_some(), "python3 is not installed");
+    let h = Peers::start();
+    let pid = h.proc_.pid() as i64;
+    let file = |args: &[&str]| run(ksec(&[&["fds", "--file"], args].concat()));
+    let flock = h.path("flock.txt");
+    let v = json_ok(&file(&[&flock, "--json"]));
+    assert_eq!(held(&v), [hd(pid, "fd", Some(h.fd("flock")))]);
+    assert_eq!(v[0]["mode"], "u");
+    assert_eq!(v[0]["lock"], "W");
+    assert_eq!(v[0]["comm"], "python3");
+    assert_eq!(v[0]["target"], flock.as_str());
+    // By device and inode: a hard link names the same file.
+    let link = h.path("hard-link");
+    std::fs::hard_link(&flock, &link).unwrap();
+    let v = json_ok(&file(&[&link, "--json"]));
+    assert_eq!(held(&v), [hd(pid, "fd", Some(h.fd("flock")))]);
+    assert_eq!(
+        v[0]["target"],
+        flock.as_str(),
+        "the path the process opened"
+    );
+    // An fd and a mapping.
+    let mapped = h.path("mapped.bin");
+    let v = json_ok(&file(&[&mapped, "--json"]));
+    let fd_of_mapped = {
+        let rows = rows_by_fd(&json_ok(&run(ksec(&["fds", "--json", &pid.to_string()]))));
+        *rows
+            .iter()
+            .find(|(_, r)| r["target"] == mapped.as_str())
+            .unwrap()
+            .0
+    };
+    assert_eq!(
+        held(&v),
+        [hd(pid, "fd", Some(fd_of_mapped)), hd(pid, "mem", None)]
+    );
+    // A directory: only what is on it (both processes' cwd); with --dir, what is below too.
+    let dir = h.dir.path().to_str().unwrap().to_string();
+    let child = h.child();
+    let v = json_ok(&file(&[&dir, "--json"]));
+    assert_eq!(held(&v), [hd(pid, "cwd", None), hd(child, "cwd", None)]);
+    let v = json_ok(&file(&[&dir, "--dir", "--json"]));
+    let mut want = vec![
+        hd(pid, "cwd", None),
+        hd(child, "cwd", None),
+        hd(pid, "mem", None),
+    ];
+    for name in ["flock", "posix_part", "posix_whole", "ofd"] {
+        want.push(hd(pid, "fd", Some(h.fd(name))));
+    }
+    want.push(hd(pid, "fd", Some(fd_of_mapped)));
+    want.sort();
+    assert_eq!(held(&v), want);
+    // The table.
+    let out = file(&[&flock]);
+    let (o, _) = text(&out);
+    let lines: Vec<Vec<&str>> = o.lines().map(|l| l.split_whitespace().collect()).collect();
+    let fd = format!("{}uW", h.fd("flock"));
+    let pid_s = pid.to_string();
+    assert_eq!(
+        lines,
+        [
+            vec!["PID", "COMMAND", "FD", "TARGET"],
+            vec![pid_s.as_str(), "python3", fd.as_str(), flock.as_str()]
+        ]
+    );
+    // Nobody holds it: exit 1 and nothing on stdout (as fuser); JSON `[]`.
+    let lonely = h.path("lonely.txt");
+    std::fs::write(&lonely, b"").unwrap();
+    let out = file(&[&lonely]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    assert_eq!(text(&out), (String::new(), String::new()));
+    let out = file(&[&lonely, "--json"]);
+    assert_eq!((out.status.code(), text(&out).0.trim()), (Some(1), "[]"));
+    // PATH does not exist: exit 2, one line naming it.
+    let nope = h.path("nope");
+    let out = file(&[&nope]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out).1,
+        format!("ksec: {nope}: No such file or directory (os error 2)\n")
+    );
+    // --dir needs --file; --file excludes pids.
+    assert_eq!(run(ksec(&["fds", "--dir", "1"])).status.code(), Some(2));
+    assert_eq!(
+        run(ksec(&["fds", "--file", &flock, "1"])).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn fds_file_agrees_with_lsof() {
+    require!(
+        util::which("python3").is_some() && util::which("lsof").is_some(),
+        "python3 or lsof is not installed"
+    );
+    let h = Peers::start();
+    for name in ["flock.txt", "mapped.bin", "ofd.txt"] {
+        let path = h.path(name);
+        let v = json_ok(&run(ksec(&["fds", "--file", &path, "--json"])));
+        let ksec: BTreeSet<(String, String)> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                let f = match x["fd"].as_i64() {
+                    Some(fd) => format!("{fd}"),
+                    None => x["use"].as_str().unwrap().to_string(),
+                };
+                (x["pid"].to_string(), f)
+            })
+            .collect();
+        let lsof: BTreeSet<(String, String)> = lsof_fields(&["-F", "f", &path])
+            .into_iter()
+            .map(|f| (f[&'p'].clone(), f[&'f'].clone()))
+            .collect();
+        assert_eq!(ksec, lsof, "{name}: ksec fds --file vs lsof");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// terminal widths
+
+/// A tmux server of the test's own, killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Servers started so far: each gets a socket name of its own (one being killed may still
+/// hold its name).
+static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The lines `cmd` prints on a `cols`-column tmux terminal (wrapped lines joined, trailing
+/// spaces removed).
+fn in_tmux(cols: u16, cmd: &str) -> Vec<String> {
+    let t = Tmux {
+        socket: format!(
+            "ksec-fds-test-{}-{}",
+            std::process::id(),
+            SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ),
+    };
+    const DONE: &str = "KSEC-TMUX-DONE";
+    let script = format!("{cmd}; echo {DONE}; sleep 120");
+    let out = run(Command::new("tmux").args([
+        "-L",
+        &t.socket,
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-x",
+        &cols.to_string(),
+        "-y",
+        "200",
+        "sh",
+        "-c",
+        &script,
+    ]));
+    assert!(out.status.success(), "tmux: {:?}", text(&out));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = run(Command::new("tmux").args(["-L", &t.socket, "capture-pane", "-p", "-J"]));
+        let screen = String::from_utf8_lossy(&out.stdout).to_string();
+        if let Some(end) = screen.find(DONE) {
+            return screen[..end]
+                .lines()
+                .map(|l| l.trim_end().to_string())
+                .collect();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{cmd} did not end in tmux:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn width(l: &str) -> usize {
+    l.chars().count()
+}
+
+#[test]
+fn fds_and_ps_fit_the_terminal_in_tmux_and_print_everything_in_a_pipe() {
+    require!(
+        util::which("python3").is_some() && util::which("tmux").is_some(),
+        "python3 or tmux is not installed"
+    );
+    let h = Peers::start();
+    let bin = util::ksec_bin();
+    let ksec_cmd = format!("{} fds {}", bin.display(), h.proc_.pid());
+    // The holder's stdin and stdout are pipes to this test process, whose other threads fork
+    // now and then: their other ends come and go, so those two rows are not compared.
+    let stable = |lines: Vec<String>| -> Vec<String> {
+        lines
+            .into_iter()
+            .filter(|l| !l.starts_with("0r ") && !l.starts_with("1w "))
+            .collect()
+    };
+    let piped = text(&run(ksec(&["fds", &h.proc_.pid_s()]))).0;
+    let piped: Vec<&str> = piped.lines().collect();
+    let piped_stable = stable(piped.iter().map(|l| l.to_string()).collect());
+    assert!(
+        piped.iter().any(|l| width(l) > 80),
+        "a pipe gets lines longer than 80 columns"
+    );
+    assert!(
+        !piped.iter().any(|l| l.contains('…')),
+        "nothing is cut in a pipe"
+    );
+    let first = |l: &str| l.split_whitespace().next().unwrap_or("").to_string();
+
+    let at80 = in_tmux(80, &ksec_cmd);
+    assert!(at80.iter().all(|l| width(l) <= 80), "{at80:#?}");
+    assert!(at80.iter().any(|l| l.ends_with('…')), "{at80:#?}");
+    assert_eq!(
+        at80.iter().map(|l| first(l)).collect::<Vec<_>>(),
+        piped.iter().map(|l| first(l)).collect::<Vec<_>>(),
+        "the same rows"
+    );
+    // The header keeps its columns; TARGET is last.
+    assert_eq!(
+        at80[0].split_whitespace().collect::<Vec<_>>(),
+        ["FD", "TYPE", "SIZE", "OFFSET", "FLAGS", "TARGET"]
+    );
+    // -w prints in full on the terminal too.
+    let wide = in_tmux(80, &format!("{ksec_cmd} -w"));
+    assert_eq!(
+        stable(wide),
+        piped_stable,
+        "-w on a terminal is the pipe's output"
+    );
+
+    let at200 = in_tmux(200, &ksec_cmd);
+    if piped.iter().all(|l| width(l) <= 200) {
+        assert_eq!(stable(at200), piped_stable, "200 columns hold every line");
+    } else {
+        assert!(at200.iter().all(|l| width(l) <= 200), "{at200:#?}");
+        util::skipped_in_part("a line of the pipe's output is wider than 200 columns");
+    }
+
+    // ps: COMMAND is cut at 80 columns and whole at 200.
+    let marker = format!("ksec-width-marker-{}", std::process::id());
+    let tail = "x".repeat(60);
+    let _sleeper = Reaped::spawn(
+        Command::new("sh")
+            .args(["-c", "read x", "ksec-sleeper", &marker, &tail])
+            .stdin(Stdio::piped()),
+    );
+    let ps_cmd = format!("{} ps -f {marker}", bin.display());
+    let sleeper_line = |lines: &[String]| {
+        lines
+            .iter()
+            .find(|l| l.contains("sh -c read x"))
+            .unwrap_or_else(|| panic!("no sleeper line: {lines:#?}"))
+            .clone()
+    };
+    let at80 = in_tmux(80, &ps_cmd);
+    assert!(at80.iter().all(|l| width(l) <= 80), "{at80:#?}");
+    let l = sleeper_line(&at80);
+    assert!(l.ends_with('…') && !l.contains(&tail), "{l}");
+    let at200 = in_tmux(200, &ps_cmd);
+    let l = sleeper_line(&at200);
+    assert!(
+        l.ends_with(&format!("sh -c read x ksec-sleeper {marker} {tail}")),
+        "{l}"
+    );
+    let piped = text(&run(ksec(&["ps", "-f", &marker]))).0;
+    assert!(piped.contains(&tail) && !piped.contains('…'), "{piped}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// etcd
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn fds_shows_etcds_mapped_and_locked_bbolt_db() {
+    require!(
+        util::which("etcd").is_some(),
+        "etcd is not installed (apt-get install etcd-server)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (client, peer) = (free_port(), free_port());
+    let curl = format!("http://127.0.0.1:{client}");
+    let purl = format!("http://127.0.0.1:{peer}");
+    let mut cmd = Command::new("etcd");
+    if std::env::consts::ARCH == "aarch64" {
+        cmd.env("ETCD_UNSUPPORTED_ARCH", "arm64");
+    }
+    let etcd = Reaped::spawn(
+        cmd.args(["--name", "ksec-fds-test", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .args([
+                "--listen-client-urls",
+                &curl,
+                "--advertise-client-urls",
+                &curl,
+            ])
+            .args([
+                "--listen-peer-urls",
+                &purl,
+                "--initial-advertise-peer-urls",
+                &purl,
+            ])
+            .args(["--initial-cluster", &format!("ksec-fds-test={purl}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    let pid = etcd.pid_s();
+    let db = dir.path().join("data/member/snap/db");
+    let db_s = db.to_str().unwrap().to_string();
+    // bbolt opens, flocks and mmaps the db while etcd starts, and grows it meanwhile: wait
+    // until a read of ksec's falls between two equal sizes.
+    let len = || std::fs::metadata(&db).map(|m| m.len()).ok();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (v, size) = loop {
+        let before = len();
+        let out = run(ksec(&["fds", "--json", &pid]));
+        if let Some(size) = before.filter(|&b| out.status.success() && Some(b) == len()) {
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            if v[0]["mem"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|m| m["target"] == db_s.as_str()))
+            {
+                break (v, size);
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "etcd did not map {db_s}: {:?}",
+            text(&out)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mem: Vec<&Value> = v[0]["mem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["target"] == db_s.as_str())
+        .collect();
+    assert_eq!(mem.len(), 1, "one mem row for the db");
+    assert_eq!(mem[0]["size"], size);
+    let fd_rows: Vec<&Value> = v[0]["fds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["target"] == db_s.as_str())
+        .collect();
+    assert_eq!(fd_rows.len(), 1, "one fd on the db");
+    let r = fd_rows[0];
+    assert_eq!(
+        (r["lock"].as_str(), r["locks"][0]["kind"].as_str()),
+        (Some("W"), Some("FLOCK"))
+    );
+    assert_eq!(r["size"], size);
+    let fd = r["fd"].as_i64().unwrap();
+    // --file: etcd, by its fd and its mapping.
+    let h = json_ok(&run(ksec(&["fds", "--file", &db_s, "--json"])));
+    let etcd_pid = etcd.pid() as i64;
+    assert_eq!(
+        held(&h),
+        [hd(etcd_pid, "fd", Some(fd)), hd(etcd_pid, "mem", None)]
+    );
+    if util::which("lsof").is_some() {
+        let lsof: BTreeSet<(String, String, String)> = lsof_fields(&["-F", "fl", &db_s])
+            .into_iter()
+            .map(|f| {
+                let l = f.get(&'l').cloned().unwrap_or_default().trim().to_string();
+                (f[&'p'].clone(), f[&'f'].clone(), l)
+            })
+            .collect();
+        let want = BTreeSet::from([
+            (pid.clone(), fd.to_string(), "W".to_string()),
+            // lsof marks every row of the locking pid on the locked file, the mapping
+            // too; ksec marks the fd the lock was taken through.
+            (pid.clone(), "mem".to_string(), "W".to_string()),
+        ]);
+        assert_eq!(lsof, want, "lsof on the db");
+    } else {
+        util::skipped_in_part("lsof is not installed: etcd's db not compared with lsof");
+    }
+}
