@@ -41,8 +41,7 @@ pub enum Command {
     /// Write roff man pages: ksec.1 and one per subcommand (ksec-trace.1, ...).
     #[command(hide = true)]
     Man(ManArgs),
-    /// Say what this node allows: privileges, kernel features, runtimes, and which subcommands
-    /// and backends will work here.
+    /// Say which subcommands and backends will work on this node, and why not.
     Doctor(DoctorArgs),
 }
 

@@ -7,7 +7,7 @@ use nix::sys::signal::Signal;
 pub const EXIT_STATUS_HELP: &str = "\
 Exit status (one rule for fds, environ, root, ps and grep-secret):
   0  done: everything asked for was shown (grep-secret: something was found; with
-     --fail-on-find, nothing was)
+     --fail-on-find, nothing was); doctor: every probe ran, whatever it found
   1  nothing matched a search: ps NAME lists no process (as pgrep),
      grep-secret finds nothing (as grep; with --fail-on-find: something was found),
      environ PID VAR: VAR is not set (as printenv), fds --file PATH: no process

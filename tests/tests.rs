@@ -3,6 +3,7 @@
 mod util;
 
 mod cli_extras;
+mod doctor;
 mod exits;
 mod fds;
 mod filter;

@@ -79,11 +79,10 @@ fn io_err(path: &Path, e: &std::io::Error) -> String {
 /// Runs every probe. `proc` is the /proc the other subcommands would read (the host's, in a
 /// DaemonSet); ksec's own state (capabilities, seccomp, mounts) is read from /proc/self.
 pub fn collect(proc: &ProcRoot) -> Probes {
-    let own = ProcRoot::default();
-    let status = std::fs::read("/proc/self/status").unwrap_or_default();
-    let cap_eff = crate::proc::status::read_status(&own, std::process::id() as i32)
-        .ok()
-        .and_then(|s| s.cap_eff);
+    let status = std::fs::read("/proc/self/status").ok();
+    let cap_eff = status
+        .as_deref()
+        .and_then(|b| crate::proc::status::parse_status(b).cap_eff);
     let mounts = std::fs::read("/proc/self/mountinfo")
         .map(|b| parse_mountinfo(&b))
         .unwrap_or_default();
@@ -141,7 +140,7 @@ pub fn collect(proc: &ProcRoot) -> Probes {
         fanotify,
         proc_connector,
         fallback,
-        seccomp: parse::parse_seccomp(&status),
+        seccomp: status.as_deref().and_then(parse::parse_seccomp),
         proc_root: proc.path().display().to_string(),
         other: other(proc),
         runtimes: runtimes(&base),
@@ -217,7 +216,7 @@ fn ptrace_child() -> Outcome {
     let _ = child.kill();
     let _ = child.wait();
     match seized {
-        Ok(()) => Ok(format!("seized a child (pid {pid})")),
+        Ok(()) => Ok("PTRACE_SEIZE of a child works".to_string()),
         Err(e) => Err(format!("PTRACE_SEIZE of a child (pid {pid}): {}", e.desc())),
     }
 }
