@@ -580,7 +580,7 @@ pub struct ManArgs {
 /// Query Kubernetes audit logs (audit.k8s.io Events, one JSON object per line).
 ///
 /// Reads FILE or DIR (default /var/log/kubernetes/audit: audit.log and its rotated copies,
-/// audit-<time>.log, audit.log.1, .gz too, in time order; `-` is standard input) as a stream in
+/// audit-TIME.log, audit.log.1, .gz too, in time order; `-` is standard input) as a stream in
 /// constant memory. Events without apiVersion, the old `timestamp` field and lines a cloud's
 /// logging wrapped (Azure's properties.log, a collector's log/message field) are read; a line
 /// that is not an event is reported on stderr as FILE:LINE: reason, counted, and skipped.
@@ -687,7 +687,7 @@ pub enum AuditPolicyCommand {
     /// RequestResponse, rules shadowed by an earlier broader rule, no catch-all rule,
     /// RequestReceived not omitted, unknown keys.
     ///
-    /// Exit status: 0 no warnings, 1 warnings (printed as POLICY:LINE: warning[check]: ...),
+    /// Exit status: 0 no warnings, 1 warnings (printed as POLICY:LINE: warning\[CHECK\]: ...),
     /// 2 the policy cannot be read or parsed.
     Lint(AuditPolicyLintArgs),
     /// Which rule of a policy a request matches, and the level and stages it is logged at.

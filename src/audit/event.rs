@@ -195,7 +195,104 @@ pub fn parse_line(line: &[u8]) -> Result<Parsed<'_>, LineError> {
     }
     let value: serde_json::Value =
         serde_json::from_slice(line).map_err(|e| LineError::NotJson(e.to_string()))?;
+    if let Some(event) = from_cloud_audit_log(&value) {
+        return Ok(Parsed {
+            event,
+            raw: Cow::Borrowed(line),
+        });
+    }
     unwrap_value(&value, 0).ok_or(LineError::NotAnEvent)
+}
+
+/// GKE's Cloud Logging entries: a `protoPayload` of type google.cloud.audit.AuditLog from
+/// service k8s.io, mapped onto an Event (principalEmail the user, methodName's last part the
+/// verb, resourceName `GROUP/VERSION/[namespaces/NS/]RESOURCE[/NAME[/SUB]]` or a path, the
+/// gRPC status code as the HTTP code the API server sent). The raw text stays the entry.
+fn from_cloud_audit_log(v: &serde_json::Value) -> Option<Event> {
+    let p = v.get("protoPayload")?;
+    if !p
+        .get("@type")?
+        .as_str()?
+        .ends_with("google.cloud.audit.AuditLog")
+        || p.get("serviceName").and_then(|s| s.as_str()) != Some("k8s.io")
+    {
+        return None;
+    }
+    let s = |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).map(str::to_string);
+    let method = s(p.get("methodName"))?;
+    let verb = method.rsplit('.').next().unwrap_or("").to_string();
+    let resource_name = s(p.get("resourceName")).unwrap_or_default();
+    let parts: Vec<&str> = resource_name.split('/').collect();
+    let mut object_ref = None;
+    let mut uri = format!("/{resource_name}");
+    // A resource request names a group and version first (`core/v1/...`, `apps/v1/...`).
+    if parts.len() >= 3
+        && parts[1].starts_with('v')
+        && parts[1][1..].starts_with(|c: char| c.is_ascii_digit())
+    {
+        let group = if parts[0] == "core" { "" } else { parts[0] };
+        let mut rest = &parts[2..];
+        let mut namespace = "";
+        if rest.len() >= 3 && rest[0] == "namespaces" {
+            namespace = rest[1];
+            rest = &rest[2..];
+        }
+        let get = |i: usize| rest.get(i).copied().unwrap_or("").to_string();
+        object_ref = Some(ObjectRef {
+            resource: get(0),
+            namespace: namespace.to_string(),
+            name: get(1),
+            api_group: group.to_string(),
+            api_version: parts[1].to_string(),
+            subresource: get(2),
+        });
+        uri = if group.is_empty() {
+            format!("/api/{}", parts[1..].join("/"))
+        } else {
+            format!("/apis/{resource_name}")
+        };
+    }
+    let code = match p
+        .get("status")
+        .and_then(|st| st.get("code"))
+        .and_then(|c| c.as_i64())
+    {
+        Some(0) | None => Some(200),
+        Some(3) => Some(400),
+        Some(5) => Some(404),
+        Some(6) => Some(409),
+        Some(7) => Some(403),
+        Some(16) => Some(401),
+        Some(_) => None,
+    };
+    let meta = p.get("requestMetadata");
+    Some(Event {
+        kind: Some("Event".into()),
+        api_version: None,
+        level: None,
+        audit_id: s(v.get("insertId")),
+        stage: Some("ResponseComplete".into()),
+        request_uri: Some(uri),
+        verb: Some(verb),
+        user: UserInfo {
+            username: s(p
+                .get("authenticationInfo")
+                .and_then(|a| a.get("principalEmail")))
+            .unwrap_or_default(),
+            groups: Vec::new(),
+        },
+        impersonated_user: None,
+        source_ips: s(meta.and_then(|m| m.get("callerIp")))
+            .into_iter()
+            .collect(),
+        user_agent: s(meta.and_then(|m| m.get("callerSuppliedUserAgent"))),
+        object_ref,
+        response_status: Some(ResponseStatus { code }),
+        request_received_timestamp: None,
+        stage_timestamp: s(v.get("timestamp")),
+        timestamp: None,
+        metadata: None,
+    })
 }
 
 const WRAPPER_KEYS: &[&str] = &[
@@ -291,6 +388,23 @@ mod tests {
         assert_eq!(p.event.verb.as_deref(), Some("update"));
         assert_eq!(p.event.resource().as_deref(), Some("leases/status"));
         assert!(p.raw.starts_with(br#"{"kind":"Event""#));
+    }
+
+    #[test]
+    fn gke_entries_are_mapped() {
+        let line = br#"{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"alice@example.com"},"methodName":"io.k8s.core.v1.pods.log.get","requestMetadata":{"callerIp":"10.0.0.9","callerSuppliedUserAgent":"kubectl"},"resourceName":"core/v1/namespaces/default/pods/web/log","serviceName":"k8s.io","status":{"code":7}},"insertId":"i1","timestamp":"2025-07-13T08:38:39.127266Z"}"#;
+        let e = parse_line(line).unwrap().event;
+        assert_eq!(e.user.username, "alice@example.com");
+        assert_eq!(e.verb.as_deref(), Some("get"));
+        assert_eq!(e.resource().as_deref(), Some("pods/log"));
+        let o = e.object_ref.clone().unwrap();
+        assert_eq!(
+            (o.namespace.as_str(), o.name.as_str(), o.api_group.as_str()),
+            ("default", "web", "")
+        );
+        assert_eq!(e.code(), Some(403));
+        assert_eq!(e.path(), "/api/v1/namespaces/default/pods/web/log");
+        assert_eq!(e.source_ips, ["10.0.0.9"]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Which events a query keeps: the filters of `ksec audit-log` as one [`Filter`], and the cheap
-//! test on a raw line ([`Filter::may_match`]) that lets most lines go unparsed: every filter
+//! test on a raw line ([`Prefilter::may_match`]) that lets most lines go unparsed: every filter
 //! value that must appear in the event's text is searched for with memchr's memmem first.
 
 use memchr::memmem::Finder;
@@ -140,7 +140,7 @@ impl Prefilter {
 
 impl Filter {
     /// The raw-line test. A filter takes part when each of its values can be searched for
-    /// literally (see [`literal_in_json`]); the others are left to [`Filter::matches`].
+    /// literally (printable ASCII that JSON does not escape); the others are left to [`Filter::matches`].
     pub fn prefilter(&self) -> Prefilter {
         let mut groups = Vec::new();
         let mut add = |vals: Vec<String>| {

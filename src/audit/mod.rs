@@ -1,7 +1,7 @@
 //! Kubernetes audit logs and audit policies, with no /proc: audit.k8s.io Events read as a
 //! stream in constant memory ([`reader`], [`event`]), the queries of `ksec audit-log`
 //! ([`filter`], [`query`], [`secrets`]), and the policy model, the API server's evaluation of it
-//! and its lint ([`policy`]). [`scan`] runs one query over a set of files; the command layer
+//! and its lint ([`policy`]). [`Scan`] runs one query over a set of files; the command layer
 //! ([`crate::cmd::audit_log`], [`crate::cmd::audit_policy`]) prints.
 #![forbid(unsafe_code)]
 
