@@ -639,3 +639,19 @@ fn explain_requests_against_falcos_policy() {
         (Some(0), Some(78), "Metadata".into(), stages)
     );
 }
+
+/// `-` reads standard input; --count-by --json is one document.
+#[test]
+fn stdin_and_counts_as_json() {
+    let log = std::fs::File::open(data("audit2rbac-demo.log")).unwrap();
+    let mut cmd = ksec(&["audit-log", "-", "--count-by", "verb", "--json"]);
+    // Not util::run, which puts stdin on /dev/null; a file ends, so this cannot hang.
+    let out = cmd.stdin(Stdio::from(log)).output().unwrap();
+    let (o, e) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{e}");
+    let v: serde_json::Value = serde_json::from_str(&o).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{"verb": "get", "count": 23}, {"verb": "list", "count": 14}])
+    );
+}
