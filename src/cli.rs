@@ -38,6 +38,10 @@ pub enum Command {
     Watch(WatchArgs),
     /// Print a shell completion script on stdout (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
+    /// Query Kubernetes audit logs: who did what to which resource, when; secrets they leak.
+    AuditLog(AuditLogArgs),
+    /// Lint an audit policy, or explain which rule logs a request and how.
+    AuditPolicy(AuditPolicyArgs),
     /// Write roff man pages: ksec.1 and one per subcommand (ksec-trace.1, ...).
     #[command(hide = true)]
     Man(ManArgs),
@@ -652,6 +656,173 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub proc: ProcArgs,
     /// Print one JSON document: checks, features, runtimes.
+    #[arg(long)]
+    pub json: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// audit-log, audit-policy
+
+/// Query Kubernetes audit logs (audit.k8s.io Events, one JSON object per line).
+///
+/// Reads FILE or DIR (default /var/log/kubernetes/audit: audit.log and its rotated copies,
+/// audit-TIME.log, audit.log.1, .gz too, in time order; `-` is standard input) as a stream in
+/// constant memory. Events without apiVersion, the old `timestamp` field and lines a cloud's
+/// logging wrapped (Azure's properties.log, a collector's log/message field) are read; a line
+/// that is not an event is reported on stderr as FILE:LINE: reason, counted, and skipped.
+///
+/// Filters combine (all must match); a filter given several values (repeated, or
+/// comma-separated for verbs, resources, stages and codes) matches any of them. --user and
+/// --group match the impersonated user when there is one (as audit2rbac does);
+/// --as-authenticated matches the user who authenticated.
+///
+/// Exit status: 0 when an event matched, 1 when none did, 2 on errors (no readable log, a bad
+/// command line). Malformed lines do not change it; their count is printed on stderr.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  ksec audit-log --user alice --resource secrets --name db-password --last\n  ksec audit-log /var/log/kubernetes/audit --verb get,list --resource secrets --since 24h\n  ksec audit-log audit.log --count-by user,verb,resource\n  ksec audit-log --resource pods/exec,pods/attach --json\n  ksec audit-log --secrets-leaked\n  ksec audit-log --follow --code 403"
+)]
+pub struct AuditLogArgs {
+    /// Log files or directories (default /var/log/kubernetes/audit); `-` reads standard input.
+    #[arg(value_name = "FILE|DIR", value_hint = clap::ValueHint::AnyPath)]
+    pub paths: Vec<PathBuf>,
+    /// The user who made the request: the impersonated user if any (repeatable).
+    #[arg(long, value_name = "USER")]
+    pub user: Vec<String>,
+    /// --user and --group and the user column are the authenticated user, not the impersonated one.
+    #[arg(long)]
+    pub as_authenticated: bool,
+    /// One of the user's groups (repeatable).
+    #[arg(long, value_name = "GROUP")]
+    pub group: Vec<String>,
+    /// The verb: get, list, watch, create, update, patch, delete, deletecollection, ...
+    #[arg(long, value_name = "VERB", value_delimiter = ',')]
+    pub verb: Vec<String>,
+    /// The resource: `secrets`, `pods/log` for a subresource, `pods/*` for pods and all its
+    /// subresources, `*/exec` for one subresource of any resource (`pods` alone matches no
+    /// subresource, as in audit policies).
+    #[arg(long, value_name = "RESOURCE", value_delimiter = ',')]
+    pub resource: Vec<String>,
+    /// The namespace; `--namespace ""` selects cluster-scoped requests (repeatable).
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    pub namespace: Vec<String>,
+    /// The object's name (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub name: Vec<String>,
+    /// The stage: RequestReceived, ResponseStarted, ResponseComplete, Panic.
+    #[arg(long, value_name = "STAGE", value_delimiter = ',')]
+    pub stage: Vec<String>,
+    /// The response code: 403, or a class such as 4xx.
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub code: Vec<String>,
+    /// Events at or after this time: 2024-01-02T03:04:05Z, 2024-01-02, or an age (90s, 15m, 2h, 7d).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Events before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// One of the request's source IPs (repeatable).
+    #[arg(long, value_name = "IP")]
+    pub source_ip: Vec<String>,
+    /// Text the user agent contains (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    pub user_agent: Vec<String>,
+    /// Only the latest matching event.
+    #[arg(long, conflicts_with_all = ["count_by", "follow"])]
+    pub last: bool,
+    /// Count matching events per combination of keys (user, group, verb, resource, namespace,
+    /// name, code, stage, level, source-ip, user-agent).
+    #[arg(
+        long,
+        value_name = "KEYS",
+        value_delimiter = ',',
+        conflicts_with = "follow"
+    )]
+    pub count_by: Vec<String>,
+    /// Events whose requestObject or responseObject carry Secret data or what grep-secret's
+    /// detectors find (a secret logged at Request or RequestResponse level); values redacted.
+    #[arg(long, conflicts_with = "count_by")]
+    pub secrets_leaked: bool,
+    /// Keep reading the live log as it grows, across rotation and truncation (as tail -F).
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Print the events as JSON lines (the events as logged; with --secrets-leaked, redacted
+    /// and with the leaks listed); with --count-by, one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Audit policies (audit.k8s.io/v1 Policy) as the API server applies them.
+///
+/// The first matching rule wins; omitStages is the union of the policy's and the rule's;
+/// `pods` does not match pods/log (use `pods/log`, `pods/*` or `*/log`); resourceNames,
+/// namespaces (`""` for cluster-scoped), nonResourceURLs (a trailing `*` is a prefix), users,
+/// userGroups and verbs each match when given (an empty list matches all).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  ksec audit-policy lint /etc/kubernetes/audit-policy.yaml\n  ksec audit-policy explain policy.yaml --user alice --verb get --resource secrets -n prod --name db\n  ksec audit-policy explain policy.yaml --user system:kube-proxy --group system:nodes --verb watch --resource endpoints\n  ksec audit-policy explain policy.yaml --user bob --verb get --path /healthz"
+)]
+pub struct AuditPolicyArgs {
+    #[command(subcommand)]
+    pub command: AuditPolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditPolicyCommand {
+    /// Warn about what a policy logs: secrets, configmaps or tokenreviews at Request or
+    /// RequestResponse, rules shadowed by an earlier broader rule, no catch-all rule,
+    /// RequestReceived not omitted, unknown keys.
+    ///
+    /// Exit status: 0 no warnings, 1 warnings (printed as POLICY:LINE: warning\[CHECK\]: ...),
+    /// 2 the policy cannot be read or parsed.
+    Lint(AuditPolicyLintArgs),
+    /// Which rule of a policy a request matches, and the level and stages it is logged at.
+    ///
+    /// Exit status: 0 the request is logged (level above None), 1 it is not, 2 errors.
+    Explain(AuditPolicyExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditPolicyLintArgs {
+    /// The policy file (YAML).
+    #[arg(value_name = "POLICY", value_hint = clap::ValueHint::FilePath)]
+    pub policy: PathBuf,
+    /// Print the warnings as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditPolicyExplainArgs {
+    /// The policy file (YAML).
+    #[arg(value_name = "POLICY", value_hint = clap::ValueHint::FilePath)]
+    pub policy: PathBuf,
+    /// The requesting user (omit for an unauthenticated request with no user).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// The user's groups (repeatable or comma-separated).
+    #[arg(long, value_name = "GROUP", value_delimiter = ',')]
+    pub group: Vec<String>,
+    /// The verb (get, list, watch, create, update, patch, delete, ...).
+    #[arg(long, value_name = "VERB")]
+    pub verb: String,
+    /// The resource, `pods/log` for a subresource; with --api-group for a non-core group.
+    #[arg(long, value_name = "RESOURCE", conflicts_with = "path")]
+    pub resource: Option<String>,
+    /// The resource's API group (default: the core group, ""); `deployments.apps` in
+    /// --resource says the same.
+    #[arg(long, value_name = "GROUP")]
+    pub api_group: Option<String>,
+    /// The namespace (none: cluster-scoped).
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// The object's name.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The path of a non-resource request (/healthz, /metrics, /version).
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// Print the decision as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -19,6 +19,8 @@ Exit status (one rule for fds, environ, root, ps and grep-secret):
      process named\", \"no running process belongs to a container\"); a
      path that does not exist; a --proc-root that cannot be read (grep-secret: only when
      nothing was found)
+audit-log: 0 an event matched, 1 none did, 2 no log could be read; audit-policy lint: 1 when
+it warns; audit-policy explain: 1 when the request is not logged (level None).
 ksec trace keeps strace's statuses: the traced command's own status (or ksec dies of the
 signal that killed it); 1 for ksec trace's own errors (a bad command line, no such process,
 an attach refused).";

@@ -18,6 +18,8 @@
 //! cmd/{fds,environ,root,ps}.rs the /proc subcommands: config, run, render, exit
 //! cmd/grep_secret.rs           ksec grep-secret: config, scan, printers, summary, grep's exit
 //! cmd/watch.rs                ksec watch: rules, event source, context, alerts, SIGHUP reload
+//! cmd/audit_log.rs             ksec audit-log: filters, streaming, --last, --count-by, --secrets-leaked
+//! cmd/audit_policy.rs          ksec audit-policy lint|explain
 //! cmd/completions.rs           ksec completions SHELL: clap_complete's script on stdout
 //! cmd/man.rs                   ksec man [DIR] (hidden): clap_mangen's roff pages
 //! cmd/doctor.rs               ksec doctor: the probes' report as tables or JSON
@@ -70,10 +72,13 @@
 //! rules/                       the Falco rule language, pure: load, conditions, fields, outputs
 //! watch/                       ksec watch's event sources and process/container context
 //! doctor/                      ksec doctor: probes of what the node allows, verdicts per feature
+//! audit/                       Kubernetes audit events, streaming reader, queries, policy semantics;
+//!                              no /proc
 //! ```
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod doctor;

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod audit;
 mod cli_extras;
 mod doctor;
 mod exits;

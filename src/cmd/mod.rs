@@ -2,6 +2,8 @@
 //! messages and picks an [`Exit`]. One file per subcommand: arguments -> configuration -> run
 //! (the domain modules return data or typed errors) -> render -> exit.
 
+pub mod audit_log;
+pub mod audit_policy;
 pub mod completions;
 pub mod doctor;
 pub mod environ;
@@ -62,6 +64,8 @@ pub fn run(argv: Vec<OsString>) -> (anyhow::Result<Exit>, &'static str, Exit) {
         Command::GrepSecret(args) => grep_secret::run(args),
         Command::Watch(args) => watch::run(args),
         Command::Completions(args) => completions::run(args),
+        Command::AuditLog(args) => audit_log::run(args),
+        Command::AuditPolicy(args) => audit_policy::run(args),
         Command::Man(args) => man::run(args),
         Command::Doctor(args) => doctor::run(args),
     };
