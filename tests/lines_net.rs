@@ -83,3 +83,15 @@ fn mmsg_calls_print_as_strace() {
     compare_prog("mmsg", &[], &["-s", "5"], 20);
     compare_prog("mmsg", &[], &["-v", "-x"], 20);
 }
+
+/// AF_PACKET addresses (`sockaddr_ll`): bind, getsockname and connect of a packet socket on lo.
+#[test]
+fn packet_addresses_print_as_strace() {
+    require!(util::which("strace").is_some(), "strace is not installed");
+    require!(
+        util::is_root(),
+        "a packet socket needs CAP_NET_RAW (run as root)"
+    );
+    compare_prog("mmsg", &["packet"], &[], 6);
+    compare_prog("mmsg", &["packet"], &["-v", "-x"], 6);
+}
