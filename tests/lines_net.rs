@@ -1,6 +1,7 @@
 //! `ksec trace` prints the net family's calls (socket, bind, connect, accept4, sendto,
 //! recvfrom, sendmsg, recvmsg, [gs]etsockopt, ...) as strace 6.1 does, on a program that makes
-//! them (fixtures/tracees/net_calls.c: TCP on loopback, unix socketpairs, odd addresses).
+//! them (fixtures/tracees/net_calls.c: TCP on loopback, unix socketpairs, odd addresses;
+//! fixtures/tracees/mmsg.c: sendmmsg and recvmmsg).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -10,7 +11,7 @@ use crate::util::{self, run, text, tracee};
 
 /// The lines of `TOOL FLAGS -o FILE PROG`, with what differs between runs masked: addresses,
 /// ports, pids, and the padding before ` = `.
-fn lines(mut cmd: Command, flags: &[&str], prog: &Path) -> String {
+fn lines(mut cmd: Command, flags: &[&str], prog: &Path, args: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("out");
     let out = run(cmd
@@ -18,6 +19,7 @@ fn lines(mut cmd: Command, flags: &[&str], prog: &Path) -> String {
         .arg("-o")
         .arg(&file)
         .arg(prog)
+        .args(args)
         .stdout(Stdio::null()));
     assert!(out.status.success(), "{:?}: {}", cmd, text(&out).1);
     let raw = std::fs::read_to_string(&file).unwrap();
@@ -26,6 +28,8 @@ fn lines(mut cmd: Command, flags: &[&str], prog: &Path) -> String {
         (r"htons\(\d+\)", "htons(PORT)"),
         (r"pid=\d+", "pid=PID"),
         (r"\) +=", ") ="),
+        // recvmmsg's time left.
+        (r"left \{tv_sec=\d+, tv_nsec=\d+\}", "left {TS}"),
     ];
     let mut s = raw;
     for (re, to) in masks {
@@ -38,14 +42,20 @@ fn lines(mut cmd: Command, flags: &[&str], prog: &Path) -> String {
 }
 
 fn compare(flags: &[&str]) {
-    let prog = tracee("net_calls");
+    compare_prog("net_calls", &[], flags, 40);
+}
+
+/// `PROG ARGS` under ksec and strace with `-e trace=%network FLAGS` print the same lines (at
+/// least `min` of them).
+fn compare_prog(name: &str, args: &[&str], flags: &[&str], min: usize) {
+    let prog = tracee(name);
     let mut k = util::ksec(&["trace"]);
     k.args(["-e", "trace=%network"]);
-    let ours = lines(k, flags, &prog);
+    let ours = lines(k, flags, &prog, args);
     let mut s = Command::new("strace");
     s.args(["-e", "trace=%network"]);
-    let theirs = lines(s, flags, &prog);
-    assert!(theirs.lines().count() > 40, "strace printed: {theirs}");
+    let theirs = lines(s, flags, &prog, args);
+    assert!(theirs.lines().count() >= min, "strace printed: {theirs}");
     for (a, b) in ours.lines().zip(theirs.lines()) {
         assert_eq!(a, b, "flags {flags:?}\nksec:\n{ours}\nstrace:\n{theirs}");
     }
@@ -62,4 +72,26 @@ fn net_calls_print_as_strace() {
     compare(&[]);
     compare(&["-s", "5"]);
     compare(&["-v", "-x"]);
+}
+
+/// sendmmsg and recvmmsg: vectors cut at -s messages, msg_len, names changed by the kernel,
+/// timeouts (`left {...}`, `(Timeout)`), failing calls.
+#[test]
+fn mmsg_calls_print_as_strace() {
+    require!(util::which("strace").is_some(), "strace is not installed");
+    compare_prog("mmsg", &[], &[], 20);
+    compare_prog("mmsg", &[], &["-s", "5"], 20);
+    compare_prog("mmsg", &[], &["-v", "-x"], 20);
+}
+
+/// AF_PACKET addresses (`sockaddr_ll`): bind, getsockname and connect of a packet socket on lo.
+#[test]
+fn packet_addresses_print_as_strace() {
+    require!(util::which("strace").is_some(), "strace is not installed");
+    require!(
+        util::is_root(),
+        "a packet socket needs CAP_NET_RAW (run as root)"
+    );
+    compare_prog("mmsg", &["packet"], &[], 6);
+    compare_prog("mmsg", &["packet"], &["-v", "-x"], 6);
 }

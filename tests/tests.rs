@@ -13,6 +13,7 @@ mod lines;
 mod lines_golden;
 mod lines_net;
 mod lines_proc;
+mod lines_schema;
 mod live;
 mod proc;
 mod rules_loader;

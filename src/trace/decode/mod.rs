@@ -151,6 +151,8 @@ pub enum Rval {
 pub struct CallState {
     /// Values read at entry that the exit needs (a value-result length, a command).
     pub saved: [u64; 4],
+    /// A list read at entry that the exit needs (recvmmsg's msg_namelen of each message).
+    pub saved_list: Vec<u64>,
     /// How the return value prints.
     pub rval: Rval,
     /// A comment after the return value: `= 0x1 (flags FD_CLOEXEC)`, `= 1 ([{fd=3, revents=

@@ -1,7 +1,7 @@
 //! Decoders of the net family (see [`super`] for how a decoder works): socket, socketpair,
-//! bind, connect, listen, accept, accept4, sendto, recvfrom, sendmsg, recvmsg, shutdown,
-//! setsockopt, getsockopt, getsockname, getpeername, as strace 6.1 prints them (its `net.c`,
-//! `msghdr.c`, `bind.c`...); socket addresses are in [`super::sockaddr`]. Also
+//! bind, connect, listen, accept, accept4, sendto, recvfrom, sendmsg, recvmsg, sendmmsg,
+//! recvmmsg, shutdown, setsockopt, getsockopt, getsockname, getpeername, as strace 6.1 prints
+//! them (its `net.c`, `msghdr.c`, `mmsghdr.c`, `bind.c`...); socket addresses are in [`super::sockaddr`]. Also
 //! [`socket_target`]: what `-yy` prints for a socket fd, from the /proc/TID/net tables.
 #![forbid(unsafe_code)]
 
@@ -25,6 +25,8 @@ pub fn lookup(name: &str) -> Option<Decoder> {
         "recvfrom" => Some(recvfrom),
         "sendmsg" => Some(sendmsg),
         "recvmsg" => Some(recvmsg),
+        "sendmmsg" => Some(sendmmsg),
+        "recvmmsg" | "recvmmsg_time64" => Some(recvmmsg),
         "shutdown" => Some(shutdown),
         "setsockopt" => Some(setsockopt),
         "getsockopt" => Some(getsockopt),
@@ -860,9 +862,14 @@ const MSGHDR_SIZE: usize = 56;
 
 fn read_msghdr(c: &mut Ctx<'_>, addr: u64) -> Option<MsgHdr> {
     let b = c.read(addr, MSGHDR_SIZE)?;
+    Some(msghdr_of(&b))
+}
+
+/// A `struct msghdr` from its [`MSGHDR_SIZE`] bytes.
+fn msghdr_of(b: &[u8]) -> MsgHdr {
     let u64_at = |i: usize| u64::from_ne_bytes(b[i..i + 8].try_into().unwrap_or_default());
     let u32_at = |i: usize| u32::from_ne_bytes(b[i..i + 4].try_into().unwrap_or_default());
-    Some(MsgHdr {
+    MsgHdr {
         name: u64_at(0),
         namelen: u32_at(8),
         iov: u64_at(16),
@@ -870,7 +877,7 @@ fn read_msghdr(c: &mut Ctx<'_>, addr: u64) -> Option<MsgHdr> {
         control: u64_at(32),
         controllen: u64_at(40),
         flags: u32_at(48),
-    })
+    }
 }
 
 /// strace's `tprint_iov_upto`: `[{iov_base="abc", iov_len=3}, ...]`, the strings together cut
@@ -1057,6 +1064,187 @@ fn recvmsg(c: &mut Ctx<'_>) -> Step {
     c.arg(v);
     c.arg(msg_flags(c.args[2]));
     Step::Done
+}
+
+// --- sendmmsg, recvmmsg (strace's mmsghdr.c). ---
+
+/// `sizeof(struct mmsghdr)` on x86_64: a msghdr, `unsigned int msg_len`, and padding.
+const MMSGHDR_SIZE: usize = 64;
+
+/// `IOV_MAX`: the most messages strace decodes in one vector.
+const IOV_MAX: u64 = 1024;
+
+/// How [`mmsgvec`] prints a vector (strace's `print_struct_mmsghdr_config`).
+struct MmsgConfig<'a> {
+    /// recvmmsg: each message's msg_namelen at entry (`msg_namelen=110 => 16`); its length
+    /// also bounds how many messages print.
+    user_namelens: Option<&'a [u64]>,
+    /// How many messages print their `msg_len` (those the call sent or received).
+    msg_len_count: u64,
+    /// Cut each message's iov strings at its `msg_len` (recvmmsg).
+    use_msg_len: bool,
+}
+
+/// strace's `decode_mmsgvec`: `[{msg_hdr={...}, msg_len=13}, ...]` over `vlen` messages at
+/// `addr`, as its `print_array` prints them: cut at -s messages unless -v, `... /* 0xADDR */`
+/// at an unreadable message after the first, the address when the first cannot be read.
+fn mmsgvec(c: &mut Ctx<'_>, addr: u64, vlen: u32, cfg: &MmsgConfig<'_>) -> Value {
+    let n = vlen as u64;
+    if addr == 0 {
+        return Value::Ptr(0);
+    }
+    if n == 0 {
+        return Value::array(vec![]);
+    }
+    if addr.checked_add(n * MMSGHDR_SIZE as u64).is_none() {
+        return Value::Ptr(addr);
+    }
+    let limit = c.opts.string_limit as u64;
+    let shown = if !c.opts.verbose && limit < n {
+        limit
+    } else {
+        n
+    };
+    let count = cfg
+        .user_namelens
+        .map_or(IOV_MAX, |l| (l.len() as u64).min(IOV_MAX));
+    let mut items = Vec::new();
+    for i in 0..n {
+        let at = addr + i * MMSGHDR_SIZE as u64;
+        let Some(b) = c.read(at, MMSGHDR_SIZE) else {
+            if i == 0 {
+                return Value::Ptr(addr);
+            }
+            items.push(Value::Comment(
+                Box::new(Value::sym("...")),
+                format!("{at:#x}"),
+            ));
+            break;
+        };
+        if i >= shown || i >= count {
+            return Value::Array { items, more: true };
+        }
+        let m = msghdr_of(&b[..MSGHDR_SIZE]);
+        let msg_len = u32::from_ne_bytes(b[56..60].try_into().unwrap_or_default());
+        let user = cfg
+            .user_namelens
+            .and_then(|l| l.get(i as usize))
+            .map(|&v| v as u32 as i32);
+        let data_size = if cfg.use_msg_len {
+            msg_len as u64
+        } else {
+            u64::MAX
+        };
+        let mut f = vec![("msg_hdr", msghdr(c, &m, user, data_size))];
+        if i < cfg.msg_len_count {
+            f.push(("msg_len", Value::Uint(msg_len as u64)));
+        }
+        items.push(Value::fields(f));
+    }
+    Value::array(items)
+}
+
+/// `sendmmsg(3, [{msg_hdr={...}, msg_len=13}, ...], 2, MSG_DONTWAIT) = 2`: the vector prints
+/// at exit, `msg_len` for the messages sent, and (as strace does) even when the call failed.
+fn sendmmsg(c: &mut Ctx<'_>) -> Step {
+    if !c.exiting() {
+        let fd = c.fd_arg(0);
+        c.arg(fd);
+        return Step::Exit;
+    }
+    let sent = c.rval_ok().map_or(0, |n| n as u32 as u64);
+    let cfg = MmsgConfig {
+        user_namelens: None,
+        msg_len_count: sent,
+        use_msg_len: false,
+    };
+    let v = mmsgvec(c, c.args[1], c.uint(2), &cfg);
+    c.arg(v);
+    c.arg(c.uint_arg(2));
+    c.arg(msg_flags(c.args[3]));
+    Step::Done
+}
+
+/// What recvmmsg keeps of its timeout at entry, in [`super::CallState::saved`]: NULL, an
+/// address that cannot be read, or the time.
+const TIMEOUT_NULL: u64 = 0;
+const TIMEOUT_ADDR: u64 = 1;
+const TIMEOUT_READ: u64 = 2;
+
+/// `recvmmsg(4, [{msg_hdr={...}, msg_len=8}], 3, MSG_DONTWAIT, {tv_sec=1, tv_nsec=0}) = 1
+/// (left {tv_sec=0, tv_nsec=999994354})`: the messages received print at exit, with the
+/// msg_namelen of each at entry and the timeout as it was at entry; `= 0 (Timeout)`.
+fn recvmmsg(c: &mut Ctx<'_>) -> Step {
+    let (addr, ts) = (c.args[1], c.args[4]);
+    if !c.exiting() {
+        let fd = c.fd_arg(0);
+        c.arg(fd);
+        // strace's save_mmsgvec_namelen: up to the first message that cannot be read.
+        let n = (c.uint(2) as u64).min(IOV_MAX);
+        let mut namelens = Vec::new();
+        for i in 0..n {
+            let at = addr.wrapping_add(i * MMSGHDR_SIZE as u64);
+            let Some(b) = c.read(at, MMSGHDR_SIZE) else {
+                break;
+            };
+            namelens.push(msghdr_of(&b[..MSGHDR_SIZE]).namelen as u64);
+        }
+        c.state.saved_list = namelens;
+        c.state.saved = match (ts, c.read(ts, 16)) {
+            (0, _) => [TIMEOUT_NULL, 0, 0, 0],
+            (_, None) => [TIMEOUT_ADDR, 0, 0, 0],
+            (_, Some(b)) => [TIMEOUT_READ, u64_at(&b, 0), u64_at(&b, 8), 0],
+        };
+        return Step::Exit;
+    }
+    let v = match c.rval_ok() {
+        // strace reads no message of a failed call (and its vlen is then -1).
+        None => Value::Ptr(addr),
+        Some(n) => {
+            let namelens = std::mem::take(&mut c.state.saved_list);
+            let cfg = MmsgConfig {
+                user_namelens: Some(&namelens),
+                msg_len_count: n as u32 as u64,
+                use_msg_len: true,
+            };
+            mmsgvec(c, addr, n as u32, &cfg)
+        }
+    };
+    c.arg(v);
+    c.arg(c.uint_arg(2));
+    c.arg(msg_flags(c.args[3]));
+    let [kind, sec, nsec, _] = c.state.saved;
+    c.arg(match kind {
+        TIMEOUT_READ => timespec_value(sec, nsec),
+        _ => Value::Ptr(ts),
+    });
+    match c.rval_ok() {
+        Some(0) => c.note(Value::sym("Timeout")),
+        Some(_) if ts != 0 => {
+            let left = match c.read(ts, 16) {
+                Some(b) => timespec_value(u64_at(&b, 0), u64_at(&b, 8)),
+                None => Value::Ptr(ts),
+            };
+            c.note(Value::Raw(format!("left {}", left.text(c.opts.hex))));
+        }
+        _ => {}
+    }
+    Step::Done
+}
+
+/// `{tv_sec=1, tv_nsec=500}` (strace's `timespec_fmt`: seconds signed, nanoseconds unsigned).
+fn timespec_value(sec: u64, nsec: u64) -> Value {
+    Value::fields(vec![
+        ("tv_sec", Value::Int(sec as i64)),
+        ("tv_nsec", Value::Uint(nsec)),
+    ])
+}
+
+/// A `u64` at byte `off` of `b` (0 past its end).
+fn u64_at(b: &[u8], off: usize) -> u64 {
+    b.get(off..off + 8)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u64::from_ne_bytes)
 }
 
 /// The option name of `level`'s option `name` (strace's `print_sockopt_fd_level_name`).
@@ -1750,6 +1938,148 @@ mod tests {
         assert_eq!(
             l("recvmsg", [4, 0x3200, 0, 0, 0, 0], ok(5), &mut m),
             r#"recvmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="abc", iov_len=3}, {iov_base="de", iov_len=4}], msg_iovlen=2, msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[7]}], msg_controllen=24, msg_flags=0}, 0) = 5"#
+        );
+    }
+
+    fn mmsghdr_bytes(iov: u64, iovlen: u64, name: u64, namelen: u32, msg_len: u32) -> Vec<u8> {
+        let mut v = msghdr_bytes(name, namelen, iov, iovlen, 0, 0);
+        v.extend_from_slice(&msg_len.to_ne_bytes());
+        v.extend_from_slice(&[0; 4]);
+        v
+    }
+
+    #[test]
+    fn sendmmsg_prints_msg_len_of_the_messages_sent() {
+        let mut m = FakeMem::default();
+        m.put(0x1000, b"abc");
+        m.put(0x1100, b"defg");
+        m.put(0x2000, &iovec(&[(0x1000, 3), (0x1100, 4)]));
+        let mut v = mmsghdr_bytes(0x2000, 1, 0, 0, 3);
+        v.extend(mmsghdr_bytes(0x2010, 1, 0, 0, 0));
+        m.put(0x3000, &v);
+        let one = "{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"abc\", iov_len=3}], msg_iovlen=1, msg_controllen=0, msg_flags=0}";
+        let two = "{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"defg\", iov_len=4}], msg_iovlen=1, msg_controllen=0, msg_flags=0}";
+        assert_eq!(
+            l("sendmmsg", [3, 0x3000, 2, 0x40, 0, 0], ok(1), &mut m),
+            format!("sendmmsg(3, [{one}, msg_len=3}}, {two}}}], 2, MSG_DONTWAIT) = 1")
+        );
+        // A failed call still prints its vector (without msg_len).
+        assert_eq!(
+            l(
+                "sendmmsg",
+                [3, 0x3000, 1, 0, 0, 0],
+                err(libc::EBADF),
+                &mut m
+            ),
+            format!("sendmmsg(3, [{one}}}], 1, 0) = -1 EBADF (Bad file descriptor)")
+        );
+        // The entry prints only the fd.
+        assert_eq!(
+            l("sendmmsg", [3, 0x3000, 2, 0, 0, 0], None, &mut m),
+            "sendmmsg(3"
+        );
+        // Unreadable: the address; an unreadable second message; -s 1 cuts the vector.
+        assert_eq!(
+            l(
+                "sendmmsg",
+                [3, 0x9000, 2, 0, 0, 0],
+                err(libc::EFAULT),
+                &mut m
+            ),
+            "sendmmsg(3, 0x9000, 2, 0) = -1 EFAULT (Bad address)"
+        );
+        assert_eq!(
+            l("sendmmsg", [3, 0x3040, 2, 0, 0, 0], ok(1), &mut m),
+            format!("sendmmsg(3, [{two}, msg_len=0}}, ... /* 0x3080 */], 2, 0) = 1")
+        );
+        let opts = Opts {
+            string_limit: 1,
+            ..Default::default()
+        };
+        let cut = line(
+            "sendmmsg",
+            [3, 0x3000, 2, 0, 0, 0],
+            ok(2),
+            &opts,
+            &mut m,
+            &mut NoFdNames,
+        );
+        assert_eq!(
+            cut,
+            "sendmmsg(3, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"a\"..., iov_len=3}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=3}, ...], 2, 0) = 2"
+        );
+    }
+
+    #[test]
+    fn recvmmsg_prints_what_was_received_and_the_timeout_at_entry() {
+        let mut m = FakeMem::default();
+        m.put(0x1000, b"hello world");
+        m.put(0x2000, &iovec(&[(0x1000, 64)]));
+        m.put(0x3000, &mmsghdr_bytes(0x2000, 1, 0x4000, 16, 0));
+        m.put(0x5000, &[1u64.to_ne_bytes(), 500u64.to_ne_bytes()].concat());
+        m.put(0x4000, &[0; 16]);
+        let nr =
+            crate::trace::syscalls::number(crate::trace::arch::Personality::Native, "recvmmsg")
+                .unwrap();
+        let opts = Opts::default();
+        let args = [4, 0x3000, 2, 0x40, 0x5000, 0];
+        let mut state = crate::trace::decode::CallState::default();
+        let mut fds = NoFdNames;
+        let mut run = |m: &mut FakeMem, state: &mut crate::trace::decode::CallState, ret| {
+            let mut c = crate::trace::decode::Ctx::new(
+                1,
+                crate::trace::arch::Personality::Native,
+                nr,
+                args,
+                ret,
+                &opts,
+                state,
+                m,
+                &mut fds,
+            );
+            let vals = crate::trace::decode::decode(&mut c);
+            vals.iter()
+                .map(|v| v.text(Default::default()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        assert_eq!(run(&mut m, &mut state, None), "4");
+        // The kernel writes the name (an AF_UNSPEC of 2 bytes), msg_len and the time left.
+        m.put(0x3000, &mmsghdr_bytes(0x2000, 1, 0x4000, 2, 5));
+        m.put(0x5000, &[0u64.to_ne_bytes(), 999u64.to_ne_bytes()].concat());
+        assert_eq!(
+            run(&mut m, &mut state, ok(1)),
+            "[{msg_hdr={msg_name={sa_family=AF_UNSPEC}, msg_namelen=16 => 2, msg_iov=[{iov_base=\"hello\", iov_len=64}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=5}], 2, MSG_DONTWAIT, {tv_sec=1, tv_nsec=500}"
+        );
+        assert_eq!(
+            crate::trace::decode::format_ret(
+                Ret {
+                    val: 1,
+                    is_error: false
+                },
+                &state,
+                &opts,
+                1,
+                &mut NoFdNames
+            ),
+            "1 (left {tv_sec=0, tv_nsec=999})"
+        );
+        assert_eq!(
+            l("recvmmsg", [4, 0x3000, 2, 0x40, 0, 0], err(libc::EAGAIN), &mut m),
+            "recvmmsg(4, 0x3000, 2, MSG_DONTWAIT, NULL) = -1 EAGAIN (Resource temporarily unavailable)"
+        );
+        assert_eq!(
+            l("recvmmsg", [4, 0x3000, 0, 0, 0x5000, 0], ok(0), &mut m),
+            "recvmmsg(4, [], 0, 0, {tv_sec=0, tv_nsec=999}) = 0 (Timeout)"
+        );
+        assert_eq!(
+            l(
+                "recvmmsg",
+                [4, 0x3000, 1, 0, 0x9000, 0],
+                err(libc::EFAULT),
+                &mut m
+            ),
+            "recvmmsg(4, 0x3000, 1, 0, 0x9000) = -1 EFAULT (Bad address)"
         );
     }
 

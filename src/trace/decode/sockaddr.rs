@@ -1,6 +1,7 @@
 //! Socket addresses as strace 6.1 prints them (its `sockaddr.c`): `{sa_family=AF_INET,
 //! sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}`, AF_INET6 with `inet_pton`, AF_UNIX
-//! paths and abstract `@"names"`, AF_NETLINK, and other families as their raw `sa_data`.
+//! paths and abstract `@"names"`, AF_NETLINK, AF_PACKET (`sockaddr_ll`), and other families as
+//! their raw `sa_data`.
 //! Also the address text strace prints for `-yy` endpoints (glibc's `inet_ntop`).
 #![forbid(unsafe_code)]
 
@@ -72,6 +73,200 @@ const ADDRFAMS_EXTRA: &Table = crate::xlat![
     (43, "AF_SMC"),
     (45, "AF_MCTP"),
 ];
+
+/// Ethernet protocols (strace's `ethernet_protocols`, in its order); the ones libc lacks are
+/// from include/uapi/linux/if_ether.h.
+pub const ETHERNET_PROTOCOLS: &Table = crate::xlat![
+    ETH_P_802_3,
+    ETH_P_AX25,
+    ETH_P_ALL,
+    ETH_P_802_2,
+    ETH_P_SNAP,
+    ETH_P_DDCMP,
+    ETH_P_WAN_PPP,
+    ETH_P_PPP_MP,
+    ETH_P_LOCALTALK,
+    (0x000C, "ETH_P_CAN"),
+    ETH_P_CANFD,
+    (0x000E, "ETH_P_CANXL"),
+    ETH_P_PPPTALK,
+    ETH_P_TR_802_2,
+    ETH_P_MOBITEX,
+    ETH_P_CONTROL,
+    ETH_P_IRDA,
+    ETH_P_ECONET,
+    ETH_P_HDLC,
+    ETH_P_ARCNET,
+    ETH_P_DSA,
+    ETH_P_TRAILER,
+    ETH_P_LOOP,
+    ETH_P_PHONET,
+    ETH_P_IEEE802154,
+    ETH_P_CAIF,
+    (0x00F8, "ETH_P_XDSA"),
+    (0x00F9, "ETH_P_MAP"),
+    (0x00FA, "ETH_P_MCTP"),
+    ETH_P_PUP,
+    ETH_P_PUPAT,
+    ETH_P_802_3_MIN,
+    ETH_P_IP,
+    ETH_P_X25,
+    ETH_P_ARP,
+    ETH_P_BPQ,
+    ETH_P_IEEEPUP,
+    ETH_P_IEEEPUPAT,
+    (0x22EB, "ETH_P_ERSPAN2"),
+    (0x22F0, "ETH_P_TSN"),
+    ETH_P_BATMAN,
+    ETH_P_DEC,
+    ETH_P_DNA_DL,
+    ETH_P_DNA_RC,
+    ETH_P_DNA_RT,
+    ETH_P_LAT,
+    ETH_P_DIAG,
+    ETH_P_CUST,
+    ETH_P_SCA,
+    ETH_P_TEB,
+    ETH_P_RARP,
+    ETH_P_ATALK,
+    ETH_P_AARP,
+    ETH_P_8021Q,
+    ETH_P_IPX,
+    ETH_P_IPV6,
+    ETH_P_PAUSE,
+    ETH_P_SLOW,
+    ETH_P_WCCP,
+    ETH_P_MPLS_UC,
+    ETH_P_MPLS_MC,
+    ETH_P_ATMMPOA,
+    ETH_P_PPP_DISC,
+    ETH_P_PPP_SES,
+    ETH_P_LINK_CTL,
+    ETH_P_ATMFATE,
+    ETH_P_PAE,
+    (0x8899, "ETH_P_REALTEK"),
+    ETH_P_AOE,
+    ETH_P_8021AD,
+    ETH_P_802_EX1,
+    (0x88BE, "ETH_P_ERSPAN"),
+    (0x88C7, "ETH_P_PREAUTH"),
+    ETH_P_TIPC,
+    ETH_P_LLDP,
+    (0x88E3, "ETH_P_MRP"),
+    ETH_P_MACSEC,
+    ETH_P_8021AH,
+    ETH_P_MVRP,
+    ETH_P_1588,
+    (0x88F8, "ETH_P_NCSI"),
+    ETH_P_PRP,
+    (0x8902, "ETH_P_CFM"),
+    ETH_P_FCOE,
+    ETH_P_TDLS,
+    ETH_P_FIP,
+    (0x8915, "ETH_P_IBOE"),
+    ETH_P_80221,
+    (0x892F, "ETH_P_HSR"),
+    (0x894F, "ETH_P_NSH"),
+    ETH_P_LOOPBACK,
+    ETH_P_QINQ1,
+    ETH_P_QINQ2,
+    ETH_P_QINQ3,
+    ETH_P_EDSA,
+    (0xDADB, "ETH_P_DSA_8021Q"),
+    (0xE001, "ETH_P_DSA_A5PSW"),
+    (0xED3E, "ETH_P_IFE"),
+    ETH_P_AF_IUCV,
+];
+
+/// ARP hardware types (strace's `arp_hardware_types`); the ones libc lacks are from
+/// include/uapi/linux/if_arp.h.
+const ARP_HARDWARE_TYPES: &Table = crate::xlat![
+    ARPHRD_NETROM,
+    ARPHRD_ETHER,
+    ARPHRD_EETHER,
+    ARPHRD_AX25,
+    ARPHRD_PRONET,
+    ARPHRD_CHAOS,
+    ARPHRD_IEEE802,
+    ARPHRD_ARCNET,
+    ARPHRD_APPLETLK,
+    ARPHRD_DLCI,
+    ARPHRD_ATM,
+    ARPHRD_METRICOM,
+    ARPHRD_IEEE1394,
+    ARPHRD_EUI64,
+    ARPHRD_INFINIBAND,
+    ARPHRD_SLIP,
+    ARPHRD_CSLIP,
+    ARPHRD_SLIP6,
+    ARPHRD_CSLIP6,
+    ARPHRD_RSRVD,
+    ARPHRD_ADAPT,
+    ARPHRD_ROSE,
+    ARPHRD_X25,
+    ARPHRD_HWX25,
+    ARPHRD_CAN,
+    (290, "ARPHRD_MCTP"),
+    ARPHRD_PPP,
+    ARPHRD_CISCO,
+    ARPHRD_LAPB,
+    ARPHRD_DDCMP,
+    ARPHRD_RAWHDLC,
+    (519, "ARPHRD_RAWIP"),
+    ARPHRD_TUNNEL,
+    ARPHRD_TUNNEL6,
+    ARPHRD_FRAD,
+    ARPHRD_SKIP,
+    ARPHRD_LOOPBACK,
+    ARPHRD_LOCALTLK,
+    ARPHRD_FDDI,
+    ARPHRD_BIF,
+    ARPHRD_SIT,
+    ARPHRD_IPDDP,
+    ARPHRD_IPGRE,
+    ARPHRD_PIMREG,
+    ARPHRD_HIPPI,
+    ARPHRD_ASH,
+    ARPHRD_ECONET,
+    ARPHRD_IRDA,
+    ARPHRD_FCPP,
+    ARPHRD_FCAL,
+    ARPHRD_FCPL,
+    ARPHRD_FCFABRIC,
+    ARPHRD_IEEE802_TR,
+    ARPHRD_IEEE80211,
+    ARPHRD_IEEE80211_PRISM,
+    ARPHRD_IEEE80211_RADIOTAP,
+    ARPHRD_IEEE802154,
+    (805, "ARPHRD_IEEE802154_MONITOR"),
+    (820, "ARPHRD_PHONET"),
+    (821, "ARPHRD_PHONET_PIPE"),
+    (822, "ARPHRD_CAIF"),
+    (823, "ARPHRD_IP6GRE"),
+    (824, "ARPHRD_NETLINK"),
+    (825, "ARPHRD_6LOWPAN"),
+    (826, "ARPHRD_VSOCKMON"),
+    ARPHRD_NONE,
+    ARPHRD_VOID,
+];
+
+/// Packet types (include/uapi/linux/if_packet.h, which libc lacks).
+const AF_PACKET_TYPES: &Table = crate::xlat![
+    (0, "PACKET_HOST"),
+    (1, "PACKET_BROADCAST"),
+    (2, "PACKET_MULTICAST"),
+    (3, "PACKET_OTHERHOST"),
+    (4, "PACKET_OUTGOING"),
+    (5, "PACKET_LOOPBACK"),
+    (6, "PACKET_USER"),
+    (7, "PACKET_KERNEL"),
+];
+
+/// `sizeof(struct sockaddr_ll)`: the shortest AF_PACKET address decoded.
+const SOCKADDR_LL: usize = 20;
+
+/// `offsetof(struct sockaddr_ll, sll_addr)`.
+const SLL_ADDR: usize = 12;
 
 /// An address family as an argument or field: `AF_INET`, `0x64 /* AF_??? */`.
 pub fn family(v: u64) -> Value {
@@ -156,11 +351,64 @@ pub fn print(bytes: &[u8], hex: super::HexStr) -> Value {
             }
             fields.push(("nl_pid", Value::Int(u32_at(4) as i32 as i64)));
             fields.push(("nl_groups", Value::Raw(hex08(u32_at(8)))));
+        } else if f == libc::AF_PACKET && addrlen >= SOCKADDR_LL {
+            ll(&buf, addrlen, &mut fields);
         } else {
             fields.push(("sa_data", Value::str(&buf[2..addrlen])));
         }
     }
     Value::fields(fields)
+}
+
+/// strace's `print_sockaddr_data_ll`: the fields of a `struct sockaddr_ll` after its family,
+/// from `buf` (zeroed past the `addrlen` bytes read): `sll_protocol=htons(ETH_P_ALL),
+/// sll_ifindex=if_nametoindex("lo"), sll_hatype=ARPHRD_LOOPBACK, sll_pkttype=PACKET_HOST,
+/// sll_halen=6, sll_addr=[0x2, 00, ...]`, the hardware address cut (`...`) where the address
+/// read ends.
+fn ll(buf: &[u8], addrlen: usize, fields: &mut Vec<(&'static str, Value)>) {
+    let proto = u16::from_be_bytes([buf[2], buf[3]]) as u64;
+    fields.push((
+        "sll_protocol",
+        Value::Call(
+            "htons",
+            vec![xlat::enumerated(proto, ETHERNET_PROTOCOLS, "ETH_P_???")],
+        ),
+    ));
+    let idx = u32::from_ne_bytes(buf[4..8].try_into().unwrap_or_default());
+    fields.push(("sll_ifindex", ifindex(idx)));
+    let hatype = u16::from_ne_bytes([buf[8], buf[9]]) as u64;
+    fields.push((
+        "sll_hatype",
+        xlat::enumerated(hatype, ARP_HARDWARE_TYPES, "ARPHRD_???"),
+    ));
+    fields.push((
+        "sll_pkttype",
+        xlat::enumerated(buf[10] as u64, AF_PACKET_TYPES, "PACKET_???"),
+    ));
+    let halen = buf[11] as usize;
+    fields.push(("sll_halen", Value::Uint(halen as u64)));
+    if halen != 0 {
+        let in_bounds = addrlen - SLL_ADDR;
+        let shown = halen.min(in_bounds);
+        // C's `%#02x`: `00`, `0x5e`.
+        let items = buf[SLL_ADDR..SLL_ADDR + shown]
+            .iter()
+            .map(|&b| {
+                Value::Raw(if b == 0 {
+                    "00".into()
+                } else {
+                    format!("{b:#x}")
+                })
+            })
+            .collect();
+        fields.push((
+            "sll_addr",
+            Value::Array {
+                items,
+                more: halen > in_bounds,
+            },
+        ));
+    }
 }
 
 /// `htons(80)`.
@@ -342,6 +590,40 @@ mod tests {
             r#"{sa_family=0x64 /* AF_??? */, sa_data="ab"}"#
         );
         assert_eq!(text(&sa(0, b"")), "{sa_family=AF_UNSPEC}");
+    }
+
+    #[test]
+    fn packet_addresses() {
+        let ll = |proto: u16, idx: u32, hatype: u16, pkttype: u8, halen: u8, addr: &[u8]| {
+            let mut b = (libc::AF_PACKET as u16).to_ne_bytes().to_vec();
+            b.extend_from_slice(&proto.to_be_bytes());
+            b.extend_from_slice(&idx.to_ne_bytes());
+            b.extend_from_slice(&hatype.to_ne_bytes());
+            b.push(pkttype);
+            b.push(halen);
+            b.extend_from_slice(addr);
+            b.resize(20, 0);
+            b
+        };
+        // Interface 0 has no name; hatype 0 is ARPHRD_NETROM.
+        assert_eq!(
+            text(&ll(3, 0, 0, 0, 0, &[])),
+            "{sa_family=AF_PACKET, sll_protocol=htons(ETH_P_ALL), sll_ifindex=0, sll_hatype=ARPHRD_NETROM, sll_pkttype=PACKET_HOST, sll_halen=0}"
+        );
+        assert_eq!(
+            text(&ll(0x0800, 0, 772, 4, 6, &[2, 0, 0x5e, 0x10, 0, 1])),
+            "{sa_family=AF_PACKET, sll_protocol=htons(ETH_P_IP), sll_ifindex=0, sll_hatype=ARPHRD_LOOPBACK, sll_pkttype=PACKET_OUTGOING, sll_halen=6, sll_addr=[0x2, 00, 0x5e, 0x10, 00, 0x1]}"
+        );
+        // A hardware address longer than the 8 bytes read; unknown values.
+        assert_eq!(
+            text(&ll(0x1234, 0, 0xfff0, 9, 9, &[0xff; 8])),
+            "{sa_family=AF_PACKET, sll_protocol=htons(0x1234 /* ETH_P_??? */), sll_ifindex=0, sll_hatype=0xfff0 /* ARPHRD_??? */, sll_pkttype=0x9 /* PACKET_??? */, sll_halen=9, sll_addr=[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, ...]}"
+        );
+        // Shorter than a sockaddr_ll: raw.
+        assert_eq!(
+            text(&ll(3, 0, 0, 0, 0, &[])[..6]),
+            r#"{sa_family=AF_PACKET, sa_data="\0\3\0\0"}"#
+        );
     }
 
     #[test]
