@@ -606,6 +606,18 @@ fn array(
     size: usize,
     mut each: impl FnMut(&mut Ctx<'_>, &[u8]) -> Value,
 ) -> Value {
+    array_upto(c, addr, n, size, u64::MAX, |c, _, b| each(c, b))
+}
+
+/// [`array`], cut (`...`) after `max` elements as well, with each element's index.
+fn array_upto(
+    c: &mut Ctx<'_>,
+    addr: u64,
+    n: u64,
+    size: usize,
+    max: u64,
+    mut each: impl FnMut(&mut Ctx<'_>, u64, &[u8]) -> Value,
+) -> Value {
     if addr == 0 {
         return Value::Ptr(0);
     }
@@ -637,10 +649,10 @@ fn array(
             ));
             break;
         };
-        if i >= shown {
+        if i >= shown || i >= max {
             return Value::Array { items, more: true };
         }
-        items.push(each(c, &bytes));
+        items.push(each(c, i, &bytes));
     }
     Value::array(items)
 }
@@ -1089,41 +1101,10 @@ struct MmsgConfig<'a> {
 /// `addr`, as its `print_array` prints them: cut at -s messages unless -v, `... /* 0xADDR */`
 /// at an unreadable message after the first, the address when the first cannot be read.
 fn mmsgvec(c: &mut Ctx<'_>, addr: u64, vlen: u32, cfg: &MmsgConfig<'_>) -> Value {
-    let n = vlen as u64;
-    if addr == 0 {
-        return Value::Ptr(0);
-    }
-    if n == 0 {
-        return Value::array(vec![]);
-    }
-    if addr.checked_add(n * MMSGHDR_SIZE as u64).is_none() {
-        return Value::Ptr(addr);
-    }
-    let limit = c.opts.string_limit as u64;
-    let shown = if !c.opts.verbose && limit < n {
-        limit
-    } else {
-        n
-    };
     let count = cfg
         .user_namelens
         .map_or(IOV_MAX, |l| (l.len() as u64).min(IOV_MAX));
-    let mut items = Vec::new();
-    for i in 0..n {
-        let at = addr + i * MMSGHDR_SIZE as u64;
-        let Some(b) = c.read(at, MMSGHDR_SIZE) else {
-            if i == 0 {
-                return Value::Ptr(addr);
-            }
-            items.push(Value::Comment(
-                Box::new(Value::sym("...")),
-                format!("{at:#x}"),
-            ));
-            break;
-        };
-        if i >= shown || i >= count {
-            return Value::Array { items, more: true };
-        }
+    array_upto(c, addr, vlen as u64, MMSGHDR_SIZE, count, |c, i, b| {
         let m = msghdr_of(&b[..MSGHDR_SIZE]);
         let msg_len = u32::from_ne_bytes(b[56..60].try_into().unwrap_or_default());
         let user = cfg
@@ -1139,9 +1120,8 @@ fn mmsgvec(c: &mut Ctx<'_>, addr: u64, vlen: u32, cfg: &MmsgConfig<'_>) -> Value
         if i < cfg.msg_len_count {
             f.push(("msg_len", Value::Uint(msg_len as u64)));
         }
-        items.push(Value::fields(f));
-    }
-    Value::array(items)
+        Value::fields(f)
+    })
 }
 
 /// `sendmmsg(3, [{msg_hdr={...}, msg_len=13}, ...], 2, MSG_DONTWAIT) = 2`: the vector prints
