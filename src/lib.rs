@@ -65,6 +65,7 @@
 //! trace/summary/               the text (strace's layout), JSON and histogram renderers, -S -U -O
 //! rules/                       the Falco rule language, pure: load, conditions, fields, outputs
 //! watch/                       ksec watch's event sources and process/container context
+//! immutable/                   ksec immutable's checks: read-only root, drift, user, caps, tools
 //! ```
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -72,6 +73,7 @@
 pub mod cli;
 pub mod cmd;
 pub mod exit;
+pub mod immutable;
 pub mod output;
 pub mod proc;
 pub mod rules;

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod environ;
 pub mod fds;
 pub mod grep_secret;
+pub mod immutable;
 pub mod man;
 pub mod proc_args;
 pub mod ps;
@@ -62,6 +63,7 @@ pub fn run(argv: Vec<OsString>) -> (anyhow::Result<Exit>, &'static str, Exit) {
         Command::Watch(args) => watch::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
+        Command::Immutable(args) => immutable::run(args),
     };
     (result, "ksec", Exit::Error)
 }
