@@ -5,6 +5,7 @@ mod util;
 mod cli_extras;
 mod exits;
 mod filter;
+mod immutable;
 mod layout;
 mod lines;
 mod lines_golden;

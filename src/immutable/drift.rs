@@ -3,7 +3,8 @@
 //! numbers); when a bound is hit the report says so. Whiteouts (char device 0/0) are deletions;
 //! empty files and directories at the container's own mount points (runc creates them for
 //! /etc/hosts, /etc/resolv.conf, /run/.containerenv and the like when the image lacks them) are
-//! expected. Directories are not listed, only what is in them.
+//! expected, and so is the /etc/mtab -> /proc/mounts link podman makes at start (a fresh podman
+//! container's upper layer holds only that link and the directories above the mount points). Directories are not listed, only what is in them.
 
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -148,7 +149,12 @@ pub fn walk_upper(
                     }
                     e
                 });
-            let expected = change == Change::Written && md.len() == 0 && points.contains(&path);
+            // podman links /etc/mtab to /proc/mounts when it starts a container.
+            let mtab = change == Change::Symlink
+                && path == "/etc/mtab"
+                && std::fs::read_link(child.path()).is_ok_and(|l| l == Path::new("/proc/mounts"));
+            let expected =
+                mtab || (change == Change::Written && md.len() == 0 && points.contains(&path));
             entries.push(DriftEntry {
                 path,
                 change,

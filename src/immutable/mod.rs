@@ -79,7 +79,8 @@ pub enum MountKind {
     Volume,
     /// A tmpfs (podman --tmpfs, /dev, /dev/shm).
     Tmpfs,
-    /// proc, sysfs, devpts, mqueue, cgroup: kernel file systems.
+    /// proc, sysfs, devpts, mqueue, cgroup: kernel file systems, and what the runtime mounts
+    /// under /proc and /sys (masked paths such as /proc/keys, /sys/fs/cgroup).
     Kernel,
     /// A bind mount of a host path.
     HostPath,
@@ -115,10 +116,13 @@ pub fn mount_kind(m: &Mount) -> MountKind {
         MountKind::EmptyDir
     } else if root.contains("/volumes/kubernetes.io~") {
         MountKind::Volume
-    } else if matches!(
-        m.fstype.as_str(),
-        "proc" | "sysfs" | "devpts" | "mqueue" | "cgroup" | "cgroup2"
-    ) {
+    } else if point.starts_with("/proc/")
+        || point.starts_with("/sys/")
+        || matches!(
+            m.fstype.as_str(),
+            "proc" | "sysfs" | "devpts" | "mqueue" | "cgroup" | "cgroup2"
+        )
+    {
         MountKind::Kernel
     } else if m.fstype == "tmpfs" && m.root == b"/" {
         MountKind::Tmpfs
