@@ -5,7 +5,7 @@ use nix::sys::signal::Signal;
 
 /// The exit statuses of every subcommand, as `ksec --help` ends and the README's table says.
 pub const EXIT_STATUS_HELP: &str = "\
-Exit status (one rule for fds, environ, root, ps and grep-secret):
+Exit status (one rule for fds, environ, root, ps, grep-secret and immutable):
   0  done: everything asked for was shown (grep-secret: something was found; with
      --fail-on-find, nothing was)
   1  nothing matched a search: ps NAME lists no process (as pgrep),
@@ -15,7 +15,7 @@ Exit status (one rule for fds, environ, root, ps and grep-secret):
      or done, but something was skipped and reported on stderr: fds PID1 PID2 with one gone,
      an unreadable fd or entry, root cat --json cut at its limit
   2  error: a bad command line; a PID, NAME or --container ID that selects no process
-     (fds, environ, root, grep-secret, ps --container: \"no such process\", \"no
+     (fds, environ, root, grep-secret, immutable, ps --container: \"no such process\", \"no
      process named\", \"no running process belongs to a container\"); a
      path that does not exist; a --proc-root that cannot be read (grep-secret: only when
      nothing was found)

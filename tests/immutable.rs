@@ -102,6 +102,18 @@ fn default_container_fails_read_only_and_non_root() {
     // A fresh container: nothing in the upper layer but what podman itself makes.
     assert_eq!(drift_paths(&r), vec![]);
     assert_eq!(verdict(&r, "drift"), "PASS");
+
+    // --all-containers reports it too (other containers may be running).
+    let out = util::run(util::ksec(&["immutable", "--all-containers", "--json"]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["container_id"].as_str())
+        .collect();
+    assert!(ids.contains(&c.id.as_str()), "{ids:?}");
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
