@@ -1,3 +1,6 @@
+//! Unit tests of the checks on fixture mountinfo and status texts, and of the drift walk on a
+//! temporary upper directory.
+
 use super::*;
 use crate::proc::mountinfo::parse_mountinfo;
 
