@@ -11,6 +11,7 @@ use crate::cli::ImmutableArgs;
 use crate::exit::{Exit, ExitError};
 use crate::immutable::{inspect, DriftLimits, Report, Verdict};
 use crate::output::json::write_json;
+use crate::output::sanitize::escape_bytes;
 use crate::output::table::{table, write_table};
 use crate::proc::cgroup::container_of;
 use crate::proc::root::ProcRoot;
@@ -52,15 +53,16 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         r.container_id
             .as_deref()
             .map_or("-", |id| id.get(..12).unwrap_or(id)),
-        r.container_name.as_deref().unwrap_or("-"),
-        r.image.as_deref().unwrap_or("-")
+        escape_bytes(r.container_name.as_deref().unwrap_or("-").as_bytes()),
+        escape_bytes(r.image.as_deref().unwrap_or("-").as_bytes())
     )?;
     let mut t = table(&["CHECK", "RESULT", "EVIDENCE", "FIX"]);
     for c in &r.checks {
         t.add_row(vec![
             c.name.to_string(),
             c.verdict.name().to_string(),
-            c.evidence.clone(),
+            // Paths and mount points come from the container: escaped for the terminal.
+            escape_bytes(c.evidence.as_bytes()),
             c.fix.clone(),
         ]);
     }
@@ -72,7 +74,7 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
             let mut t = table(&["PATH", "CHANGE", "SIZE", "EXEC"]);
             for e in changed {
                 t.add_row(vec![
-                    e.path.clone(),
+                    escape_bytes(e.path.as_bytes()),
                     format!("{:?}", e.change).to_lowercase(),
                     e.size.to_string(),
                     if e.executable { "yes" } else { "" }.to_string(),
