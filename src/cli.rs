@@ -47,6 +47,8 @@ pub enum Command {
     Man(ManArgs),
     /// Say which subcommands and backends will work on this node, and why not.
     Doctor(DoctorArgs),
+    /// Check a running container for immutability: read-only root, drift, non-root, tools.
+    Immutable(ImmutableArgs),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -823,6 +825,43 @@ pub struct AuditPolicyExplainArgs {
     #[arg(long, value_name = "PATH")]
     pub path: Option<String>,
     /// Print the decision as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+// ---- ksec immutable ----
+
+/// Check a running container from the node: is it immutable?
+///
+/// Each check says PASS, WARN or FAIL with its evidence and the pod-spec change that fixes it:
+/// the root file system read-only (the per-mount ro of / in mountinfo) and the writable mounts
+/// by kind; drift (files written since start, in the overlay upper layer, executables first);
+/// non-root (with a user namespace's mapping), no_new_privs, seccomp, capabilities against the
+/// runtime's default set, privileged; shells, package managers and tools in the image. Exit 0
+/// when no check fails (WARN alone is 0), 1 when one fails, 2 on errors.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  ksec immutable nginx\n  ksec immutable --container 3f2a --json\n  ksec immutable --all-containers"
+)]
+pub struct ImmutableArgs {
+    /// A process of the container (pid or unambiguous name).
+    #[arg(value_name = "PID|NAME", conflicts_with_all = ["container", "all_containers"])]
+    pub target: Option<String>,
+    /// The container with this id (a unique prefix is enough).
+    #[arg(long, value_name = "ID", conflicts_with = "all_containers")]
+    pub container: Option<String>,
+    /// Every container running on the node.
+    #[arg(long)]
+    pub all_containers: bool,
+    /// Where the host's / is, for the runtime's metadata and overlay upper directories.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub host_root: PathBuf,
+    /// Stop the drift walk after this many entries.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_entries: usize,
+    #[command(flatten)]
+    pub proc: ProcArgs,
+    /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
 }

@@ -5,17 +5,18 @@ use nix::sys::signal::Signal;
 
 /// The exit statuses of every subcommand, as `ksec --help` ends and the README's table says.
 pub const EXIT_STATUS_HELP: &str = "\
-Exit status (one rule for fds, environ, root, ps and grep-secret):
+Exit status (one rule for fds, environ, root, ps, grep-secret and immutable):
   0  done: everything asked for was shown (grep-secret: something was found; with
      --fail-on-find, nothing was); doctor: every probe ran, whatever it found
   1  nothing matched a search: ps NAME lists no process (as pgrep),
      grep-secret finds nothing (as grep; with --fail-on-find: something was found),
      environ PID VAR: VAR is not set (as printenv), fds --file PATH: no process
-     holds PATH (as fuser)
+     holds PATH (as fuser),
+     immutable: a check failed (WARN alone exits 0)
      or done, but something was skipped and reported on stderr: fds PID1 PID2 with one gone,
      an unreadable fd or entry, root cat --json cut at its limit
   2  error: a bad command line; a PID, NAME or --container ID that selects no process
-     (fds, environ, root, grep-secret, ps --container: \"no such process\", \"no
+     (fds, environ, root, grep-secret, immutable, ps --container: \"no such process\", \"no
      process named\", \"no running process belongs to a container\"); a
      path that does not exist; a --proc-root that cannot be read (grep-secret: only when
      nothing was found)
@@ -37,6 +38,8 @@ pub enum Exit {
     NotFound,
     /// 1: `grep-secret --fail-on-find` found something.
     Found,
+    /// 1: `immutable`: a check failed.
+    CheckFailed,
     /// 1: strace's status for a usage error or a failed attach (`ksec trace`).
     TraceError,
     /// 2: ksec's usage errors (clap's status) and fatal errors, a target that selects no
@@ -53,7 +56,9 @@ impl Exit {
     pub fn code(self) -> i32 {
         match self {
             Exit::Success => 0,
-            Exit::Skipped | Exit::NotFound | Exit::Found | Exit::TraceError => 1,
+            Exit::Skipped | Exit::NotFound | Exit::Found | Exit::CheckFailed | Exit::TraceError => {
+                1
+            }
             Exit::Error => 2,
             Exit::Status(code) => code,
             Exit::Signal(sig) => 128 + sig as i32,

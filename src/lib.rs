@@ -74,6 +74,7 @@
 //! doctor/                      ksec doctor: probes of what the node allows, verdicts per feature
 //! audit/                       Kubernetes audit events, streaming reader, queries, policy semantics;
 //!                              no /proc
+//! immutable/                   ksec immutable's checks: read-only root, drift, user, caps, tools
 //! ```
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -83,6 +84,7 @@ pub mod cli;
 pub mod cmd;
 pub mod doctor;
 pub mod exit;
+pub mod immutable;
 pub mod output;
 pub mod proc;
 pub mod rules;

@@ -8,6 +8,7 @@ mod doctor;
 mod exits;
 mod fds;
 mod filter;
+mod immutable;
 mod layout;
 mod lines;
 mod lines_golden;

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod environ;
 pub mod fds;
 pub mod grep_secret;
+pub mod immutable;
 pub mod man;
 pub mod proc_args;
 pub mod ps;
@@ -68,6 +69,7 @@ pub fn run(argv: Vec<OsString>) -> (anyhow::Result<Exit>, &'static str, Exit) {
         Command::AuditPolicy(args) => audit_policy::run(args),
         Command::Man(args) => man::run(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Immutable(args) => immutable::run(args),
     };
     (result, "ksec", Exit::Error)
 }

@@ -25,6 +25,12 @@ pub struct Status {
     /// The effective and permitted capability sets (`CapEff:`, `CapPrm:`, hex bit masks).
     pub cap_eff: Option<u64>,
     pub cap_prm: Option<u64>,
+    /// Supplementary groups (`Groups:`).
+    pub groups: Option<Vec<u32>>,
+    /// `NoNewPrivs:` (1 = set).
+    pub no_new_privs: Option<bool>,
+    /// `Seccomp:` mode (0 disabled, 1 strict, 2 filter).
+    pub seccomp: Option<u8>,
 }
 
 impl Status {
@@ -79,6 +85,15 @@ pub fn parse_status(bytes: &[u8]) -> Status {
             b"Gid" => s.gids = four_ids(value),
             b"CapEff" => s.cap_eff = hex(value),
             b"CapPrm" => s.cap_prm = hex(value),
+            b"Groups" => {
+                s.groups = std::str::from_utf8(value).ok().and_then(|v| {
+                    v.split_ascii_whitespace()
+                        .map(|p| p.parse().ok())
+                        .collect::<Option<Vec<u32>>>()
+                })
+            }
+            b"NoNewPrivs" => s.no_new_privs = number(value).map(|n| n != 0),
+            b"Seccomp" => s.seccomp = number(value).and_then(|n| u8::try_from(n).ok()),
             b"NSpid" => {
                 s.ns_pids = std::str::from_utf8(value).ok().and_then(|v| {
                     v.split_ascii_whitespace()
