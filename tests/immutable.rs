@@ -205,3 +205,29 @@ fn no_such_process_exits_2() {
     let out = util::run(util::ksec(&["immutable", "999999999"]));
     assert_eq!(out.status.code(), Some(2), "{}", util::text(&out).1);
 }
+
+#[test]
+fn all_containers_says_and_skips_the_ones_it_cannot_read() {
+    // The fixture tree's container processes have no mountinfo: each is named and skipped,
+    // and with none left the command fails.
+    let tree = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/proc/tree");
+    let out = util::run_timeout(
+        &mut util::ksec(&["immutable", "--all-containers", "--proc-root", tree]),
+        30,
+    );
+    let (stdout, stderr) = util::text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    let skipped: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.ends_with("; skipped"))
+        .collect();
+    assert!(
+        skipped.len() >= 2 && skipped.iter().all(|l| l.contains("/mountinfo")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("ksec: no container could be checked\n"),
+        "{stderr}"
+    );
+}

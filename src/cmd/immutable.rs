@@ -112,8 +112,21 @@ pub fn run(args: ImmutableArgs) -> anyhow::Result<Exit> {
         ..DriftLimits::default()
     };
     let mut reports = Vec::new();
+    let mut skipped = 0;
     for pid in pids {
-        reports.push(inspect(&root, &args.host_root, pid, limits)?);
+        match inspect(&root, &args.host_root, pid, limits) {
+            Ok(r) => reports.push(r),
+            // With --all-containers one container that cannot be read (gone meanwhile, its
+            // files refused) is said and skipped; the others are still checked.
+            Err(e) if args.all_containers => {
+                eprintln!("ksec immutable: {e:#}; skipped");
+                skipped += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if reports.is_empty() {
+        return Err(ExitError::new(Exit::Error, "no container could be checked").into());
     }
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -130,6 +143,8 @@ pub fn run(args: ImmutableArgs) -> anyhow::Result<Exit> {
     let failed = reports.iter().any(|r| r.worst() == Verdict::Fail);
     Ok(if failed {
         Exit::CheckFailed
+    } else if skipped > 0 {
+        Exit::Skipped
     } else {
         Exit::Success
     })
