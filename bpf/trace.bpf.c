@@ -26,6 +26,7 @@ typedef __u16 u16;
 typedef __u32 u32;
 typedef __u64 u64;
 typedef __s64 s64;
+typedef __s16 s16;
 
 // Just the kernel fields read here; CO-RE relocates them against the running kernel's BTF.
 struct thread_info {
@@ -66,7 +67,21 @@ struct task_struct {
 	struct nsproxy *nsproxy;
 	int pid;
 	int tgid;
+	int exit_code;
 	struct signal_struct *signal;
+} __attribute__((preserve_access_index));
+
+struct pt_regs {
+	unsigned long bx;
+	unsigned long cx;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long bp;
+	unsigned long r10;
+	unsigned long r8;
+	unsigned long r9;
+	unsigned long sp;
 } __attribute__((preserve_access_index));
 
 // x86: current_thread_info()->status has TS_COMPAT while an ia32 (int 0x80) syscall runs.
@@ -87,6 +102,7 @@ volatile const u32 wall_only = 0; // -w: skip the CPU-time reads
 volatile const u32 hist_wall = 0; // the histogram is of wall time, else of CPU time
 volatile const u32 self_tgid = 0; // ksec itself, never counted
 volatile const u32 filter_on = 0; // consult the wanted bitmap for numbers below 1024
+volatile const u32 per_call = 0;  // per-call records into `lines` (the lines programs below)
 
 #define NR_BITMAP 1024
 #define BITMAP_WORDS (NR_BITMAP / 64)
@@ -443,6 +459,598 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+// ---- Per-call records (ksec trace without -c, --backend ebpf) ----
+//
+// sys_enter_lines and sys_exit_lines write one record per call entry and exit into the ring
+// buffer `lines`, with the call's registers and the tracee memory its decoder prints: what
+// each syscall's arguments point to is described by the loader in `specs` (one row per
+// personality and number: src/trace/ebpf/capture.rs), read here while the call is at its entry
+// or exit, as a ptrace tracer reads it while the task is stopped. The task runs on: if the
+// reader falls behind and the ring is full, records are counted as lost (per CPU, and on the
+// task, whose next record says so), never waited for. Forks, execs, exits and signals follow
+// in the same ring, so the reader sees one stream in the order the kernel made it.
+
+#define REC_ENTER 1
+#define REC_EXIT 2
+#define REC_FORK 3   // a followed child: tid/tgid the child's, a[0] the parent's tid
+#define REC_EXEC 4   // tid the new one, a[0] the tid before
+#define REC_END 5    // a task exits: a[0] its exit_code (a wait status)
+#define REC_SIGNAL 6 // a[0] the signal, a[1] 1 when the kernel ignored it; region 0: siginfo
+
+#define REC_LOST_BEFORE 1 // flags: records of this task were lost before this one
+
+struct lrec {
+	u32 kind;
+	u32 tid;
+	u32 tgid;
+	u32 pers;
+	u64 ts;  // bpf_ktime_get_ns
+	u64 nr;  // ENTER: the number; EXIT: the return value; else 0
+	u64 a[6];
+	u64 sp;  // ENTER: the stack pointer
+	u64 wall; // EXIT: ns since the entry
+	u32 nregions;
+	u32 flags;
+};
+
+// A region of tracee memory: its address, its length, then the bytes (padded to 8).
+struct region {
+	u64 addr;
+	u32 len;
+	u32 pad; // REGION_FAILED: could not be read in the kernel (len 0)
+};
+
+#define REGION_FAILED 1 // could not be read in the kernel (len 0)
+#define REGION_RETRY 2  // in an exit record: an entry region read again, the entry's failed
+
+#define REC_FAILED 2 // flags: an entry region could not be read (read again at the exit)
+
+#define LBUF 32768
+#define RMAX 8192 // a region holds at most RMAX - 1 bytes
+#define HDR ((u32)sizeof(struct lrec))
+
+struct lbuf {
+	u8 data[LBUF];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096); // the loader sets the size (a page when counting)
+} lines SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct lbuf);
+} lbufs SEC(".maps");
+
+// Capture kinds (src/trace/ebpf/capture.rs `Kind`).
+#define K_STR 1   // a NUL-terminated string at A, at most cap bytes
+#define K_FIXED 2 // cap bytes at A + off
+#define K_BUF 3   // min(arg[arg2], cap) bytes at A
+#define K_RET 4   // exit: min(ret * max(elem, 1), cap) bytes at A
+#define K_ARR 5   // min(arg[arg2] * elem, cap) bytes at A
+#define K_LENP 6  // the u32 at arg[arg2], then min(that, cap) bytes at A
+#define K_IOV 7   // an iovec array at A of min(arg[arg2], 16) elements, each base min(len, cap)
+#define K_STRV 8  // a pointer array at A (at most elem + 1 pointers), each string cap bytes
+#define K_PTRS 9  // a pointer array at A: cap bytes of it (envp's count)
+#define K_MSG 10  // a msghdr at A: its name, iovecs (bases cap bytes each), control
+#define K_DEREF 11 // the pointer at A + off, then cap bytes there
+#define K_IOCTL 12 // ioctl's arg: _IOC_SIZE of the command (or cap without one) bytes at A
+
+#define W_ENTRY 1
+#define W_EXIT 2
+
+#define ARG_SP 6 // `arg` 6 is the stack pointer
+
+struct item {
+	u8 when;
+	u8 kind;
+	u8 arg;
+	u8 arg2;
+	u16 cap;
+	s16 elem; // K_FIXED/K_DEREF: the offset; K_RET/K_ARR: the element size; K_STRV: elements
+};
+
+#define ITEMS 6
+struct spec {
+	struct item items[ITEMS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * NR_BITMAP);
+	__type(key, u32);
+	__type(value, struct spec);
+} specs SEC(".maps");
+
+// A call in flight, for its exit record.
+struct lflight {
+	u64 ts;
+	u64 nr;
+	u64 a[6];
+	u32 pers;
+	u32 lost; // records of the task lost since its last one written
+	u32 retry; // an entry region could not be read: read the entry's items again at the exit
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, struct lflight);
+} lflights SEC(".maps");
+
+// Records the ring had no room for (index 0, per CPU).
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} lines_lost SEC(".maps");
+
+#define WAKE_LINES (256 * 1024)
+
+// Sends the record in `b` (`len` bytes); 0 when it was written.
+static __always_inline int lsend(struct lbuf *b, u32 len)
+{
+	if (len > LBUF)
+		return -1;
+	u64 flags = bpf_ringbuf_query(&lines, BPF_RB_AVAIL_DATA) >= WAKE_LINES ? BPF_RB_FORCE_WAKEUP :
+										   BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&lines, b->data, len, flags)) {
+		u32 zero = 0;
+		u64 *n = bpf_map_lookup_elem(&lines_lost, &zero);
+		if (n)
+			(*n)++;
+		return -1;
+	}
+	return 0;
+}
+
+static __always_inline struct lbuf *lbuf(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&lbufs, &zero);
+}
+
+// Appends a region of `len` bytes at user address `addr` at offset `o` of the record in `b`;
+// with `how` bit 0, a string of at most `len` bytes; `how >> 1` is the region's mark. Returns
+// the offset after it (`o` when it does not fit). A global function: the verifier checks it
+// once, not at every call.
+__attribute__((noinline)) u32 region(struct lbuf *b, u32 o, u64 addr, u32 len, u32 how)
+{
+	u32 str = how & 1, mark = how >> 1;
+	if (!b || !addr || len == 0)
+		return o;
+	if (len >= RMAX)
+		len = RMAX - 1;
+	// The verifier must see the bound on the register passed: the barrier keeps the compiler
+	// from dropping the mask as implied by the clamp.
+	barrier_var(len);
+	len &= RMAX - 1;
+	if (o > LBUF - RMAX - sizeof(struct region))
+		return o;
+	barrier_var(o);
+	o &= LBUF - 1;
+	if (o > LBUF - RMAX - sizeof(struct region))
+		return o;
+	u8 *dst = b->data + o + sizeof(struct region);
+	long n;
+	if (str) {
+		n = bpf_probe_read_user_str(dst, len, (const void *)addr);
+	} else {
+		n = bpf_probe_read_user(dst, len, (const void *)addr);
+		if (n == 0) {
+			n = len;
+		} else if (len > 64 && o <= LBUF - 2 * RMAX - sizeof(struct region)) {
+			// Runs into a page that cannot be read: page by page up to it, as a tracer's
+			// reads give it (in the first half of the record: the verifier's bounds).
+			u32 got = 0;
+			for (int i = 0; i < 3; i++) {
+				u32 part = 4096 - ((addr + got) & 4095);
+				if (got >= len)
+					break;
+				if (part > len - got)
+					part = len - got;
+				barrier_var(part);
+				part &= 4095 | 4096;
+				barrier_var(got);
+				got &= RMAX - 1;
+				u32 at = o;
+				barrier_var(at);
+				if (at > LBUF - 2 * RMAX - sizeof(struct region))
+					break;
+				u8 *to = b->data + at + sizeof(struct region) + got;
+				if (part == 0 || bpf_probe_read_user(to, part, (const void *)(addr + got)))
+					break;
+				got += part;
+			}
+			n = got ? (long)got : -1L;
+		}
+	}
+	struct region *r = (struct region *)(b->data + o);
+	struct lrec *h = (struct lrec *)b->data;
+	h->nregions++;
+	r->addr = addr;
+	if (n <= 0) {
+		// Not readable without a page fault (a string in a page not touched yet), or not
+		// mapped: said with no bytes, so the reader may read it from the live task.
+		r->len = 0;
+		r->pad = REGION_FAILED;
+		h->flags |= REC_FAILED;
+		return o + sizeof(struct region);
+	}
+	r->len = (u32)n;
+	r->pad = mark;
+	return o + sizeof(struct region) + (((u32)n + 7) & ~7u);
+}
+
+static __always_inline u64 read_u64(u64 addr)
+{
+	u64 v = 0;
+	if (bpf_probe_read_user(&v, sizeof(v), (const void *)addr))
+		return 0;
+	return v;
+}
+
+static __always_inline u32 read_u32(u64 addr)
+{
+	u32 v = 0;
+	if (bpf_probe_read_user(&v, sizeof(v), (const void *)addr))
+		return 0;
+	return v;
+}
+
+#define IOV_MAX_CAPTURED 16
+
+// An iovec array and the start of each buffer.
+static __always_inline void iovecs(struct lbuf *b, u32 *off, u64 iov, u64 n, u32 cap, u32 mark)
+{
+	if (n > IOV_MAX_CAPTURED)
+		n = IOV_MAX_CAPTURED;
+	*off = region(b, *off, iov, (u32)n * 16, mark << 1);
+	for (int i = 0; i < IOV_MAX_CAPTURED; i++) {
+		if (i >= n)
+			break;
+		u64 base = read_u64(iov + i * 16);
+		u64 len = read_u64(iov + i * 16 + 8);
+		*off = region(b, *off, base, len < cap ? (u32)len : cap, mark << 1);
+	}
+}
+
+#define STRV_MAX 64
+
+struct cap_ctx {
+	u64 a[7]; // the arguments, and the stack pointer
+	s64 ret;
+	u32 off;
+	u32 idx; // specs row
+	u32 mark; // the regions' `pad` (REGION_RETRY when entry items are read again at the exit)
+	u8 when;
+};
+
+static long capture_item(u64 i, struct cap_ctx *c)
+{
+	if (i >= ITEMS)
+		return 1;
+	struct spec *sp = bpf_map_lookup_elem(&specs, &c->idx);
+	struct lbuf *b = lbuf();
+	if (!sp || !b)
+		return 1;
+	struct item it = sp->items[i];
+	if (!it.kind)
+		return 1; // the last item
+	if (it.when != c->when)
+		return 0;
+	if (it.arg > ARG_SP || it.arg2 > 5)
+		return 1;
+	u64 a = c->a[it.arg];
+	u64 a2 = c->a[it.arg2];
+	u32 cap = it.cap;
+	if (cap > RMAX)
+		cap = RMAX;
+	switch (it.kind) {
+	case K_STR:
+		c->off = region(b, c->off, a, cap, 1 | (c->mark << 1));
+		break;
+	case K_FIXED:
+		c->off = region(b, c->off, a ? a + it.elem : 0, cap, c->mark << 1);
+		break;
+	case K_BUF:
+		c->off = region(b, c->off, a, a2 < cap ? (u32)a2 : cap, c->mark << 1);
+		break;
+	case K_RET: {
+		if (c->ret <= 0)
+			break;
+		u64 n = (u64)c->ret * (it.elem > 0 ? it.elem : 1);
+		u64 want = n < it.cap ? n : it.cap; // the cap here may exceed a region: in pieces
+		for (int k = 0; k < 3; k++) {
+			u64 done = (u64)k * (RMAX - 1);
+			if (done >= want)
+				break;
+			u64 piece = want - done < RMAX - 1 ? want - done : RMAX - 1;
+			c->off = region(b, c->off, a + done, (u32)piece, c->mark << 1);
+		}
+		break;
+	}
+	case K_ARR: {
+		u64 n = a2 * (it.elem > 0 ? it.elem : 1);
+		c->off = region(b, c->off, a, n < cap ? (u32)n : cap, c->mark << 1);
+		break;
+	}
+	case K_LENP: {
+		c->off = region(b, c->off, a2, 4, c->mark << 1);
+		u32 n = a2 ? read_u32(a2) : 0;
+		c->off = region(b, c->off, a, n < cap ? n : cap, c->mark << 1);
+		break;
+	}
+	case K_IOV:
+		iovecs(b, &c->off, a, a2, cap, c->mark);
+		break;
+	case K_STRV: {
+		int n = it.elem;
+		if (n > STRV_MAX)
+			n = STRV_MAX;
+		u32 start = c->off;
+		c->off = region(b, c->off, a, (u32)(n + 1) * 8, c->mark << 1);
+		if (c->off == start)
+			break;
+		for (int k = 0; k < STRV_MAX; k++) {
+			if (k >= n)
+				break;
+			u64 p = read_u64(a + k * 8);
+			if (!p)
+				break;
+			c->off = region(b, c->off, p, cap, 1 | (c->mark << 1));
+		}
+		break;
+	}
+	case K_PTRS:
+		c->off = region(b, c->off, a, cap, c->mark << 1);
+		break;
+	case K_MSG: {
+		// struct msghdr: name 0, namelen 8, iov 16, iovlen 24, control 32, controllen 40.
+		c->off = region(b, c->off, a, 56, c->mark << 1);
+		if (!a)
+			break;
+		u64 name = read_u64(a), namelen = read_u32(a + 8);
+		u64 iov = read_u64(a + 16), iovlen = read_u64(a + 24);
+		u64 ctl = read_u64(a + 32), ctllen = read_u64(a + 40);
+		c->off = region(b, c->off, name, namelen < 128 ? (u32)namelen : 128, c->mark << 1);
+		iovecs(b, &c->off, iov, iovlen, cap, c->mark);
+		c->off = region(b, c->off, ctl, ctllen < 512 ? (u32)ctllen : 512, c->mark << 1);
+		break;
+	}
+	case K_DEREF: {
+		u64 p = a ? read_u64(a + it.elem) : 0;
+		c->off = region(b, c->off, p, cap, c->mark << 1);
+		break;
+	}
+	case K_IOCTL: {
+		// _IOC: dir in bits 30-31, size in bits 16-29.
+		u32 cmd = (u32)c->a[1];
+		u32 dir = cmd >> 30, size = (cmd >> 16) & 0x3fff;
+		u32 n = dir ? size : cap;
+		c->off = region(b, c->off, a, n < RMAX ? n : RMAX, c->mark << 1);
+		break;
+	}
+	}
+	return 0;
+}
+
+static __always_inline void capture(struct cap_ctx *c)
+{
+	bpf_loop(ITEMS, capture_item, c, 0);
+}
+
+static __always_inline u32 spec_idx(u32 pers, long nr)
+{
+	if (nr < 0 || nr >= NR_BITMAP)
+		return 2 * NR_BITMAP; // no row: nothing captured
+	return pers * NR_BITMAP + (u32)nr;
+}
+
+static __always_inline struct lrec *lhead(struct lbuf *b, u32 kind, u32 tid, u32 tgid)
+{
+	struct lrec *h = (struct lrec *)b->data;
+	__builtin_memset(h, 0, sizeof(*h));
+	h->kind = kind;
+	h->tid = tid;
+	h->tgid = tgid;
+	h->ts = bpf_ktime_get_ns();
+	return h;
+}
+
+SEC("raw_tracepoint/sys_enter")
+int sys_enter_lines(struct bpf_raw_tracepoint_args *ctx)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
+	if (!is_traced(tid, tgid))
+		return 0;
+	long nr = (long)ctx->args[1];
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	u32 pers = (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT) ? 1 : 0;
+	if (!is_wanted(pers, nr))
+		return 0;
+	struct lbuf *b = lbuf();
+	if (!b)
+		return 0;
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	struct cap_ctx c = {};
+	if (pers) {
+		c.a[0] = (u32)BPF_CORE_READ(regs, bx);
+		c.a[1] = (u32)BPF_CORE_READ(regs, cx);
+		c.a[2] = (u32)BPF_CORE_READ(regs, dx);
+		c.a[3] = (u32)BPF_CORE_READ(regs, si);
+		c.a[4] = (u32)BPF_CORE_READ(regs, di);
+		c.a[5] = (u32)BPF_CORE_READ(regs, bp);
+	} else {
+		c.a[0] = BPF_CORE_READ(regs, di);
+		c.a[1] = BPF_CORE_READ(regs, si);
+		c.a[2] = BPF_CORE_READ(regs, dx);
+		c.a[3] = BPF_CORE_READ(regs, r10);
+		c.a[4] = BPF_CORE_READ(regs, r8);
+		c.a[5] = BPF_CORE_READ(regs, r9);
+	}
+	c.a[6] = BPF_CORE_READ(regs, sp);
+	c.off = HDR;
+	c.idx = spec_idx(pers, nr);
+	c.when = W_ENTRY;
+	struct lrec *h = lhead(b, REC_ENTER, tid, tgid);
+	h->pers = pers;
+	h->nr = (u64)nr;
+	for (int i = 0; i < 6; i++)
+		h->a[i] = c.a[i];
+	h->sp = c.a[6];
+	struct lflight *f = bpf_map_lookup_elem(&lflights, &tid);
+	u32 lost = f ? f->lost : 0;
+	if (lost)
+		h->flags |= REC_LOST_BEFORE;
+	capture(&c);
+	int sent = lsend(b, c.off) == 0;
+	struct lflight nf = {};
+	nf.ts = h->ts;
+	nf.nr = (u64)nr;
+	for (int i = 0; i < 6; i++)
+		nf.a[i] = c.a[i];
+	nf.pers = pers;
+	nf.lost = sent ? 0 : lost + 1;
+	nf.retry = sent && (h->flags & REC_FAILED);
+	if (f)
+		*f = nf;
+	else
+		bpf_map_update_elem(&lflights, &tid, &nf, BPF_ANY);
+	return 0;
+}
+
+SEC("raw_tracepoint/sys_exit")
+int sys_exit_lines(struct bpf_raw_tracepoint_args *ctx)
+{
+	u64 now = bpf_ktime_get_ns();
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
+	struct lflight *f = bpf_map_lookup_elem(&lflights, &tid);
+	if (!f || !f->ts)
+		return 0;
+	struct lbuf *b = lbuf();
+	if (!b)
+		return 0;
+	struct cap_ctx c = {};
+	for (int i = 0; i < 6; i++)
+		c.a[i] = f->a[i];
+	c.ret = (s64)ctx->args[1];
+	c.off = HDR;
+	c.idx = spec_idx(f->pers, f->nr);
+	c.when = W_EXIT;
+	struct lrec *h = lhead(b, REC_EXIT, tid, tgid);
+	h->ts = now;
+	h->pers = f->pers;
+	h->nr = (u64)c.ret;
+	h->wall = now - f->ts;
+	if (f->lost)
+		h->flags |= REC_LOST_BEFORE;
+	f->ts = 0;
+	int failed = (unsigned long)c.ret >= (unsigned long)-4095;
+	if (failed && f->nr == (f->pers ? 11 : 59))
+		stop_if_spawned(tid, tgid);
+	if (f->retry) {
+		// What the call read from user memory is in the task's pages now.
+		c.when = W_ENTRY;
+		c.mark = REGION_RETRY;
+		capture(&c);
+		c.when = W_EXIT;
+		c.mark = 0;
+	}
+	if (!failed)
+		capture(&c);
+	if (lsend(b, c.off) == 0)
+		f->lost = 0;
+	else
+		f->lost++;
+	return 0;
+}
+
+// What a task did between its records, sent at once (fork, exec, exit).
+static __always_inline void lifecycle(u32 kind, u32 tid, u32 tgid, u64 a0)
+{
+	struct lbuf *b = lbuf();
+	if (!b)
+		return;
+	struct lrec *h = lhead(b, kind, tid, tgid);
+	h->a[0] = a0;
+	lsend(b, HDR);
+}
+
+// The kernel's siginfo (struct kernel_siginfo, 48 bytes) as region 0 of a signal record.
+#define KSIGINFO 48
+
+static __always_inline void signal_record(u32 tid, u32 tgid, int sig, const void *info, int ignored)
+{
+	struct lbuf *b = lbuf();
+	if (!b)
+		return;
+	struct lrec *h = lhead(b, REC_SIGNAL, tid, tgid);
+	h->a[0] = (u64)sig;
+	h->a[1] = (u64)ignored;
+	// SEND_SIG_NOINFO (0) and SEND_SIG_PRIV (1) are not pointers: the reader fills in.
+	if ((u64)info > 4096) {
+		struct region *r = (struct region *)(b->data + HDR);
+		u8 *dst = b->data + HDR + sizeof(struct region);
+		if (bpf_probe_read_kernel(dst, KSIGINFO, info) == 0) {
+			r->addr = 0;
+			r->len = KSIGINFO;
+			r->pad = 0;
+			h->nregions = 1;
+			h->a[2] = 0;
+			lsend(b, HDR + sizeof(struct region) + KSIGINFO);
+			return;
+		}
+	}
+	h->a[2] = (u64)info + 1; // 1: SEND_SIG_NOINFO, 2: SEND_SIG_PRIV
+	lsend(b, HDR);
+}
+
+SEC("raw_tracepoint/signal_deliver")
+int signal_deliver_lines(struct bpf_raw_tracepoint_args *ctx)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
+	if (!is_traced(tid, tgid))
+		return 0;
+	signal_record(tid, tgid, (int)ctx->args[0], (const void *)ctx->args[1], 0);
+	return 0;
+}
+
+// A signal the kernel drops at once because its task ignores it (SIGCHLD by default): a
+// ptrace tracer still sees it, so the record is sent for the target (the reader shows it after
+// the target's next call, where a tracer would).
+#define TRACE_SIGNAL_IGNORED 1
+
+SEC("raw_tracepoint/signal_generate")
+int signal_generate_lines(struct bpf_raw_tracepoint_args *ctx)
+{
+	if ((int)ctx->args[4] != TRACE_SIGNAL_IGNORED)
+		return 0;
+	struct task_struct *t = (struct task_struct *)ctx->args[2];
+	u32 tid = BPF_CORE_READ(t, pid), tgid = BPF_CORE_READ(t, tgid);
+	if (tgid == self_tgid)
+		return 0;
+	int traced = mode == MODE_ALL;
+	if (mode == MODE_MNTNS) {
+		u32 ns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+		traced = bpf_map_lookup_elem(&mntns, &ns) != 0;
+	} else if (mode == MODE_PIDS) {
+		traced = bpf_map_lookup_elem(&tgids, &tgid) || bpf_map_lookup_elem(&tids, &tid);
+	}
+	if (traced)
+		signal_record(tid, tgid, (int)ctx->args[0], (const void *)ctx->args[1], 1);
+	return 0;
+}
+
 // Off-CPU time of calls in flight (not attached with -w, where only wall time is kept).
 SEC("raw_tracepoint/sched_switch")
 int sched_switch(struct bpf_raw_tracepoint_args *ctx)
@@ -483,6 +1091,8 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 		err = bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
 	if (err)
 		COUNT_LOST(follows);
+	else if (per_call)
+		lifecycle(REC_FORK, ctid, ctgid, ptid);
 	return 0;
 }
 
@@ -496,6 +1106,16 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	u32 *sp = bpf_map_lookup_elem(&spawned, &zero);
 	if (sp && *sp == old)
 		*sp = 0; // the command runs: its later failed execs are its own
+	if (per_call && is_traced(tid, BPF_CORE_READ(t, tgid)))
+		lifecycle(REC_EXEC, tid, BPF_CORE_READ(t, tgid), old);
+	if (per_call && old != tid) {
+		struct lflight *lf = bpf_map_lookup_elem(&lflights, &old);
+		if (lf) {
+			struct lflight moved = *lf;
+			bpf_map_delete_elem(&lflights, &old);
+			bpf_map_update_elem(&lflights, &tid, &moved, BPF_ANY);
+		}
+	}
 	if (old == tid)
 		return 0;
 	// A non-leader thread execed and took the leader's tid: its execve, in flight under the old
@@ -526,6 +1146,10 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	// exit_group's or a fatal signal's end: the call in flight never returns.
 	bpf_map_delete_elem(&starts, &tid);
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	if (per_call) {
+		bpf_map_delete_elem(&lflights, &tid);
+		lifecycle(REC_END, tid, tgid, (u64)(u32)BPF_CORE_READ(t, exit_code));
+	}
 	if (mode == MODE_PIDS) {
 		// What is left in these maps is what still runs: ksec stops when they are empty.
 		bpf_map_delete_elem(&tids, &tid);

@@ -182,6 +182,11 @@ pub struct TraceArgs {
     #[arg(long)]
     pub all: bool,
 
+    /// The eBPF backend's ring buffer of per-call records, in bytes (a power of two; K, M, G
+    /// suffixes): records that find it full are lost and reported (default 64M).
+    #[arg(long, value_name = "BYTES")]
+    pub ring_size: Option<String>,
+
     /// One table per container (and one for the host), beside the total.
     #[arg(long)]
     pub per_container: bool,

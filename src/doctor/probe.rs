@@ -226,6 +226,7 @@ fn trace_bpf(proc: &ProcRoot) -> Outcome {
     use crate::trace::backend::Target;
     use crate::trace::ebpf::{Ebpf, EbpfConfig, Scope};
     let cfg = EbpfConfig {
+        per_call: None,
         follow: false,
         per_thread: false,
         per_container: false,

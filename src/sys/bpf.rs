@@ -61,6 +61,29 @@ pub struct Lost {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Comm(pub [u8; 16]);
 
+/// One thing to read from a call's memory (bpf/trace.bpf.c `struct item`), see
+/// [`crate::trace::ebpf::capture`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Item {
+    /// 1 at entry, 2 at exit; 0 with `kind` 0 ends the list.
+    pub when: u8,
+    pub kind: u8,
+    pub arg: u8,
+    pub arg2: u8,
+    pub cap: u16,
+    pub elem: i16,
+}
+
+/// Row of the `specs` map: what a syscall's per-call record carries of its memory.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Spec {
+    pub items: [Item; 6],
+}
+
+const _: () = assert!(std::mem::size_of::<Item>() == 8);
+const _: () = assert!(std::mem::size_of::<Spec>() == 48);
 const _: () = assert!(std::mem::size_of::<Key>() == 24);
 const _: () = assert!(std::mem::size_of::<Counts>() == 64);
 const _: () = assert!(std::mem::size_of::<Lost>() == 32);
@@ -74,6 +97,8 @@ unsafe impl aya::Pod for Counts {}
 unsafe impl aya::Pod for Lost {}
 // SAFETY: as above.
 unsafe impl aya::Pod for Comm {}
+// SAFETY: as above (bytes, and 16-bit fields at even offsets).
+unsafe impl aya::Pod for Spec {}
 
 /// `pidfd_open(pid, 0)`: an fd that polls readable when process `pid` exits.
 ///

@@ -105,6 +105,14 @@ pub trait Sink {
         let _ = (tid, end);
     }
 
+    /// The time the events that follow happened (a backend that reports them after the fact,
+    /// as the eBPF backend reads its ring buffer): the wall clock, and a monotonic time on a
+    /// clock of the backend's (differences between lines, `-r`). Without it a sink takes the
+    /// time it is called at.
+    fn clock(&mut self, wall: std::time::SystemTime, mono: std::time::Duration) {
+        let _ = (wall, mono);
+    }
+
     /// The backend is about to wait for the tracees (nothing is pending): a good moment to
     /// flush output.
     fn idle(&mut self) {}
@@ -181,6 +189,10 @@ impl Sink for Tee<'_> {
     fn task_end(&mut self, tid: i32, end: TaskEnd) {
         self.first.task_end(tid, end);
         self.second.task_end(tid, end);
+    }
+    fn clock(&mut self, wall: std::time::SystemTime, mono: std::time::Duration) {
+        self.first.clock(wall, mono);
+        self.second.clock(wall, mono);
     }
     fn idle(&mut self) {
         self.first.idle();

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 
@@ -176,8 +176,13 @@ pub struct Printer {
     /// The task whose line the shared output ends with (strace's printing_tcp).
     printing: Option<i32>,
     fds: ProcFdNames,
-    /// The previous line's start, for `-r`.
-    last_line: Option<Instant>,
+    /// The previous line's start, for `-r` (on the clock of [`Printer::times`]).
+    last_line: Option<Duration>,
+    /// When this printer was made: the origin of the monotonic times of a live backend.
+    base: Instant,
+    /// The time of the event being handled, from a backend that reports events after they
+    /// happened ([`Sink::clock`]); None: now.
+    clock: Option<(SystemTime, Duration)>,
     /// The first write error; nothing more is written after it.
     error: Option<std::io::Error>,
 }
@@ -195,8 +200,16 @@ impl Printer {
             printing: None,
             fds,
             last_line: None,
+            base: Instant::now(),
+            clock: None,
             error: None,
         }
+    }
+
+    /// The time of the event being handled: the wall clock, and a monotonic time (for `-r`).
+    fn times(&self) -> (SystemTime, Duration) {
+        self.clock
+            .unwrap_or_else(|| (SystemTime::now(), self.base.elapsed()))
     }
 
     /// Flushes everything and gives the first write error, if one happened.
@@ -298,7 +311,7 @@ impl Printer {
             }
             _ => {}
         }
-        let now = SystemTime::now();
+        let (now, mono) = self.times();
         let since = now
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
@@ -319,10 +332,9 @@ impl Printer {
             )),
         }
         if self.opts.relative {
-            let mono = Instant::now();
             let d = self
                 .last_line
-                .map(|l| mono.saturating_duration_since(l))
+                .map(|l| mono.saturating_sub(l))
                 .unwrap_or_default();
             self.last_line = Some(mono);
             let paren = self.opts.stamp != Stamp::None;
@@ -515,6 +527,10 @@ impl Sink for Printer {
         true
     }
 
+    fn clock(&mut self, wall: SystemTime, mono: Duration) {
+        self.clock = Some((wall, mono));
+    }
+
     fn call_entry(&mut self, regs: &CallRegs, mem: &mut dyn Memory) {
         let tid = regs.tid;
         if !(self.opts.wants)(regs.personality, regs.nr) {
@@ -523,11 +539,11 @@ impl Sink for Printer {
                 state: CallState::default(),
                 entry_args: Vec::new(),
                 hidden: true,
-                at: SystemTime::now(),
+                at: self.times().0,
             });
             return;
         }
-        let at = SystemTime::now();
+        let at = self.times().0;
         let mut state = CallState::default();
         let vals = {
             let mut c = Ctx::new(
@@ -717,7 +733,7 @@ impl Sink for Printer {
         if self.opts.json {
             let mut obj = json!({
                 "type": if siginfo.is_some() { "signal" } else { "stopped" },
-                "time": Self::json_time(SystemTime::now()),
+                "time": Self::json_time(self.times().0),
                 "signal": name,
             });
             if let Some(info) = siginfo {
@@ -745,7 +761,7 @@ impl Sink for Printer {
                 if self.opts.json {
                     let obj = json!({
                         "type": "exit",
-                        "time": Self::json_time(SystemTime::now()),
+                        "time": Self::json_time(self.times().0),
                         "status": code,
                     });
                     self.json_line(tid, obj);
@@ -762,7 +778,7 @@ impl Sink for Printer {
                 if self.opts.json {
                     let obj = json!({
                         "type": "killed",
-                        "time": Self::json_time(SystemTime::now()),
+                        "time": Self::json_time(self.times().0),
                         "signal": name,
                         "core_dumped": core,
                     });

@@ -330,13 +330,6 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
                 || matches!(&target, Target::Spawn { also, .. } if !also.is_empty()),
         )
     });
-    if per_call && (args.all || args.backend == BackendChoice::Ebpf) {
-        return Err(ExitError::new(
-            Exit::TraceError,
-            "per-call lines need the ptrace backend (the eBPF backend counts: use -c)",
-        )
-        .into());
-    }
     let backend = pick_backend(
         &args,
         target,
@@ -454,13 +447,32 @@ fn pick_backend(
     interval: Option<Duration>,
 ) -> Result<Box<dyn backend::Backend>, ExitError> {
     let fail = |msg: String| ExitError::new(Exit::TraceError, msg);
-    let ptrace_only = match (args.seccomp_bpf, args.cpu_placement, args.summary) {
-        (true, _, _) => Some("--seccomp-bpf"),
-        (_, CpuPlacement::Same, _) => Some("--cpu-placement=same"),
-        (_, _, false) => Some("per-call output (no -c)"),
+    let per_call = !args.summary;
+    let string_limit = args.string_limit.unwrap_or(32);
+    let ptrace_only = match (args.seccomp_bpf, args.cpu_placement) {
+        (true, _) => Some("--seccomp-bpf"),
+        (_, CpuPlacement::Same) => Some("--cpu-placement=same"),
+        _ if per_call && string_limit > ebpf::capture::STRING_LIMIT_MAX => Some("-s above 8190"),
+        // Per-call lines come from ptrace unless eBPF is asked for (--backend ebpf, --all):
+        // strace's exact lines, where eBPF's come after the fact (see trace::ebpf::lines).
+        _ if per_call && args.backend == BackendChoice::Auto && !args.all => {
+            Some("per-call output (no -c)")
+        }
         _ => None,
     };
-    let ebpf_only = args.all.then_some("--all");
+    let ebpf_only = args
+        .all
+        .then_some("--all")
+        .or(args.ring_size.as_ref().map(|_| "--ring-size"));
+    let ring_bytes = match &args.ring_size {
+        Some(v) => parse_size(v).ok_or_else(|| {
+            fail(format!(
+                "--ring-size {v}: not a size in bytes (a power of two of at least 4096, \
+                 with an optional K, M or G)"
+            ))
+        })?,
+        None => ebpf::RING_BYTES,
+    };
     let want_ebpf = match (args.backend, ptrace_only, ebpf_only) {
         (BackendChoice::Ptrace, _, Some(opt)) => {
             return Err(fail(format!(
@@ -496,9 +508,25 @@ fn pick_backend(
             block_fatal,
             proc_root: crate::proc::root::ProcRoot::default(),
             interval,
+            per_call: per_call.then_some(ebpf::PerCall {
+                string_limit,
+                verbose: args.verbose,
+                ring_bytes,
+                notices: args.quiet == 0,
+            }),
         };
         match ebpf::Ebpf::load(scope, cfg) {
-            Ok(b) => return Ok(Box::new(b)),
+            Ok(b) => {
+                if per_call && args.decode_fds > 0 && args.quiet == 0 {
+                    // Lines are made after the calls: /proc may no longer show the fd.
+                    eprintln!(
+                        "ksec trace: with the eBPF backend, -y names each fd as /proc shows it \
+                         when the line is printed: an fd closed by then, or of a process that \
+                         has ended, prints as its number (--backend ptrace names every one)"
+                    );
+                }
+                return Ok(Box::new(b));
+            }
             Err(e) => {
                 if args.backend == BackendChoice::Ebpf || ebpf_only.is_some() {
                     return Err(fail(e.to_string()));
@@ -519,6 +547,21 @@ fn pick_backend(
         },
         seccomp,
     }))
+}
+
+/// A size in bytes with an optional K, M or G (powers of 1024) that is a power of two of at
+/// least a page: `--ring-size`.
+fn parse_size(v: &str) -> Option<u32> {
+    let (num, mult) = match v.char_indices().last()? {
+        (i, 'K' | 'k') => (&v[..i], 1u64 << 10),
+        (i, 'M' | 'm') => (&v[..i], 1 << 20),
+        (i, 'G' | 'g') => (&v[..i], 1 << 30),
+        _ => (v, 1),
+    };
+    let n = num.parse::<u64>().ok()?.checked_mul(mult)?;
+    (n.is_power_of_two() && n >= 4096)
+        .then(|| u32::try_from(n).ok())
+        .flatten()
 }
 
 /// The shared output (stderr, `-o FILE`, `-o |cmd`) as a writer of its own, for the line
@@ -849,6 +892,16 @@ mod tests {
         assert_eq!(parse_interval("0.001").unwrap(), Duration::from_millis(1));
         for bad in ["0", "-1", "0.0009", "x", "", "NaN", "inf", "1e400", "2s"] {
             assert!(parse_interval(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ring_sizes_are_powers_of_two_of_a_page_or_more() {
+        assert_eq!(parse_size("64M"), Some(64 << 20));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("1g"), Some(1 << 30));
+        for bad in ["", "M", "3000", "2048", "8G", "-4096", "12K"] {
+            assert_eq!(parse_size(bad), None, "{bad}");
         }
     }
 

@@ -13,6 +13,9 @@
 //! programs and maps belong to ksec's file descriptors: if ksec dies, even by SIGKILL, the kernel
 //! detaches everything.
 
+pub mod capture;
+pub mod lines;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -20,7 +23,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use anyhow::Context;
-use aya::maps::{Array, HashMap as BpfHash, MapData, PerCpuArray, PerCpuHashMap};
+use aya::maps::{Array, HashMap as BpfHash, MapData, PerCpuArray, PerCpuHashMap, RingBuf};
 use aya::programs::RawTracePoint;
 use aya::EbpfLoader;
 
@@ -89,7 +92,40 @@ pub struct EbpfConfig {
     pub proc_root: ProcRoot,
     /// `--interval`: a live table this often (SIGUSR1 asks for one at any time).
     pub interval: Option<Duration>,
+    /// Per-call records for the line printer instead of counts in the kernel.
+    pub per_call: Option<PerCall>,
 }
+
+/// What the per-call records carry.
+#[derive(Debug, Clone)]
+pub struct PerCall {
+    /// `-s`: strings and buffers are read up to this many bytes, and one more.
+    pub string_limit: usize,
+    /// `-v`: the environment of execve in full.
+    pub verbose: bool,
+    /// The ring buffer's size in bytes (a power of two, at least a page).
+    pub ring_bytes: u32,
+    /// Say `Process N attached` for each child followed (not with -q).
+    pub notices: bool,
+}
+
+/// The default ring buffer of per-call records: 64 MiB, about 500,000 calls with their strings.
+pub const RING_BYTES: u32 = 64 << 20;
+
+/// The programs of per-call records and their tracepoints.
+const LINE_PROGRAMS: [(&str, &str); 7] = [
+    ("sys_enter_lines", "sys_enter"),
+    ("sys_exit_lines", "sys_exit"),
+    ("process_fork", "sched_process_fork"),
+    ("process_exec", "sched_process_exec"),
+    ("process_exit", "sched_process_exit"),
+    ("signal_deliver_lines", "signal_deliver"),
+    ("signal_generate_lines", "signal_generate"),
+];
+
+/// How often the per-call reader looks at the ring when the kernel did not wake it (the
+/// programs wake it only once 256 KiB wait).
+const LINES_POLL: Duration = Duration::from_millis(10);
 
 /// Why the eBPF backend cannot be had on this machine.
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +161,8 @@ pub struct Ebpf {
     names: SharedNames,
     /// The generation the kernel counts in now (see `read_rows`).
     gen: u8,
+    /// The per-call ring buffer (per-call mode only).
+    ring: Option<RingBuf<MapData>>,
 }
 
 impl std::fmt::Debug for Ebpf {
@@ -163,7 +201,15 @@ impl Ebpf {
         let wall_only = u32::from(cfg.wall_only);
         let self_tgid = std::process::id();
         let filter_on = u32::from(cfg.wanted.is_some());
+        let per_call = u32::from(cfg.per_call.is_some());
         let mut loader = EbpfLoader::new();
+        let ring_bytes = cfg.per_call.as_ref().map_or(4096, |p| p.ring_bytes);
+        if !ring_bytes.is_power_of_two() || ring_bytes < 4096 {
+            return Err(Unavailable(format!(
+                "ring buffer size {ring_bytes} bytes: must be a power of two of at least 4096"
+            )));
+        }
+        loader.map_max_entries("lines", ring_bytes);
         // Room for rows and calls in flight: the defaults suit a node; a busier one (or a test
         // of what a full map does) sets KSEC_EBPF_MAP_ENTRIES.
         let entries = std::env::var("KSEC_EBPF_MAP_ENTRIES")
@@ -183,6 +229,7 @@ impl Ebpf {
             .override_global("hist_wall", &wall_only, true)
             .override_global("self_tgid", &self_tgid, true)
             .override_global("filter_on", &filter_on, true)
+            .override_global("per_call", &per_call, true)
             .load(OBJECT)
             .map_err(|e| unavailable("load bpf/trace.bpf.o", &error_chain(&e)))?;
         if let Some(wanted) = &cfg.wanted {
@@ -213,8 +260,30 @@ impl Ebpf {
                     .map_err(|e| unavailable("fill map mntns", &e))?;
             }
         }
-        let wanted_programs = if cfg.wall_only { 5 } else { 6 };
-        for (prog, tp) in PROGRAMS.into_iter().take(wanted_programs) {
+        if let Some(pc) = &cfg.per_call {
+            let mut specs: Array<&mut MapData, crate::sys::bpf::Spec> =
+                Array::try_from(map(&mut bpf, "specs").map_err(|e| unavailable("map", &e))?)
+                    .map_err(|e| unavailable("map specs", &e))?;
+            let end = crate::trace::syscalls::end(Personality::Native).min(BITMAP_NRS);
+            for nr in 0..end {
+                let Some(name) = Personality::Native.syscall_name(nr) else {
+                    continue;
+                };
+                let items = capture::items(name, pc.string_limit, pc.verbose);
+                if items.is_empty() {
+                    continue;
+                }
+                specs
+                    .set(nr as u32, capture::spec(&items), 0)
+                    .map_err(|e| unavailable("fill map specs", &e))?;
+            }
+        }
+        let programs: Vec<(&str, &str)> = match (&cfg.per_call, cfg.wall_only) {
+            (Some(_), _) => LINE_PROGRAMS.to_vec(),
+            (None, true) => PROGRAMS[..5].to_vec(),
+            (None, false) => PROGRAMS.to_vec(),
+        };
+        for (prog, tp) in programs {
             let p: &mut RawTracePoint = bpf
                 .program_mut(prog)
                 .ok_or_else(|| Unavailable(format!("bpf/trace.bpf.o has no program {prog}")))?
@@ -225,12 +294,22 @@ impl Ebpf {
             p.attach(tp)
                 .map_err(|e| unavailable(&format!("attach {prog} to {tp}"), &error_chain(&e)))?;
         }
+        let ring = match cfg.per_call {
+            Some(_) => {
+                let m = bpf
+                    .take_map("lines")
+                    .ok_or_else(|| Unavailable("bpf/trace.bpf.o has no map lines".into()))?;
+                Some(RingBuf::try_from(m).map_err(|e| unavailable("map lines", &e))?)
+            }
+            None => None,
+        };
         Ok(Ebpf {
             bpf,
             scope,
             cfg,
             names: SharedNames::default(),
             gen: 0,
+            ring,
         })
     }
 
@@ -506,6 +585,9 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
         }
         src = inner.source();
     }
+    if std::env::var_os("KSEC_BPF_LOG").is_some() {
+        return s;
+    }
     // The verifier log can be long: its first line is the kernel's verdict.
     match s.find('\n') {
         Some(i) => s[..i].to_string(),
@@ -622,20 +704,49 @@ impl Ebpf {
         })
     }
 
-    /// Sleeps until the child ends, a signal arrives, or `timeout` passes.
+    /// Sleeps until the child ends, per-call records wait, a signal arrives, or `timeout`
+    /// passes.
     fn wait(&self, child: Option<&Child>, timeout: Duration) {
         use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
         let ms = PollTimeout::try_from(timeout.as_millis().min(60_000) as i32)
             .unwrap_or(PollTimeout::NONE);
-        match child.filter(|c| c.end.is_none()) {
-            Some(c) => {
-                let mut fds = [PollFd::new(c.pidfd.as_fd(), PollFlags::POLLIN)];
-                let _ = poll(&mut fds, ms);
-            }
-            None => {
-                let _ = poll(&mut [], ms);
-            }
+        let mut fds = Vec::new();
+        if let Some(c) = child.filter(|c| c.end.is_none()) {
+            fds.push(PollFd::new(c.pidfd.as_fd(), PollFlags::POLLIN));
         }
+        if let Some(r) = &self.ring {
+            fds.push(PollFd::new(r.as_fd(), PollFlags::POLLIN));
+        }
+        let _ = poll(&mut fds, ms);
+    }
+
+    /// Hands every per-call record waiting in the ring to `sink`, through `stream`.
+    fn drain(
+        &mut self,
+        stream: &mut lines::Stream,
+        sink: &mut dyn Sink,
+        notice: &mut dyn FnMut(Notice),
+    ) {
+        let Some(ring) = self.ring.as_mut() else {
+            return;
+        };
+        let mut any = false;
+        while let Some(item) = ring.next() {
+            if let Some(r) = lines::parse(&item) {
+                stream.record(&item, &r, sink, notice);
+            }
+            any = true;
+        }
+        if any {
+            sink.idle();
+        }
+    }
+
+    /// Records of per-call mode the ring had no room for, summed over CPUs.
+    fn lines_lost(&mut self) -> anyhow::Result<u64> {
+        let l: PerCpuArray<&mut MapData, u64> =
+            PerCpuArray::try_from(map(&mut self.bpf, "lines_lost")?)?;
+        Ok(l.get(&0, 0)?.iter().sum())
     }
 }
 
@@ -698,7 +809,16 @@ impl Backend for Ebpf {
         }
         let mut clock = LiveClock::start(self.cfg.interval)?;
         let mut interrupted = None;
+        let mut stream = self
+            .cfg
+            .per_call
+            .as_ref()
+            .map(|p| lines::Stream::new(p.notices, child.as_ref().map(|c| c.pid)));
+        let tick = if stream.is_some() { LINES_POLL } else { TICK };
         loop {
+            if let Some(st) = stream.as_mut() {
+                self.drain(st, sink, notice);
+            }
             while let Some(what) = clock.due() {
                 self.deliver_since_last(sink)?;
                 sink.live(what);
@@ -721,10 +841,26 @@ impl Backend for Ebpf {
             if done {
                 break;
             }
-            let timeout = clock.timeout().map_or(TICK, |t| t.min(TICK));
+            let timeout = clock.timeout().map_or(tick, |t| t.min(tick));
             self.wait(child.as_ref(), timeout);
         }
-        self.deliver_all(sink)?;
+        if let Some(st) = stream.as_mut() {
+            self.drain(st, sink, notice);
+            if let Some(c) = child.as_mut() {
+                c.reap()?;
+                st.finish(sink, c.pid, c.end);
+            }
+            let lost = self.lines_lost()?;
+            if lost > 0 {
+                notice(Notice::Warning(format!(
+                    "{lost} per-call records lost: the eBPF ring buffer was full (the calls \
+                     of {} tasks are incomplete; a larger --ring-size keeps them)",
+                    st.gaps.max(1)
+                )));
+            }
+        } else {
+            self.deliver_all(sink)?;
+        }
         let lost = self.lost()?;
         if lost.counts + lost.starts + lost.hist + lost.follows > 0 {
             notice(Notice::Warning(format!(
