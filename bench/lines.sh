@@ -14,14 +14,19 @@
 #   strace          strace -f -o FILE
 #   strace-pinned   taskset -c 0 strace -f -o FILE (tracer and tracees on one CPU, as ksec's
 #                   default CPU placement does: separates placement from tracer efficiency)
-#   ksec            ksec trace -f -o FILE (default placement: same CPU for a command it starts)
+#   ksec            ksec trace -f -o FILE (ptrace; default placement: same CPU for a command it
+#                   starts)
 #   ksec-json       ksec trace -f --json -o FILE
+#   ksec-ebpf       ksec trace --backend ebpf -f -o FILE (the kernel records each call; nothing
+#                   stops; a line count below strace's means records were lost)
+#   ksec-ebpf-json  the same with --json
 # Each round runs every configuration once (interleaved); RUNS rounds. The tables give medians,
 # the ratio of medians and the median of per-round ratios (same round = same machine load), and
 # the line counts of both tracers' files (they must agree: the same calls were printed).
 # Nothing here asserts a timing.
 #
 # Environment: RUNS=5 N=200000 PROCS=4 THREADS=2 KSEC=target/release/ksec OUT=bench/out
+# CONFIGS="..." (a subset of the configurations, in that order)
 set -euo pipefail
 
 RUNS=${RUNS:-5}
@@ -70,7 +75,7 @@ med() { times "$1" "$2" | median; }
 paired() { paste <(times "$1" "$2") <(times "$1" "$3") | awk '$2 > 0 { print $1 / $2 }' | median; }
 lines_of() { awk -F'\t' -v w="$1" -v c="$2" '$1 == w && $2 == c { print $5 }' "$RAW" | sort -u | tr '\n' ' '; }
 
-CONFIGS="untraced strace strace-pinned ksec ksec-json"
+CONFIGS=${CONFIGS:-"untraced strace strace-pinned ksec ksec-json ksec-ebpf ksec-ebpf-json"}
 for round in $(seq 1 "$RUNS"); do
     for wl in syscalls forkthreads; do
         case $wl in
@@ -84,6 +89,8 @@ for round in $(seq 1 "$RUNS"); do
             strace-pinned) run_timed $wl $cfg "$round" taskset -c 0 strace -f -o "$OUT/lines.out" "${cmd[@]}" ;;
             ksec) run_timed $wl $cfg "$round" "$KSEC" trace -f -o "$OUT/lines.out" -- "${cmd[@]}" ;;
             ksec-json) run_timed $wl $cfg "$round" "$KSEC" trace -f --json -o "$OUT/lines.out" -- "${cmd[@]}" ;;
+            ksec-ebpf) run_timed $wl $cfg "$round" "$KSEC" trace --backend ebpf -f -o "$OUT/lines.out" -- "${cmd[@]}" ;;
+            ksec-ebpf-json) run_timed $wl $cfg "$round" "$KSEC" trace --backend ebpf -f --json -o "$OUT/lines.out" -- "${cmd[@]}" ;;
             esac
         done
     done
