@@ -11,6 +11,7 @@ mod filter;
 mod immutable;
 mod layout;
 mod lines;
+mod lines_ebpf;
 mod lines_golden;
 mod lines_net;
 mod lines_proc;

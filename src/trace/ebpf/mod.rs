@@ -853,8 +853,8 @@ impl Backend for Ebpf {
             let lost = self.lines_lost()?;
             if lost > 0 {
                 notice(Notice::Warning(format!(
-                    "{lost} per-call records lost: the eBPF ring buffer was full (the calls \
-                     of {} tasks are incomplete; a larger --ring-size keeps them)",
+                    "{lost} per-call records lost: the eBPF ring buffer was full ({} calls \
+                     are incomplete or missing; a larger --ring-size keeps them)",
                     st.gaps.max(1)
                 )));
             }
