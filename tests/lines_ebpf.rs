@@ -160,7 +160,7 @@ fn a_running_process_is_attached_and_left_running() {
     let pid = child.id();
     let mut cmd = ksec(&["trace", "--backend", "ebpf", "-p", &pid.to_string()]);
     cmd.stderr(Stdio::piped()).stdout(Stdio::null());
-    let mut tracer = Reaped::spawn(&mut cmd);
+    let tracer = Reaped::spawn(&mut cmd);
     std::thread::sleep(Duration::from_millis(600));
     interrupt(&tracer);
     let out = tracer.output_timeout(30);
@@ -183,7 +183,7 @@ fn all_traces_other_processes() {
     let mark = format!("/nonexistent/ksec-all-{}", std::process::id());
     let mut cmd = ksec(&["trace", "--all", "-e", "trace=openat"]);
     cmd.stderr(Stdio::piped()).stdout(Stdio::null());
-    let mut tracer = Reaped::spawn(&mut cmd);
+    let tracer = Reaped::spawn(&mut cmd);
     std::thread::sleep(Duration::from_millis(800));
     let cat = run_timeout(std::process::Command::new("/bin/cat").arg(&mark), 10);
     assert!(!cat.status.success());
