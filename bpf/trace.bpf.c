@@ -37,8 +37,11 @@ typedef struct {
 	int counter;
 } atomic_t;
 
+struct task_struct;
+
 struct signal_struct {
 	atomic_t live;
+	struct task_struct *group_exec_task;
 } __attribute__((preserve_access_index));
 
 struct ns_common {
@@ -538,6 +541,7 @@ struct {
 #define K_MSG 10  // a msghdr at A: its name, iovecs (bases cap bytes each), control
 #define K_DEREF 11 // the pointer at A + off, then cap bytes there
 #define K_IOCTL 12 // ioctl's arg: _IOC_SIZE of the command (or cap without one) bytes at A
+#define K_MMSG 13 // an mmsghdr array at A of min(arg[arg2], elem) elements, each as K_MSG
 
 #define W_ENTRY 1
 #define W_EXIT 2
@@ -722,6 +726,22 @@ static __always_inline void iovecs(struct lbuf *b, u32 *off, u64 iov, u64 n, u32
 }
 
 #define STRV_MAX 64
+#define MMSG_MAX 64 // messages read of sendmmsg/recvmmsg (the spec's elem, at most this)
+
+// What a msghdr at `a` points to: its name, iovecs (bases `cap` bytes each), control. A global
+// function, verified once.
+__attribute__((noinline)) u32 msg_parts(struct lbuf *b, u32 off, u64 a, u32 cap, u32 mark)
+{
+	if (!b || !a)
+		return off;
+	// struct msghdr: name 0, namelen 8, iov 16, iovlen 24, control 32, controllen 40.
+	u64 name = read_u64(a), namelen = read_u32(a + 8);
+	u64 iov = read_u64(a + 16), iovlen = read_u64(a + 24);
+	u64 ctl = read_u64(a + 32), ctllen = read_u64(a + 40);
+	off = region(b, off, name, namelen < 128 ? (u32)namelen : 128, mark << 1);
+	iovecs(b, &off, iov, iovlen, cap, mark);
+	return region(b, off, ctl, ctllen < 512 ? (u32)ctllen : 512, mark << 1);
+}
 
 struct cap_ctx {
 	u64 a[7]; // the arguments, and the stack pointer
@@ -817,17 +837,22 @@ __attribute__((noinline)) int capture_one(struct cap_ctx *c, u32 i)
 	case K_PTRS:
 		c->off = region(b, c->off, a, cap, c->mark << 1);
 		break;
-	case K_MSG: {
-		// struct msghdr: name 0, namelen 8, iov 16, iovlen 24, control 32, controllen 40.
+	case K_MSG:
 		c->off = region(b, c->off, a, 56, c->mark << 1);
-		if (!a)
-			break;
-		u64 name = read_u64(a), namelen = read_u32(a + 8);
-		u64 iov = read_u64(a + 16), iovlen = read_u64(a + 24);
-		u64 ctl = read_u64(a + 32), ctllen = read_u64(a + 40);
-		c->off = region(b, c->off, name, namelen < 128 ? (u32)namelen : 128, c->mark << 1);
-		iovecs(b, &c->off, iov, iovlen, cap, c->mark);
-		c->off = region(b, c->off, ctl, ctllen < 512 ? (u32)ctllen : 512, c->mark << 1);
+		c->off = msg_parts(b, c->off, a, cap, c->mark);
+		break;
+	case K_MMSG: {
+		// struct mmsghdr: a msghdr and msg_len, 64 bytes; at most MMSG_MAX of them.
+		u64 most = it.elem > 0 && it.elem < MMSG_MAX ? it.elem : MMSG_MAX;
+		u64 n = a2 < most ? a2 : most;
+		// One more header than printed: the decoder looks whether the array goes on.
+		u64 hdrs = a2 < most + 1 ? a2 : most + 1;
+		c->off = region(b, c->off, a, (u32)hdrs * 64, c->mark << 1);
+		for (int k = 0; k < MMSG_MAX; k++) {
+			if (k >= n)
+				break;
+			c->off = msg_parts(b, c->off, a + k * 64, cap, c->mark);
+		}
 		break;
 	}
 	case K_DEREF: {
@@ -947,6 +972,11 @@ int sys_exit_lines(struct bpf_raw_tracepoint_args *ctx)
 	struct lflight *f = bpf_map_lookup_elem(&lflights, &tid);
 	if (!f || !f->ts)
 		return 0;
+	// A call ended by SIGKILL never returns to its task: a tracer sees it end as `= ?`, with
+	// the task's exit.
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(t, pending.signal.sig[0]) & (1UL << (SIGKILL - 1)))
+		return 0;
 	struct lbuf *b = lbuf();
 	if (!b)
 		return 0;
@@ -976,8 +1006,8 @@ int sys_exit_lines(struct bpf_raw_tracepoint_args *ctx)
 		c.when = W_EXIT;
 		c.mark = 0;
 	}
-	if (!failed)
-		capture(&c);
+	// Also when it failed: a few decoders print memory then (sendmmsg's messages).
+	capture(&c);
 	if (lsend(b, c.off) == 0)
 		f->lost = 0;
 	else
@@ -1030,7 +1060,8 @@ int signal_deliver_lines(struct bpf_raw_tracepoint_args *ctx)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
-	if (!is_traced(tid, tgid))
+	// SIGKILL is never shown: a tracer sees only the task's end.
+	if (!is_traced(tid, tgid) || (int)ctx->args[0] == SIGKILL)
 		return 0;
 	signal_record(tid, tgid, (int)ctx->args[0], (const void *)ctx->args[1], 0);
 	return 0;
@@ -1159,7 +1190,11 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	if (per_call) {
 		bpf_map_delete_elem(&lflights, &tid);
-		lifecycle(REC_END, tid, tgid, (u64)(u32)BPF_CORE_READ(t, exit_code));
+		// The leader of a process another thread of which execs is replaced by that thread
+		// (which takes its pid): a tracer sees it superseded, not exiting.
+		struct task_struct *execing = BPF_CORE_READ(t, signal, group_exec_task);
+		if (!(tid == tgid && execing && execing != t))
+			lifecycle(REC_END, tid, tgid, (u64)(u32)BPF_CORE_READ(t, exit_code));
 	}
 	if (mode == MODE_PIDS) {
 		// What is left in these maps is what still runs: ksec stops when they are empty.

@@ -455,7 +455,11 @@ fn pick_backend(
         _ if per_call && string_limit > ebpf::capture::STRING_LIMIT_MAX => Some("-s above 8190"),
         // Per-call lines come from ptrace unless eBPF is asked for (--backend ebpf, --all):
         // strace's exact lines, where eBPF's come after the fact (see trace::ebpf::lines).
-        _ if per_call && args.backend == BackendChoice::Auto && !args.all => {
+        _ if per_call
+            && args.backend == BackendChoice::Auto
+            && !args.all
+            && std::env::var_os("KSEC_TRY_EBPF_LINES").is_none() =>
+        {
             Some("per-call output (no -c)")
         }
         _ => None,

@@ -6,8 +6,8 @@
 //!
 //! Sizes follow what the decoders read: paths up to PATH_MAX, strings and buffers up to `-s`
 //! bytes and one more (the `...` test), argv up to `-s` elements (all with `-v`), structs their
-//! size. Memory a row does not name reads as unreadable, so its decoder prints the address
-//! (sendmmsg/recvmmsg's message arrays, mincore's vector: not captured yet).
+//! size, sendmmsg/recvmmsg's first `-s` messages (64 with -v). Memory a row does not name reads as unreadable,
+//! so its decoder prints the address (mincore's vector: not captured).
 #![forbid(unsafe_code)]
 
 use crate::sys::bpf::{Item, Spec};
@@ -30,6 +30,7 @@ mod kind {
     pub const MSG: u8 = 10;
     pub const DEREF: u8 = 11;
     pub const IOCTL: u8 = 12;
+    pub const MMSG: u8 = 13;
 }
 
 /// The most bytes of one region (bpf/trace.bpf.c `RMAX` - 1).
@@ -212,6 +213,16 @@ pub fn items(name: &str, limit: usize, verbose: bool) -> Vec<Item> {
         ],
         "sendmsg" => vec![item(e, MSG, 1, 0, s, 0)],
         "recvmsg" => vec![item(e, MSG, 1, 0, s, 0), item(x, MSG, 1, 0, s, 0)],
+        // Messages as the decoder prints them: `-s` of them, with -v up to 64 (the kernel's
+        // loop bound).
+        "sendmmsg" | "recvmmsg" | "recvmmsg_time64" => {
+            let n = if verbose { 64 } else { limit.min(64) as i16 };
+            let mut v = vec![item(e, MMSG, 1, 2, s, n), item(x, MMSG, 1, 2, s, n)];
+            if name != "sendmmsg" {
+                v.extend([fixed(e, 4, 16), fixed(x, 4, 16)]);
+            }
+            v
+        }
         "setsockopt" => vec![item(e, BUF, 3, 4, 256, 0)],
         "getsockopt" => vec![fixed(e, 4, 4), item(x, LENP, 3, 4, 256, 0)],
         "futex" => vec![fixed(e, 3, 16)],

@@ -285,6 +285,13 @@ impl Stream {
             REC_EXEC => {
                 let former = r.a[0] as i32;
                 if former != tid {
+                    // The leader, replaced by the thread that execs: its call never ends
+                    // (the kernel sends no exit of it, see bpf/trace.bpf.c process_exit).
+                    self.release(sink, tid, None);
+                    if self.in_call.remove(&tid).is_some() {
+                        sink.call_abandoned(tid, Abandoned::Exiting);
+                    }
+                    self.release(sink, former, None);
                     if let Some(c) = self.in_call.remove(&former) {
                         self.in_call.insert(tid, c);
                     }
