@@ -1,7 +1,8 @@
 //! `ksec trace` prints the net family's calls (socket, bind, connect, accept4, sendto,
 //! recvfrom, sendmsg, recvmsg, [gs]etsockopt, ...) as strace 6.1 does, on a program that makes
 //! them (fixtures/tracees/net_calls.c: TCP on loopback, unix socketpairs, odd addresses;
-//! fixtures/tracees/mmsg.c: sendmmsg and recvmmsg).
+//! fixtures/tracees/mmsg.c: sendmmsg and recvmmsg; fixtures/tracees/socks.c: -yy's names of
+//! sockets in every state).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -30,6 +31,11 @@ fn lines(mut cmd: Command, flags: &[&str], prog: &Path, args: &[&str]) -> String
         (r"\) +=", ") ="),
         // recvmmsg's time left.
         (r"left \{tv_sec=\d+, tv_nsec=\d+\}", "left {TS}"),
+        // -yy: socket inodes and the ports between the angle brackets.
+        (r"\[\d{5,}", "[INODE"),
+        (r"->\d{5,}", "->INODE"),
+        (r"(\d|\]):\d+(\]|->)", "${1}:PORT${2}"),
+        (r"(NETLINK:\[\w+):\d+\]", "${1}:PORTID]"),
     ];
     let mut s = raw;
     for (re, to) in masks {
@@ -94,4 +100,37 @@ fn packet_addresses_print_as_strace() {
     );
     compare_prog("mmsg", &["packet"], &[], 6);
     compare_prog("mmsg", &["packet"], &["-v", "-x"], 6);
+}
+
+/// -yy names sockets in no /proc/net table as strace does: by the fd's protocol name
+/// (`UDP:[INODE]`, `TCPv6:[INODE]`, `NETLINK:[INODE]`; `socket:[INODE]` for a packet socket,
+/// a protocol strace does not know), and bound TCP sockets that do not listen by their address
+/// (`TCP:[127.0.0.1:PORT]`, sock_diag's TCP_CLOSE state).
+#[test]
+fn socket_names_print_as_strace() {
+    require!(util::which("strace").is_some(), "strace is not installed");
+    compare_prog("socks", &[], &["-yy"], 20);
+    let prog = tracee("socks");
+    let mut k = util::ksec(&["trace"]);
+    k.args(["-e", "trace=%network"]);
+    let ours = lines(k, &["-yy"], &prog, &[]);
+    // The names the masks leave (the comparison with strace above holds them too).
+    for want in [
+        "getsockopt(3<UDP:[INODE]>, ",
+        "getsockopt(3<TCP:[INODE]>, ",
+        "getsockopt(3<TCPv6:[INODE]>, ",
+        "getsockopt(3<UNIX-STREAM:[INODE]>, ",
+        "bind(3<TCP:[INODE]>, ",
+        "getsockopt(3<TCP:[127.0.0.1:PORT]>, ",
+        "getsockopt(3<TCPv6:[[::1]:PORT]>, ",
+        "getsockopt(3<UDP:[127.0.0.1:PORT->127.0.0.1:PORT]>, ",
+        "getsockopt(3<NETLINK:[INODE]>, ",
+        "getsockopt(3<NETLINK:[ROUTE:PORTID]>, ",
+    ] {
+        assert!(ours.contains(want), "no {want:?} in:\n{ours}");
+    }
+    if util::is_root() {
+        assert!(ours.contains("getsockopt(3<socket:[INODE]>, "), "{ours}");
+        assert!(ours.contains("getsockopt(3<RAW:[INODE]>, "), "{ours}");
+    }
 }

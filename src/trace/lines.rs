@@ -809,7 +809,7 @@ impl FdNames for ProcFdNames {
                 .and_then(|r| r.strip_suffix(b"]"))
                 .and_then(|n| std::str::from_utf8(n).ok()?.parse::<u64>().ok())
             {
-                if let Some(t) = decode::net::socket_target(&self.root, tid, inode) {
+                if let Some(t) = decode::net::socket_target(&self.root, tid, fd, inode) {
                     return Some(FdTarget::Text(t));
                 }
             }

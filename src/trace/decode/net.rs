@@ -1427,19 +1427,20 @@ fn get_optval(c: &mut Ctx<'_>, level: u32, name: u32, addr: u64, ulen: i32, rlen
 
 // --- -yy: socket endpoints. ---
 
-/// What strace's `-yy` prints between the angle brackets for socket inode `inode` of task
-/// `tid`: `TCP:[127.0.0.1:43826->127.0.0.1:2379]`, `TCP:[127.0.0.1:2379]` (no peer),
+/// What strace's `-yy` prints between the angle brackets for socket inode `inode`, fd `fd` of
+/// task `tid`: `TCP:[127.0.0.1:43826->127.0.0.1:2379]`, `TCP:[127.0.0.1:2379]` (no peer),
 /// `TCPv6:[[::1]:80]`, `UDP:[...]`, `UNIX-STREAM:[12345,"/run/x.sock"]`, `NETLINK:[ROUTE:1234]`;
-/// else `PROTO:[INODE]` when the protocol is known, None when the socket is in no table.
+/// else `PROTO:[INODE]` when the fd's protocol (its `system.sockprotoname` attribute) is one
+/// strace knows, None (the path `socket:[INODE]`) when it is not.
 ///
 /// Read from the tables of the task's own network namespace (/proc/TID/net/...), where strace
-/// asks the kernel through NETLINK_SOCK_DIAG; a unix socket's peer (`UNIX-STREAM:[A->B]`),
-/// which /proc/net/unix lacks, comes from sock_diag. A socket in no table (not yet bound) prints
-/// as its path `socket:[INODE]`, where strace prints `TCP:[INODE]` from the fd's
-/// `system.sockprotoname` attribute.
+/// asks the kernel through NETLINK_SOCK_DIAG; what those tables lack comes from sock_diag
+/// when the task shares ksec's network namespace: a unix socket's peer (`UNIX-STREAM:[A->B]`),
+/// a bound TCP socket that does not listen, the inet protocols with no table read here.
 pub fn socket_target(
     proc_root: &crate::proc::root::ProcRoot,
     tid: i32,
+    fd: i64,
     inode: u64,
 ) -> Option<String> {
     // strace keeps the first endpoints it finds for an inode in a 1024-slot cache indexed by
@@ -1454,7 +1455,7 @@ pub fn socket_target(
             }
         }
     }
-    let (t, found) = socket_target_uncached(proc_root, tid, inode)?;
+    let (t, found) = socket_target_uncached(proc_root, tid, fd, inode)?;
     if !found {
         return Some(t);
     }
@@ -1471,9 +1472,7 @@ pub fn socket_target(
 /// shares ksec's network namespace (the dump covers only ksec's own); None otherwise or when
 /// it has none.
 fn unix_peer(proc_root: &crate::proc::root::ProcRoot, tid: i32, inode: u64) -> Option<u32> {
-    let ns = |p: std::path::PathBuf| std::fs::read_link(p).ok();
-    let theirs = ns(proc_root.pid_path(tid, "ns/net"))?;
-    if ns(std::path::PathBuf::from("/proc/self/ns/net"))? != theirs {
+    if !same_netns(proc_root, tid) {
         return None;
     }
     crate::sys::sock_diag::unix_peers()
@@ -1484,47 +1483,162 @@ fn unix_peer(proc_root: &crate::proc::root::ProcRoot, tid: i32, inode: u64) -> O
         .filter(|&p| p != 0)
 }
 
+/// Whether task `tid` shares ksec's network namespace (where sock_diag answers).
+fn same_netns(proc_root: &crate::proc::root::ProcRoot, tid: i32) -> bool {
+    let ns = |p: std::path::PathBuf| std::fs::read_link(p).ok();
+    match (
+        ns(proc_root.pid_path(tid, "ns/net")),
+        ns(std::path::PathBuf::from("/proc/self/ns/net")),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// strace's table of socket protocols (socketutils.c's `protocols`): the name the kernel gives
+/// (`system.sockprotoname`), and for the inet ones the family and protocol sock_diag is asked
+/// with.
+const SOCK_PROTOS: &[(&str, Option<(i32, i32)>)] = &[
+    ("UNIX", None),
+    ("UNIX-STREAM", None),
+    ("TCP", Some((libc::AF_INET, libc::IPPROTO_TCP))),
+    ("UDP", Some((libc::AF_INET, libc::IPPROTO_UDP))),
+    ("UDPLITE", Some((libc::AF_INET, libc::IPPROTO_UDPLITE))),
+    ("DCCP", Some((libc::AF_INET, libc::IPPROTO_DCCP))),
+    ("SCTP", Some((libc::AF_INET, libc::IPPROTO_SCTP))),
+    ("L2TP/IP", Some((libc::AF_INET, 115))),
+    ("PING", Some((libc::AF_INET, libc::IPPROTO_ICMP))),
+    ("RAW", Some((libc::AF_INET, libc::IPPROTO_RAW))),
+    ("TCPv6", Some((libc::AF_INET6, libc::IPPROTO_TCP))),
+    ("UDPv6", Some((libc::AF_INET6, libc::IPPROTO_UDP))),
+    ("UDPLITEv6", Some((libc::AF_INET6, libc::IPPROTO_UDPLITE))),
+    ("DCCPv6", Some((libc::AF_INET6, libc::IPPROTO_DCCP))),
+    ("SCTPv6", Some((libc::AF_INET6, libc::IPPROTO_SCTP))),
+    ("L2TP/IPv6", Some((libc::AF_INET6, 115))),
+    ("PINGv6", Some((libc::AF_INET6, libc::IPPROTO_ICMP))),
+    ("RAWv6", Some((libc::AF_INET6, libc::IPPROTO_RAW))),
+    ("NETLINK", None),
+];
+
+/// strace's text of inet socket `s` named `name` (socketutils.c's inet_parse_response).
+fn inet_text(name: &str, s: &crate::sys::sock_diag::InetSocket) -> Option<String> {
+    let addr = |(a, port): &(Vec<u8>, u16)| -> Option<String> {
+        Some(match a.len() {
+            4 => format!("{}:{port}", sockaddr::ntop4(a[..].try_into().ok()?)),
+            _ => format!("[{}]:{port}", sockaddr::ntop6(a[..].try_into().ok()?)),
+        })
+    };
+    let src = addr(&s.src)?;
+    if s.dst.1 == 0 && s.dst.0.iter().all(|&b| b == 0) {
+        Some(format!("{name}:[{src}]"))
+    } else {
+        Some(format!("{name}:[{src}->{}]", addr(&s.dst)?))
+    }
+}
+
 /// strace's cache of socket endpoints: its size (a power of two).
 const CACHE_SIZE: u64 = 1024;
 
 /// [`socket_target`] read afresh, and whether strace would have found (and cached) the
-/// endpoints: not for a unix socket with no path (strace's fallback `UNIX:[INODE]`).
+/// endpoints: not for its fallback `PROTO:[INODE]` (a unix socket with no path nor peer, a
+/// socket in no table).
 fn socket_target_uncached(
+    proc_root: &crate::proc::root::ProcRoot,
+    tid: i32,
+    fd: i64,
+    inode: u64,
+) -> Option<(String, bool)> {
+    // strace asks only for the fd's own protocol when the kernel names one it knows, and
+    // tries them all otherwise.
+    let proto = crate::sys::sock_diag::sockprotoname(&proc_root.pid_path(tid, &format!("fd/{fd}")))
+        .ok()
+        .and_then(|n| SOCK_PROTOS.iter().find(|(p, _)| p.as_bytes() == n));
+    if let Some(found) = socket_found(proc_root, tid, inode, proto) {
+        return Some(found);
+    }
+    proto.map(|(name, _)| (format!("{name}:[{inode}]"), false))
+}
+
+/// The endpoints of socket `inode` of protocol `proto` (any when None), and whether strace
+/// would cache them.
+fn socket_found(
+    proc_root: &crate::proc::root::ProcRoot,
+    tid: i32,
+    inode: u64,
+    proto: Option<&(&str, Option<(i32, i32)>)>,
+) -> Option<(String, bool)> {
+    if let Some((name, Some((family, protocol)))) = proto {
+        if let Some(t) = inet_found(proc_root, tid, inode, name, *family, *protocol) {
+            return Some((t, true));
+        }
+        return None;
+    }
+    if proto.is_none() {
+        for (name, inet) in SOCK_PROTOS {
+            if let Some((family, protocol)) = inet {
+                if let Some(t) = inet_found(proc_root, tid, inode, name, *family, *protocol) {
+                    return Some((t, true));
+                }
+            }
+        }
+    }
+    other_found(proc_root, tid, inode)
+}
+
+/// Inet socket `inode`'s text: from the task's /proc/net table for TCP and UDP, else (a bound
+/// TCP socket that does not listen, the other protocols) from sock_diag when the task shares
+/// ksec's network namespace.
+fn inet_found(
+    proc_root: &crate::proc::root::ProcRoot,
+    tid: i32,
+    inode: u64,
+    name: &str,
+    family: i32,
+    protocol: i32,
+) -> Option<String> {
+    use crate::proc::net::{parse_inet_table, InetProto};
+    let table = match name {
+        "TCP" => Some(InetProto::Tcp),
+        "TCPv6" => Some(InetProto::Tcp6),
+        "UDP" => Some(InetProto::Udp),
+        "UDPv6" => Some(InetProto::Udp6),
+        _ => None,
+    };
+    if let Some(proto) = table {
+        if let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, &format!("net/{proto}"))) {
+            if let Some(s) = parse_inet_table(proto, &bytes)
+                .into_iter()
+                .find(|s| s.inode == inode)
+            {
+                let (src, dst) = (s.local, s.remote);
+                let parts = |a: std::net::SocketAddr| match a {
+                    std::net::SocketAddr::V4(a) => (a.ip().octets().to_vec(), a.port()),
+                    std::net::SocketAddr::V6(a) => (a.ip().octets().to_vec(), a.port()),
+                };
+                let s = crate::sys::sock_diag::InetSocket {
+                    family: family as u8,
+                    src: parts(src),
+                    dst: parts(dst),
+                };
+                return inet_text(name, &s);
+            }
+        }
+    }
+    if !same_netns(proc_root, tid) {
+        return None;
+    }
+    let inode = u32::try_from(inode).ok()?;
+    let s = crate::sys::sock_diag::inet_socket(family as u8, protocol as u8, inode).ok()??;
+    inet_text(name, &s)
+}
+
+/// A unix or netlink socket's text, from the task's /proc/net tables.
+fn other_found(
     proc_root: &crate::proc::root::ProcRoot,
     tid: i32,
     inode: u64,
 ) -> Option<(String, bool)> {
-    use crate::proc::net::{parse_inet_table, parse_unix_table, InetProto, UnixKind};
-    use std::net::SocketAddr;
-
-    for proto in InetProto::ALL {
-        let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, &format!("net/{proto}"))) else {
-            continue;
-        };
-        let Some(s) = parse_inet_table(proto, &bytes)
-            .into_iter()
-            .find(|s| s.inode == inode)
-        else {
-            continue;
-        };
-        let name = match proto {
-            InetProto::Tcp => "TCP",
-            InetProto::Tcp6 => "TCPv6",
-            InetProto::Udp => "UDP",
-            InetProto::Udp6 => "UDPv6",
-        };
-        let addr = |a: &SocketAddr| match a {
-            SocketAddr::V4(a) => format!("{}:{}", sockaddr::ntop4(a.ip().octets()), a.port()),
-            SocketAddr::V6(a) => format!("[{}]:{}", sockaddr::ntop6(a.ip().octets()), a.port()),
-        };
-        let remote_zero = s.remote.port() == 0 && s.remote.ip().is_unspecified();
-        let t = if remote_zero {
-            format!("{name}:[{}]", addr(&s.local))
-        } else {
-            format!("{name}:[{}->{}]", addr(&s.local), addr(&s.remote))
-        };
-        return Some((t, true));
-    }
+    use crate::proc::net::{parse_unix_table, UnixKind};
     if let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, "net/unix")) {
         if let Some(s) = parse_unix_table(&bytes)
             .into_iter()
@@ -2147,10 +2261,11 @@ mod tests {
                 .unwrap()
                 .ino()
         };
+        let fd = |f: &dyn std::os::fd::AsRawFd| i64::from(f.as_raw_fd());
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         assert_eq!(
-            super::socket_target(&root, me, inode(&l)),
+            super::socket_target(&root, me, fd(&l), inode(&l)),
             Some(format!("TCP:[127.0.0.1:{port}]"))
         );
         let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -2158,23 +2273,23 @@ mod tests {
         c.write_all(b"x").unwrap();
         let cport = c.local_addr().unwrap().port();
         assert_eq!(
-            super::socket_target(&root, me, inode(&c)),
+            super::socket_target(&root, me, fd(&c), inode(&c)),
             Some(format!("TCP:[127.0.0.1:{cport}->127.0.0.1:{port}]"))
         );
         assert_eq!(
-            super::socket_target(&root, me, inode(&a)),
+            super::socket_target(&root, me, fd(&a), inode(&a)),
             Some(format!("TCP:[127.0.0.1:{port}->127.0.0.1:{cport}]"))
         );
         let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let uport = u.local_addr().unwrap().port();
         assert_eq!(
-            super::socket_target(&root, me, inode(&u)),
+            super::socket_target(&root, me, fd(&u), inode(&u)),
             Some(format!("UDP:[127.0.0.1:{uport}]"))
         );
         if let Ok(l6) = std::net::TcpListener::bind("[::1]:0") {
             let p6 = l6.local_addr().unwrap().port();
             assert_eq!(
-                super::socket_target(&root, me, inode(&l6)),
+                super::socket_target(&root, me, fd(&l6), inode(&l6)),
                 Some(format!("TCPv6:[[::1]:{p6}]"))
             );
         }
@@ -2184,7 +2299,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let ul = std::os::unix::net::UnixListener::bind(&path).unwrap();
         assert_eq!(
-            super::socket_target(&root, me, inode(&ul)),
+            super::socket_target(&root, me, fd(&ul), inode(&ul)),
             Some(format!(
                 "UNIX-STREAM:[{},{:?}]",
                 inode(&ul),
@@ -2194,12 +2309,12 @@ mod tests {
         // A pair names its other end (sock_diag), as strace's `UNIX:[A->B]`.
         let (p1, p2) = std::os::unix::net::UnixDatagram::pair().unwrap();
         assert_eq!(
-            super::socket_target(&root, me, inode(&p1)),
+            super::socket_target(&root, me, fd(&p1), inode(&p1)),
             Some(format!("UNIX:[{}->{}]", inode(&p1), inode(&p2)))
         );
         let _ = std::fs::remove_file(&path);
         let _ = std::fs::remove_dir(&dir);
-        assert_eq!(super::socket_target(&root, me, 1), None);
+        assert_eq!(super::socket_target(&root, me, -1, 1), None);
     }
 
     #[test]
