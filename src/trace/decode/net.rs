@@ -610,7 +610,7 @@ fn array(
 }
 
 /// [`array`], cut (`...`) after `max` elements as well, with each element's index.
-fn array_upto(
+pub(super) fn array_upto(
     c: &mut Ctx<'_>,
     addr: u64,
     n: u64,
