@@ -803,7 +803,7 @@ fn accept4(c: &mut Ctx<'_>) -> Step {
 fn sendto(c: &mut Ctx<'_>) -> Step {
     let fd = c.fd_arg(0);
     c.arg(fd);
-    let b = strn(c, c.args[1], c.args[2]);
+    let b = sockbuf(c, c.args[1], c.args[2]);
     c.arg(b);
     c.arg(c.ulong_arg(2));
     c.arg(msg_flags(c.args[3]));
@@ -829,7 +829,7 @@ fn recvfrom(c: &mut Ctx<'_>) -> Step {
     }
     let b = match c.rval_ok() {
         None => Value::Ptr(c.args[1]),
-        Some(n) => strn(c, c.args[1], (n as u64).min(c.args[2])),
+        Some(n) => sockbuf(c, c.args[1], (n as u64).min(c.args[2])),
     };
     c.arg(b);
     c.arg(c.ulong_arg(2));
@@ -856,6 +856,21 @@ fn recvfrom(c: &mut Ctx<'_>) -> Step {
         }
     }
     Step::Done
+}
+
+/// strace's decode_sockbuf: the netlink messages in `len` bytes at `addr` when argument 0 is
+/// a netlink socket of a family ksec decodes, else the bytes.
+fn sockbuf(c: &mut Ctx<'_>, addr: u64, len: u64) -> Value {
+    match nl_family(c) {
+        Some(family) => super::netlink::decode(c, family, addr, len),
+        None => strn(c, addr, len),
+    }
+}
+
+/// The netlink family of argument 0 when ksec decodes its messages.
+fn nl_family(c: &mut Ctx<'_>) -> Option<i64> {
+    let fd = c.int(0) as i64;
+    c.netlink_family(fd).filter(|&f| super::netlink::decodes(f))
 }
 
 /// `struct msghdr` on x86_64 (the layout of include/linux/socket.h's user_msghdr).
@@ -895,6 +910,11 @@ fn msghdr_of(b: &[u8]) -> MsgHdr {
 /// strace's `tprint_iov_upto`: `[{iov_base="abc", iov_len=3}, ...]`, the strings together cut
 /// at `data_size` bytes (u64::MAX: no limit).
 pub fn iov(c: &mut Ctx<'_>, addr: u64, n: u64, data_size: u64) -> Value {
+    iov_of(c, addr, n, data_size, None)
+}
+
+/// [`iov`], each base decoded as netlink messages of `netlink` when it is Some.
+fn iov_of(c: &mut Ctx<'_>, addr: u64, n: u64, data_size: u64, netlink: Option<i64>) -> Value {
     let mut left = data_size;
     array(c, addr, n, 16, |c, b| {
         let base = u64::from_ne_bytes(b[0..8].try_into().unwrap_or_default());
@@ -903,7 +923,10 @@ pub fn iov(c: &mut Ctx<'_>, addr: u64, n: u64, data_size: u64) -> Value {
         if left != u64::MAX {
             left -= shown;
         }
-        let s = strn(c, base, shown);
+        let s = match netlink {
+            Some(family) if base != 0 => super::netlink::decode(c, family, base, shown),
+            _ => strn(c, base, shown),
+        };
         Value::fields(vec![("iov_base", s), ("iov_len", Value::Uint(len))])
     })
 }
@@ -915,7 +938,7 @@ fn msghdr(c: &mut Ctx<'_>, m: &MsgHdr, user_namelen: Option<i32>, data_size: u64
         Some(u) if namelen > u => u,
         _ => namelen,
     };
-    let (name, _) = sockaddr::decode(c, m.name, eff);
+    let (name, family) = sockaddr::decode(c, m.name, eff);
     let mut fields = vec![("msg_name", name)];
     let nl = match user_namelen {
         Some(u) if u != namelen => Value::InOut(
@@ -925,7 +948,15 @@ fn msghdr(c: &mut Ctx<'_>, m: &MsgHdr, user_namelen: Option<i32>, data_size: u64
         _ => Value::Int(namelen as i64),
     };
     fields.push(("msg_namelen", nl));
-    fields.push(("msg_iov", iov(c, m.iov, m.iovlen, data_size)));
+    // strace decodes the data as netlink messages when the name is a netlink address (of the
+    // fd's family, -1 when the fd is no netlink socket).
+    let netlink = if family == Some(libc::AF_NETLINK as u16) {
+        let fd = c.int(0) as i64;
+        Some(c.netlink_family(fd).unwrap_or(-1)).filter(|&f| super::netlink::decodes(f))
+    } else {
+        None
+    };
+    fields.push(("msg_iov", iov_of(c, m.iov, m.iovlen, data_size, netlink)));
     fields.push(("msg_iovlen", Value::Uint(m.iovlen)));
     if m.controllen != 0 {
         fields.push(("msg_control", msg_control(c, m.control, m.controllen)));
@@ -1683,6 +1714,23 @@ fn other_found(
         }
     }
     None
+}
+
+/// strace's get_fd_nl_family over a socket's `-yy` text: the protocol of `NETLINK:[ROUTE:123]`
+/// (a prefix match of the names, as strace's), the number of `NETLINK:[42]` (for an unbound
+/// socket, its inode: strace's `atoi`), -1 for any other text.
+pub fn netlink_family_of(text: &str) -> i64 {
+    let Some(rest) = text.strip_prefix("NETLINK:[") else {
+        return -1;
+    };
+    for &(v, name) in NETLINK_PROTOCOLS {
+        let n = name.strip_prefix("NETLINK_").unwrap_or(name);
+        if rest.starts_with(n) {
+            return v as i64;
+        }
+    }
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits.parse::<i64>().map_or(-1, |n| n as i32 as i64)
 }
 
 /// The protocol and port id of netlink socket `inode` in a /proc/net/netlink table

@@ -1,0 +1,805 @@
+//! Netlink messages in the buffers of sendto, recvfrom, sendmsg and recvmsg on netlink sockets,
+//! as strace 6.1 prints them (its netlink.c, nlattr.c, netlink_route.c, rtnl_link.c,
+//! rtnl_addr.c): `[{nlmsg_len=20, nlmsg_type=RTM_GETLINK, nlmsg_flags=NLM_F_REQUEST|NLM_F_DUMP,
+//! nlmsg_seq=1, nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ...}, [attributes]]`.
+//!
+//! Every family gets the header (the message types and flags of NETLINK_ROUTE, the reserved
+//! `NLMSG_*` of the others), NLMSG_ERROR's `{error=-ENODEV, msg=...}` and NLMSG_DONE's count;
+//! NETLINK_ROUTE's link and address messages get their bodies and attributes. The families
+//! strace names with tables of their own that ksec lacks (audit, crypto, generic, netfilter,
+//! selinux, sock_diag, xfrm, kobject_uevent) are left to the caller (None: print the bytes).
+
+use super::sockaddr;
+use super::value::{HexStr, Value};
+use super::xlat::{self, Table};
+use super::Ctx;
+
+/// The most bytes of a buffer read for decoding (strace reads it all; a netlink datagram is
+/// at most a few pages).
+const READ_MAX: u64 = 1 << 20;
+const NLMSG_HDRLEN: usize = 16;
+const NLA_HDRLEN: usize = 4;
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const NLMSG_MIN_TYPE: u16 = 16;
+const NETLINK_ROUTE: i64 = 0;
+
+/// Whether ksec decodes the messages of netlink family `family` (-1: unknown, as strace's
+/// get_fd_nl_family says when the socket's protocol cannot be read).
+pub fn decodes(family: i64) -> bool {
+    // NETLINK_SOCK_DIAG 4, NETLINK_AUDIT 9, NETLINK_SELINUX 7, NETLINK_XFRM 6,
+    // NETLINK_KOBJECT_UEVENT 15, NETLINK_GENERIC 16, NETLINK_NETFILTER 12, NETLINK_CRYPTO 21.
+    !matches!(family, 4 | 6 | 7 | 9 | 12 | 15 | 16 | 21)
+}
+
+/// strace's decode_netlink over `len` bytes at `addr`.
+pub fn decode(c: &mut Ctx<'_>, family: i64, addr: u64, len: u64) -> Value {
+    if len < NLMSG_HDRLEN as u64 {
+        return force_hex_at(c, addr, len);
+    }
+    let Some(buf) = c.read(addr, len.min(READ_MAX) as usize) else {
+        return Value::Ptr(addr);
+    };
+    let mut msgs = Vec::new();
+    let mut off = 0usize;
+    let mut more = false;
+    loop {
+        let left = buf.len() - off;
+        if left < NLMSG_HDRLEN {
+            // A tail too short for a header: its bytes.
+            msgs.push(hex_bytes(c, &buf[off..]));
+            break;
+        }
+        if !c.opts.verbose && msgs.len() == c.opts.string_limit {
+            more = true;
+            break;
+        }
+        let h = &buf[off..];
+        let nlmsg_len = u32_at(h, 0) as usize;
+        let msg = message(c, family, &buf[off..]);
+        msgs.push(msg);
+        let aligned = (nlmsg_len + 3) & !3;
+        if nlmsg_len < NLMSG_HDRLEN || aligned >= left {
+            break;
+        }
+        off += aligned;
+    }
+    if msgs.len() == 1 && !more {
+        return msgs.pop().unwrap_or(Value::Ptr(addr));
+    }
+    Value::Array { items: msgs, more }
+}
+
+/// One message: its header, and its payload when it has one (`[{hdr}, payload...]`).
+fn message(c: &mut Ctx<'_>, family: i64, b: &[u8]) -> Value {
+    let nlmsg_len = (u32_at(b, 0) as usize).min(b.len());
+    let kind = u16_at(b, 4);
+    let flags = u16_at(b, 6);
+    let hdr = header(family, b);
+    if nlmsg_len <= NLMSG_HDRLEN {
+        return hdr;
+    }
+    let mut items = vec![hdr];
+    items.extend(payload(c, family, kind, flags, &b[NLMSG_HDRLEN..nlmsg_len]));
+    Value::array(items)
+}
+
+fn header(family: i64, b: &[u8]) -> Value {
+    let kind = u16_at(b, 4);
+    let flags = u16_at(b, 6);
+    Value::fields(vec![
+        ("nlmsg_len", Value::Uint(u64::from(u32_at(b, 0)))),
+        ("nlmsg_type", msg_type(family, kind)),
+        ("nlmsg_flags", msg_flags(family, kind, flags)),
+        ("nlmsg_seq", Value::Uint(u64::from(u32_at(b, 8)))),
+        ("nlmsg_pid", Value::Int(i64::from(u32_at(b, 12) as i32))),
+    ])
+}
+
+const NETLINK_TYPES: &Table = &[
+    (1, "NLMSG_NOOP"),
+    (2, "NLMSG_ERROR"),
+    (3, "NLMSG_DONE"),
+    (4, "NLMSG_OVERRUN"),
+];
+
+const NL_ROUTE_TYPES: &Table = &[
+    (16, "RTM_NEWLINK"),
+    (17, "RTM_DELLINK"),
+    (18, "RTM_GETLINK"),
+    (19, "RTM_SETLINK"),
+    (20, "RTM_NEWADDR"),
+    (21, "RTM_DELADDR"),
+    (22, "RTM_GETADDR"),
+    (24, "RTM_NEWROUTE"),
+    (25, "RTM_DELROUTE"),
+    (26, "RTM_GETROUTE"),
+    (28, "RTM_NEWNEIGH"),
+    (29, "RTM_DELNEIGH"),
+    (30, "RTM_GETNEIGH"),
+    (32, "RTM_NEWRULE"),
+    (33, "RTM_DELRULE"),
+    (34, "RTM_GETRULE"),
+    (36, "RTM_NEWQDISC"),
+    (37, "RTM_DELQDISC"),
+    (38, "RTM_GETQDISC"),
+    (40, "RTM_NEWTCLASS"),
+    (41, "RTM_DELTCLASS"),
+    (42, "RTM_GETTCLASS"),
+    (44, "RTM_NEWTFILTER"),
+    (45, "RTM_DELTFILTER"),
+    (46, "RTM_GETTFILTER"),
+    (48, "RTM_NEWACTION"),
+    (49, "RTM_DELACTION"),
+    (50, "RTM_GETACTION"),
+    (52, "RTM_NEWPREFIX"),
+    (58, "RTM_GETMULTICAST"),
+    (62, "RTM_GETANYCAST"),
+    (64, "RTM_NEWNEIGHTBL"),
+    (66, "RTM_GETNEIGHTBL"),
+    (67, "RTM_SETNEIGHTBL"),
+    (68, "RTM_NEWNDUSEROPT"),
+    (72, "RTM_NEWADDRLABEL"),
+    (73, "RTM_DELADDRLABEL"),
+    (74, "RTM_GETADDRLABEL"),
+    (78, "RTM_GETDCB"),
+    (79, "RTM_SETDCB"),
+    (80, "RTM_NEWNETCONF"),
+    (81, "RTM_DELNETCONF"),
+    (82, "RTM_GETNETCONF"),
+    (84, "RTM_NEWMDB"),
+    (85, "RTM_DELMDB"),
+    (86, "RTM_GETMDB"),
+    (88, "RTM_NEWNSID"),
+    (89, "RTM_DELNSID"),
+    (90, "RTM_GETNSID"),
+    (92, "RTM_NEWSTATS"),
+    (94, "RTM_GETSTATS"),
+    (96, "RTM_NEWCACHEREPORT"),
+    (100, "RTM_NEWCHAIN"),
+    (101, "RTM_DELCHAIN"),
+    (102, "RTM_GETCHAIN"),
+    (104, "RTM_NEWNEXTHOP"),
+    (105, "RTM_DELNEXTHOP"),
+    (106, "RTM_GETNEXTHOP"),
+    (108, "RTM_NEWLINKPROP"),
+    (109, "RTM_DELLINKPROP"),
+    (110, "RTM_GETLINKPROP"),
+    (112, "RTM_NEWVLAN"),
+    (113, "RTM_DELVLAN"),
+    (114, "RTM_GETVLAN"),
+    (116, "RTM_NEWNEXTHOPBUCKET"),
+    (117, "RTM_DELNEXTHOPBUCKET"),
+    (118, "RTM_GETNEXTHOPBUCKET"),
+];
+
+/// strace's decode_nlmsg_type.
+fn msg_type(family: i64, kind: u16) -> Value {
+    if kind >= NLMSG_MIN_TYPE && family == NETLINK_ROUTE {
+        return xlat::enumerated(u64::from(kind), NL_ROUTE_TYPES, "RTM_???");
+    }
+    xlat::enumerated(u64::from(kind), NETLINK_TYPES, "NLMSG_???")
+}
+
+const NETLINK_FLAGS: &Table = &[
+    (0x01, "NLM_F_REQUEST"),
+    (0x02, "NLM_F_MULTI"),
+    (0x04, "NLM_F_ACK"),
+    (0x08, "NLM_F_ECHO"),
+    (0x10, "NLM_F_DUMP_INTR"),
+    (0x20, "NLM_F_DUMP_FILTERED"),
+];
+const NETLINK_GET_FLAGS: &Table = &[
+    (0x300, "NLM_F_DUMP"),
+    (0x100, "NLM_F_ROOT"),
+    (0x200, "NLM_F_MATCH"),
+    (0x400, "NLM_F_ATOMIC"),
+];
+const NETLINK_NEW_FLAGS: &Table = &[
+    (0x100, "NLM_F_REPLACE"),
+    (0x200, "NLM_F_EXCL"),
+    (0x400, "NLM_F_CREATE"),
+    (0x800, "NLM_F_APPEND"),
+];
+const NETLINK_DELETE_FLAGS: &Table = &[(0x100, "NLM_F_NONREC"), (0x200, "NLM_F_BULK")];
+const NETLINK_ACK_FLAGS: &Table = &[(0x100, "NLM_F_CAPPED"), (0x200, "NLM_F_ACK_TLVS")];
+
+/// strace's decode_nlmsg_flags: the common flags, then those of the message's kind.
+fn msg_flags(family: i64, kind: u16, flags: u16) -> Value {
+    let extra: &Table = if kind < NLMSG_MIN_TYPE {
+        if kind == NLMSG_ERROR {
+            NETLINK_ACK_FLAGS
+        } else {
+            &[]
+        }
+    } else if family == NETLINK_ROUTE {
+        // RTM_DELACTION uses NLM_F_ROOT's flags.
+        if kind == 49 {
+            NETLINK_GET_FLAGS
+        } else {
+            match kind & 3 {
+                0 => NETLINK_NEW_FLAGS,
+                1 => NETLINK_DELETE_FLAGS,
+                2 => NETLINK_GET_FLAGS,
+                _ => &[],
+            }
+        }
+    } else {
+        &[]
+    };
+    let table: Vec<(u64, &'static str)> = NETLINK_FLAGS.iter().chain(extra).copied().collect();
+    xlat::flags(u64::from(flags), &table)
+}
+
+/// strace's decode_payload: the values after the header.
+fn payload(c: &mut Ctx<'_>, family: i64, kind: u16, flags: u16, p: &[u8]) -> Vec<Value> {
+    if kind == NLMSG_ERROR {
+        return vec![nlmsgerr(c, family, flags & 0x100 != 0, p)];
+    }
+    if (kind >= NLMSG_MIN_TYPE || kind == NLMSG_DONE) && family == NETLINK_ROUTE {
+        if let Some(v) = route(c, kind, p) {
+            return v;
+        }
+    }
+    if kind == NLMSG_DONE && p.len() == 4 {
+        return vec![Value::Int(i64::from(u32_at(p, 0) as i32))];
+    }
+    vec![hex_bytes(c, p)]
+}
+
+const NLMSGERR_ATTRS: &Table = &[
+    (0, "NLMSGERR_ATTR_UNUSED"),
+    (1, "NLMSGERR_ATTR_MSG"),
+    (2, "NLMSGERR_ATTR_OFFS"),
+    (3, "NLMSGERR_ATTR_COOKIE"),
+    (4, "NLMSGERR_ATTR_POLICY"),
+    (5, "NLMSGERR_ATTR_MISS_TYPE"),
+    (6, "NLMSGERR_ATTR_MISS_NEST"),
+];
+
+/// `{error=-ENODEV, msg=[{...}, ...]}`, and the extended ack's attributes after it.
+fn nlmsgerr(c: &mut Ctx<'_>, family: i64, capped: bool, p: &[u8]) -> Value {
+    // struct nlmsgerr: int error; struct nlmsghdr msg.
+    if p.len() < 4 + NLMSG_HDRLEN {
+        return hex_bytes(c, p);
+    }
+    let error = u32_at(p, 0) as i32;
+    let err = if error < 0 {
+        match super::errno_text(-error).0 {
+            n if n.starts_with("errno ") => Value::Int(i64::from(error)),
+            n => Value::Raw(format!("-{n}")),
+        }
+    } else {
+        Value::Int(i64::from(error))
+    };
+    let inner = &p[4..];
+    let len = inner.len();
+    let nlmsg_len = (u32_at(inner, 0) as usize).max(NLMSG_HDRLEN);
+    let shown = len.min(if capped { NLMSG_HDRLEN } else { nlmsg_len });
+    // The quoted message, cut at what the error carries.
+    let mut msg = inner[..shown].to_vec();
+    let real = u32_at(&msg, 0) as usize;
+    if real > shown {
+        // decode_nlmsghdr_with_payload takes MIN(nlmsg_len, len).
+        msg.truncate(shown);
+    }
+    let m = message_within(c, family, &msg);
+    let v = Value::fields(vec![("error", err), ("msg", m)]);
+    if len > shown {
+        let attrs = nlattrs(
+            c,
+            &inner[shown..],
+            NLMSGERR_ATTRS,
+            "NLMSGERR_ATTR_???",
+            |c, t, d| match t {
+                1 => Some(nla_str(c, d)),
+                2 => nla_u32(d),
+                3 => Some(Value::array(
+                    d.iter().map(|&b| Value::Uint(u64::from(b))).collect(),
+                )),
+                _ => None,
+            },
+        );
+        return Value::array(vec![v, attrs]);
+    }
+    v
+}
+
+/// [`message`] of a header whose nlmsg_len may exceed the bytes there are.
+fn message_within(c: &mut Ctx<'_>, family: i64, b: &[u8]) -> Value {
+    let nlmsg_len = (u32_at(b, 0) as usize).min(b.len());
+    let kind = u16_at(b, 4);
+    let flags = u16_at(b, 6);
+    let hdr = header(family, b);
+    if nlmsg_len <= NLMSG_HDRLEN {
+        return hdr;
+    }
+    let mut items = vec![hdr];
+    items.extend(payload(c, family, kind, flags, &b[NLMSG_HDRLEN..nlmsg_len]));
+    Value::array(items)
+}
+
+// --- NETLINK_ROUTE ---
+
+/// strace's decode_netlink_route: None for NLMSG_DONE (the caller prints its count).
+fn route(c: &mut Ctx<'_>, kind: u16, p: &[u8]) -> Option<Vec<Value>> {
+    if kind == NLMSG_DONE {
+        return None;
+    }
+    let Some(&family) = p.first() else {
+        // umove_or_printaddr of an empty payload: strace prints the address; the bytes are
+        // all there is here.
+        return Some(vec![hex_bytes(c, p)]);
+    };
+    Some(match kind {
+        16..=19 => ifinfomsg(c, family, p),
+        20..=22 => ifaddrmsg(c, family, p),
+        _ => {
+            let mut f = vec![("family", afamily(family))];
+            if p.len() > 1 {
+                f.push(("data", hex_bytes(c, &p[1..])));
+            }
+            vec![Value::fields(f)]
+        }
+    })
+}
+
+fn afamily(f: u8) -> Value {
+    xlat::enumerated(u64::from(f), sockaddr::ADDRFAMS, "AF_???")
+}
+
+const IFF_FLAGS: &Table = &[
+    (1 << 0, "IFF_UP"),
+    (1 << 1, "IFF_BROADCAST"),
+    (1 << 2, "IFF_DEBUG"),
+    (1 << 3, "IFF_LOOPBACK"),
+    (1 << 4, "IFF_POINTOPOINT"),
+    (1 << 5, "IFF_NOTRAILERS"),
+    (1 << 6, "IFF_RUNNING"),
+    (1 << 7, "IFF_NOARP"),
+    (1 << 8, "IFF_PROMISC"),
+    (1 << 9, "IFF_ALLMULTI"),
+    (1 << 10, "IFF_MASTER"),
+    (1 << 11, "IFF_SLAVE"),
+    (1 << 12, "IFF_MULTICAST"),
+    (1 << 13, "IFF_PORTSEL"),
+    (1 << 14, "IFF_AUTOMEDIA"),
+    (1 << 15, "IFF_DYNAMIC"),
+    (1 << 16, "IFF_LOWER_UP"),
+    (1 << 17, "IFF_DORMANT"),
+    (1 << 18, "IFF_ECHO"),
+];
+
+/// rtnl_link_attrs: IFLA_* by value.
+const IFLA_NAMES: &[&str] = &[
+    "IFLA_UNSPEC",
+    "IFLA_ADDRESS",
+    "IFLA_BROADCAST",
+    "IFLA_IFNAME",
+    "IFLA_MTU",
+    "IFLA_LINK",
+    "IFLA_QDISC",
+    "IFLA_STATS",
+    "IFLA_COST",
+    "IFLA_PRIORITY",
+    "IFLA_MASTER",
+    "IFLA_WIRELESS",
+    "IFLA_PROTINFO",
+    "IFLA_TXQLEN",
+    "IFLA_MAP",
+    "IFLA_WEIGHT",
+    "IFLA_OPERSTATE",
+    "IFLA_LINKMODE",
+    "IFLA_LINKINFO",
+    "IFLA_NET_NS_PID",
+    "IFLA_IFALIAS",
+    "IFLA_NUM_VF",
+    "IFLA_VFINFO_LIST",
+    "IFLA_STATS64",
+    "IFLA_VF_PORTS",
+    "IFLA_PORT_SELF",
+    "IFLA_AF_SPEC",
+    "IFLA_GROUP",
+    "IFLA_NET_NS_FD",
+    "IFLA_EXT_MASK",
+    "IFLA_PROMISCUITY",
+    "IFLA_NUM_TX_QUEUES",
+    "IFLA_NUM_RX_QUEUES",
+    "IFLA_CARRIER",
+    "IFLA_PHYS_PORT_ID",
+    "IFLA_CARRIER_CHANGES",
+    "IFLA_PHYS_SWITCH_ID",
+    "IFLA_LINK_NETNSID",
+    "IFLA_PHYS_PORT_NAME",
+    "IFLA_PROTO_DOWN",
+    "IFLA_GSO_MAX_SEGS",
+    "IFLA_GSO_MAX_SIZE",
+    "IFLA_PAD",
+    "IFLA_XDP",
+    "IFLA_EVENT",
+    "IFLA_NEW_NETNSID",
+    "IFLA_IF_NETNSID",
+    "IFLA_CARRIER_UP_COUNT",
+    "IFLA_CARRIER_DOWN_COUNT",
+    "IFLA_NEW_IFINDEX",
+    "IFLA_MIN_MTU",
+    "IFLA_MAX_MTU",
+    "IFLA_PROP_LIST",
+    "IFLA_ALT_IFNAME",
+    "IFLA_PERM_ADDRESS",
+    "IFLA_PROTO_DOWN_REASON",
+    "IFLA_PARENT_DEV_NAME",
+    "IFLA_PARENT_DEV_BUS_NAME",
+    "IFLA_GRO_MAX_SIZE",
+    "IFLA_TSO_MAX_SIZE",
+    "IFLA_TSO_MAX_SEGS",
+    "IFLA_ALLMULTI",
+];
+
+const RTEXT_FILTER_FLAGS: &Table = &[
+    (1 << 0, "RTEXT_FILTER_VF"),
+    (1 << 1, "RTEXT_FILTER_BRVLAN"),
+    (1 << 2, "RTEXT_FILTER_BRVLAN_COMPRESSED"),
+    (1 << 3, "RTEXT_FILTER_SKIP_STATS"),
+    (1 << 4, "RTEXT_FILTER_MRP"),
+    (1 << 5, "RTEXT_FILTER_CFM_CONFIG"),
+    (1 << 6, "RTEXT_FILTER_CFM_STATUS"),
+];
+
+/// `struct ifinfomsg` (16 bytes) and its IFLA_* attributes.
+fn ifinfomsg(c: &mut Ctx<'_>, family: u8, p: &[u8]) -> Vec<Value> {
+    let mut f = vec![("ifi_family", afamily(family))];
+    if p.len() < 16 {
+        return vec![Value::Struct {
+            fields: f,
+            more: true,
+        }];
+    }
+    f.push((
+        "ifi_type",
+        xlat::enumerated(
+            u64::from(u16_at(p, 2)),
+            sockaddr::ARP_HARDWARE_TYPES,
+            "ARPHRD_???",
+        ),
+    ));
+    f.push(("ifi_index", sockaddr::ifindex(u32_at(p, 4))));
+    f.push(("ifi_flags", xlat::flags(u64::from(u32_at(p, 8)), IFF_FLAGS)));
+    f.push(("ifi_change", Value::Hex(u64::from(u32_at(p, 12)))));
+    let mut out = vec![Value::fields(f)];
+    if p.len() > 16 {
+        let table: Vec<(u64, &'static str)> = IFLA_NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as u64, *n))
+            .collect();
+        out.push(nlattrs(
+            c,
+            &p[16..],
+            &table,
+            "IFLA_???",
+            |c, t, d| match t {
+                1 | 2 | 54 => Some(hwaddr(d)),
+                3 | 6 | 20 | 38 | 53 | 56 | 57 => Some(nla_str(c, d)),
+                4 | 5 | 10 | 13 | 15 | 19 | 21 | 27 | 30 | 31 | 32 | 35 | 40 | 41 | 47 | 48
+                | 50 | 51 | 58 | 59 | 60 | 61 => nla_u32(d),
+                16 | 17 | 33 | 39 => nla_u8(d),
+                37 | 45 | 46 => nla_s32(d),
+                7 => link_stats(d, 4),
+                23 => link_stats(d, 8),
+                29 => {
+                    (d.len() >= 4).then(|| xlat::flags(u64::from(u32_at(d, 0)), RTEXT_FILTER_FLAGS))
+                }
+                _ => None,
+            },
+        ));
+    }
+    out
+}
+
+/// The fields of `struct rtnl_link_stats` (`width` 4) and `rtnl_link_stats64` (8), in order.
+const LINK_STATS: &[&str] = &[
+    "rx_packets",
+    "tx_packets",
+    "rx_bytes",
+    "tx_bytes",
+    "rx_errors",
+    "tx_errors",
+    "rx_dropped",
+    "tx_dropped",
+    "multicast",
+    "collisions",
+    "rx_length_errors",
+    "rx_over_errors",
+    "rx_crc_errors",
+    "rx_frame_errors",
+    "rx_fifo_errors",
+    "rx_missed_errors",
+    "tx_aborted_errors",
+    "tx_carrier_errors",
+    "tx_fifo_errors",
+    "tx_heartbeat_errors",
+    "tx_window_errors",
+    "rx_compressed",
+    "tx_compressed",
+    "rx_nohandler",
+    "rx_otherhost_dropped",
+];
+
+/// strace's decode_rtnl_link_stats / decode_nla_rtnl_link_stats64: the whole struct, or the
+/// sizes of its older versions; None (the bytes) for any other size.
+fn link_stats(d: &[u8], width: usize) -> Option<Value> {
+    let min = 23 * width;
+    let all = if width == 4 { 24 } else { 25 };
+    let n = if d.len() >= all * width {
+        all
+    } else if width == 8 && d.len() == 24 * width {
+        24
+    } else if d.len() == min {
+        23
+    } else {
+        return None;
+    };
+    let fields = LINK_STATS[..n]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let v = if width == 4 {
+                u64::from(u32_at(d, i * 4))
+            } else {
+                u64_at(d, i * 8)
+            };
+            (*name, Value::Uint(v))
+        })
+        .collect();
+    Some(Value::fields(fields))
+}
+
+const IFA_FLAGS: &Table = &[
+    (0x01, "IFA_F_SECONDARY"),
+    (0x02, "IFA_F_NODAD"),
+    (0x04, "IFA_F_OPTIMISTIC"),
+    (0x08, "IFA_F_DADFAILED"),
+    (0x10, "IFA_F_HOMEADDRESS"),
+    (0x20, "IFA_F_DEPRECATED"),
+    (0x40, "IFA_F_TENTATIVE"),
+    (0x80, "IFA_F_PERMANENT"),
+    (0x100, "IFA_F_MANAGETEMPADDR"),
+    (0x200, "IFA_F_NOPREFIXROUTE"),
+    (0x400, "IFA_F_MCAUTOJOIN"),
+    (0x800, "IFA_F_STABLE_PRIVACY"),
+];
+const RT_SCOPES: &Table = &[
+    (0, "RT_SCOPE_UNIVERSE"),
+    (200, "RT_SCOPE_SITE"),
+    (253, "RT_SCOPE_LINK"),
+    (254, "RT_SCOPE_HOST"),
+    (255, "RT_SCOPE_NOWHERE"),
+];
+const IFA_NAMES: &Table = &[
+    (0, "IFA_UNSPEC"),
+    (1, "IFA_ADDRESS"),
+    (2, "IFA_LOCAL"),
+    (3, "IFA_LABEL"),
+    (4, "IFA_BROADCAST"),
+    (5, "IFA_ANYCAST"),
+    (6, "IFA_CACHEINFO"),
+    (7, "IFA_MULTICAST"),
+    (8, "IFA_FLAGS"),
+    (9, "IFA_RT_PRIORITY"),
+    (10, "IFA_TARGET_NETNSID"),
+    (11, "IFA_PROTO"),
+];
+
+/// `struct ifaddrmsg` (8 bytes) and its IFA_* attributes (rtnl_addr.c).
+fn ifaddrmsg(c: &mut Ctx<'_>, family: u8, p: &[u8]) -> Vec<Value> {
+    let mut f = vec![("ifa_family", afamily(family))];
+    if p.len() < 8 {
+        return vec![Value::Struct {
+            fields: f,
+            more: true,
+        }];
+    }
+    f.push(("ifa_prefixlen", Value::Uint(u64::from(p[1]))));
+    f.push(("ifa_flags", xlat::flags(u64::from(p[2]), IFA_FLAGS)));
+    f.push((
+        "ifa_scope",
+        xlat::enumerated(u64::from(p[3]), RT_SCOPES, "RT_SCOPE_???"),
+    ));
+    f.push(("ifa_index", sockaddr::ifindex(u32_at(p, 4))));
+    let mut out = vec![Value::fields(f)];
+    if p.len() > 8 {
+        out.push(nlattrs(
+            c,
+            &p[8..],
+            IFA_NAMES,
+            "IFA_???",
+            |c, t, d| match t {
+                1 | 2 | 4 | 5 | 7 => inet_addr(family, d),
+                3 => Some(nla_str(c, d)),
+                6 if d.len() >= 16 => Some(Value::fields(vec![
+                    ("ifa_prefered", Value::Uint(u64::from(u32_at(d, 0)))),
+                    ("ifa_valid", Value::Uint(u64::from(u32_at(d, 4)))),
+                    ("cstamp", Value::Uint(u64::from(u32_at(d, 8)))),
+                    ("tstamp", Value::Uint(u64::from(u32_at(d, 12)))),
+                ])),
+                8 => (d.len() >= 4).then(|| xlat::flags(u64::from(u32_at(d, 0)), IFA_FLAGS)),
+                9 => nla_u32(d),
+                10 => nla_s32(d),
+                11 => nla_u8(d),
+                _ => None,
+            },
+        ));
+    }
+    out
+}
+
+/// strace's decode_nla_in_addr / print_inet_addr for an address of `family`.
+fn inet_addr(family: u8, d: &[u8]) -> Option<Value> {
+    match i32::from(family) {
+        libc::AF_INET if d.len() >= 4 => Some(Value::Call(
+            "inet_addr",
+            vec![Value::str(
+                sockaddr::ntop4([d[0], d[1], d[2], d[3]]).into_bytes(),
+            )],
+        )),
+        libc::AF_INET6 if d.len() >= 16 => {
+            let a: [u8; 16] = d[..16].try_into().ok()?;
+            Some(Value::Call(
+                "inet_pton",
+                vec![
+                    Value::sym("AF_INET6"),
+                    Value::str(sockaddr::ntop6(a).into_bytes()),
+                ],
+            ))
+        }
+        _ => None,
+    }
+}
+
+// --- Attributes (nlattr.c). ---
+
+/// strace's decode_nlattr: `[{nla_len=8, nla_type=IFLA_MTU}, 65536]` for one attribute, an
+/// array of them for several (cut at -s unless -v). `data` decodes an attribute's payload by
+/// its type (None: the bytes in hex).
+fn nlattrs(
+    c: &mut Ctx<'_>,
+    b: &[u8],
+    table: &Table,
+    unknown: &str,
+    mut data: impl FnMut(&mut Ctx<'_>, u16, &[u8]) -> Option<Value>,
+) -> Value {
+    let mut items = Vec::new();
+    let mut off = 0usize;
+    let mut more = false;
+    loop {
+        let left = b.len() - off;
+        if left < NLA_HDRLEN {
+            items.push(hex_bytes(c, &b[off..]));
+            break;
+        }
+        if !c.opts.verbose && items.len() == c.opts.string_limit {
+            more = true;
+            break;
+        }
+        let a = &b[off..];
+        let nla_len = u16_at(a, 0) as usize;
+        let nla_type = u16_at(a, 2);
+        let mut tname = Vec::new();
+        if nla_type & 0x8000 != 0 {
+            tname.push(Value::sym("NLA_F_NESTED"));
+        }
+        if nla_type & 0x4000 != 0 {
+            tname.push(Value::sym("NLA_F_NET_BYTEORDER"));
+        }
+        let t = nla_type & 0x3fff;
+        tname.push(xlat::enumerated(u64::from(t), table, unknown));
+        let tv = if tname.len() == 1 {
+            tname.pop().unwrap_or(Value::Uint(0))
+        } else {
+            Value::Or(tname)
+        };
+        let hdr = Value::fields(vec![
+            ("nla_len", Value::Uint(nla_len as u64)),
+            ("nla_type", tv),
+        ]);
+        let shown = nla_len.min(left);
+        let item = if shown > NLA_HDRLEN {
+            let d = &a[NLA_HDRLEN..shown];
+            let v = match data(c, t, d) {
+                Some(v) => v,
+                None => hex_bytes(c, d),
+            };
+            Value::array(vec![hdr, v])
+        } else {
+            hdr
+        };
+        items.push(item);
+        let aligned = (nla_len + 3) & !3;
+        if nla_len < NLA_HDRLEN || aligned >= left {
+            break;
+        }
+        off += aligned;
+    }
+    if items.len() == 1 && !more {
+        return items.pop().unwrap_or(Value::array(vec![]));
+    }
+    Value::Array { items, more }
+}
+
+/// decode_nla_str: the string without its trailing NUL, cut at -s.
+fn nla_str(c: &mut Ctx<'_>, d: &[u8]) -> Value {
+    let d = d.strip_suffix(&[0]).unwrap_or(d);
+    let limit = c.opts.string_limit;
+    Value::Str {
+        bytes: d[..d.len().min(limit)].to_vec(),
+        more: d.len() > limit,
+    }
+}
+
+fn nla_u32(d: &[u8]) -> Option<Value> {
+    (d.len() >= 4).then(|| Value::Uint(u64::from(u32_at(d, 0))))
+}
+
+fn nla_s32(d: &[u8]) -> Option<Value> {
+    (d.len() >= 4).then(|| Value::Int(i64::from(u32_at(d, 0) as i32)))
+}
+
+fn nla_u8(d: &[u8]) -> Option<Value> {
+    d.first().map(|&b| Value::Uint(u64::from(b)))
+}
+
+/// print_hwaddr: `00:11:22:33:44:55`; longer than MAX_ADDR_LEN (32): None.
+fn hwaddr(d: &[u8]) -> Value {
+    if d.len() > 32 {
+        let mut s = String::new();
+        super::value::quote(&mut s, d, HexStr::All);
+        return Value::Raw(s);
+    }
+    Value::Raw(
+        d.iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
+}
+
+// --- Bytes. ---
+
+/// printstr_ex(..., QUOTE_FORCE_HEX) of bytes already read: all `\xHH`, cut at -s.
+fn hex_bytes(c: &Ctx<'_>, b: &[u8]) -> Value {
+    let limit = c.opts.string_limit;
+    let mut s = String::new();
+    super::value::quote(&mut s, &b[..b.len().min(limit)], HexStr::All);
+    if b.len() > limit {
+        s.push_str("...");
+    }
+    Value::Raw(s)
+}
+
+/// printstr_ex(..., QUOTE_FORCE_HEX) of `len` bytes at `addr`.
+fn force_hex_at(c: &mut Ctx<'_>, addr: u64, len: u64) -> Value {
+    if addr == 0 {
+        return Value::Ptr(0);
+    }
+    match c.read(addr, len as usize) {
+        Some(b) => hex_bytes(c, &b),
+        None => Value::Ptr(addr),
+    }
+}
+
+fn u16_at(b: &[u8], i: usize) -> u16 {
+    b.get(i..i + 2)
+        .map_or(0, |s| u16::from_ne_bytes([s[0], s[1]]))
+}
+
+fn u32_at(b: &[u8], i: usize) -> u32 {
+    b.get(i..i + 4)
+        .map_or(0, |s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+fn u64_at(b: &[u8], i: usize) -> u64 {
+    b.get(i..i + 8)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u64::from_ne_bytes)
+}
