@@ -626,7 +626,6 @@ fn ifaddrmsg(c: &mut Ctx<'_>, family: u8, p: &[u8]) -> Vec<Value> {
                 8 => (d.len() >= 4).then(|| xlat::flags(u64::from(u32_at(d, 0)), IFA_FLAGS)),
                 9 => nla_u32(d),
                 10 => nla_s32(d),
-                11 => nla_u8(d),
                 _ => None,
             },
         ));
