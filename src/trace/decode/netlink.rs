@@ -802,3 +802,172 @@ fn u64_at(b: &[u8], i: usize) -> u64 {
         .and_then(|s| s.try_into().ok())
         .map_or(0, u64::from_ne_bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::trace::decode::testing::*;
+    use crate::trace::decode::{FdDecode, FdNames, FdTarget, Opts, Ret};
+
+    /// Fd 3 is a NETLINK_ROUTE socket, the others are not netlink sockets.
+    struct RouteFd;
+
+    impl FdNames for RouteFd {
+        fn target(&mut self, _tid: i32, _fd: i64, _mode: FdDecode) -> Option<FdTarget> {
+            None
+        }
+        fn netlink_family(&mut self, _tid: i32, fd: i64) -> Option<i64> {
+            (fd == 3).then_some(0)
+        }
+    }
+
+    fn ok(v: i64) -> Option<Ret> {
+        Some(Ret {
+            val: v,
+            is_error: false,
+        })
+    }
+
+    fn hdr(len: u32, kind: u16, flags: u16, seq: u32, pid: u32) -> Vec<u8> {
+        let mut m = len.to_ne_bytes().to_vec();
+        m.extend_from_slice(&kind.to_ne_bytes());
+        m.extend_from_slice(&flags.to_ne_bytes());
+        m.extend_from_slice(&seq.to_ne_bytes());
+        m.extend_from_slice(&pid.to_ne_bytes());
+        m
+    }
+
+    fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
+        let mut a = ((4 + data.len()) as u16).to_ne_bytes().to_vec();
+        a.extend_from_slice(&kind.to_ne_bytes());
+        a.extend_from_slice(data);
+        while a.len() % 4 != 0 {
+            a.push(0);
+        }
+        a
+    }
+
+    /// `ip link show lo`'s request: RTM_GETLINK, an ifinfomsg, IFLA_EXT_MASK and IFLA_IFNAME.
+    fn getlink() -> Vec<u8> {
+        let mut m = hdr(48, 18, 1, 5, 0);
+        m.extend_from_slice(&[0; 16]);
+        m.extend(attr(29, &9u32.to_ne_bytes()));
+        m.extend(attr(3, b"lo\0"));
+        m
+    }
+
+    #[test]
+    fn a_request_with_attributes() {
+        let mut m = FakeMem::default();
+        m.put(0x1000, &getlink());
+        let o = Opts::default();
+        assert_eq!(
+            line(
+                "sendto",
+                [3, 0x1000, 48, 0, 0, 0],
+                ok(48),
+                &o,
+                &mut m,
+                &mut RouteFd
+            ),
+            "sendto(3, [{nlmsg_len=48, nlmsg_type=RTM_GETLINK, nlmsg_flags=NLM_F_REQUEST, \
+             nlmsg_seq=5, nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ifi_type=ARPHRD_NETROM, \
+             ifi_index=0, ifi_flags=0, ifi_change=0}, [[{nla_len=8, nla_type=IFLA_EXT_MASK}, \
+             RTEXT_FILTER_VF|RTEXT_FILTER_SKIP_STATS], [{nla_len=7, nla_type=IFLA_IFNAME}, \
+             \"lo\"]]], 48, 0, NULL, 0) = 48"
+        );
+        // Not a netlink socket: the bytes.
+        assert!(line(
+            "sendto",
+            [4, 0x1000, 4, 0, 0, 0],
+            ok(4),
+            &o,
+            &mut m,
+            &mut RouteFd
+        )
+        .starts_with("sendto(4, \"0\\0\\0\\0\", 4, "));
+    }
+
+    #[test]
+    fn an_error_with_the_message_it_answers_then_done() {
+        let mut req = hdr(32, 16, 5, 0, 0);
+        req.extend_from_slice(&[0; 16]);
+        let mut m = hdr(52, 2, 0, 0, 77);
+        m.extend_from_slice(&(-19i32).to_ne_bytes());
+        m.extend(req);
+        let mut done = hdr(20, 3, 2, 1, 77);
+        done.extend_from_slice(&0i32.to_ne_bytes());
+        let mut buf = m.clone();
+        buf.extend(&done);
+        let mut mem = FakeMem::default();
+        mem.put(0x2000, &buf);
+        let o = Opts::default();
+        assert_eq!(
+            line(
+                "recvfrom",
+                [3, 0x2000, 4096, 0, 0, 0],
+                ok(72),
+                &o,
+                &mut mem,
+                &mut RouteFd
+            ),
+            "recvfrom(3, [[{nlmsg_len=52, nlmsg_type=NLMSG_ERROR, nlmsg_flags=0, nlmsg_seq=0, \
+             nlmsg_pid=77}, {error=-ENODEV, msg=[{nlmsg_len=32, nlmsg_type=RTM_NEWLINK, \
+             nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=0, nlmsg_pid=0}, \
+             {ifi_family=AF_UNSPEC, ifi_type=ARPHRD_NETROM, ifi_index=0, ifi_flags=0, \
+             ifi_change=0}]}], [{nlmsg_len=20, nlmsg_type=NLMSG_DONE, nlmsg_flags=NLM_F_MULTI, \
+             nlmsg_seq=1, nlmsg_pid=77}, 0]], 4096, 0, NULL, NULL) = 72"
+        );
+        // A buffer shorter than a header is its bytes; cut messages never panic.
+        assert_eq!(
+            line(
+                "recvfrom",
+                [3, 0x2000, 4096, 0, 0, 0],
+                ok(3),
+                &o,
+                &mut mem,
+                &mut RouteFd
+            ),
+            "recvfrom(3, \"\\x34\\x00\\x00\", 4096, 0, NULL, NULL) = 3"
+        );
+        for n in 0..buf.len() as i64 {
+            let _ = line(
+                "recvfrom",
+                [3, 0x2000, 4096, 0, 0, 0],
+                ok(n),
+                &o,
+                &mut mem,
+                &mut RouteFd,
+            );
+        }
+    }
+
+    #[test]
+    fn attributes_cut_at_the_string_limit_unless_verbose() {
+        let mut m = hdr(0, 16, 2, 1, 0);
+        m.extend_from_slice(&[0; 16]);
+        for _ in 0..4 {
+            m.extend(attr(4, &1500u32.to_ne_bytes()));
+        }
+        let len = m.len() as u32;
+        m[..4].copy_from_slice(&len.to_ne_bytes());
+        let mut mem = FakeMem::default();
+        mem.put(0x3000, &m);
+        let args = [3, 0x3000, len as u64, 0, 0, 0];
+        let o = Opts {
+            string_limit: 2,
+            ..Opts::default()
+        };
+        let cut = line("sendto", args, ok(len as i64), &o, &mut mem, &mut RouteFd);
+        assert!(
+            cut.contains("[[{nla_len=8, nla_type=IFLA_MTU}, 1500], [{nla_len=8, nla_type=IFLA_MTU}, 1500], ...]]"),
+            "{cut}"
+        );
+        let o = Opts {
+            string_limit: 2,
+            verbose: true,
+            ..Opts::default()
+        };
+        let all = line("sendto", args, ok(len as i64), &o, &mut mem, &mut RouteFd);
+        assert_eq!(all.matches("IFLA_MTU}, 1500]").count(), 4, "{all}");
+    }
+}
