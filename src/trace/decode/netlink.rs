@@ -840,7 +840,7 @@ mod tests {
         let mut a = ((4 + data.len()) as u16).to_ne_bytes().to_vec();
         a.extend_from_slice(&kind.to_ne_bytes());
         a.extend_from_slice(data);
-        while a.len() % 4 != 0 {
+        while !a.len().is_multiple_of(4) {
             a.push(0);
         }
         a
