@@ -163,12 +163,13 @@ fn ip_lines(tracer: Command, flags: &[&str], args: &[&str]) -> String {
 
 /// The netlink messages `ip` sends and receives (NETLINK_ROUTE: RTM_GETLINK/RTM_NEWLINK with
 /// ifinfomsg and IFLA attributes, RTM_GETADDR/RTM_NEWADDR with ifaddrmsg and IFA attributes,
-/// NLMSG_ERROR with the message it answers, NLMSG_DONE) print as strace prints them, every
-/// line identical, with the default -s and with -s 8.
+/// RTM_GETROUTE/RTM_NEWROUTE with rtmsg and RTA attributes, NLMSG_ERROR with the message it
+/// answers, NLMSG_DONE) print as strace prints them, every line identical, with the default
+/// -s and with -s 8.
 ///
-/// Not compared: `-v`, under which strace also decodes IFLA_AF_SPEC's per-family
-/// configuration and IFLA_XDP's nested attributes, which ksec prints as bytes; and `ip route`
-/// (RTM_NEWROUTE's rtmsg, which ksec prints as strace's generic `{family=..., data=...}`).
+/// Not compared: `-v`, under which the link messages' attributes after the 32nd show, among
+/// them IFLA_AF_SPEC (each family's configuration) and IFLA_XDP (nested attributes), which
+/// strace decodes and ksec prints as bytes.
 #[test]
 fn ip_netlink_messages_print_as_strace() {
     require!(util::which("strace").is_some(), "strace is not installed");

@@ -334,6 +334,7 @@ fn route(c: &mut Ctx<'_>, kind: u16, p: &[u8]) -> Option<Vec<Value>> {
     Some(match kind {
         16..=19 => ifinfomsg(c, family, p),
         20..=22 => ifaddrmsg(c, family, p),
+        24..=26 => rtmsg(c, family, p),
         _ => {
             let mut f = vec![("family", afamily(family))];
             if p.len() > 1 {
@@ -629,6 +630,169 @@ fn ifaddrmsg(c: &mut Ctx<'_>, family: u8, p: &[u8]) -> Vec<Value> {
                 _ => None,
             },
         ));
+    }
+    out
+}
+
+const RT_TABLES: &Table = &[
+    (0, "RT_TABLE_UNSPEC"),
+    (252, "RT_TABLE_COMPAT"),
+    (253, "RT_TABLE_DEFAULT"),
+    (254, "RT_TABLE_MAIN"),
+    (255, "RT_TABLE_LOCAL"),
+];
+const RT_PROTOCOLS: &Table = &[
+    (0, "RTPROT_UNSPEC"),
+    (1, "RTPROT_REDIRECT"),
+    (2, "RTPROT_KERNEL"),
+    (3, "RTPROT_BOOT"),
+    (4, "RTPROT_STATIC"),
+    (8, "RTPROT_GATED"),
+    (9, "RTPROT_RA"),
+    (10, "RTPROT_MRT"),
+    (11, "RTPROT_ZEBRA"),
+    (12, "RTPROT_BIRD"),
+    (13, "RTPROT_DNROUTED"),
+    (14, "RTPROT_XORP"),
+    (15, "RTPROT_NTK"),
+    (16, "RTPROT_DHCP"),
+    (17, "RTPROT_MROUTED"),
+    (18, "RTPROT_KEEPALIVED"),
+    (42, "RTPROT_BABEL"),
+    (99, "RTPROT_OPENR"),
+    (186, "RTPROT_BGP"),
+    (187, "RTPROT_ISIS"),
+    (188, "RTPROT_OSPF"),
+    (189, "RTPROT_RIP"),
+    (192, "RTPROT_EIGRP"),
+];
+const RT_TYPES: &Table = &[
+    (0, "RTN_UNSPEC"),
+    (1, "RTN_UNICAST"),
+    (2, "RTN_LOCAL"),
+    (3, "RTN_BROADCAST"),
+    (4, "RTN_ANYCAST"),
+    (5, "RTN_MULTICAST"),
+    (6, "RTN_BLACKHOLE"),
+    (7, "RTN_UNREACHABLE"),
+    (8, "RTN_PROHIBIT"),
+    (9, "RTN_THROW"),
+    (10, "RTN_NAT"),
+    (11, "RTN_XRESOLVE"),
+];
+const RTM_FLAGS: &Table = &[
+    (0x100, "RTM_F_NOTIFY"),
+    (0x200, "RTM_F_CLONED"),
+    (0x400, "RTM_F_EQUALIZE"),
+    (0x800, "RTM_F_PREFIX"),
+    (0x1000, "RTM_F_LOOKUP_TABLE"),
+    (0x2000, "RTM_F_FIB_MATCH"),
+    (0x4000, "RTM_F_OFFLOAD"),
+    (0x8000, "RTM_F_TRAP"),
+    (0x2000_0000, "RTM_F_OFFLOAD_FAILED"),
+];
+const IPTOS_FLAGS: &Table = &[
+    (0x10, "IPTOS_LOWDELAY"),
+    (0x08, "IPTOS_THROUGHPUT"),
+    (0x04, "IPTOS_RELIABILITY"),
+    (0x02, "IPTOS_MINCOST"),
+];
+const RTA_NAMES: &[&str] = &[
+    "RTA_UNSPEC",
+    "RTA_DST",
+    "RTA_SRC",
+    "RTA_IIF",
+    "RTA_OIF",
+    "RTA_GATEWAY",
+    "RTA_PRIORITY",
+    "RTA_PREFSRC",
+    "RTA_METRICS",
+    "RTA_MULTIPATH",
+    "RTA_PROTOINFO",
+    "RTA_FLOW",
+    "RTA_CACHEINFO",
+    "RTA_SESSION",
+    "RTA_MP_ALGO",
+    "RTA_TABLE",
+    "RTA_MARK",
+    "RTA_MFC_STATS",
+    "RTA_VIA",
+    "RTA_NEWDST",
+    "RTA_PREF",
+    "RTA_ENCAP_TYPE",
+    "RTA_ENCAP",
+    "RTA_EXPIRES",
+    "RTA_PAD",
+    "RTA_UID",
+    "RTA_TTL_PROPAGATE",
+    "RTA_IP_PROTO",
+    "RTA_SPORT",
+    "RTA_DPORT",
+    "RTA_NH_ID",
+];
+
+/// strace's printxval with no default: the name, else the number in hex.
+fn xval_hex(v: u64, table: &Table) -> Value {
+    match xlat::name(v, table) {
+        Some(n) => Value::sym(n),
+        None => Value::Hex(v),
+    }
+}
+
+/// `struct rtmsg` (12 bytes) and its RTA_* attributes (rtnl_route.c; RTA_METRICS,
+/// RTA_MULTIPATH, RTA_VIA, RTA_MFC_STATS and RTA_ENCAP_TYPE print as bytes).
+fn rtmsg(c: &mut Ctx<'_>, family: u8, p: &[u8]) -> Vec<Value> {
+    let mut f = vec![("rtm_family", afamily(family))];
+    if p.len() < 12 {
+        return vec![Value::Struct {
+            fields: f,
+            more: true,
+        }];
+    }
+    f.push(("rtm_dst_len", Value::Uint(u64::from(p[1]))));
+    f.push(("rtm_src_len", Value::Uint(u64::from(p[2]))));
+    f.push(("rtm_tos", xlat::flags(u64::from(p[3]), IPTOS_FLAGS)));
+    f.push(("rtm_table", xval_hex(u64::from(p[4]), RT_TABLES)));
+    f.push((
+        "rtm_protocol",
+        xlat::enumerated(u64::from(p[5]), RT_PROTOCOLS, "RTPROT_???"),
+    ));
+    f.push(("rtm_scope", xval_hex(u64::from(p[6]), RT_SCOPES)));
+    f.push((
+        "rtm_type",
+        xlat::enumerated(u64::from(p[7]), RT_TYPES, "RTN_???"),
+    ));
+    f.push(("rtm_flags", xlat::flags(u64::from(u32_at(p, 8)), RTM_FLAGS)));
+    let mut out = vec![Value::fields(f)];
+    if p.len() > 12 {
+        let table: Vec<(u64, &'static str)> = RTA_NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as u64, *n))
+            .collect();
+        out.push(nlattrs(c, &p[12..], &table, "RTA_???", |_, t, d| match t {
+            1 | 2 | 5 | 7 | 19 => inet_addr(family, d),
+            3 | 4 => (d.len() >= 4).then(|| sockaddr::ifindex(u32_at(d, 0))),
+            6 | 10 | 11 | 14 | 16 | 25 => nla_u32(d),
+            15 => (d.len() >= 4).then(|| xval_hex(u64::from(u32_at(d, 0)), RT_TABLES)),
+            20 | 26 | 27 => nla_u8(d),
+            28 | 29 => (d.len() >= 2).then(|| Value::Uint(u64::from(u16_at(d, 0)))),
+            23 => (d.len() >= 8).then(|| Value::Uint(u64_at(d, 0))),
+            12 if d.len() >= 32 => {
+                let at = |i: usize| Value::Uint(u64::from(u32_at(d, i * 4)));
+                Some(Value::fields(vec![
+                    ("rta_clntref", at(0)),
+                    ("rta_lastuse", at(1)),
+                    ("rta_expires", at(2)),
+                    ("rta_error", at(3)),
+                    ("rta_used", at(4)),
+                    ("rta_id", Value::Hex(u64::from(u32_at(d, 20)))),
+                    ("rta_ts", at(6)),
+                    ("rta_tsage", at(7)),
+                ]))
+            }
+            _ => None,
+        }));
     }
     out
 }
