@@ -52,7 +52,7 @@ const SOCKTYPES: &Table = crate::xlat![
 
 const SOCK_TYPE_FLAGS: &Table = crate::xlat![SOCK_CLOEXEC, SOCK_NONBLOCK];
 
-const INET_PROTOCOLS: &Table = crate::xlat![
+pub(super) const INET_PROTOCOLS: &Table = crate::xlat![
     IPPROTO_IP,
     IPPROTO_ICMP,
     IPPROTO_IGMP,

@@ -5,9 +5,11 @@
 //!
 //! Every family gets the header (the message types and flags of NETLINK_ROUTE, the reserved
 //! `NLMSG_*` of the others), NLMSG_ERROR's `{error=-ENODEV, msg=...}` and NLMSG_DONE's count;
-//! NETLINK_ROUTE's link and address messages get their bodies and attributes. The families
-//! strace names with tables of their own that ksec lacks (audit, crypto, generic, netfilter,
-//! selinux, sock_diag, xfrm, kobject_uevent) are left to the caller (None: print the bytes).
+//! NETLINK_ROUTE's link, address and route messages and NETLINK_SOCK_DIAG's inet requests and
+//! answers get their bodies and attributes (the other sock_diag families print as strace's
+//! generic `{family=AF_UNIX, data=...}`, where strace decodes them). The families strace names
+//! with tables of their own that ksec lacks (audit, crypto, generic, netfilter, selinux, xfrm,
+//! kobject_uevent) are left to the caller ([`decodes`] false: the bytes).
 
 use super::sockaddr;
 use super::value::{HexStr, Value};
@@ -23,13 +25,14 @@ const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 const NLMSG_MIN_TYPE: u16 = 16;
 const NETLINK_ROUTE: i64 = 0;
+const NETLINK_SOCK_DIAG: i64 = 4;
 
 /// Whether ksec decodes the messages of netlink family `family` (-1: unknown, as strace's
 /// get_fd_nl_family says when the socket's protocol cannot be read).
 pub fn decodes(family: i64) -> bool {
-    // NETLINK_SOCK_DIAG 4, NETLINK_AUDIT 9, NETLINK_SELINUX 7, NETLINK_XFRM 6,
+    // NETLINK_AUDIT 9, NETLINK_SELINUX 7, NETLINK_XFRM 6,
     // NETLINK_KOBJECT_UEVENT 15, NETLINK_GENERIC 16, NETLINK_NETFILTER 12, NETLINK_CRYPTO 21.
-    !matches!(family, 4 | 6 | 7 | 9 | 12 | 15 | 16 | 21)
+    !matches!(family, 6 | 7 | 9 | 12 | 15 | 16 | 21)
 }
 
 /// strace's decode_netlink over `len` bytes at `addr`.
@@ -178,8 +181,18 @@ fn msg_type(family: i64, kind: u16) -> Value {
     if kind >= NLMSG_MIN_TYPE && family == NETLINK_ROUTE {
         return xlat::enumerated(u64::from(kind), NL_ROUTE_TYPES, "RTM_???");
     }
+    if kind >= NLMSG_MIN_TYPE && family == NETLINK_SOCK_DIAG {
+        return xlat::enumerated(u64::from(kind), NL_SOCK_DIAG_TYPES, "SOCK_DIAG_???");
+    }
     xlat::enumerated(u64::from(kind), NETLINK_TYPES, "NLMSG_???")
 }
+
+const NL_SOCK_DIAG_TYPES: &Table = &[
+    (18, "TCPDIAG_GETSOCK"),
+    (19, "DCCPDIAG_GETSOCK"),
+    (20, "SOCK_DIAG_BY_FAMILY"),
+    (21, "SOCK_DESTROY"),
+];
 
 const NETLINK_FLAGS: &Table = &[
     (0x01, "NLM_F_REQUEST"),
@@ -224,6 +237,8 @@ fn msg_flags(family: i64, kind: u16, flags: u16) -> Value {
                 _ => &[],
             }
         }
+    } else if family == NETLINK_SOCK_DIAG {
+        NETLINK_GET_FLAGS
     } else {
         &[]
     };
@@ -238,6 +253,11 @@ fn payload(c: &mut Ctx<'_>, family: i64, kind: u16, flags: u16, p: &[u8]) -> Vec
     }
     if (kind >= NLMSG_MIN_TYPE || kind == NLMSG_DONE) && family == NETLINK_ROUTE {
         if let Some(v) = route(c, kind, p) {
+            return v;
+        }
+    }
+    if (kind >= NLMSG_MIN_TYPE || kind == NLMSG_DONE) && family == NETLINK_SOCK_DIAG {
+        if let Some(v) = sock_diag(c, kind, flags, p) {
             return v;
         }
     }
@@ -818,6 +838,304 @@ fn inet_addr(family: u8, d: &[u8]) -> Option<Value> {
         }
         _ => None,
     }
+}
+
+// --- NETLINK_SOCK_DIAG (netlink_sock_diag.c, netlink_inet_diag.c) ---
+
+/// strace's decode_netlink_sock_diag: None for NLMSG_DONE (the caller prints its count).
+fn sock_diag(c: &mut Ctx<'_>, kind: u16, flags: u16, p: &[u8]) -> Option<Vec<Value>> {
+    if kind == NLMSG_DONE {
+        return None;
+    }
+    let Some(&family) = p.first() else {
+        return Some(vec![hex_bytes(c, p)]);
+    };
+    let inet = matches!(i32::from(family), libc::AF_INET | libc::AF_INET6);
+    // TCPDIAG_GETSOCK and DCCPDIAG_GETSOCK requests are the old inet_diag_req, which ksec
+    // does not decode.
+    let request = flags & 1 != 0;
+    if inet && p.len() > 1 && !(request && (kind == 18 || kind == 19)) {
+        return Some(if request {
+            inet_diag_req_v2(c, family, p)
+        } else {
+            inet_diag_msg(c, family, p)
+        });
+    }
+    let mut f = vec![("family", afamily(family))];
+    if p.len() > 1 {
+        f.push(("data", hex_bytes(c, &p[1..])));
+    }
+    Some(vec![Value::fields(f)])
+}
+
+const TCP_STATES: &Table = &[
+    (1, "TCP_ESTABLISHED"),
+    (2, "TCP_SYN_SENT"),
+    (3, "TCP_SYN_RECV"),
+    (4, "TCP_FIN_WAIT1"),
+    (5, "TCP_FIN_WAIT2"),
+    (6, "TCP_TIME_WAIT"),
+    (7, "TCP_CLOSE"),
+    (8, "TCP_CLOSE_WAIT"),
+    (9, "TCP_LAST_ACK"),
+    (10, "TCP_LISTEN"),
+    (11, "TCP_CLOSING"),
+    (12, "TCP_NEW_SYN_RECV"),
+];
+
+const INET_DIAG_ATTRS: &[&str] = &[
+    "INET_DIAG_NONE",
+    "INET_DIAG_MEMINFO",
+    "INET_DIAG_INFO",
+    "INET_DIAG_VEGASINFO",
+    "INET_DIAG_CONG",
+    "INET_DIAG_TOS",
+    "INET_DIAG_TCLASS",
+    "INET_DIAG_SKMEMINFO",
+    "INET_DIAG_SHUTDOWN",
+    "INET_DIAG_DCTCPINFO",
+    "INET_DIAG_PROTOCOL",
+    "INET_DIAG_SKV6ONLY",
+    "INET_DIAG_LOCALS",
+    "INET_DIAG_PEERS",
+    "INET_DIAG_PAD",
+    "INET_DIAG_MARK",
+    "INET_DIAG_BBRINFO",
+    "INET_DIAG_CLASS_ID",
+    "INET_DIAG_MD5SIG",
+    "INET_DIAG_ULP_INFO",
+    "INET_DIAG_SK_BPF_STORAGES",
+    "INET_DIAG_CGROUP_ID",
+    "INET_DIAG_SOCKOPT",
+];
+
+const INET_DIAG_REQ_ATTRS: &Table = &[
+    (0, "INET_DIAG_REQ_NONE"),
+    (1, "INET_DIAG_REQ_BYTECODE"),
+    (2, "INET_DIAG_REQ_SK_BPF_STORAGES"),
+    (3, "INET_DIAG_REQ_PROTOCOL"),
+];
+
+/// `struct inet_diag_sockid` (48 bytes) of an address family.
+fn inet_diag_sockid(family: u8, id: &[u8]) -> Value {
+    let port = |i: usize| {
+        Value::Call(
+            "htons",
+            vec![Value::Uint(u64::from(u16::from_be_bytes([
+                id[i],
+                id[i + 1],
+            ])))],
+        )
+    };
+    let addr = |name: &'static str, at: usize| -> (&'static str, Value) {
+        if i32::from(family) == libc::AF_INET6 {
+            let a: [u8; 16] = id[at..at + 16].try_into().unwrap_or([0; 16]);
+            let mut t = String::from("inet_pton(AF_INET6, ");
+            super::value::quote(&mut t, sockaddr::ntop6(a).as_bytes(), HexStr::None);
+            t.push_str(&format!(", &{name})"));
+            ("", Value::Raw(t))
+        } else {
+            let a = [id[at], id[at + 1], id[at + 2], id[at + 3]];
+            (
+                name,
+                Value::Call(
+                    "inet_addr",
+                    vec![Value::str(sockaddr::ntop4(a).into_bytes())],
+                ),
+            )
+        }
+    };
+    Value::fields(vec![
+        ("idiag_sport", port(0)),
+        ("idiag_dport", port(2)),
+        addr("idiag_src", 4),
+        addr("idiag_dst", 20),
+        ("idiag_if", sockaddr::ifindex(u32_at(id, 36))),
+        (
+            "idiag_cookie",
+            Value::array(vec![
+                Value::Uint(u64::from(u32_at(id, 40))),
+                Value::Uint(u64::from(u32_at(id, 44))),
+            ]),
+        ),
+    ])
+}
+
+/// `struct inet_diag_req_v2` (56 bytes) and its INET_DIAG_REQ_* attributes (as bytes).
+fn inet_diag_req_v2(c: &mut Ctx<'_>, family: u8, p: &[u8]) -> Vec<Value> {
+    let mut f = vec![("sdiag_family", afamily(family))];
+    if p.len() < 56 {
+        return vec![Value::Struct {
+            fields: f,
+            more: true,
+        }];
+    }
+    let ext: Vec<(u64, &'static str)> = INET_DIAG_EXT_NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (1u64 << i, *n))
+        .collect();
+    let states: Vec<(u64, &'static str)> = TCP_STATE_FLAG_NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (1u64 << (i + 1), *n))
+        .collect();
+    f.push((
+        "sdiag_protocol",
+        xlat::enumerated(u64::from(p[1]), super::net::INET_PROTOCOLS, "IPPROTO_???"),
+    ));
+    f.push(("idiag_ext", xlat::flags(u64::from(p[2]), &ext)));
+    f.push((
+        "idiag_states",
+        xlat::flags(u64::from(u32_at(p, 4)), &states),
+    ));
+    f.push(("id", inet_diag_sockid(family, &p[8..56])));
+    let mut out = vec![Value::fields(f)];
+    if p.len() > 56 {
+        out.push(nlattrs(
+            c,
+            &p[56..],
+            INET_DIAG_REQ_ATTRS,
+            "INET_DIAG_REQ_???",
+            |_, _, _| None,
+        ));
+    }
+    out
+}
+
+const INET_DIAG_EXT_NAMES: &[&str] = &[
+    "1<<(INET_DIAG_MEMINFO-1)",
+    "1<<(INET_DIAG_INFO-1)",
+    "1<<(INET_DIAG_VEGASINFO-1)",
+    "1<<(INET_DIAG_CONG-1)",
+    "1<<(INET_DIAG_TOS-1)",
+    "1<<(INET_DIAG_TCLASS-1)",
+    "1<<(INET_DIAG_SKMEMINFO-1)",
+    "1<<(INET_DIAG_SHUTDOWN-1)",
+];
+
+const TCP_STATE_FLAG_NAMES: &[&str] = &[
+    "1<<TCP_ESTABLISHED",
+    "1<<TCP_SYN_SENT",
+    "1<<TCP_SYN_RECV",
+    "1<<TCP_FIN_WAIT1",
+    "1<<TCP_FIN_WAIT2",
+    "1<<TCP_TIME_WAIT",
+    "1<<TCP_CLOSE",
+    "1<<TCP_CLOSE_WAIT",
+    "1<<TCP_LAST_ACK",
+    "1<<TCP_LISTEN",
+    "1<<TCP_CLOSING",
+    "1<<TCP_NEW_SYN_RECV",
+];
+
+/// `struct inet_diag_msg` (72 bytes) and its INET_DIAG_* attributes.
+fn inet_diag_msg(c: &mut Ctx<'_>, family: u8, p: &[u8]) -> Vec<Value> {
+    let mut f = vec![("idiag_family", afamily(family))];
+    if p.len() < 72 {
+        return vec![Value::Struct {
+            fields: f,
+            more: true,
+        }];
+    }
+    let u = |i: usize| Value::Uint(u64::from(u32_at(p, i)));
+    f.push((
+        "idiag_state",
+        xlat::enumerated(u64::from(p[1]), TCP_STATES, "TCP_???"),
+    ));
+    f.push(("idiag_timer", Value::Uint(u64::from(p[2]))));
+    f.push(("idiag_retrans", Value::Uint(u64::from(p[3]))));
+    f.push(("id", inet_diag_sockid(family, &p[4..52])));
+    f.push(("idiag_expires", u(52)));
+    f.push(("idiag_rqueue", u(56)));
+    f.push(("idiag_wqueue", u(60)));
+    f.push(("idiag_uid", u(64)));
+    f.push(("idiag_inode", u(68)));
+    let mut out = vec![Value::fields(f)];
+    if p.len() > 72 {
+        let table: Vec<(u64, &'static str)> = INET_DIAG_ATTRS
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as u64, *n))
+            .collect();
+        out.push(nlattrs(
+            c,
+            &p[72..],
+            &table,
+            "INET_DIAG_???",
+            |c, t, d| match t {
+                1 if d.len() >= 16 => {
+                    let at = |i: usize| Value::Uint(u64::from(u32_at(d, i * 4)));
+                    Some(Value::fields(vec![
+                        ("idiag_rmem", at(0)),
+                        ("idiag_wmem", at(1)),
+                        ("idiag_fmem", at(2)),
+                        ("idiag_tmem", at(3)),
+                    ]))
+                }
+                4 => Some(nla_str(c, d)),
+                5 | 6 | 11 => nla_u8(d),
+                8 => d.first().map(|&b| shutdown(b)),
+                10 => d.first().map(|&b| {
+                    xlat::enumerated(u64::from(b), super::net::INET_PROTOCOLS, "IPPROTO_???")
+                }),
+                15 | 17 => nla_u32(d),
+                21 => (d.len() >= 8).then(|| Value::Uint(u64_at(d, 0))),
+                22 => sockopt(c, d),
+                _ => None,
+            },
+        ));
+    }
+    out
+}
+
+/// decode_diag_shutdown: `0`, else the bits in hex with their names in a comment (the
+/// names are not UAPI, so strace never prints them alone).
+fn shutdown(b: u8) -> Value {
+    if b == 0 {
+        return Value::Uint(0);
+    }
+    let names = xlat::flag_names(u64::from(b), &[(1, "RCV_SHUTDOWN"), (2, "SEND_SHUTDOWN")]);
+    Value::Comment(Box::new(Value::Hex(u64::from(b))), names.join("|"))
+}
+
+/// decode_diag_sockopt: the bits of `struct inet_diag_sockopt`, only those set unless -v.
+fn sockopt(c: &Ctx<'_>, d: &[u8]) -> Option<Value> {
+    if d.len() < 2 {
+        return None;
+    }
+    const BITS: &[&str] = &[
+        "recverr",
+        "is_icsk",
+        "freebind",
+        "hdrincl",
+        "mc_loop",
+        "transparent",
+        "mc_all",
+        "nodefrag",
+        "bind_address_no_port",
+        "recverr_rfc4884",
+        "defer_connect",
+    ];
+    let v = u16::from(d[0]) | (u16::from(d[1]) << 8);
+    let mut f = Vec::new();
+    for (i, name) in BITS.iter().enumerate() {
+        let bit = (v >> i) & 1;
+        if c.opts.verbose || bit != 0 {
+            f.push((*name, Value::Uint(u64::from(bit))));
+        }
+    }
+    let unused = d[1] >> 3;
+    if c.opts.verbose || unused != 0 {
+        f.push((
+            "unused",
+            Value::Comment(Box::new(Value::Hex(u64::from(unused))), "bits 3..8".into()),
+        ));
+    }
+    if d[2..].iter().any(|&b| b != 0) {
+        return Some(Value::array(vec![Value::fields(f), hex_bytes(c, &d[2..])]));
+    }
+    Some(Value::fields(f))
 }
 
 // --- Attributes (nlattr.c). ---
