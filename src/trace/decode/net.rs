@@ -40,7 +40,7 @@ pub fn lookup(name: &str) -> Option<Decoder> {
 const SOCK_TYPE_MASK: u64 = 0xf;
 
 /// Socket types; SOCK_PACKET (deprecated in libc) from include/linux/net.h.
-const SOCKTYPES: &Table = crate::xlat![
+pub(super) const SOCKTYPES: &Table = crate::xlat![
     SOCK_STREAM,
     SOCK_DGRAM,
     SOCK_RAW,
@@ -91,7 +91,7 @@ pub(super) const INET_PROTOCOLS: &Table = crate::xlat![
 /// IPPROTO_L2TP, which libc lacks (include/uapi/linux/in.h).
 const IPPROTO_L2TP: (u64, &str) = (115, "IPPROTO_L2TP");
 
-const NETLINK_PROTOCOLS: &Table = crate::xlat![
+pub(super) const NETLINK_PROTOCOLS: &Table = crate::xlat![
     NETLINK_ROUTE,
     NETLINK_UNUSED,
     NETLINK_USERSOCK,

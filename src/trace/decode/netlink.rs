@@ -5,9 +5,10 @@
 //!
 //! Every family gets the header (the message types and flags of NETLINK_ROUTE, the reserved
 //! `NLMSG_*` of the others), NLMSG_ERROR's `{error=-ENODEV, msg=...}` and NLMSG_DONE's count;
-//! NETLINK_ROUTE's link, address and route messages and NETLINK_SOCK_DIAG's inet requests and
-//! answers get their bodies and attributes (the other sock_diag families print as strace's
-//! generic `{family=AF_UNIX, data=...}`, where strace decodes them). The families strace names
+//! NETLINK_ROUTE's link, address and route messages and NETLINK_SOCK_DIAG's inet and unix
+//! requests and answers get their bodies and attributes, as do netlink ones (the other
+//! sock_diag families, packet and smc, print as strace's generic `{family=AF_PACKET,
+//! data=...}`, where strace decodes them). The families strace names
 //! with tables of their own that ksec lacks (audit, crypto, generic, netfilter, selinux, xfrm,
 //! kobject_uevent) are left to the caller ([`decodes`] false: the bytes).
 
@@ -850,6 +851,20 @@ fn sock_diag(c: &mut Ctx<'_>, kind: u16, flags: u16, p: &[u8]) -> Option<Vec<Val
     let Some(&family) = p.first() else {
         return Some(vec![hex_bytes(c, p)]);
     };
+    if i32::from(family) == libc::AF_UNIX && p.len() > 1 {
+        return Some(if flags & 1 != 0 {
+            unix_diag_req(family, p)
+        } else {
+            unix_diag_msg(c, family, p)
+        });
+    }
+    if i32::from(family) == libc::AF_NETLINK && p.len() > 1 {
+        return Some(if flags & 1 != 0 {
+            netlink_diag_req(family, p)
+        } else {
+            netlink_diag_msg(c, family, p)
+        });
+    }
     let inet = matches!(i32::from(family), libc::AF_INET | libc::AF_INET6);
     // TCPDIAG_GETSOCK and DCCPDIAG_GETSOCK requests are the old inet_diag_req, which ksec
     // does not decode.
@@ -1079,9 +1094,313 @@ fn inet_diag_msg(c: &mut Ctx<'_>, family: u8, p: &[u8]) -> Vec<Value> {
                 10 => d.first().map(|&b| {
                     xlat::enumerated(u64::from(b), super::net::INET_PROTOCOLS, "IPPROTO_???")
                 }),
+                7 => meminfo(c, d),
                 15 | 17 => nla_u32(d),
                 21 => (d.len() >= 8).then(|| Value::Uint(u64_at(d, 0))),
                 22 => sockopt(c, d),
+                _ => None,
+            },
+        ));
+    }
+    out
+}
+
+const SK_MEMINFO: &[&str] = &[
+    "SK_MEMINFO_RMEM_ALLOC",
+    "SK_MEMINFO_RCVBUF",
+    "SK_MEMINFO_WMEM_ALLOC",
+    "SK_MEMINFO_SNDBUF",
+    "SK_MEMINFO_FWD_ALLOC",
+    "SK_MEMINFO_WMEM_QUEUED",
+    "SK_MEMINFO_OPTMEM",
+    "SK_MEMINFO_BACKLOG",
+    "SK_MEMINFO_DROPS",
+];
+
+/// decode_nla_meminfo: `[[SK_MEMINFO_RMEM_ALLOC]=0, ...]`, cut at -s unless -v.
+fn meminfo(c: &Ctx<'_>, d: &[u8]) -> Option<Value> {
+    let n = d.len() / 4;
+    if n == 0 {
+        return None;
+    }
+    let shown = if c.opts.verbose {
+        n
+    } else {
+        n.min(c.opts.string_limit)
+    };
+    let items = (0..shown)
+        .map(|i| {
+            let idx = match SK_MEMINFO.get(i) {
+                Some(name) => (*name).to_string(),
+                None => format!("{i} /* SK_MEMINFO_??? */"),
+            };
+            Value::Raw(format!("[{idx}]={}", u32_at(d, i * 4)))
+        })
+        .collect();
+    Some(Value::Array {
+        items,
+        more: shown < n,
+    })
+}
+
+const UNIX_DIAG_SHOW: &Table = &[
+    (0x01, "UDIAG_SHOW_NAME"),
+    (0x02, "UDIAG_SHOW_VFS"),
+    (0x04, "UDIAG_SHOW_PEER"),
+    (0x08, "UDIAG_SHOW_ICONS"),
+    (0x10, "UDIAG_SHOW_RQLEN"),
+    (0x20, "UDIAG_SHOW_MEMINFO"),
+    (0x40, "UDIAG_SHOW_UID"),
+];
+const UNIX_DIAG_ATTRS: &Table = &[
+    (0, "UNIX_DIAG_NAME"),
+    (1, "UNIX_DIAG_VFS"),
+    (2, "UNIX_DIAG_PEER"),
+    (3, "UNIX_DIAG_ICONS"),
+    (4, "UNIX_DIAG_RQLEN"),
+    (5, "UNIX_DIAG_MEMINFO"),
+    (6, "UNIX_DIAG_SHUTDOWN"),
+    (7, "UNIX_DIAG_UID"),
+];
+
+fn cookie(b: &[u8], at: usize) -> Value {
+    Value::array(vec![
+        Value::Uint(u64::from(u32_at(b, at))),
+        Value::Uint(u64::from(u32_at(b, at + 4))),
+    ])
+}
+
+/// `struct unix_diag_req` (24 bytes).
+fn unix_diag_req(family: u8, p: &[u8]) -> Vec<Value> {
+    let mut f = vec![("sdiag_family", afamily(family))];
+    if p.len() < 24 {
+        return vec![Value::Struct {
+            fields: f,
+            more: true,
+        }];
+    }
+    let states: Vec<(u64, &'static str)> = TCP_STATE_FLAG_NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (1u64 << (i + 1), *n))
+        .collect();
+    f.push(("sdiag_protocol", Value::Uint(u64::from(p[1]))));
+    f.push((
+        "udiag_states",
+        xlat::flags(u64::from(u32_at(p, 4)), &states),
+    ));
+    f.push(("udiag_ino", Value::Uint(u64::from(u32_at(p, 8)))));
+    f.push((
+        "udiag_show",
+        xlat::flags(u64::from(u32_at(p, 12)), UNIX_DIAG_SHOW),
+    ));
+    f.push(("udiag_cookie", cookie(p, 16)));
+    vec![Value::fields(f)]
+}
+
+/// `struct unix_diag_msg` (16 bytes) and its UNIX_DIAG_* attributes.
+fn unix_diag_msg(c: &mut Ctx<'_>, family: u8, p: &[u8]) -> Vec<Value> {
+    let mut f = vec![("udiag_family", afamily(family))];
+    if p.len() < 16 {
+        return vec![Value::Struct {
+            fields: f,
+            more: true,
+        }];
+    }
+    f.push((
+        "udiag_type",
+        xlat::enumerated(u64::from(p[1]), super::net::SOCKTYPES, "SOCK_???"),
+    ));
+    f.push((
+        "udiag_state",
+        xlat::enumerated(u64::from(p[2]), TCP_STATES, "TCP_???"),
+    ));
+    f.push(("udiag_ino", Value::Uint(u64::from(u32_at(p, 4)))));
+    f.push(("udiag_cookie", cookie(p, 8)));
+    let mut out = vec![Value::fields(f)];
+    if p.len() > 16 {
+        out.push(nlattrs(
+            c,
+            &p[16..],
+            UNIX_DIAG_ATTRS,
+            "UNIX_DIAG_???",
+            |c, t, d| match t {
+                0 => Some(nla_str(c, d)),
+                1 if d.len() >= 8 => {
+                    let dev = u64::from(u32_at(d, 0));
+                    Some(Value::fields(vec![
+                        (
+                            "udiag_vfs_dev",
+                            Value::Call(
+                                "makedev",
+                                vec![
+                                    Value::Hex(u64::from(libc::major(dev))),
+                                    Value::Hex(u64::from(libc::minor(dev))),
+                                ],
+                            ),
+                        ),
+                        ("udiag_vfs_ino", Value::Uint(u64::from(u32_at(d, 4)))),
+                    ]))
+                }
+                2 => nla_u32(d),
+                3 if d.len() >= 4 => {
+                    let n = d.len() / 4;
+                    let shown = if c.opts.verbose {
+                        n
+                    } else {
+                        n.min(c.opts.string_limit)
+                    };
+                    Some(Value::Array {
+                        items: (0..shown)
+                            .map(|i| Value::Uint(u64::from(u32_at(d, i * 4))))
+                            .collect(),
+                        more: shown < n,
+                    })
+                }
+                4 if d.len() >= 8 => Some(Value::fields(vec![
+                    ("udiag_rqueue", Value::Uint(u64::from(u32_at(d, 0)))),
+                    ("udiag_wqueue", Value::Uint(u64::from(u32_at(d, 4)))),
+                ])),
+                5 => meminfo(c, d),
+                6 => nla_u8(d),
+                7 if d.len() >= 4 => Some(match u32_at(d, 0) {
+                    u32::MAX => Value::Int(-1),
+                    uid => Value::Uint(u64::from(uid)),
+                }),
+                _ => None,
+            },
+        ));
+    }
+    out
+}
+
+const NETLINK_DIAG_SHOW: &Table = &[
+    (0x1, "NDIAG_SHOW_MEMINFO"),
+    (0x2, "NDIAG_SHOW_GROUPS"),
+    (0x4, "NDIAG_SHOW_RING_CFG"),
+    (0x8, "NDIAG_SHOW_FLAGS"),
+];
+const NETLINK_DIAG_ATTRS: &Table = &[
+    (0, "NETLINK_DIAG_MEMINFO"),
+    (1, "NETLINK_DIAG_GROUPS"),
+    (2, "NETLINK_DIAG_RX_RING"),
+    (3, "NETLINK_DIAG_TX_RING"),
+    (4, "NETLINK_DIAG_FLAGS"),
+];
+const NETLINK_SOCKET_FLAGS: &Table = &[
+    (0x01, "NDIAG_FLAG_CB_RUNNING"),
+    (0x02, "NDIAG_FLAG_PKTINFO"),
+    (0x04, "NDIAG_FLAG_BROADCAST_ERROR"),
+    (0x08, "NDIAG_FLAG_NO_ENOBUFS"),
+    (0x10, "NDIAG_FLAG_LISTEN_ALL_NSID"),
+    (0x20, "NDIAG_FLAG_CAP_ACK"),
+];
+const NETLINK_STATES: &Table = &[
+    (0, "NETLINK_UNCONNECTED"),
+    (1, "NETLINK_CONNECTED"),
+    (7, "TCP_CLOSE"),
+];
+
+/// `struct netlink_diag_req` (20 bytes).
+fn netlink_diag_req(family: u8, p: &[u8]) -> Vec<Value> {
+    let mut f = vec![("sdiag_family", afamily(family))];
+    if p.len() < 20 {
+        return vec![Value::Struct {
+            fields: f,
+            more: true,
+        }];
+    }
+    f.push((
+        "sdiag_protocol",
+        if p[1] == 255 {
+            Value::sym("NDIAG_PROTO_ALL")
+        } else {
+            xlat::enumerated(
+                u64::from(p[1]),
+                super::net::NETLINK_PROTOCOLS,
+                "NETLINK_???",
+            )
+        },
+    ));
+    f.push(("ndiag_ino", Value::Uint(u64::from(u32_at(p, 4)))));
+    f.push((
+        "ndiag_show",
+        xlat::flags(u64::from(u32_at(p, 8)), NETLINK_DIAG_SHOW),
+    ));
+    f.push(("ndiag_cookie", cookie(p, 12)));
+    vec![Value::fields(f)]
+}
+
+/// `struct netlink_diag_msg` (28 bytes) and its NETLINK_DIAG_* attributes.
+fn netlink_diag_msg(c: &mut Ctx<'_>, family: u8, p: &[u8]) -> Vec<Value> {
+    let mut f = vec![("ndiag_family", afamily(family))];
+    if p.len() < 28 {
+        return vec![Value::Struct {
+            fields: f,
+            more: true,
+        }];
+    }
+    let u = |i: usize| Value::Uint(u64::from(u32_at(p, i)));
+    f.push((
+        "ndiag_type",
+        xlat::enumerated(u64::from(p[1]), super::net::SOCKTYPES, "SOCK_???"),
+    ));
+    f.push((
+        "ndiag_protocol",
+        xlat::enumerated(
+            u64::from(p[2]),
+            super::net::NETLINK_PROTOCOLS,
+            "NETLINK_???",
+        ),
+    ));
+    f.push((
+        "ndiag_state",
+        xlat::enumerated(u64::from(p[3]), NETLINK_STATES, "NETLINK_???"),
+    ));
+    f.push(("ndiag_portid", u(4)));
+    f.push(("ndiag_dst_portid", u(8)));
+    f.push(("ndiag_dst_group", u(12)));
+    f.push(("ndiag_ino", u(16)));
+    f.push(("ndiag_cookie", cookie(p, 20)));
+    let mut out = vec![Value::fields(f)];
+    if p.len() > 28 {
+        out.push(nlattrs(
+            c,
+            &p[28..],
+            NETLINK_DIAG_ATTRS,
+            "NETLINK_DIAG_???",
+            |c, t, d| match t {
+                0 => meminfo(c, d),
+                1 if d.len() >= 8 => {
+                    let n = d.len() / 8;
+                    let shown = if c.opts.verbose {
+                        n
+                    } else {
+                        n.min(c.opts.string_limit)
+                    };
+                    Some(Value::Array {
+                        items: (0..shown)
+                            .map(|i| match u64_at(d, i * 8) {
+                                // `%#016llx`: C prints no 0x for 0.
+                                0 => Value::Raw("0".repeat(16)),
+                                v => Value::Raw(format!("{v:#016x}")),
+                            })
+                            .collect(),
+                        more: shown < n,
+                    })
+                }
+                2 | 3 if d.len() >= 16 => {
+                    let at = |i: usize| Value::Uint(u64::from(u32_at(d, i * 4)));
+                    Some(Value::fields(vec![
+                        ("ndr_block_size", at(0)),
+                        ("ndr_block_nr", at(1)),
+                        ("ndr_frame_size", at(2)),
+                        ("ndr_frame_nr", at(3)),
+                    ]))
+                }
+                4 if d.len() >= 4 => {
+                    Some(xlat::flags(u64::from(u32_at(d, 0)), NETLINK_SOCKET_FLAGS))
+                }
                 _ => None,
             },
         ));
