@@ -1527,13 +1527,17 @@ fn nlattrs(
     Value::Array { items, more }
 }
 
-/// decode_nla_str: the string without its trailing NUL, cut at -s.
+/// decode_nla_str: the string without its trailing NUL, cut at -s; one with no trailing NUL
+/// ends with `...` (strace's QUOTE_EXPECT_TRAILING_0).
 fn nla_str(c: &mut Ctx<'_>, d: &[u8]) -> Value {
-    let d = d.strip_suffix(&[0]).unwrap_or(d);
+    let (d, unterminated) = match d.strip_suffix(&[0]) {
+        Some(s) => (s, false),
+        None => (d, true),
+    };
     let limit = c.opts.string_limit;
     Value::Str {
         bytes: d[..d.len().min(limit)].to_vec(),
-        more: d.len() > limit,
+        more: d.len() > limit || unterminated,
     }
 }
 
