@@ -1613,7 +1613,8 @@ mod tests {
     use crate::trace::decode::testing::*;
     use crate::trace::decode::{FdDecode, FdNames, FdTarget, Opts, Ret};
 
-    /// Fd 3 is a NETLINK_ROUTE socket, the others are not netlink sockets.
+    /// Fd 3 is a NETLINK_ROUTE socket, fd 5 a NETLINK_SOCK_DIAG one, the others are not
+    /// netlink sockets.
     struct RouteFd;
 
     impl FdNames for RouteFd {
@@ -1621,7 +1622,11 @@ mod tests {
             None
         }
         fn netlink_family(&mut self, _tid: i32, fd: i64) -> Option<i64> {
-            (fd == 3).then_some(0)
+            match fd {
+                3 => Some(0),
+                5 => Some(4),
+                _ => None,
+            }
         }
     }
 
@@ -1774,5 +1779,70 @@ mod tests {
         };
         let all = line("sendto", args, ok(len as i64), &o, &mut mem, &mut RouteFd);
         assert_eq!(all.matches("IFLA_MTU}, 1500]").count(), 4, "{all}");
+    }
+
+    /// ss -tln's request and an answer (the bytes strace 6.1 printed these lines from).
+    #[test]
+    fn inet_sock_diag_request_and_answer() {
+        let mut req = hdr(72, 20, 0x301, 123456, 0);
+        req.extend_from_slice(&[2, 6, 0, 0]);
+        req.extend_from_slice(&((1u32 << 7) | (1 << 10)).to_ne_bytes());
+        req.extend_from_slice(&[0; 48]);
+        let mut msg = vec![2, 10, 0, 0];
+        msg.extend_from_slice(&2024u16.to_be_bytes());
+        msg.extend_from_slice(&[0; 2 + 16 + 16 + 4]);
+        msg.extend_from_slice(&341u32.to_ne_bytes());
+        msg.extend_from_slice(&[0; 4 + 4 + 4]);
+        msg.extend_from_slice(&128u32.to_ne_bytes());
+        msg.extend_from_slice(&0u32.to_ne_bytes());
+        msg.extend_from_slice(&640u32.to_ne_bytes());
+        msg.extend(attr(8, &[0]));
+        msg.extend(attr(15, &0u32.to_ne_bytes()));
+        msg.extend(attr(21, &1u64.to_ne_bytes()));
+        msg.extend(attr(22, &[0x52, 0]));
+        let mut answer = hdr(16 + msg.len() as u32, 20, 2, 123456, 9528);
+        answer.extend(msg);
+        let mut m = FakeMem::default();
+        m.put(0x1000, &req).put(0x2000, &answer);
+        let o = Opts::default();
+        assert_eq!(
+            line(
+                "sendto",
+                [5, 0x1000, 72, 0, 0, 0],
+                ok(72),
+                &o,
+                &mut m,
+                &mut RouteFd
+            ),
+            "sendto(5, [{nlmsg_len=72, nlmsg_type=SOCK_DIAG_BY_FAMILY, \
+             nlmsg_flags=NLM_F_REQUEST|NLM_F_DUMP, nlmsg_seq=123456, nlmsg_pid=0}, \
+             {sdiag_family=AF_INET, sdiag_protocol=IPPROTO_TCP, idiag_ext=0, \
+             idiag_states=1<<TCP_CLOSE|1<<TCP_LISTEN, id={idiag_sport=htons(0), \
+             idiag_dport=htons(0), idiag_src=inet_addr(\"0.0.0.0\"), \
+             idiag_dst=inet_addr(\"0.0.0.0\"), idiag_if=0, idiag_cookie=[0, 0]}}], 72, 0, \
+             NULL, 0) = 72"
+        );
+        let n = answer.len() as i64;
+        assert_eq!(
+            line(
+                "recvfrom",
+                [5, 0x2000, 4096, 0, 0, 0],
+                ok(n),
+                &o,
+                &mut m,
+                &mut RouteFd
+            ),
+            "recvfrom(5, [{nlmsg_len=124, nlmsg_type=SOCK_DIAG_BY_FAMILY, \
+             nlmsg_flags=NLM_F_MULTI, nlmsg_seq=123456, nlmsg_pid=9528}, \
+             {idiag_family=AF_INET, idiag_state=TCP_LISTEN, idiag_timer=0, idiag_retrans=0, \
+             id={idiag_sport=htons(2024), idiag_dport=htons(0), \
+             idiag_src=inet_addr(\"0.0.0.0\"), idiag_dst=inet_addr(\"0.0.0.0\"), \
+             idiag_if=0, idiag_cookie=[341, 0]}, idiag_expires=0, idiag_rqueue=0, \
+             idiag_wqueue=128, idiag_uid=0, idiag_inode=640}, [[{nla_len=5, \
+             nla_type=INET_DIAG_SHUTDOWN}, 0], [{nla_len=8, nla_type=INET_DIAG_MARK}, 0], \
+             [{nla_len=12, nla_type=INET_DIAG_CGROUP_ID}, 1], [{nla_len=6, \
+             nla_type=INET_DIAG_SOCKOPT}, {is_icsk=1, mc_loop=1, mc_all=1}]]], 4096, 0, NULL, \
+             NULL) = 124"
+        );
     }
 }
