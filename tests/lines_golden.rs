@@ -249,6 +249,19 @@ fn golden(extra: &[&str], file: &str) -> (String, String) {
                 theirs.out.status.code()
             );
         }
+        // No call is lost: mprotect races with nothing (a past run of the Python case showed
+        // five fewer of them, which came from normalising a pid equal to their length), so
+        // both tracers print as many of them.
+        let count = |t: &str| t.matches("mprotect(").count();
+        if count(&ours.text) != count(&theirs.text) {
+            let _ = writeln!(
+                failures,
+                "{}: {} mprotect calls, strace's {}",
+                c.name,
+                count(&ours.text),
+                count(&theirs.text)
+            );
+        }
         if !decoded_missing.is_empty() {
             let extra: Vec<&String> = cmp
                 .extra

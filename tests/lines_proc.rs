@@ -1,6 +1,6 @@
 //! `ksec trace` and strace side by side on the process and signal calls
-//! (fixtures/tracees/proc_calls.c): the same lines once addresses, pids and the padding
-//! before ` = ` are normalized.
+//! (fixtures/tracees/proc_calls.c) and on seccomp filters (fixtures/tracees/seccomp.c): the
+//! same lines once addresses, pids and the padding before ` = ` are normalized.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -64,14 +64,20 @@ fn strace(flags: &[&str], prog: &Path) -> String {
 }
 
 fn compare(flags: &[&str]) {
-    let prog = tracee("proc_calls");
-    let mut f = vec!["-e", CALLS];
+    compare_prog("proc_calls", CALLS, flags, 40);
+}
+
+/// The lines of tracee `name` under `-e CALLS FLAGS` by both tracers, the same and more than
+/// `min` of them; ksec's, normalized.
+fn compare_prog(name: &str, calls: &str, flags: &[&str], min: usize) -> Vec<String> {
+    let prog = tracee(name);
+    let mut f = vec!["-e", calls];
     f.extend_from_slice(flags);
     let (out, ksec) = util::trace_to_file("ptrace", &f, &prog, &[]);
     assert!(out.status.success(), "ksec trace: {}", text(&out).1);
     let strace = strace(&f, &prog);
     let (k, s) = (normalize(&ksec), normalize(&strace));
-    assert!(s.len() > 40, "strace printed too little:\n{strace}");
+    assert!(s.len() > min, "strace printed too little:\n{strace}");
     for (i, (a, b)) in s.iter().zip(&k).enumerate() {
         assert_eq!(
             b,
@@ -81,6 +87,7 @@ fn compare(flags: &[&str]) {
         );
     }
     assert_eq!(k.len(), s.len(), "strace:\n{strace}\nksec:\n{ksec}");
+    k
 }
 
 #[test]
@@ -93,4 +100,34 @@ fn process_and_signal_calls_print_as_strace() {
 fn process_and_signal_calls_with_v_and_s_print_as_strace() {
     require!(util::which("strace").is_some(), "strace is not installed");
     compare(&["-v", "-s", "8"]);
+}
+
+/// seccomp(SECCOMP_SET_MODE_FILTER) and prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER): the
+/// program's address, and with -v the program (every classic BPF class, unknown codes,
+/// seccomp's return actions), refused and unreadable filters.
+#[test]
+fn seccomp_filters_print_as_strace() {
+    require!(util::which("strace").is_some(), "strace is not installed");
+    let calls = "trace=prctl,seccomp,getppid";
+    let plain = compare_prog("seccomp", calls, &[], 6);
+    assert_eq!(
+        plain[1],
+        "prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, {len=7, filter=0xX}) = 0"
+    );
+    let verbose = compare_prog("seccomp", calls, &["-v"], 6);
+    assert!(
+        verbose[1].ends_with(
+            "BPF_JUMP(BPF_JMP|BPF_K|BPF_JEQ, 0x6e, 0, 0x1), \
+             BPF_STMT(BPF_RET|BPF_K, SECCOMP_RET_ERRNO|0x1), \
+             BPF_STMT(BPF_RET|BPF_K, SECCOMP_RET_ALLOW)]}) = 0"
+        ),
+        "{}",
+        verbose[1]
+    );
+    assert_eq!(verbose[2], "getppid() = -1 EPERM (Operation not permitted)");
+    assert!(
+        verbose[4].contains("filter=[BPF_STMT(BPF_MISC|0xf8 /* BPF_??? */|0xff00 /* BPF_??? */, 0), BPF_STMT(BPF_LD|BPF_DW|BPF_ABS, 0)]"),
+        "{}",
+        verbose[4]
+    );
 }

@@ -20,7 +20,8 @@
 //!   of `ksec watch`'s fallback source.
 //! - [`openat2`]: opening paths inside a process's root without escaping it (`ksec root`).
 //! - [`tty`]: the width of a terminal (`TIOCGWINSZ`), for fitting tables.
-//! - [`sock_diag`]: the peers of unix sockets (NETLINK_SOCK_DIAG, `UNIX_DIAG_PEER`).
+//! - [`sock_diag`]: the peers of unix sockets (NETLINK_SOCK_DIAG, `UNIX_DIAG_PEER`), inet sockets
+//!   in any state, a socket fd's protocol name (`system.sockprotoname`).
 
 pub mod bpf;
 pub mod fanotify;

@@ -806,6 +806,23 @@ pub struct ProcFdNames {
 }
 
 impl FdNames for ProcFdNames {
+    fn netlink_family(&mut self, tid: i32, fd: i64) -> Option<i64> {
+        let link = self.root.pid_dir(tid).join("fd").join(fd.to_string());
+        let name = crate::sys::sock_diag::sockprotoname(&link).ok()?;
+        if name != b"NETLINK" {
+            return None;
+        }
+        let target = std::fs::read_link(&link).ok()?;
+        let inode = target
+            .to_str()?
+            .strip_prefix("socket:[")?
+            .strip_suffix(']')?
+            .parse::<u64>()
+            .ok()?;
+        let text = decode::net::socket_target(&self.root, tid, fd, inode);
+        Some(text.map_or(-1, |t| decode::net::netlink_family_of(&t)))
+    }
+
     fn cwd(&mut self, tid: i32) -> Option<FdTarget> {
         let target = std::fs::read_link(self.root.pid_dir(tid).join("cwd")).ok()?;
         let path = std::os::unix::ffi::OsStrExt::as_bytes(target.as_os_str()).to_vec();
@@ -825,7 +842,7 @@ impl FdNames for ProcFdNames {
                 .and_then(|r| r.strip_suffix(b"]"))
                 .and_then(|n| std::str::from_utf8(n).ok()?.parse::<u64>().ok())
             {
-                if let Some(t) = decode::net::socket_target(&self.root, tid, inode) {
+                if let Some(t) = decode::net::socket_target(&self.root, tid, fd, inode) {
                     return Some(FdTarget::Text(t));
                 }
             }

@@ -14,7 +14,7 @@
 //! Families: [`mod@file`] (open, stat, fcntl, ioctl...), [`io`] (read, write, poll, epoll...),
 //! [`mem`] (mmap, brk...), [`process`] (execve, clone, wait4, prctl...), [`signal`] (kill,
 //! rt_sigaction..., and the siginfo of a `--- SIG... ---` line), [`net`] (sockets and their
-//! addresses), [`misc`] (time, futex, getrandom, uname, ids...). Flag and constant tables come
+//! addresses; [`netlink`] the messages in their buffers), [`misc`] (time, futex, getrandom, uname, ids...). Flag and constant tables come
 //! from libc's constants through [`xlat`].
 #![forbid(unsafe_code)]
 
@@ -25,6 +25,7 @@ pub mod ioctl;
 pub mod mem;
 pub mod misc;
 pub mod net;
+pub mod netlink;
 pub mod process;
 pub mod signal;
 pub mod sockaddr;
@@ -103,6 +104,13 @@ impl Memory for NoMemory {
 pub trait FdNames {
     /// The target of `fd` in task `tid` as `mode` prints it; None when it cannot be known.
     fn target(&mut self, tid: i32, fd: i64, mode: FdDecode) -> Option<FdTarget>;
+
+    /// The netlink family of socket `fd` of task `tid` as strace's get_fd_nl_family finds it
+    /// (-1: a netlink socket of unknown protocol); None when `fd` is no netlink socket.
+    fn netlink_family(&mut self, tid: i32, fd: i64) -> Option<i64> {
+        let _ = (tid, fd);
+        None
+    }
 
     /// The working directory of task `tid` (`AT_FDCWD</home/x>` under `-y`).
     fn cwd(&mut self, tid: i32) -> Option<FdTarget> {
@@ -310,6 +318,14 @@ impl<'a> Ctx<'a> {
             mode => self.fds.target(self.tid, fd, mode),
         };
         Value::Fd { fd, target }
+    }
+
+    /// The netlink family of socket `fd` ([`FdNames::netlink_family`]), whatever -y says.
+    pub fn netlink_family(&mut self, fd: i64) -> Option<i64> {
+        if fd < 0 {
+            return None;
+        }
+        self.fds.netlink_family(self.tid, fd)
     }
 
     /// Argument `i` as an fd (a C int).

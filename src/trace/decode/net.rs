@@ -40,7 +40,7 @@ pub fn lookup(name: &str) -> Option<Decoder> {
 const SOCK_TYPE_MASK: u64 = 0xf;
 
 /// Socket types; SOCK_PACKET (deprecated in libc) from include/linux/net.h.
-const SOCKTYPES: &Table = crate::xlat![
+pub(super) const SOCKTYPES: &Table = crate::xlat![
     SOCK_STREAM,
     SOCK_DGRAM,
     SOCK_RAW,
@@ -52,7 +52,7 @@ const SOCKTYPES: &Table = crate::xlat![
 
 const SOCK_TYPE_FLAGS: &Table = crate::xlat![SOCK_CLOEXEC, SOCK_NONBLOCK];
 
-const INET_PROTOCOLS: &Table = crate::xlat![
+pub(super) const INET_PROTOCOLS: &Table = crate::xlat![
     IPPROTO_IP,
     IPPROTO_ICMP,
     IPPROTO_IGMP,
@@ -91,7 +91,7 @@ const INET_PROTOCOLS: &Table = crate::xlat![
 /// IPPROTO_L2TP, which libc lacks (include/uapi/linux/in.h).
 const IPPROTO_L2TP: (u64, &str) = (115, "IPPROTO_L2TP");
 
-const NETLINK_PROTOCOLS: &Table = crate::xlat![
+pub(super) const NETLINK_PROTOCOLS: &Table = crate::xlat![
     NETLINK_ROUTE,
     NETLINK_UNUSED,
     NETLINK_USERSOCK,
@@ -610,7 +610,7 @@ fn array(
 }
 
 /// [`array`], cut (`...`) after `max` elements as well, with each element's index.
-fn array_upto(
+pub(super) fn array_upto(
     c: &mut Ctx<'_>,
     addr: u64,
     n: u64,
@@ -803,7 +803,7 @@ fn accept4(c: &mut Ctx<'_>) -> Step {
 fn sendto(c: &mut Ctx<'_>) -> Step {
     let fd = c.fd_arg(0);
     c.arg(fd);
-    let b = strn(c, c.args[1], c.args[2]);
+    let b = sockbuf(c, c.args[1], c.args[2]);
     c.arg(b);
     c.arg(c.ulong_arg(2));
     c.arg(msg_flags(c.args[3]));
@@ -829,7 +829,7 @@ fn recvfrom(c: &mut Ctx<'_>) -> Step {
     }
     let b = match c.rval_ok() {
         None => Value::Ptr(c.args[1]),
-        Some(n) => strn(c, c.args[1], (n as u64).min(c.args[2])),
+        Some(n) => sockbuf(c, c.args[1], (n as u64).min(c.args[2])),
     };
     c.arg(b);
     c.arg(c.ulong_arg(2));
@@ -856,6 +856,21 @@ fn recvfrom(c: &mut Ctx<'_>) -> Step {
         }
     }
     Step::Done
+}
+
+/// strace's decode_sockbuf: the netlink messages in `len` bytes at `addr` when argument 0 is
+/// a netlink socket of a family ksec decodes, else the bytes.
+fn sockbuf(c: &mut Ctx<'_>, addr: u64, len: u64) -> Value {
+    match nl_family(c) {
+        Some(family) => super::netlink::decode(c, family, addr, len),
+        None => strn(c, addr, len),
+    }
+}
+
+/// The netlink family of argument 0 when ksec decodes its messages.
+fn nl_family(c: &mut Ctx<'_>) -> Option<i64> {
+    let fd = c.int(0) as i64;
+    c.netlink_family(fd).filter(|&f| super::netlink::decodes(f))
 }
 
 /// `struct msghdr` on x86_64 (the layout of include/linux/socket.h's user_msghdr).
@@ -895,6 +910,11 @@ fn msghdr_of(b: &[u8]) -> MsgHdr {
 /// strace's `tprint_iov_upto`: `[{iov_base="abc", iov_len=3}, ...]`, the strings together cut
 /// at `data_size` bytes (u64::MAX: no limit).
 pub fn iov(c: &mut Ctx<'_>, addr: u64, n: u64, data_size: u64) -> Value {
+    iov_of(c, addr, n, data_size, None)
+}
+
+/// [`iov`], each base decoded as netlink messages of `netlink` when it is Some.
+fn iov_of(c: &mut Ctx<'_>, addr: u64, n: u64, data_size: u64, netlink: Option<i64>) -> Value {
     let mut left = data_size;
     array(c, addr, n, 16, |c, b| {
         let base = u64::from_ne_bytes(b[0..8].try_into().unwrap_or_default());
@@ -903,7 +923,10 @@ pub fn iov(c: &mut Ctx<'_>, addr: u64, n: u64, data_size: u64) -> Value {
         if left != u64::MAX {
             left -= shown;
         }
-        let s = strn(c, base, shown);
+        let s = match netlink {
+            Some(family) if base != 0 => super::netlink::decode(c, family, base, shown),
+            _ => strn(c, base, shown),
+        };
         Value::fields(vec![("iov_base", s), ("iov_len", Value::Uint(len))])
     })
 }
@@ -915,7 +938,7 @@ fn msghdr(c: &mut Ctx<'_>, m: &MsgHdr, user_namelen: Option<i32>, data_size: u64
         Some(u) if namelen > u => u,
         _ => namelen,
     };
-    let (name, _) = sockaddr::decode(c, m.name, eff);
+    let (name, family) = sockaddr::decode(c, m.name, eff);
     let mut fields = vec![("msg_name", name)];
     let nl = match user_namelen {
         Some(u) if u != namelen => Value::InOut(
@@ -925,7 +948,15 @@ fn msghdr(c: &mut Ctx<'_>, m: &MsgHdr, user_namelen: Option<i32>, data_size: u64
         _ => Value::Int(namelen as i64),
     };
     fields.push(("msg_namelen", nl));
-    fields.push(("msg_iov", iov(c, m.iov, m.iovlen, data_size)));
+    // strace decodes the data as netlink messages when the name is a netlink address (of the
+    // fd's family, -1 when the fd is no netlink socket).
+    let netlink = if family == Some(libc::AF_NETLINK as u16) {
+        let fd = c.int(0) as i64;
+        Some(c.netlink_family(fd).unwrap_or(-1)).filter(|&f| super::netlink::decodes(f))
+    } else {
+        None
+    };
+    fields.push(("msg_iov", iov_of(c, m.iov, m.iovlen, data_size, netlink)));
     fields.push(("msg_iovlen", Value::Uint(m.iovlen)));
     if m.controllen != 0 {
         fields.push(("msg_control", msg_control(c, m.control, m.controllen)));
@@ -1427,19 +1458,20 @@ fn get_optval(c: &mut Ctx<'_>, level: u32, name: u32, addr: u64, ulen: i32, rlen
 
 // --- -yy: socket endpoints. ---
 
-/// What strace's `-yy` prints between the angle brackets for socket inode `inode` of task
-/// `tid`: `TCP:[127.0.0.1:43826->127.0.0.1:2379]`, `TCP:[127.0.0.1:2379]` (no peer),
+/// What strace's `-yy` prints between the angle brackets for socket inode `inode`, fd `fd` of
+/// task `tid`: `TCP:[127.0.0.1:43826->127.0.0.1:2379]`, `TCP:[127.0.0.1:2379]` (no peer),
 /// `TCPv6:[[::1]:80]`, `UDP:[...]`, `UNIX-STREAM:[12345,"/run/x.sock"]`, `NETLINK:[ROUTE:1234]`;
-/// else `PROTO:[INODE]` when the protocol is known, None when the socket is in no table.
+/// else `PROTO:[INODE]` when the fd's protocol (its `system.sockprotoname` attribute) is one
+/// strace knows, None (the path `socket:[INODE]`) when it is not.
 ///
 /// Read from the tables of the task's own network namespace (/proc/TID/net/...), where strace
-/// asks the kernel through NETLINK_SOCK_DIAG; a unix socket's peer (`UNIX-STREAM:[A->B]`),
-/// which /proc/net/unix lacks, comes from sock_diag. A socket in no table (not yet bound) prints
-/// as its path `socket:[INODE]`, where strace prints `TCP:[INODE]` from the fd's
-/// `system.sockprotoname` attribute.
+/// asks the kernel through NETLINK_SOCK_DIAG; what those tables lack comes from sock_diag
+/// when the task shares ksec's network namespace: a unix socket's peer (`UNIX-STREAM:[A->B]`),
+/// a bound TCP socket that does not listen, the inet protocols with no table read here.
 pub fn socket_target(
     proc_root: &crate::proc::root::ProcRoot,
     tid: i32,
+    fd: i64,
     inode: u64,
 ) -> Option<String> {
     // strace keeps the first endpoints it finds for an inode in a 1024-slot cache indexed by
@@ -1454,7 +1486,7 @@ pub fn socket_target(
             }
         }
     }
-    let (t, found) = socket_target_uncached(proc_root, tid, inode)?;
+    let (t, found) = socket_target_uncached(proc_root, tid, fd, inode)?;
     if !found {
         return Some(t);
     }
@@ -1471,9 +1503,7 @@ pub fn socket_target(
 /// shares ksec's network namespace (the dump covers only ksec's own); None otherwise or when
 /// it has none.
 fn unix_peer(proc_root: &crate::proc::root::ProcRoot, tid: i32, inode: u64) -> Option<u32> {
-    let ns = |p: std::path::PathBuf| std::fs::read_link(p).ok();
-    let theirs = ns(proc_root.pid_path(tid, "ns/net"))?;
-    if ns(std::path::PathBuf::from("/proc/self/ns/net"))? != theirs {
+    if !same_netns(proc_root, tid) {
         return None;
     }
     crate::sys::sock_diag::unix_peers()
@@ -1484,47 +1514,162 @@ fn unix_peer(proc_root: &crate::proc::root::ProcRoot, tid: i32, inode: u64) -> O
         .filter(|&p| p != 0)
 }
 
+/// Whether task `tid` shares ksec's network namespace (where sock_diag answers).
+fn same_netns(proc_root: &crate::proc::root::ProcRoot, tid: i32) -> bool {
+    let ns = |p: std::path::PathBuf| std::fs::read_link(p).ok();
+    match (
+        ns(proc_root.pid_path(tid, "ns/net")),
+        ns(std::path::PathBuf::from("/proc/self/ns/net")),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// strace's table of socket protocols (socketutils.c's `protocols`): the name the kernel gives
+/// (`system.sockprotoname`), and for the inet ones the family and protocol sock_diag is asked
+/// with.
+const SOCK_PROTOS: &[(&str, Option<(i32, i32)>)] = &[
+    ("UNIX", None),
+    ("UNIX-STREAM", None),
+    ("TCP", Some((libc::AF_INET, libc::IPPROTO_TCP))),
+    ("UDP", Some((libc::AF_INET, libc::IPPROTO_UDP))),
+    ("UDPLITE", Some((libc::AF_INET, libc::IPPROTO_UDPLITE))),
+    ("DCCP", Some((libc::AF_INET, libc::IPPROTO_DCCP))),
+    ("SCTP", Some((libc::AF_INET, libc::IPPROTO_SCTP))),
+    ("L2TP/IP", Some((libc::AF_INET, 115))),
+    ("PING", Some((libc::AF_INET, libc::IPPROTO_ICMP))),
+    ("RAW", Some((libc::AF_INET, libc::IPPROTO_RAW))),
+    ("TCPv6", Some((libc::AF_INET6, libc::IPPROTO_TCP))),
+    ("UDPv6", Some((libc::AF_INET6, libc::IPPROTO_UDP))),
+    ("UDPLITEv6", Some((libc::AF_INET6, libc::IPPROTO_UDPLITE))),
+    ("DCCPv6", Some((libc::AF_INET6, libc::IPPROTO_DCCP))),
+    ("SCTPv6", Some((libc::AF_INET6, libc::IPPROTO_SCTP))),
+    ("L2TP/IPv6", Some((libc::AF_INET6, 115))),
+    ("PINGv6", Some((libc::AF_INET6, libc::IPPROTO_ICMP))),
+    ("RAWv6", Some((libc::AF_INET6, libc::IPPROTO_RAW))),
+    ("NETLINK", None),
+];
+
+/// strace's text of inet socket `s` named `name` (socketutils.c's inet_parse_response).
+fn inet_text(name: &str, s: &crate::sys::sock_diag::InetSocket) -> Option<String> {
+    let addr = |(a, port): &(Vec<u8>, u16)| -> Option<String> {
+        Some(match a.len() {
+            4 => format!("{}:{port}", sockaddr::ntop4(a[..].try_into().ok()?)),
+            _ => format!("[{}]:{port}", sockaddr::ntop6(a[..].try_into().ok()?)),
+        })
+    };
+    let src = addr(&s.src)?;
+    if s.dst.1 == 0 && s.dst.0.iter().all(|&b| b == 0) {
+        Some(format!("{name}:[{src}]"))
+    } else {
+        Some(format!("{name}:[{src}->{}]", addr(&s.dst)?))
+    }
+}
+
 /// strace's cache of socket endpoints: its size (a power of two).
 const CACHE_SIZE: u64 = 1024;
 
 /// [`socket_target`] read afresh, and whether strace would have found (and cached) the
-/// endpoints: not for a unix socket with no path (strace's fallback `UNIX:[INODE]`).
+/// endpoints: not for its fallback `PROTO:[INODE]` (a unix socket with no path nor peer, a
+/// socket in no table).
 fn socket_target_uncached(
+    proc_root: &crate::proc::root::ProcRoot,
+    tid: i32,
+    fd: i64,
+    inode: u64,
+) -> Option<(String, bool)> {
+    // strace asks only for the fd's own protocol when the kernel names one it knows, and
+    // tries them all otherwise.
+    let proto = crate::sys::sock_diag::sockprotoname(&proc_root.pid_path(tid, &format!("fd/{fd}")))
+        .ok()
+        .and_then(|n| SOCK_PROTOS.iter().find(|(p, _)| p.as_bytes() == n));
+    if let Some(found) = socket_found(proc_root, tid, inode, proto) {
+        return Some(found);
+    }
+    proto.map(|(name, _)| (format!("{name}:[{inode}]"), false))
+}
+
+/// The endpoints of socket `inode` of protocol `proto` (any when None), and whether strace
+/// would cache them.
+fn socket_found(
+    proc_root: &crate::proc::root::ProcRoot,
+    tid: i32,
+    inode: u64,
+    proto: Option<&(&str, Option<(i32, i32)>)>,
+) -> Option<(String, bool)> {
+    if let Some((name, Some((family, protocol)))) = proto {
+        if let Some(t) = inet_found(proc_root, tid, inode, name, *family, *protocol) {
+            return Some((t, true));
+        }
+        return None;
+    }
+    if proto.is_none() {
+        for (name, inet) in SOCK_PROTOS {
+            if let Some((family, protocol)) = inet {
+                if let Some(t) = inet_found(proc_root, tid, inode, name, *family, *protocol) {
+                    return Some((t, true));
+                }
+            }
+        }
+    }
+    other_found(proc_root, tid, inode)
+}
+
+/// Inet socket `inode`'s text: from the task's /proc/net table for TCP and UDP, else (a bound
+/// TCP socket that does not listen, the other protocols) from sock_diag when the task shares
+/// ksec's network namespace.
+fn inet_found(
+    proc_root: &crate::proc::root::ProcRoot,
+    tid: i32,
+    inode: u64,
+    name: &str,
+    family: i32,
+    protocol: i32,
+) -> Option<String> {
+    use crate::proc::net::{parse_inet_table, InetProto};
+    let table = match name {
+        "TCP" => Some(InetProto::Tcp),
+        "TCPv6" => Some(InetProto::Tcp6),
+        "UDP" => Some(InetProto::Udp),
+        "UDPv6" => Some(InetProto::Udp6),
+        _ => None,
+    };
+    if let Some(proto) = table {
+        if let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, &format!("net/{proto}"))) {
+            if let Some(s) = parse_inet_table(proto, &bytes)
+                .into_iter()
+                .find(|s| s.inode == inode)
+            {
+                let (src, dst) = (s.local, s.remote);
+                let parts = |a: std::net::SocketAddr| match a {
+                    std::net::SocketAddr::V4(a) => (a.ip().octets().to_vec(), a.port()),
+                    std::net::SocketAddr::V6(a) => (a.ip().octets().to_vec(), a.port()),
+                };
+                let s = crate::sys::sock_diag::InetSocket {
+                    family: family as u8,
+                    src: parts(src),
+                    dst: parts(dst),
+                };
+                return inet_text(name, &s);
+            }
+        }
+    }
+    if !same_netns(proc_root, tid) {
+        return None;
+    }
+    let inode = u32::try_from(inode).ok()?;
+    let s = crate::sys::sock_diag::inet_socket(family as u8, protocol as u8, inode).ok()??;
+    inet_text(name, &s)
+}
+
+/// A unix or netlink socket's text, from the task's /proc/net tables.
+fn other_found(
     proc_root: &crate::proc::root::ProcRoot,
     tid: i32,
     inode: u64,
 ) -> Option<(String, bool)> {
-    use crate::proc::net::{parse_inet_table, parse_unix_table, InetProto, UnixKind};
-    use std::net::SocketAddr;
-
-    for proto in InetProto::ALL {
-        let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, &format!("net/{proto}"))) else {
-            continue;
-        };
-        let Some(s) = parse_inet_table(proto, &bytes)
-            .into_iter()
-            .find(|s| s.inode == inode)
-        else {
-            continue;
-        };
-        let name = match proto {
-            InetProto::Tcp => "TCP",
-            InetProto::Tcp6 => "TCPv6",
-            InetProto::Udp => "UDP",
-            InetProto::Udp6 => "UDPv6",
-        };
-        let addr = |a: &SocketAddr| match a {
-            SocketAddr::V4(a) => format!("{}:{}", sockaddr::ntop4(a.ip().octets()), a.port()),
-            SocketAddr::V6(a) => format!("[{}]:{}", sockaddr::ntop6(a.ip().octets()), a.port()),
-        };
-        let remote_zero = s.remote.port() == 0 && s.remote.ip().is_unspecified();
-        let t = if remote_zero {
-            format!("{name}:[{}]", addr(&s.local))
-        } else {
-            format!("{name}:[{}->{}]", addr(&s.local), addr(&s.remote))
-        };
-        return Some((t, true));
-    }
+    use crate::proc::net::{parse_unix_table, UnixKind};
     if let Ok(bytes) = std::fs::read(proc_root.pid_path(tid, "net/unix")) {
         if let Some(s) = parse_unix_table(&bytes)
             .into_iter()
@@ -1569,6 +1714,23 @@ fn socket_target_uncached(
         }
     }
     None
+}
+
+/// strace's get_fd_nl_family over a socket's `-yy` text: the protocol of `NETLINK:[ROUTE:123]`
+/// (a prefix match of the names, as strace's), the number of `NETLINK:[42]` (for an unbound
+/// socket, its inode: strace's `atoi`), -1 for any other text.
+pub fn netlink_family_of(text: &str) -> i64 {
+    let Some(rest) = text.strip_prefix("NETLINK:[") else {
+        return -1;
+    };
+    for &(v, name) in NETLINK_PROTOCOLS {
+        let n = name.strip_prefix("NETLINK_").unwrap_or(name);
+        if rest.starts_with(n) {
+            return v as i64;
+        }
+    }
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits.parse::<i64>().map_or(-1, |n| n as i32 as i64)
 }
 
 /// The protocol and port id of netlink socket `inode` in a /proc/net/netlink table
@@ -2147,10 +2309,11 @@ mod tests {
                 .unwrap()
                 .ino()
         };
+        let fd = |f: &dyn std::os::fd::AsRawFd| i64::from(f.as_raw_fd());
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         assert_eq!(
-            super::socket_target(&root, me, inode(&l)),
+            super::socket_target(&root, me, fd(&l), inode(&l)),
             Some(format!("TCP:[127.0.0.1:{port}]"))
         );
         let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -2158,23 +2321,23 @@ mod tests {
         c.write_all(b"x").unwrap();
         let cport = c.local_addr().unwrap().port();
         assert_eq!(
-            super::socket_target(&root, me, inode(&c)),
+            super::socket_target(&root, me, fd(&c), inode(&c)),
             Some(format!("TCP:[127.0.0.1:{cport}->127.0.0.1:{port}]"))
         );
         assert_eq!(
-            super::socket_target(&root, me, inode(&a)),
+            super::socket_target(&root, me, fd(&a), inode(&a)),
             Some(format!("TCP:[127.0.0.1:{port}->127.0.0.1:{cport}]"))
         );
         let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let uport = u.local_addr().unwrap().port();
         assert_eq!(
-            super::socket_target(&root, me, inode(&u)),
+            super::socket_target(&root, me, fd(&u), inode(&u)),
             Some(format!("UDP:[127.0.0.1:{uport}]"))
         );
         if let Ok(l6) = std::net::TcpListener::bind("[::1]:0") {
             let p6 = l6.local_addr().unwrap().port();
             assert_eq!(
-                super::socket_target(&root, me, inode(&l6)),
+                super::socket_target(&root, me, fd(&l6), inode(&l6)),
                 Some(format!("TCPv6:[[::1]:{p6}]"))
             );
         }
@@ -2184,7 +2347,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let ul = std::os::unix::net::UnixListener::bind(&path).unwrap();
         assert_eq!(
-            super::socket_target(&root, me, inode(&ul)),
+            super::socket_target(&root, me, fd(&ul), inode(&ul)),
             Some(format!(
                 "UNIX-STREAM:[{},{:?}]",
                 inode(&ul),
@@ -2194,12 +2357,12 @@ mod tests {
         // A pair names its other end (sock_diag), as strace's `UNIX:[A->B]`.
         let (p1, p2) = std::os::unix::net::UnixDatagram::pair().unwrap();
         assert_eq!(
-            super::socket_target(&root, me, inode(&p1)),
+            super::socket_target(&root, me, fd(&p1), inode(&p1)),
             Some(format!("UNIX:[{}->{}]", inode(&p1), inode(&p2)))
         );
         let _ = std::fs::remove_file(&path);
         let _ = std::fs::remove_dir(&dir);
-        assert_eq!(super::socket_target(&root, me, 1), None);
+        assert_eq!(super::socket_target(&root, me, -1, 1), None);
     }
 
     #[test]

@@ -1114,16 +1114,178 @@ fn prctl(c: &mut Ctx<'_>) -> Step {
     }
 }
 
-/// A `struct sock_fprog` at `addr`: `{len=4, filter=0x...}` (strace decodes the program with
-/// `-v`; this prints its address always).
+/// A `struct sock_fprog` at `addr`: `{len=4, filter=0x...}`, with `-v` the program itself
+/// (`filter=[BPF_STMT(BPF_LD|BPF_W|BPF_ABS, 0x4), BPF_JUMP(...), ...]`), as strace's
+/// bpf_filter.c prints it with seccomp's return actions (bpf_seccomp_filter.c).
 fn sock_fprog(c: &mut Ctx<'_>, addr: u64) -> Value {
     match fetch(c, addr, 16) {
-        Ok(b) => Value::fields(vec![
-            ("len", Value::Uint(u16::from_ne_bytes([b[0], b[1]]) as u64)),
-            ("filter", Value::Ptr(u64_at(&b, 8))),
-        ]),
+        Ok(b) => {
+            let len = u16::from_ne_bytes([b[0], b[1]]);
+            let filter = u64_at(&b, 8);
+            let prog = if c.opts.verbose {
+                super::net::array_upto(c, filter, u64::from(len), 8, BPF_MAXINSNS, |_, _, b| {
+                    bpf_insn(b)
+                })
+            } else {
+                Value::Ptr(filter)
+            };
+            Value::fields(vec![("len", Value::Uint(u64::from(len))), ("filter", prog)])
+        }
         Err(v) => v,
     }
+}
+
+/// The most instructions strace prints of a classic BPF program (linux/bpf_common.h).
+const BPF_MAXINSNS: u64 = 4096;
+
+const BPF_CLASSES: &Table = &[
+    (0x0, "BPF_LD"),
+    (0x1, "BPF_LDX"),
+    (0x2, "BPF_ST"),
+    (0x3, "BPF_STX"),
+    (0x4, "BPF_ALU"),
+    (0x5, "BPF_JMP"),
+    (0x6, "BPF_RET"),
+    (0x7, "BPF_MISC"),
+];
+const BPF_SIZES: &Table = &[
+    (0x00, "BPF_W"),
+    (0x08, "BPF_H"),
+    (0x10, "BPF_B"),
+    (0x18, "BPF_DW"),
+];
+const BPF_MODES: &Table = &[
+    (0x00, "BPF_IMM"),
+    (0x20, "BPF_ABS"),
+    (0x40, "BPF_IND"),
+    (0x60, "BPF_MEM"),
+    (0x80, "BPF_LEN"),
+    (0xa0, "BPF_MSH"),
+    (0xc0, "BPF_XADD"),
+];
+const BPF_MISCOPS: &Table = &[(0x00, "BPF_TAX"), (0x80, "BPF_TXA")];
+const BPF_SRCS: &Table = &[(0x00, "BPF_K"), (0x08, "BPF_X")];
+const BPF_OPS_ALU: &Table = &[
+    (0x00, "BPF_ADD"),
+    (0x10, "BPF_SUB"),
+    (0x20, "BPF_MUL"),
+    (0x30, "BPF_DIV"),
+    (0x40, "BPF_OR"),
+    (0x50, "BPF_AND"),
+    (0x60, "BPF_LSH"),
+    (0x70, "BPF_RSH"),
+    (0x80, "BPF_NEG"),
+    (0x90, "BPF_MOD"),
+    (0xa0, "BPF_XOR"),
+    (0xb0, "BPF_MOV"),
+    (0xc0, "BPF_ARSH"),
+    (0xd0, "BPF_END"),
+];
+const BPF_OPS_JMP: &Table = &[
+    (0x00, "BPF_JA"),
+    (0x10, "BPF_JEQ"),
+    (0x20, "BPF_JGT"),
+    (0x30, "BPF_JGE"),
+    (0x40, "BPF_JSET"),
+    (0x50, "BPF_JNE"),
+    (0x60, "BPF_JSGT"),
+    (0x70, "BPF_JSGE"),
+    (0x80, "BPF_CALL"),
+    (0x90, "BPF_EXIT"),
+    (0xa0, "BPF_JLT"),
+    (0xb0, "BPF_JLE"),
+    (0xc0, "BPF_JSLT"),
+    (0xd0, "BPF_JSLE"),
+];
+const BPF_RVALS: &Table = &[(0x00, "BPF_K"), (0x08, "BPF_X"), (0x10, "BPF_A")];
+
+/// strace's `printxval`: the name, else `0xN /* BPF_??? */`.
+fn xval(v: u16, table: &Table, unknown: &str) -> String {
+    match xlat::name(u64::from(v), table) {
+        Some(n) => n.to_string(),
+        None => format!("{v:#x} /* {unknown} */"),
+    }
+}
+
+/// strace's print_bpf_filter_code for classic BPF: `BPF_LD|BPF_W|BPF_ABS`, `BPF_JMP|BPF_K|BPF_JEQ`.
+fn bpf_code(code: u16) -> String {
+    let class = code & 0x07;
+    let mut i = code & !class;
+    let mut parts = vec![xval(class, BPF_CLASSES, "BPF_???")];
+    match class {
+        // BPF_ST, BPF_STX
+        0x2 | 0x3 => {
+            if i != 0 {
+                parts.push(format!("{i:#x} /* BPF_??? */"));
+            }
+        }
+        // BPF_LD, BPF_LDX
+        0x0 | 0x1 => {
+            parts.push(xval(code & 0x18, BPF_SIZES, "BPF_???"));
+            parts.push(xval(code & 0xe0, BPF_MODES, "BPF_???"));
+        }
+        // BPF_MISC
+        0x7 => {
+            parts.push(xval(code & 0xf8, BPF_MISCOPS, "BPF_???"));
+            i &= !(code & 0xf8);
+            if i != 0 {
+                parts.push(format!("{i:#x} /* BPF_??? */"));
+            }
+        }
+        // BPF_ALU, BPF_JMP
+        0x4 | 0x5 => {
+            parts.push(xval(code & 0x08, BPF_SRCS, "BPF_???"));
+            let ops = if class == 0x4 {
+                BPF_OPS_ALU
+            } else {
+                BPF_OPS_JMP
+            };
+            parts.push(xval(code & 0xf0, ops, "BPF_???"));
+        }
+        // BPF_RET
+        _ => {
+            parts.push(xval(code & 0x18, BPF_RVALS, "BPF_???"));
+            i &= !(code & 0x18);
+            if i != 0 {
+                parts.push(format!("{i:#x} /* BPF_??? */"));
+            }
+        }
+    }
+    parts.join("|")
+}
+
+/// One `struct sock_filter` (8 bytes): `BPF_JUMP(code, k, jt, jf)` when it jumps, else
+/// `BPF_STMT(code, k)`, a return's `k` as seccomp's action (`SECCOMP_RET_ERRNO|0x1`).
+fn bpf_insn(b: &[u8]) -> Value {
+    let code = u16::from_ne_bytes([b[0], b[1]]);
+    let (jt, jf) = (b[2], b[3]);
+    let k = u32_at(b, 4);
+    if jt != 0 || jf != 0 {
+        return Value::Call(
+            "BPF_JUMP",
+            vec![
+                Value::Raw(bpf_code(code)),
+                Value::Hex(u64::from(k)),
+                Value::Hex(u64::from(jt)),
+                Value::Hex(u64::from(jf)),
+            ],
+        );
+    }
+    let kv = if code & 0x07 == 0x6 {
+        let action = k & 0xffff_0000;
+        let data = k & !action;
+        let mut t = match xlat::name(u64::from(action), SECCOMP_RET_ACTIONS) {
+            Some(n) => n.to_string(),
+            None => format!("{action:#x} /* SECCOMP_RET_??? */"),
+        };
+        if data != 0 {
+            t.push_str(&format!("|{data:#x}"));
+        }
+        Value::Raw(t)
+    } else {
+        Value::Hex(u64::from(k))
+    };
+    Value::Call("BPF_STMT", vec![Value::Raw(bpf_code(code)), kv])
 }
 
 // asm/prctl.h (x86): libc has none of them.

@@ -180,7 +180,7 @@ pub const ETHERNET_PROTOCOLS: &Table = crate::xlat![
 
 /// ARP hardware types (strace's `arp_hardware_types`); the ones libc lacks are from
 /// include/uapi/linux/if_arp.h.
-const ARP_HARDWARE_TYPES: &Table = crate::xlat![
+pub(super) const ARP_HARDWARE_TYPES: &Table = crate::xlat![
     ARPHRD_NETROM,
     ARPHRD_ETHER,
     ARPHRD_EETHER,
@@ -439,7 +439,7 @@ pub fn hex08(v: u32) -> String {
 
 /// strace's `print_ifindex`: `if_nametoindex("lo")` when the tracer knows the interface,
 /// else the number.
-fn ifindex(idx: u32) -> Value {
+pub(super) fn ifindex(idx: u32) -> Value {
     if let Some(name) = ifname(idx) {
         return Value::Call("if_nametoindex", vec![Value::str(name)]);
     }
