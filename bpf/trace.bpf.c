@@ -64,9 +64,41 @@ struct sigpending {
 	sigset_t signal;
 } __attribute__((preserve_access_index));
 
+struct inode {
+	unsigned short i_mode;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct inode *f_inode;
+	void *private_data;
+} __attribute__((preserve_access_index));
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+} __attribute__((preserve_access_index));
+
+struct files_struct {
+	struct fdtable *fdt;
+} __attribute__((preserve_access_index));
+
+struct sock_common {
+	unsigned short skc_family;
+} __attribute__((preserve_access_index));
+
+struct sock {
+	struct sock_common __sk_common;
+	unsigned short sk_protocol;
+} __attribute__((preserve_access_index));
+
+struct socket {
+	struct sock *sk;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	struct thread_info thread_info;
 	struct sigpending pending;
+	struct files_struct *files;
 	struct nsproxy *nsproxy;
 	int pid;
 	int tgid;
@@ -494,6 +526,9 @@ struct lrec {
 	u64 wall; // EXIT: ns since the entry
 	u32 nregions;
 	u32 flags;
+	u32 fdinfo; // fd argument 0 when the call has W_NETLINK items: 1 no netlink socket,
+	            // 2 + its protocol a netlink socket; 0 not looked at
+	u32 pad;
 };
 
 // A region of tracee memory: its address, its length, then the bytes (padded to 8).
@@ -545,6 +580,36 @@ struct {
 
 #define W_ENTRY 1
 #define W_EXIT 2
+#define W_NETLINK 4 // `when` flag: on a netlink socket (fd argument 0), read up to RMAX - 1
+                    // bytes: netlink messages are decoded whole, whatever -s says
+
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define AF_NETLINK 16
+
+// What the current task's `fd` is, as `struct lrec` fdinfo says: 1 no netlink socket, 2 + the
+// protocol of a netlink socket.
+static __always_inline u32 netlink_info(long fd)
+{
+	if (fd < 0)
+		return 1;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 1;
+	struct socket *so = BPF_CORE_READ(f, private_data);
+	if (!so)
+		return 1;
+	struct sock *sk = BPF_CORE_READ(so, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_NETLINK)
+		return 1;
+	return 2 + BPF_CORE_READ(sk, sk_protocol);
+}
 
 #define ARG_SP 6 // `arg` 6 is the stack pointer
 
@@ -769,13 +834,20 @@ __attribute__((noinline)) int capture_one(struct cap_ctx *c, u32 i)
 	struct item it = sp->items[i];
 	if (!it.kind)
 		return 1; // the last item
-	if (it.when != c->when)
+	if ((it.when & 3) != c->when)
 		return 0;
 	if (it.arg > ARG_SP || it.arg2 > 5)
 		return 1;
 	u64 a = c->a[it.arg];
 	u64 a2 = c->a[it.arg2];
 	u32 cap = it.cap;
+	if (it.when & W_NETLINK) {
+		struct lrec *h = (struct lrec *)b->data;
+		if (!h->fdinfo)
+			h->fdinfo = netlink_info((long)c->a[0]);
+		if (h->fdinfo >= 2)
+			cap = RMAX - 1;
+	}
 	if (cap > RMAX)
 		cap = RMAX;
 	switch (it.kind) {

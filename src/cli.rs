@@ -172,9 +172,10 @@ pub struct TraceArgs {
     #[arg(long)]
     pub seccomp_bpf: bool,
 
-    /// How to collect syscalls: `ebpf` counts in the kernel (tracees never stop; needs root or
-    /// CAP_BPF+CAP_PERFMON), `ptrace` stops them at each call as strace does, `auto` is ebpf when
-    /// it can be loaded and no ptrace-only option (--seccomp-bpf) is given.
+    /// How to collect syscalls: `ebpf` counts in the kernel, or records each call there for the
+    /// per-call lines (tracees never stop; needs root or CAP_BPF+CAP_PERFMON), `ptrace` stops
+    /// them at each call as strace does, `auto` is ebpf when it can be loaded and no ptrace-only
+    /// option (--seccomp-bpf, --cpu-placement same; -y/-yy for per-call lines) is given.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
 

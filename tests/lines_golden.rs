@@ -131,7 +131,7 @@ fn real_programs_print_as_strace_prints_them() {
         util::which("strace").is_some(),
         "needs strace 6.1 to compare with"
     );
-    let (report, failures) = golden(&[], "lines-golden.txt");
+    let (report, failures) = golden(&["--backend", "ptrace"], "lines-golden.txt");
     assert!(failures.is_empty(), "{report}\n{failures}");
 }
 

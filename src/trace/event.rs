@@ -113,6 +113,13 @@ pub trait Sink {
         let _ = (wall, mono);
     }
 
+    /// What the backend found fd `fd` of task `tid` to be at the call handed over next: a
+    /// netlink socket of protocol `family`, or (None) no netlink socket. A sink that names fds
+    /// asks /proc otherwise, which a task that has ended no longer shows.
+    fn netlink_hint(&mut self, tid: i32, fd: i64, family: Option<i64>) {
+        let _ = (tid, fd, family);
+    }
+
     /// The backend is about to wait for the tracees (nothing is pending): a good moment to
     /// flush output.
     fn idle(&mut self) {}
@@ -193,6 +200,10 @@ impl Sink for Tee<'_> {
     fn clock(&mut self, wall: std::time::SystemTime, mono: std::time::Duration) {
         self.first.clock(wall, mono);
         self.second.clock(wall, mono);
+    }
+    fn netlink_hint(&mut self, tid: i32, fd: i64, family: Option<i64>) {
+        self.first.netlink_hint(tid, fd, family);
+        self.second.netlink_hint(tid, fd, family);
     }
     fn idle(&mut self) {
         self.first.idle();

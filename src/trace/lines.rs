@@ -191,6 +191,7 @@ impl Printer {
     pub fn new(opts: LineOpts, out: Output) -> Printer {
         let fds = ProcFdNames {
             root: opts.proc_root.clone(),
+            hint: None,
         };
         Printer {
             opts,
@@ -531,6 +532,10 @@ impl Sink for Printer {
         self.clock = Some((wall, mono));
     }
 
+    fn netlink_hint(&mut self, tid: i32, fd: i64, family: Option<i64>) {
+        self.fds.hint = Some((tid, fd, family));
+    }
+
     fn call_entry(&mut self, regs: &CallRegs, mem: &mut dyn Memory) {
         let tid = regs.tid;
         if !(self.opts.wants)(regs.personality, regs.nr) {
@@ -803,10 +808,18 @@ impl Sink for Printer {
 /// (`-yy`).
 pub struct ProcFdNames {
     pub root: ProcRoot,
+    /// What the backend said of an fd at the call being printed ([`Sink::netlink_hint`]):
+    /// (tid, fd, netlink family).
+    pub hint: Option<(i32, i64, Option<i64>)>,
 }
 
 impl FdNames for ProcFdNames {
     fn netlink_family(&mut self, tid: i32, fd: i64) -> Option<i64> {
+        if let Some((t, f, family)) = self.hint {
+            if (t, f) == (tid, fd) {
+                return family;
+            }
+        }
         let link = self.root.pid_dir(tid).join("fd").join(fd.to_string());
         let name = crate::sys::sock_diag::sockprotoname(&link).ok()?;
         if name != b"NETLINK" {

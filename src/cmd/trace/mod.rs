@@ -453,14 +453,14 @@ fn pick_backend(
         (true, _) => Some("--seccomp-bpf"),
         (_, CpuPlacement::Same) => Some("--cpu-placement=same"),
         _ if per_call && string_limit > ebpf::capture::STRING_LIMIT_MAX => Some("-s above 8190"),
-        // Per-call lines come from ptrace unless eBPF is asked for (--backend ebpf, --all):
-        // strace's exact lines, where eBPF's come after the fact (see trace::ebpf::lines).
+        // -y names fds from /proc: exact only while the task is stopped at the call (eBPF's
+        // lines come after the fact, see trace::ebpf::lines). `--backend ebpf` still may.
         _ if per_call
+            && args.decode_fds > 0
             && args.backend == BackendChoice::Auto
-            && !args.all
-            && std::env::var_os("KSEC_TRY_EBPF_LINES").is_none() =>
+            && !args.all =>
         {
-            Some("per-call output (no -c)")
+            Some("-y with per-call output")
         }
         _ => None,
     };

@@ -15,6 +15,9 @@ use crate::trace::decode::{Memory, PATH_MAX};
 
 const ENTRY: u8 = 1;
 const EXIT: u8 = 2;
+/// With ENTRY or EXIT: on a netlink socket (fd argument 0) the whole buffer, up to a region:
+/// netlink messages are decoded in full, whatever `-s` says.
+const NETLINK: u8 = 4;
 
 /// bpf/trace.bpf.c's capture kinds.
 mod kind {
@@ -205,14 +208,20 @@ pub fn items(name: &str, limit: usize, verbose: bool) -> Vec<Item> {
         "accept" | "accept4" | "getsockname" | "getpeername" => {
             vec![fixed(e, 2, 4), item(x, LENP, 1, 2, sockaddr, 0)]
         }
-        "sendto" => vec![item(e, BUF, 1, 2, s, 0), item(e, BUF, 4, 5, sockaddr, 0)],
+        "sendto" => vec![
+            item(e | NETLINK, BUF, 1, 2, s, 0),
+            item(e, BUF, 4, 5, sockaddr, 0),
+        ],
         "recvfrom" => vec![
             fixed(e, 5, 4),
-            item(x, RET, 1, 0, s, 1),
+            item(x | NETLINK, RET, 1, 0, s, 1),
             item(x, LENP, 4, 5, sockaddr, 0),
         ],
-        "sendmsg" => vec![item(e, MSG, 1, 0, s, 0)],
-        "recvmsg" => vec![item(e, MSG, 1, 0, s, 0), item(x, MSG, 1, 0, s, 0)],
+        "sendmsg" => vec![item(e | NETLINK, MSG, 1, 0, s, 0)],
+        "recvmsg" => vec![
+            item(e | NETLINK, MSG, 1, 0, s, 0),
+            item(x | NETLINK, MSG, 1, 0, s, 0),
+        ],
         // Messages as the decoder prints them: `-s` of them, with -v up to 64 (the kernel's
         // loop bound).
         "sendmmsg" | "recvmmsg" | "recvmmsg_time64" => {

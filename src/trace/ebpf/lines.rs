@@ -33,7 +33,7 @@ const REC_SIGNAL: u32 = 6;
 const LOST_BEFORE: u32 = 1;
 
 /// sizeof(struct lrec), sizeof(struct region).
-const HDR: usize = 104;
+const HDR: usize = 112;
 const REGION_HDR: usize = 16;
 
 /// A region the kernel could not read (bpf/trace.bpf.c `REGION_FAILED`).
@@ -55,6 +55,9 @@ pub struct Record<'a> {
     pub sp: u64,
     pub wall: u64,
     pub flags: u32,
+    /// Fd argument 0 of a socket call: 1 no netlink socket, 2 + the protocol of one; 0 not
+    /// looked at.
+    pub fdinfo: u32,
     /// (address, bytes).
     pub regions: Vec<(u64, &'a [u8])>,
     /// Addresses the kernel could not read without faulting a page in.
@@ -111,6 +114,7 @@ pub fn parse(b: &[u8]) -> Option<Record<'_>> {
         sp: u64_at(b, 80)?,
         wall: u64_at(b, 88)?,
         flags: u32_at(b, 100)?,
+        fdinfo: u32_at(b, 104)?,
         regions,
         failed,
         retried,
@@ -122,6 +126,8 @@ pub fn parse(b: &[u8]) -> Option<Record<'_>> {
 struct InCall {
     nr: u64,
     personality: Personality,
+    /// Argument 0 (an exit record carries no arguments).
+    arg0: u64,
 }
 
 /// Turns records into sink calls.
@@ -195,6 +201,7 @@ impl Stream {
         if !r.failed.is_empty() {
             mem.live(r.tid, r.failed.clone());
         }
+        hint(sink, &r, r.a[0]);
         sink.call_entry(&regs_of(&r), &mut mem);
     }
 
@@ -241,6 +248,7 @@ impl Stream {
                 let personality = regs.personality;
                 if r.failed.is_empty() {
                     let mut mem = captured(r);
+                    hint(sink, r, r.a[0]);
                     sink.call_entry(&regs, &mut mem);
                 } else {
                     self.held.insert(tid, raw.to_vec());
@@ -250,6 +258,7 @@ impl Stream {
                     InCall {
                         nr: r.nr,
                         personality,
+                        arg0: r.a[0],
                     },
                 );
             }
@@ -261,6 +270,7 @@ impl Stream {
                 let val = r.nr as i64;
                 let is_error = (-4095..0).contains(&val);
                 let mut mem = captured(r);
+                hint(sink, r, call.arg0);
                 sink.call_exit(tid, Ret { val, is_error }, r.wall, &mut mem);
                 sink.event(Event::Syscall {
                     tid,
@@ -362,6 +372,17 @@ impl Stream {
     }
 }
 
+/// What the kernel found fd argument 0 to be, for the decoders (the task may be gone when its
+/// line is made).
+fn hint(sink: &mut dyn Sink, r: &Record<'_>, arg0: u64) {
+    let family = match r.fdinfo {
+        0 => return,
+        1 => None,
+        n => Some(i64::from(n - 2)),
+    };
+    sink.netlink_hint(r.tid, arg0 as i32 as i64, family);
+}
+
 fn regs_of(r: &Record<'_>) -> CallRegs {
     CallRegs {
         tid: r.tid,
@@ -418,6 +439,7 @@ mod tests {
         b[8..12].copy_from_slice(&tid.to_ne_bytes());
         b[24..32].copy_from_slice(&nr.to_ne_bytes());
         b[96..100].copy_from_slice(&(regions.len() as u32).to_ne_bytes());
+        b[104..108].copy_from_slice(&3u32.to_ne_bytes());
         for (addr, data) in regions {
             b.extend_from_slice(&addr.to_ne_bytes());
             b.extend_from_slice(&(data.len() as u32).to_ne_bytes());
@@ -437,7 +459,7 @@ mod tests {
             &[(0x10, b"abc"), (0x20, b"0123456789")],
         );
         let r = parse(&b).expect("parses");
-        assert_eq!((r.kind, r.tid, r.nr as i64), (REC_EXIT, 7, -2));
+        assert_eq!((r.kind, r.tid, r.nr as i64, r.fdinfo), (REC_EXIT, 7, -2, 3));
         assert_eq!(
             r.regions,
             vec![(0x10, &b"abc"[..]), (0x20, &b"0123456789"[..])]
