@@ -303,18 +303,32 @@ static __always_inline struct lost *lost_row(void)
 			l_->field++;                \
 	} while (0)
 
-static __always_inline int is_traced(u32 tid, u32 tgid)
+// Whether task `t` (tid, tgid) is traced.
+static __always_inline int is_traced_task(struct task_struct *t, u32 tid, u32 tgid)
 {
 	if (tgid == self_tgid)
 		return 0;
 	if (mode == MODE_ALL)
 		return 1;
 	if (mode == MODE_MNTNS) {
-		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 		u32 ns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
 		return bpf_map_lookup_elem(&mntns, &ns) != 0;
 	}
 	return bpf_map_lookup_elem(&tgids, &tgid) != 0 || bpf_map_lookup_elem(&tids, &tid) != 0;
+}
+
+// Whether the current task is traced.
+static __always_inline int is_traced(u32 tid, u32 tgid)
+{
+	return is_traced_task((struct task_struct *)bpf_get_current_task(), tid, tgid);
+}
+
+// SIGKILL is pending for the current task: its call never returns to it (kill -9, exit_group
+// or execve in another thread), as a tracer sees it.
+static __always_inline int sigkill_pending(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	return (BPF_CORE_READ(t, pending.signal.sig[0]) & (1UL << (SIGKILL - 1))) != 0;
 }
 
 static __always_inline int is_wanted(u32 pers, long nr)
@@ -434,10 +448,8 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct start *s = bpf_map_lookup_elem(&starts, &tid);
 	if (!s || !s->ts)
 		return 0;
-	// A call ended by SIGKILL (kill -9, exit_group or execve in another thread) never returns
-	// to its task: not counted, as under ptrace.
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	if (BPF_CORE_READ(t, pending.signal.sig[0]) & (1UL << (SIGKILL - 1))) {
+	// A call ended by SIGKILL: not counted, as under ptrace.
+	if (sigkill_pending()) {
 		s->ts = 0;
 		return 0;
 	}
@@ -1044,10 +1056,8 @@ int sys_exit_lines(struct bpf_raw_tracepoint_args *ctx)
 	struct lflight *f = bpf_map_lookup_elem(&lflights, &tid);
 	if (!f || !f->ts)
 		return 0;
-	// A call ended by SIGKILL never returns to its task: a tracer sees it end as `= ?`, with
-	// the task's exit.
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	if (BPF_CORE_READ(t, pending.signal.sig[0]) & (1UL << (SIGKILL - 1)))
+	// A call ended by SIGKILL: a tracer sees it end as `= ?`, with the task's exit.
+	if (sigkill_pending())
 		return 0;
 	struct lbuf *b = lbuf();
 	if (!b)
@@ -1151,16 +1161,7 @@ int signal_generate_lines(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	struct task_struct *t = (struct task_struct *)ctx->args[2];
 	u32 tid = BPF_CORE_READ(t, pid), tgid = BPF_CORE_READ(t, tgid);
-	if (tgid == self_tgid)
-		return 0;
-	int traced = mode == MODE_ALL;
-	if (mode == MODE_MNTNS) {
-		u32 ns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
-		traced = bpf_map_lookup_elem(&mntns, &ns) != 0;
-	} else if (mode == MODE_PIDS) {
-		traced = bpf_map_lookup_elem(&tgids, &tgid) || bpf_map_lookup_elem(&tids, &tid);
-	}
-	if (traced)
+	if (is_traced_task(t, tid, tgid))
 		signal_record(tid, tgid, (int)ctx->args[0], (const void *)ctx->args[1], 1);
 	return 0;
 }
