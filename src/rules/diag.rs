@@ -120,8 +120,15 @@ pub fn code_desc(code: &str) -> &'static str {
     }
 }
 
-/// The line of `content` holding `offset`, with a `^` under it (Falco's snippet).
-fn snippet(content: &str, loc: &Location) -> String {
+/// The line holding `loc`'s offset in the file it names, with a `^` under it (Falco's
+/// snippet). A diagnostic can be listed under a later file than the one it points into (a
+/// rule of the first file skipped when the second is compiled), so the content is looked up
+/// by the location's file, as Falco looks it up by name.
+fn snippet(inputs: &[RulesInput], loc: &Location) -> String {
+    let content = inputs
+        .iter()
+        .find(|i| i.name == loc.file)
+        .map_or("", |i| i.content.as_str());
     if loc.line == 0 || content.is_empty() {
         return "<No context available>\n".to_string();
     }
@@ -180,7 +187,7 @@ pub fn render_text(diags: &[Diagnostic], inputs: &[RulesInput]) -> String {
                 out.push_str(&locations_text(d));
                 out.push_str("------\n");
                 if let Some(l) = d.locations.last() {
-                    out.push_str(&snippet(&input.content, l));
+                    out.push_str(&snippet(inputs, l));
                 }
                 out.push_str("------\n");
                 out.push_str(&format!(
@@ -197,7 +204,7 @@ pub fn render_text(diags: &[Diagnostic], inputs: &[RulesInput]) -> String {
 
 /// The same as JSON, as `falco -V --json` prints it: `{"falco_load_results": [...]}`.
 pub fn render_json(diags: &[Diagnostic], inputs: &[RulesInput]) -> serde_json::Value {
-    let one = |d: &Diagnostic, content: &str| {
+    let one = |d: &Diagnostic| {
         let locs: Vec<_> = d
             .locations
             .iter()
@@ -212,7 +219,7 @@ pub fn render_json(diags: &[Diagnostic], inputs: &[RulesInput]) -> serde_json::V
         let snip = d
             .locations
             .last()
-            .map(|l| snippet(content, l))
+            .map(|l| snippet(inputs, l))
             .unwrap_or_default();
         json!({
             "context": {"locations": locs, "snippet": snip},
@@ -229,7 +236,7 @@ pub fn render_json(diags: &[Diagnostic], inputs: &[RulesInput]) -> serde_json::V
                 diags
                     .iter()
                     .filter(|d| d.input == i && d.severity == sev)
-                    .map(|d| one(d, &input.content))
+                    .map(one)
                     .collect()
             };
             let errors = of(Severity::Error);

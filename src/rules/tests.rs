@@ -404,3 +404,29 @@ fn priorities() {
     assert_eq!(Priority::Warning.to_string(), "Warning");
     assert!("loud".parse::<Priority>().is_err());
 }
+
+#[test]
+fn a_later_file_shows_the_earlier_files_line() {
+    // A rule of the first file is skipped again when the second is compiled; its snippet is
+    // the first file's line, not the second file's line of the same number.
+    let inputs = [
+        RulesInput {
+            name: "a.yaml".into(),
+            content: rule("r", "evt.type=open and proc.name=x"),
+        },
+        RulesInput {
+            name: "b.yaml".into(),
+            content: "- list: other\n  items: [y]\n".into(),
+        },
+    ];
+    let opts = LoadOptions {
+        unavailable: vec![("proc.name", "not here")],
+    };
+    let l = load(&inputs, &opts);
+    let text = render_validate(&l, &inputs);
+    let b = &text[text.find("b.yaml: ").unwrap()..];
+    assert!(b.contains("    rule 'r': (a.yaml:1:3)\n------\n- rule: r\n  ^\n"), "{text}");
+    let json = render_validate_json(&l, &inputs);
+    let snip = &json["falco_load_results"][1]["warnings"][0]["context"]["snippet"];
+    assert_eq!(snip, "- rule: r\n  ^\n", "{json}");
+}
