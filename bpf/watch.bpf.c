@@ -64,9 +64,26 @@ struct tty_struct {
 	int index;
 } __attribute__((preserve_access_index));
 
+struct pid_namespace;
+
+struct upid {
+	int nr;
+	struct pid_namespace *ns;
+} __attribute__((preserve_access_index));
+
+struct pid {
+	unsigned int level;
+	struct upid numbers[1];
+} __attribute__((preserve_access_index));
+
+#define PIDTYPE_TGID 1
+#define PIDTYPE_PGID 2
+#define PIDTYPE_SID 3
+
 struct signal_struct {
 	atomic_t live;
 	struct tty_struct *tty;
+	struct pid *pids[4];
 } __attribute__((preserve_access_index));
 
 struct mm_struct {
@@ -74,8 +91,19 @@ struct mm_struct {
 	unsigned long arg_end;
 } __attribute__((preserve_access_index));
 
+// The inode times as kernels since 6.11 keep them (the seconds and nanoseconds apart); on an
+// older kernel bpf_core_field_exists says they are not there and they are sent as 0.
+struct inode {
+	unsigned long i_ino;
+	s64 i_mtime_sec;
+	s64 i_ctime_sec;
+	u32 i_mtime_nsec;
+	u32 i_ctime_nsec;
+} __attribute__((preserve_access_index));
+
 struct file {
 	void *private_data;
+	struct inode *f_inode;
 } __attribute__((preserve_access_index));
 
 struct fdtable {
@@ -110,10 +138,17 @@ struct task_struct {
 	kuid_t loginuid;
 	struct mm_struct *mm;
 	struct files_struct *files;
+	struct pid *thread_pid;
+	u64 start_boottime;
+} __attribute__((preserve_access_index));
+
+struct pid_namespace {
+	struct task_struct *child_reaper;
 } __attribute__((preserve_access_index));
 
 struct linux_binprm {
 	const char *filename;
+	struct file *file;
 } __attribute__((preserve_access_index));
 
 struct in6_addr {
@@ -224,6 +259,19 @@ struct exec_rec {
 	u8 execveat;
 	u8 truncated; // argv went on beyond ARGS_MAX bytes
 	u8 pad[2];
+	// The process in its own pid namespace, and when it and that namespace's init started
+	// (CLOCK_BOOTTIME ns; 0: unknown).
+	u32 vpid;
+	u32 vpgid;
+	u32 vsid;
+	u32 pad2;
+	u64 start_ns;
+	u64 pidns_start_ns;
+	// The executable's inode: number, and its ctime and mtime in ns since the epoch (0:
+	// unknown).
+	u64 exe_ino;
+	s64 exe_ctime_ns;
+	s64 exe_mtime_ns;
 	char exe[EXE_MAX];
 	char args[ARGS_MAX]; // NUL-separated, as on the stack
 };
@@ -233,7 +281,8 @@ struct fork_rec {
 	u32 child_tid;
 	u32 child_pid;
 	u32 thread;
-	u32 pad;
+	u32 child_vpid; // the child's process id in its pid namespace
+	u64 child_start_ns; // CLOCK_BOOTTIME ns
 };
 
 // Sent up to the end of `path` used.
@@ -635,6 +684,55 @@ static __always_inline void send_conn(struct inflight *f, long ret)
 	send(r, sizeof(*r));
 }
 
+// The number of `p` in the pid namespace at `level` (0: not visible there), as pid_nr_ns.
+static __always_inline u32 nr_at(struct pid *p, u32 level)
+{
+	if (!p || BPF_CORE_READ(p, level) < level)
+		return 0;
+	int nr = 0;
+	bpf_core_read(&nr, sizeof(nr), &p->numbers[level & 31].nr);
+	return nr;
+}
+
+// The process's ids in its own pid namespace and the start times (Falco's proc.vpid,
+// proc.vpgid, proc.duration, proc.pidns_init_start_ts).
+static __always_inline void task_ids(struct task_struct *t, struct exec_rec *r)
+{
+	struct pid *tp = BPF_CORE_READ(t, thread_pid);
+	u32 level = tp ? BPF_CORE_READ(tp, level) : 0;
+	r->vpid = nr_at(BPF_CORE_READ(t, signal, pids[PIDTYPE_TGID]), level);
+	r->vpgid = nr_at(BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]), level);
+	r->vsid = nr_at(BPF_CORE_READ(t, signal, pids[PIDTYPE_SID]), level);
+	r->pad2 = 0;
+	r->start_ns = BPF_CORE_READ(t, start_boottime);
+	r->pidns_start_ns = 0;
+	if (tp) {
+		struct pid_namespace *ns = NULL;
+		bpf_core_read(&ns, sizeof(ns), &tp->numbers[level & 31].ns);
+		if (ns)
+			r->pidns_start_ns = BPF_CORE_READ(ns, child_reaper, start_boottime);
+	}
+}
+
+// The executable's inode number and times.
+static __always_inline void exe_inode(struct linux_binprm *bprm, struct exec_rec *r)
+{
+	r->exe_ino = 0;
+	r->exe_ctime_ns = 0;
+	r->exe_mtime_ns = 0;
+	struct inode *ino = BPF_CORE_READ(bprm, file, f_inode);
+	if (!ino)
+		return;
+	r->exe_ino = BPF_CORE_READ(ino, i_ino);
+	if (bpf_core_field_exists(ino->i_ctime_sec)) {
+		// Multigrain timestamps keep a flag in the nanoseconds' top bit.
+		u32 cns = BPF_CORE_READ(ino, i_ctime_nsec) & 0x3fffffff;
+		u32 mns = BPF_CORE_READ(ino, i_mtime_nsec) & 0x3fffffff;
+		r->exe_ctime_ns = BPF_CORE_READ(ino, i_ctime_sec) * 1000000000 + cns;
+		r->exe_mtime_ns = BPF_CORE_READ(ino, i_mtime_sec) * 1000000000 + mns;
+	}
+}
+
 SEC("raw_tracepoint/sys_exit")
 int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -682,6 +780,10 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		r->tty = 0;
 		r->truncated = 0;
 		r->args_len = 0;
+		task_ids(t, r);
+		r->exe_ino = 0;
+		r->exe_ctime_ns = 0;
+		r->exe_mtime_ns = 0;
 		u64 path = r->execveat ? f->a[1] : f->a[0];
 		long n = bpf_probe_read_user_str(r->exe, EXE_MAX, (void *)path);
 		r->exe_len = n > 0 ? n - 1 : 0;
@@ -749,6 +851,8 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 		u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
 		r->tty = encode_dev(major, minor);
 	}
+	task_ids(t, r);
+	exe_inode(bprm, r);
 	const char *name = BPF_CORE_READ(bprm, filename);
 	long n = bpf_probe_read_kernel_str(r->exe, EXE_MAX, name);
 	r->exe_len = n > 0 ? n - 1 : 0;
@@ -781,6 +885,13 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	r.child_tid = BPF_CORE_READ(child, pid);
 	r.child_pid = BPF_CORE_READ(child, tgid);
 	r.thread = r.child_pid == ptgid;
+	struct pid *cp = BPF_CORE_READ(child, thread_pid);
+	r.child_vpid = 0;
+	if (cp && !r.thread) {
+		// The child is the leader of its new thread group: its thread pid is its process id.
+		r.child_vpid = nr_at(cp, BPF_CORE_READ(cp, level));
+	}
+	r.child_start_ns = BPF_CORE_READ(child, start_boottime);
 	send(&r, sizeof(r));
 	return 0;
 }

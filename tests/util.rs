@@ -327,6 +327,14 @@ fn drain(rx: &Receiver<Vec<u8>>, deadline: Instant) -> (Vec<u8>, bool) {
 }
 
 /// True when this process is root (tests needing ptrace of others, cgroups, mounts).
+/// Now, in ns since the epoch (to compare with event times).
+pub fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
 pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }

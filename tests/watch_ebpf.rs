@@ -4,15 +4,16 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ksec::watch::ebpf::{EbpfSource, EbpfWatchConfig};
-use ksec::watch::event::{Addr, Kind, OpenCall, RawEvent, Source};
+use ksec::watch::event::{Addr, ExeInode, Kind, OpenCall, RawEvent, Source};
 
 use crate::require;
-use crate::util::{self, tracee};
+use crate::util::{self, now_ns, tracee};
 
 fn available() -> bool {
     util::is_root() && Path::new("/sys/kernel/btf/vmlinux").exists()
@@ -76,6 +77,7 @@ fn exec_of_200_arguments_and_a_non_utf8_one_is_complete_though_it_exits_at_once(
     argv.extend((0..200).map(|i| format!("arg{i}").into_bytes()));
     argv.push(b"caf\xe9\xff".to_vec());
     argv.push(Vec::new());
+    let before = now_ns();
     let mut child = Command::new("/bin/true")
         .args(argv[1..].iter().map(|a| OsStr::from_bytes(a)))
         .spawn()
@@ -87,9 +89,46 @@ fn exec_of_200_arguments_and_a_non_utf8_one_is_complete_though_it_exits_at_once(
         .iter()
         .find(|e| matches!(e.kind, Kind::Exec { .. }))
         .expect("an exec event");
+    // The ids and times read in the kernel: the child is in this process's pid namespace and
+    // process group, started in the spawn, and ran /bin/true's inode.
+    let Kind::Exec {
+        start, exe_inode, ..
+    } = &exec.kind
+    else {
+        unreachable!()
+    };
+    let start = start.expect("the process's ids and times");
+    assert_eq!(start.vpid, Some(pid));
+    assert_eq!(start.vpgid, Some(nix::unistd::getpgrp().as_raw()));
+    assert_eq!(
+        start.vsid,
+        Some(nix::unistd::getsid(None).unwrap().as_raw())
+    );
+    let started = start.start_ns.expect("start time");
+    assert!(
+        started + 50_000_000 >= before && started <= exec.time_ns,
+        "started at {started}, spawned at {before}, exec at {}",
+        exec.time_ns
+    );
+    let init = start
+        .pidns_start_ns
+        .expect("the pid namespace's init start");
+    assert!(init < before, "init started at {init}");
+    let meta = std::fs::metadata("/bin/true").expect("stat /bin/true");
+    let ns = |s: i64, n: i64| (s * 1_000_000_000 + n) as u64;
+    assert_eq!(
+        *exe_inode,
+        Some(ExeInode {
+            ino: meta.ino(),
+            ctime_ns: Some(ns(meta.ctime(), meta.ctime_nsec())),
+            mtime_ns: Some(ns(meta.mtime(), meta.mtime_nsec())),
+        })
+    );
     assert_eq!(
         exec.kind,
         Kind::Exec {
+            start: Some(start),
+            exe_inode: *exe_inode,
             execveat: false,
             res: 0,
             ppid: std::process::id() as i32,
@@ -477,13 +516,17 @@ fn forks_of_processes_and_threads() {
                     child_tid,
                     child_pid,
                     thread,
+                    child_vpid,
+                    child_start_ns,
                 } => Some((
                     thread,
+                    // A thread's ids are the process's; a process's own, in this namespace;
+                    // both started by the time of the event.
                     if thread {
-                        child_pid == pid
+                        child_pid == pid && child_vpid.is_none()
                     } else {
-                        child_pid == child_tid
-                    },
+                        child_pid == child_tid && child_vpid == Some(child_pid)
+                    } && child_start_ns.is_some_and(|t| t <= e.time_ns + 1_000_000),
                 )),
                 _ => None,
             })

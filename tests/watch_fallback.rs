@@ -12,7 +12,7 @@ use ksec::watch::event::{Kind, RawEvent, Source};
 use ksec::watch::fallback::{FallbackConfig, FallbackSource, OPEN_FD_UNKNOWN};
 
 use crate::require;
-use crate::util::{self, podman, Reaped};
+use crate::util::{self, now_ns, podman, Reaped};
 
 /// How long a test waits for an event it expects.
 const WAIT: Duration = Duration::from_secs(20);
@@ -69,13 +69,6 @@ fn is_exec_of(e: &RawEvent, pid: i32) -> bool {
     e.pid == pid && matches!(e.kind, Kind::Exec { .. })
 }
 
-fn now_ns() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-}
-
 #[test]
 fn exec_fork_and_exit_status() {
     require!(
@@ -116,7 +109,9 @@ fn exec_fork_and_exit_status() {
         Kind::Fork {
             child_tid: pid,
             child_pid: pid,
-            thread: false
+            thread: false,
+            child_vpid: None,
+            child_start_ns: None,
         }
     );
     let exit = w.wait_for("exit of the sleeper", |e| {
@@ -158,7 +153,7 @@ fn exec_fork_and_exit_status() {
     });
     w.collect_for(Duration::from_millis(200));
     let threads = w.all(|e| {
-        matches!(e.kind, Kind::Fork { child_pid, thread: true, child_tid } if child_pid == tpid && child_tid != tpid)
+        matches!(e.kind, Kind::Fork { child_pid, thread: true, child_tid, .. } if child_pid == tpid && child_tid != tpid)
     });
     assert_eq!(threads.len(), 4, "{threads:?}");
     assert!(threads.iter().all(|e| (e.tid, e.pid) == (tpid, tpid)));

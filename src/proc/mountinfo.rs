@@ -20,6 +20,9 @@ pub struct Mount {
     pub source: Vec<u8>,
     /// The filesystem's own options (`rw`, `lowerdir=...`, `upperdir=...`).
     pub super_options: Vec<String>,
+    /// The propagation the optional fields give: `shared` (`shared:N`), `slave` (`master:N`
+    /// only), `unbindable`, or `private` (none).
+    pub propagation: &'static str,
 }
 
 impl Mount {
@@ -66,6 +69,19 @@ fn options(field: &[u8]) -> Vec<String> {
         .collect()
 }
 
+fn propagation(optional: &[&[u8]]) -> &'static str {
+    let has = |p: &[u8]| optional.iter().any(|f| f.starts_with(p));
+    if has(b"shared:") {
+        "shared"
+    } else if has(b"master:") {
+        "slave"
+    } else if has(b"unbindable") {
+        "unbindable"
+    } else {
+        "private"
+    }
+}
+
 /// Parses one line; None when it does not have mountinfo's shape.
 pub fn parse_line(line: &[u8]) -> Option<Mount> {
     let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
@@ -83,6 +99,7 @@ pub fn parse_line(line: &[u8]) -> Option<Mount> {
         fstype: String::from_utf8_lossy(fields[sep + 1]).into_owned(),
         source: unescape(fields[sep + 2]),
         super_options: options(fields[sep + 3]),
+        propagation: propagation(&fields[6..sep]),
     })
 }
 
@@ -141,6 +158,8 @@ mod tests {
         assert_eq!(m[3].mount_point, b"/mnt/with space");
         assert_eq!(m[3].source, b"/dev/sda1");
         assert_eq!(m[3].fstype, "ext4");
+        let props: Vec<_> = m.iter().map(|m| m.propagation).collect();
+        assert_eq!(props, ["private", "private", "slave", "shared"]);
         assert_eq!(unescape(b"x\\134y\\"), b"x\\y\\");
         assert_eq!(unescape(b"\\999"), b"\\999");
     }

@@ -16,6 +16,10 @@ pub struct Status {
     pub tracer_pid: Option<i32>,
     /// The ids in each pid namespace the task is in, outermost (this /proc's) first.
     pub ns_pids: Option<Vec<i32>>,
+    /// The process group and session ids in each pid namespace, as `ns_pids` (`NSpgid:`,
+    /// `NSsid:`).
+    pub ns_pgids: Option<Vec<i32>>,
+    pub ns_sids: Option<Vec<i32>>,
     /// The real uid (first of `Uid:\treal\teffective\tsaved\tfs`).
     pub uid: Option<u32>,
     /// Every uid: real, effective, saved, filesystem.
@@ -47,6 +51,16 @@ impl Status {
 
 fn number(value: &[u8]) -> Option<i32> {
     std::str::from_utf8(value).ok()?.trim().parse().ok()
+}
+
+/// `NSpid:\t4243\t7`: an id per pid namespace.
+fn ns_ids(value: &[u8]) -> Option<Vec<i32>> {
+    std::str::from_utf8(value).ok().and_then(|v| {
+        v.split_ascii_whitespace()
+            .map(|p| p.parse().ok())
+            .collect::<Option<Vec<i32>>>()
+            .filter(|ids| !ids.is_empty())
+    })
 }
 
 fn four_ids(value: &[u8]) -> Option<[u32; 4]> {
@@ -94,14 +108,9 @@ pub fn parse_status(bytes: &[u8]) -> Status {
             }
             b"NoNewPrivs" => s.no_new_privs = number(value).map(|n| n != 0),
             b"Seccomp" => s.seccomp = number(value).and_then(|n| u8::try_from(n).ok()),
-            b"NSpid" => {
-                s.ns_pids = std::str::from_utf8(value).ok().and_then(|v| {
-                    v.split_ascii_whitespace()
-                        .map(|p| p.parse().ok())
-                        .collect::<Option<Vec<i32>>>()
-                        .filter(|ids| !ids.is_empty())
-                })
-            }
+            b"NSpid" => s.ns_pids = ns_ids(value),
+            b"NSpgid" => s.ns_pgids = ns_ids(value),
+            b"NSsid" => s.ns_sids = ns_ids(value),
             _ => {}
         }
     }
@@ -141,8 +150,8 @@ mod tests {
     }
 
     const SLEEPING: &[u8] = b"Name:\tcat\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\n\
-Ngid:\t0\nPid:\t4243\nPPid:\t1\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nNSpid:\t4243\t7\n\
-Cpus_allowed_list:\t0-3\n";
+Ngid:\t0\nPid:\t4243\nPPid:\t1\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nNSpid:\t4243\t7\nNSpgid:\t4200\t1\n\
+NSsid:\t4100\t1\nCpus_allowed_list:\t0-3\n";
 
     #[test]
     fn parses_the_fields() {
@@ -153,6 +162,8 @@ Cpus_allowed_list:\t0-3\n";
             (Some(4242), Some(1), Some(0))
         );
         assert_eq!(s.ns_pids, Some(vec![4243, 7]));
+        assert_eq!(s.ns_pgids, Some(vec![4200, 1]));
+        assert_eq!(s.ns_sids, Some(vec![4100, 1]));
         assert_eq!(s.traced_by(), None);
         assert!(!s.is_zombie());
     }

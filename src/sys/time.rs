@@ -1,4 +1,5 @@
-//! Local time, as strace's `-t` prints it (`localtime(3)`, which reads TZ and /etc/localtime).
+//! Time: the local time of day, as strace's `-t` prints it (`localtime(3)`, which reads TZ and
+//! /etc/localtime), and the offset of the boot clock from the epoch.
 
 /// The local time of day of `secs` since the epoch: (hours, minutes, seconds); the UTC time of
 /// day when the C library cannot convert it.
@@ -14,4 +15,16 @@ pub fn local_hms(secs: i64) -> (u32, u32, u32) {
         return (d / 3600, d / 60 % 60, d % 60);
     }
     (tm.tm_hour as u32, tm.tm_min as u32, tm.tm_sec as u32)
+}
+
+/// CLOCK_REALTIME - CLOCK_BOOTTIME now, in ns (boottime read on both sides of the real time):
+/// what turns a kernel's boot-based time (eBPF's, /proc/PID/stat's start time) into one since
+/// the epoch.
+pub fn boot_to_real() -> i64 {
+    use nix::time::{clock_gettime, ClockId};
+    let ns = |c: ClockId| clock_gettime(c).map_or(0, |t| t.tv_sec() * 1_000_000_000 + t.tv_nsec());
+    let b0 = ns(ClockId::CLOCK_BOOTTIME);
+    let r = ns(ClockId::CLOCK_REALTIME);
+    let b1 = ns(ClockId::CLOCK_BOOTTIME);
+    r - (b0 + (b1 - b0) / 2)
 }

@@ -58,6 +58,19 @@ pub struct ExecFixed {
     pub execveat: u8,
     pub truncated: u8,
     pub pad: [u8; 2],
+    /// The process's ids in its own pid namespace (0: not visible there).
+    pub vpid: u32,
+    pub vpgid: u32,
+    pub vsid: u32,
+    pub pad2: u32,
+    /// When the process and its pid namespace's init started (CLOCK_BOOTTIME ns; 0: unknown).
+    pub start_ns: u64,
+    pub pidns_start_ns: u64,
+    /// The executable's inode number, and its ctime and mtime in ns since the epoch (0:
+    /// unknown).
+    pub exe_ino: u64,
+    pub exe_ctime_ns: i64,
+    pub exe_mtime_ns: i64,
     pub exe: [u8; EXE_MAX],
 }
 
@@ -68,7 +81,10 @@ pub struct ForkRec {
     pub child_tid: u32,
     pub child_pid: u32,
     pub thread: u32,
-    pub pad: u32,
+    /// The child's process id in its own pid namespace.
+    pub child_vpid: u32,
+    /// When the child started (CLOCK_BOOTTIME ns).
+    pub child_start_ns: u64,
 }
 
 /// An open's fixed part; `path_len` bytes of path follow.
@@ -141,8 +157,8 @@ pub struct WatchLost {
 }
 
 const _: () = assert!(std::mem::size_of::<Hdr>() == 64);
-const _: () = assert!(std::mem::size_of::<ExecFixed>() == 88 + EXE_MAX);
-const _: () = assert!(std::mem::size_of::<ForkRec>() == 80);
+const _: () = assert!(std::mem::size_of::<ExecFixed>() == 144 + EXE_MAX);
+const _: () = assert!(std::mem::size_of::<ForkRec>() == 88);
 const _: () = assert!(std::mem::size_of::<OpenFixed>() == 96);
 const _: () = assert!(std::mem::size_of::<ConnRec>() == 88 + 2 * SOCKADDR_MAX);
 const _: () = assert!(std::mem::size_of::<PtraceRec>() == 88);

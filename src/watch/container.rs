@@ -39,13 +39,50 @@ pub struct ContainerMeta {
     /// Pod (or container) labels.
     pub labels: BTreeMap<String, String>,
     pub privileged: Option<bool>,
-    /// Mount destination -> source, as the runtime set them up.
-    pub mounts: Vec<(String, String)>,
+    /// The mounts, as the runtime set them up.
+    pub mounts: Vec<ContainerMount>,
     /// When the container was created, ns since the epoch.
     pub start_ns: Option<u64>,
     /// The overlay upper directory of its root (host path): files written since start.
     pub upperdir: Option<PathBuf>,
 }
+
+/// One mount of a container (Falco's container.mount.* fields).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerMount {
+    /// Where, inside the container.
+    pub dest: String,
+    /// What: a host path (or a filesystem's name: `proc`, `tmpfs`).
+    pub source: String,
+    /// The runtime's mode string (docker's `Mode`: `z`, `ro`...), empty when it has none.
+    pub mode: String,
+    /// Mounted read-write.
+    pub rw: bool,
+    /// `rprivate`, `shared`, `slave`... as the runtime or the kernel says.
+    pub propagation: String,
+}
+
+impl ContainerMount {
+    /// Falco's form in container.mounts: `source:dest:mode:rdrw:propagation`.
+    pub fn text(&self) -> String {
+        format!(
+            "{}:{}:{}:{}:{}",
+            self.source, self.dest, self.mode, self.rw, self.propagation
+        )
+    }
+}
+
+/// The OCI options that set a mount's propagation.
+const PROPAGATIONS: &[&str] = &[
+    "rprivate",
+    "private",
+    "rshared",
+    "shared",
+    "rslave",
+    "slave",
+    "runbindable",
+    "unbindable",
+];
 
 impl ContainerMeta {
     /// The 12-hex short id.
@@ -127,7 +164,13 @@ impl MetaReader {
                         } else {
                             String::from_utf8_lossy(&mt.root).into_owned()
                         };
-                        (String::from_utf8_lossy(&mt.mount_point).into_owned(), src)
+                        ContainerMount {
+                            dest: String::from_utf8_lossy(&mt.mount_point).into_owned(),
+                            source: src,
+                            mode: String::new(),
+                            rw: !mt.read_only(),
+                            propagation: mt.propagation.to_string(),
+                        }
                     })
                     .collect();
             }
@@ -181,7 +224,24 @@ impl MetaReader {
         if let Some(mounts) = spec.get("mounts").and_then(Json::as_array) {
             m.mounts = mounts
                 .iter()
-                .filter_map(|mt| Some((str_at(mt, "/destination")?, str_at(mt, "/source")?)))
+                .filter_map(|mt| {
+                    let opts: Vec<&str> = mt
+                        .get("options")
+                        .and_then(Json::as_array)
+                        .map(|o| o.iter().filter_map(Json::as_str).collect())
+                        .unwrap_or_default();
+                    Some(ContainerMount {
+                        dest: str_at(mt, "/destination")?,
+                        source: str_at(mt, "/source")?,
+                        mode: String::new(),
+                        rw: !opts.contains(&"ro"),
+                        propagation: opts
+                            .iter()
+                            .rev()
+                            .find(|o| PROPAGATIONS.contains(o))
+                            .map_or_else(String::new, |o| o.to_string()),
+                    })
+                })
                 .collect();
         }
     }
@@ -273,7 +333,15 @@ impl MetaReader {
         if let Some(mounts) = cfg.get("MountPoints").and_then(Json::as_object) {
             m.mounts = mounts
                 .iter()
-                .filter_map(|(dest, mt)| Some((dest.clone(), str_at(mt, "/Source")?)))
+                .filter_map(|(dest, mt)| {
+                    Some(ContainerMount {
+                        dest: dest.clone(),
+                        source: str_at(mt, "/Source")?,
+                        mode: str_at(mt, "/Mode").unwrap_or_default(),
+                        rw: mt.get("RW").and_then(Json::as_bool).unwrap_or(true),
+                        propagation: str_at(mt, "/Propagation").unwrap_or_default(),
+                    })
+                })
                 .collect();
         }
     }
@@ -316,7 +384,8 @@ mod tests {
             dir.path(),
             &format!("var/lib/containers/storage/overlay-containers/{ID}/userdata/config.json"),
             r#"{"annotations":{"io.podman.annotations.privileged":"FALSE"},
-                "mounts":[{"destination":"/etc/hosts","type":"bind","source":"/run/x/hosts"}]}"#,
+                "mounts":[{"destination":"/etc/hosts","type":"bind","source":"/run/x/hosts"},
+                    {"destination":"/data","type":"bind","source":"/srv/d","options":["rbind","ro","rshared"]}]}"#,
         );
         let r = MetaReader {
             host_root: dir.path().into(),
@@ -326,7 +395,14 @@ mod tests {
         assert_eq!(m.image.as_deref(), Some("localhost/ksec-test-bb:1"));
         assert_eq!(m.image_parts(), Some(("localhost/ksec-test-bb", Some("1"))));
         assert_eq!(m.privileged, Some(false));
-        assert_eq!(m.mounts, vec![("/etc/hosts".into(), "/run/x/hosts".into())]);
+        let mounts: Vec<String> = m.mounts.iter().map(ContainerMount::text).collect();
+        assert_eq!(
+            mounts,
+            [
+                "/run/x/hosts:/etc/hosts::true:",
+                "/srv/d:/data::false:rshared"
+            ]
+        );
         assert_eq!(m.start_ns, Some(1_796_231_126_162_004_627));
         assert_eq!(m.short_id(), "f8b0be71af7f");
     }
@@ -369,7 +445,7 @@ mod tests {
             &format!("var/lib/docker/containers/{ID}/config.v2.json"),
             r#"{"Name":"/web","Created":"2024-01-02T03:04:05Z",
                 "Config":{"Image":"nginx@sha256:abcd","Labels":{"io.kubernetes.pod.name":"web-1","app":"web"}},
-                "MountPoints":{"/var/run/docker.sock":{"Source":"/var/run/docker.sock"}}}"#,
+                "MountPoints":{"/var/run/docker.sock":{"Source":"/var/run/docker.sock","RW":false,"Mode":"ro","Propagation":"rprivate"}}}"#,
         );
         write(
             dir.path(),
@@ -386,9 +462,10 @@ mod tests {
         assert_eq!(m.labels.get("app").map(String::as_str), Some("web"));
         assert_eq!(m.privileged, Some(true));
         assert_eq!(m.start_ns, Some(1_704_164_645_000_000_000));
+        let mounts: Vec<String> = m.mounts.iter().map(ContainerMount::text).collect();
         assert_eq!(
-            m.mounts,
-            vec![("/var/run/docker.sock".into(), "/var/run/docker.sock".into())]
+            mounts,
+            ["/var/run/docker.sock:/var/run/docker.sock:ro:false:rprivate"]
         );
     }
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::container::{ContainerMeta, MetaReader};
-use super::event::{Creds, Kind, RawEvent};
+use super::event::{Creds, ExeInode, Kind, RawEvent};
 use crate::proc::cgroup::container_of;
 use crate::proc::cmdline::read_cmdline;
 use crate::proc::ns::{mount_ns, process_in_mount_ns};
@@ -46,6 +46,15 @@ pub struct ProcInfo {
     pub tty: u32,
     pub pgid: i32,
     pub sid: i32,
+    /// The process group and session ids in its own pid namespace.
+    pub vpgid: Option<i32>,
+    pub vsid: Option<i32>,
+    /// When it started (its clone), and when its pid namespace's init did, in ns since the
+    /// epoch.
+    pub start_ns: Option<u64>,
+    pub pidns_start_ns: Option<u64>,
+    /// Its executable's inode.
+    pub exe_inode: Option<ExeInode>,
     pub cwd: Option<String>,
     pub creds: Option<Creds>,
     pub cap_eff: Option<u64>,
@@ -111,6 +120,8 @@ pub struct Context {
     mntns_misses: HashMap<u32, Instant>,
     seq: u64,
     hostname: String,
+    /// CLOCK_REALTIME - CLOCK_BOOTTIME, for /proc's start times.
+    boot_to_real: i64,
 }
 
 /// Where the processes of one mount namespace run.
@@ -162,6 +173,7 @@ impl Context {
             own_root: root_id(Path::new("/")),
             by_mntns: HashMap::new(),
             mntns_misses: HashMap::new(),
+            boot_to_real: crate::sys::time::boot_to_real(),
         }
     }
 
@@ -226,22 +238,40 @@ impl Context {
                 exe,
                 argv,
                 tty,
+                start,
+                exe_inode,
                 ..
             } => {
-                let info = self.exec_info(ev, *ppid, exe, argv, *tty);
+                let mut info = ProcInfo {
+                    exe_inode: *exe_inode,
+                    ..ProcInfo::default()
+                };
+                if let Some(st) = start {
+                    info.vpid = st.vpid;
+                    info.vpgid = st.vpgid;
+                    info.vsid = st.vsid;
+                    info.start_ns = st.start_ns;
+                    info.pidns_start_ns = st.pidns_start_ns;
+                }
+                let info = self.exec_info(ev, info, *ppid, exe, argv, *tty);
                 self.insert(info);
             }
             Kind::Fork {
                 child_pid,
                 thread: false,
+                child_vpid,
+                child_start_ns,
                 ..
             } => {
                 self.ensure(ev.pid);
                 if let Some(parent) = self.procs.get(&ev.pid) {
+                    // Same program, group and session; its own pid and start (the clone's
+                    // time, as Falco's clone_ts, when the source does not say).
                     let mut child = parent.clone();
                     child.pid = *child_pid;
                     child.ppid = ev.pid;
-                    child.vpid = None;
+                    child.vpid = *child_vpid;
+                    child.start_ns = child_start_ns.or(Some(ev.time_ns));
                     self.insert(child);
                 }
             }
@@ -391,9 +421,19 @@ impl Context {
             if info.tty == 0 {
                 info.tty = st.tty_nr;
             }
+            if info.start_ns.is_none() {
+                // Clock ticks (USER_HZ, 100 on Linux) since boot.
+                info.start_ns = st.starttime.and_then(|t| {
+                    let ns = i64::try_from(t.checked_mul(10_000_000)?).ok()?;
+                    u64::try_from(ns.checked_add(self.boot_to_real)?).ok()
+                });
+            }
         }
         if let Ok(status) = read_status(&self.proc_root, pid) {
-            info.vpid = status.ns_pids.as_ref().and_then(|n| n.last().copied());
+            let last = |ids: &Option<Vec<i32>>| ids.as_ref().and_then(|n| n.last().copied());
+            info.vpid = info.vpid.or(last(&status.ns_pids));
+            info.vpgid = info.vpgid.or(last(&status.ns_pgids));
+            info.vsid = info.vsid.or(last(&status.ns_sids));
             info.cap_eff = status.cap_eff;
             info.cap_prm = status.cap_prm;
             if info.creds.is_none() {
@@ -415,6 +455,9 @@ impl Context {
         }
         if info.exepath.is_none() {
             info.exepath = self.readlink(pid, "exe");
+        }
+        if info.exe_inode.is_none() {
+            info.exe_inode = exe_inode(&self.proc_root.pid_path(pid, "exe"));
         }
         info.cwd = self.readlink(pid, "cwd");
         info.root = root_id(&self.proc_root.pid_path(pid, "root"));
@@ -539,14 +582,21 @@ impl Context {
         Some(info)
     }
 
+    /// The process an exec made: `info` has what the source read in the kernel.
     fn exec_info(
         &mut self,
         ev: &RawEvent,
+        info: ProcInfo,
         ppid: i32,
         exe: &[u8],
         argv: &[Vec<u8>],
         tty: Option<u32>,
     ) -> ProcInfo {
+        // An exec keeps the process's start (Falco's clone_ts): from the kernel, from the
+        // fork seen before, or from /proc.
+        let start_ns = info
+            .start_ns
+            .or_else(|| self.procs.get(&ev.pid).and_then(|p| p.start_ns));
         let mut info = ProcInfo {
             pid: ev.pid,
             ppid,
@@ -555,7 +605,8 @@ impl Context {
             tty: tty.unwrap_or(0),
             creds: ev.creds,
             mntns: ev.mntns,
-            ..ProcInfo::default()
+            start_ns,
+            ..info
         };
         if argv.is_empty() {
             // The source could not read them (the fallback, for a process already gone).
@@ -581,6 +632,18 @@ impl Context {
         }
         info
     }
+}
+
+/// The inode of the file `path` links to (/proc/PID/exe): number, ctime and mtime.
+fn exe_inode(path: &Path) -> Option<ExeInode> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    let ns = |s: i64, n: i64| u64::try_from(s.checked_mul(1_000_000_000)?.checked_add(n)?).ok();
+    Some(ExeInode {
+        ino: m.ino(),
+        ctime_ns: ns(m.ctime(), m.ctime_nsec()),
+        mtime_ns: ns(m.mtime(), m.mtime_nsec()),
+    })
 }
 
 /// A directory's (device, inode), following links (/proc/PID/root).
@@ -684,6 +747,8 @@ mod tests {
                 argv: vec![b"true".to_vec(), b"x y".to_vec()],
                 argv_truncated: false,
                 tty: Some(0),
+                start: None,
+                exe_inode: None,
             },
         }
     }
@@ -699,6 +764,23 @@ mod tests {
         assert_eq!(p.comm, "cargo-test");
         assert_eq!(p.creds.unwrap().loginuid, 1000);
         assert!(p.exepath.as_deref().unwrap().starts_with('/'));
+        // The source gave no ids, times or inode: /proc's.
+        assert_eq!(p.vpgid, Some(nix::unistd::getpgrp().as_raw()));
+        assert_eq!(p.vsid, Some(nix::unistd::getsid(None).unwrap().as_raw()));
+        let exe = std::fs::metadata("/proc/self/exe").unwrap();
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(p.exe_inode.map(|i| i.ino), Some(exe.ino()));
+        // Started before now, within this test run (stat's start is in 10 ms ticks).
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        let started = p.start_ns.unwrap();
+        assert!(started <= now + 20_000_000, "started {started}, now {now}");
+        assert!(
+            started + 3_600_000_000_000 > now,
+            "started {started}, now {now}"
+        );
         // The parent was read from /proc.
         assert_eq!(ctx.ancestors(me).first().map(|a| a.pid), Some(parent));
         // A fork copies; an exit forgets.
@@ -707,6 +789,8 @@ mod tests {
                 child_tid: 999_999,
                 child_pid: 999_999,
                 thread: false,
+                child_vpid: Some(7),
+                child_start_ns: Some(1_000),
             },
             ..exec_event(me, parent)
         };
@@ -715,6 +799,11 @@ mod tests {
             ctx.get(999_999).map(|c| (c.ppid, c.argv.len())),
             Some((me, 2))
         );
+        // Its own pid and start; the parent's group, session and executable.
+        let c = ctx.get(999_999).unwrap();
+        let p = ctx.get(me).unwrap();
+        assert_eq!((c.vpid, c.start_ns), (Some(7), Some(1_000)));
+        assert_eq!((c.vpgid, c.exe_inode), (p.vpgid, p.exe_inode));
         let exit = RawEvent {
             pid: 999_999,
             tid: 999_999,

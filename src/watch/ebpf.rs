@@ -25,7 +25,9 @@ use aya::maps::{Array, MapData, PerCpuArray, RingBuf};
 use aya::programs::RawTracePoint;
 use aya::EbpfLoader;
 
-use super::event::{Addr, Creds, Kind, Lost, OpenCall, RawEvent, Source, Unavailable};
+use super::event::{
+    Addr, Creds, ExeInode, Kind, Lost, OpenCall, ProcStart, RawEvent, Source, Unavailable,
+};
 use crate::rules::prefilter::OpenNeed;
 pub use crate::sys::watch_bpf::ARGS_MAX;
 use crate::sys::watch_bpf::{self as rec, record};
@@ -159,7 +161,7 @@ impl EbpfSource {
         Ok(EbpfSource {
             bpf,
             ring,
-            boot_to_real: boot_to_real(),
+            boot_to_real: crate::sys::time::boot_to_real(),
         })
     }
 
@@ -279,16 +281,6 @@ impl Source for EbpfSource {
     }
 }
 
-/// CLOCK_REALTIME - CLOCK_BOOTTIME now, in ns (boottime read on both sides of the real time).
-fn boot_to_real() -> i64 {
-    use nix::time::{clock_gettime, ClockId};
-    let ns = |c: ClockId| clock_gettime(c).map_or(0, |t| t.tv_sec() * 1_000_000_000 + t.tv_nsec());
-    let b0 = ns(ClockId::CLOCK_BOOTTIME);
-    let r = ns(ClockId::CLOCK_REALTIME);
-    let b1 = ns(ClockId::CLOCK_BOOTTIME);
-    r - (b0 + (b1 - b0) / 2)
-}
-
 /// The bytes up to the first NUL.
 fn cstr(b: &[u8]) -> &[u8] {
     b.iter().position(|&c| c == 0).map_or(b, |i| &b[..i])
@@ -366,6 +358,26 @@ fn setid_call(nr: u32) -> (&'static str, usize) {
     }
 }
 
+/// A CLOCK_BOOTTIME time in ns as ns since the epoch (None for 0, unknown).
+fn boot_ns_to_real(ns: u64, boot_to_real: i64) -> Option<u64> {
+    if ns == 0 {
+        return None;
+    }
+    u64::try_from(i64::try_from(ns).ok()?.checked_add(boot_to_real)?).ok()
+}
+
+/// An exec record's ids and start times.
+fn proc_start(r: &rec::ExecFixed, boot_to_real: i64) -> ProcStart {
+    let id = |v: u32| (v != 0).then_some(v as i32);
+    ProcStart {
+        vpid: id(r.vpid),
+        vpgid: id(r.vpgid),
+        vsid: id(r.vsid),
+        start_ns: boot_ns_to_real(r.start_ns, boot_to_real),
+        pidns_start_ns: boot_ns_to_real(r.pidns_start_ns, boot_to_real),
+    }
+}
+
 /// One ring-buffer record as a [`RawEvent`]; None for a record too short for its kind (a
 /// mismatch of the object and this code, never a kernel's short write).
 pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
@@ -384,6 +396,12 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
                 argv: split_args(&b[fixed..args_end]),
                 argv_truncated: r.truncated != 0,
                 tty: (r.res == 0).then_some(r.tty),
+                start: Some(proc_start(&r, boot_to_real)),
+                exe_inode: (r.exe_ino != 0).then(|| ExeInode {
+                    ino: r.exe_ino,
+                    ctime_ns: u64::try_from(r.exe_ctime_ns).ok().filter(|&t| t > 0),
+                    mtime_ns: u64::try_from(r.exe_mtime_ns).ok().filter(|&t| t > 0),
+                }),
             }
         }
         rec::K_FORK => {
@@ -392,6 +410,8 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
                 child_tid: r.child_tid as i32,
                 child_pid: r.child_pid as i32,
                 thread: r.thread != 0,
+                child_vpid: (r.child_vpid != 0).then_some(r.child_vpid as i32),
+                child_start_ns: boot_ns_to_real(r.child_start_ns, boot_to_real),
             }
         }
         rec::K_OPEN => {

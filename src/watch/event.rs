@@ -37,6 +37,27 @@ pub struct Creds {
     pub loginuid: u32,
 }
 
+/// A process's ids in its own pid namespace and when it started, as the kernel has them at an
+/// exec (None: not known, or not visible from that namespace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProcStart {
+    pub vpid: Option<i32>,
+    pub vpgid: Option<i32>,
+    pub vsid: Option<i32>,
+    /// When the process started (its clone), in ns since the epoch.
+    pub start_ns: Option<u64>,
+    /// When its pid namespace's init started, in ns since the epoch.
+    pub pidns_start_ns: Option<u64>,
+}
+
+/// An executable's inode: its number and times (ns since the epoch; None: unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExeInode {
+    pub ino: u64,
+    pub ctime_ns: Option<u64>,
+    pub mtime_ns: Option<u64>,
+}
+
 /// Which open call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenCall {
@@ -85,6 +106,10 @@ pub enum Kind {
         argv_truncated: bool,
         /// The controlling terminal's device number (0: none), when the source knows it.
         tty: Option<u32>,
+        /// The process's ids and start times, when the source read them in the kernel.
+        start: Option<ProcStart>,
+        /// The executable's inode, when the source read it in the kernel.
+        exe_inode: Option<ExeInode>,
     },
     /// A fork, vfork or clone made a task.
     Fork {
@@ -92,6 +117,10 @@ pub enum Kind {
         child_pid: i32,
         /// A thread of the same process (CLONE_THREAD).
         thread: bool,
+        /// The child's process id in its own pid namespace, when the source knows it.
+        child_vpid: Option<i32>,
+        /// When the child started, in ns since the epoch, when the source knows it.
+        child_start_ns: Option<u64>,
     },
     /// An open call returned. `path` is as passed (relative to `dirfd` or the working
     /// directory); `resolved` the absolute path when the source knows it (fanotify does).

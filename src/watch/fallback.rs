@@ -436,6 +436,8 @@ impl FallbackSource {
                         child_tid: child_pid,
                         child_pid: child_tgid,
                         thread,
+                        child_vpid: None,
+                        child_start_ns: None,
                     },
                 ));
             }
@@ -554,6 +556,8 @@ impl FallbackSource {
             argv,
             argv_truncated,
             tty: None,
+            start: None,
+            exe_inode: None,
         };
         (kind, stat.map(|s| s.comm).filter(|c| !c.is_empty()))
     }

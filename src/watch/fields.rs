@@ -312,6 +312,28 @@ impl<'a> WatchEvent<'a> {
     }
 }
 
+/// The mount a `container.mount.*[ARG]` names: by index, or the first whose source (its
+/// destination, for container.mount.source) matches ARG as a glob, as Falco's container
+/// fields look them up.
+fn find_mount<'m>(
+    mounts: &'m [super::container::ContainerMount],
+    arg: &str,
+    by_dest: bool,
+) -> Option<&'m super::container::ContainerMount> {
+    if let Ok(i) = arg.parse::<usize>() {
+        return mounts.get(i);
+    }
+    mounts.iter().find(|m| {
+        let path = if by_dest { &m.dest } else { &m.source };
+        crate::rules::eval::glob(arg.as_bytes(), path.as_bytes())
+    })
+}
+
+/// Nanoseconds from `start` to `now` (Falco's proc.duration).
+fn since(now: u64, start: u64) -> Option<Value<'static>> {
+    Some(Value::Int(i64::try_from(now.checked_sub(start)?).ok()?))
+}
+
 /// Falco's `client->server` tuple.
 fn tuple(client: Option<&Addr>, server: Option<&Addr>) -> String {
     let side = |a: Option<&Addr>| a.map_or_else(|| "?".to_string(), addr_text);
@@ -435,9 +457,38 @@ impl<'a> Event for WatchEvent<'a> {
                 let sid = p?.sid;
                 str_of(self.ctx.get(sid).map(|l| l.comm.as_str()))
             }
-            "proc.vpgid" => p
-                .filter(|p| p.container.is_none())
-                .map(|p| Value::Int(i64::from(p.pgid))),
+            "proc.vpgid" => p?.vpgid.map(|v| Value::Int(i64::from(v))),
+            "proc.sid" => p?.vsid.map(|v| Value::Int(i64::from(v))),
+            "proc.is_vpgid_leader" => {
+                let p = p?;
+                Some(Value::Bool(p.vpgid? == p.vpid?))
+            }
+            "proc.is_sid_leader" => {
+                let p = p?;
+                Some(Value::Bool(p.vsid? == p.vpid?))
+            }
+            "proc.pid.ts" => p?.start_ns.map(Value::Uint),
+            "proc.ppid.ts" => self.level(1)?.start_ns.map(Value::Uint),
+            "proc.duration" => since(raw.time_ns, p?.start_ns?),
+            "proc.ppid.duration" => since(raw.time_ns, self.level(1)?.start_ns?),
+            "proc.pidns_init_start_ts" => p?.pidns_start_ns.map(Value::Uint),
+            "proc.exe_ino" => p?
+                .exe_inode
+                .and_then(|i| i64::try_from(i.ino).ok())
+                .map(Value::Int),
+            "proc.exe_ino.ctime" => p?.exe_inode?.ctime_ns.map(Value::Uint),
+            "proc.exe_ino.mtime" => p?.exe_inode?.mtime_ns.map(Value::Uint),
+            // As Falco: absent (not 0) when the order is the other way round.
+            "proc.exe_ino.ctime_duration_proc_start" => {
+                let p = p?;
+                let d = p.start_ns?.checked_sub(p.exe_inode?.ctime_ns?)?;
+                (d > 0).then_some(Value::Uint(d))
+            }
+            "proc.exe_ino.ctime_duration_pidns_start" => {
+                let p = p?;
+                let d = p.exe_inode?.ctime_ns?.checked_sub(p.pidns_start_ns?)?;
+                (d > 0).then_some(Value::Uint(d))
+            }
             "proc.is_exe_upper_layer" => p?.exe_upper_layer.map(Value::Bool),
             "proc.is_exe_from_memfd" => p.map(|p| Value::Bool(p.exe_from_memfd)),
             "proc.is_container_healthcheck"
@@ -480,14 +531,44 @@ impl<'a> Event for WatchEvent<'a> {
                 .runtime
                 .map(|r| Value::Str(r.name().into())),
             "container.privileged" => self.container()?.privileged.map(Value::Bool),
-            "container.mount.dest" => {
-                let k = key()?;
+            "container.mount"
+            | "container.mount.dest"
+            | "container.mount.source"
+            | "container.mount.mode"
+            | "container.mount.rdwr"
+            | "container.mount.propagation" => {
                 let c = self.container()?;
-                c.mounts
-                    .iter()
-                    .find(|(d, _)| d == k)
-                    .map(|(_, src)| Value::Str(src.as_str().into()))
+                let name = field.info.name;
+                let which = match arg {
+                    FieldArg::Key(k) => k.clone(),
+                    FieldArg::Index(i) => i.to_string(),
+                    FieldArg::None => return None,
+                };
+                let found = find_mount(&c.mounts, &which, name == "container.mount.source");
+                let none = if name == "container.mount" {
+                    "none"
+                } else {
+                    "N/A"
+                };
+                let Some(m) = found else {
+                    return s(none);
+                };
+                s(match name {
+                    "container.mount" => m.text(),
+                    "container.mount.dest" => m.dest.clone(),
+                    "container.mount.source" => m.source.clone(),
+                    "container.mount.mode" => m.mode.clone(),
+                    "container.mount.rdwr" => m.rw.to_string(),
+                    _ => m.propagation.clone(),
+                })
             }
+            "container.mounts" => s(self
+                .container()?
+                .mounts
+                .iter()
+                .map(super::container::ContainerMount::text)
+                .collect::<Vec<_>>()
+                .join(" ")),
             "container.start_ts" => self.container()?.start_ns.map(Value::Uint),
             "k8s.pod.uid" => str_of(self.container()?.pod_uid.as_deref()),
             "k8s.pod.name" => str_of(self.container()?.pod_name.as_deref()),
@@ -738,6 +819,115 @@ mod tests {
         assert_eq!(get(&ev, "fd.cport").as_deref(), Some("5000"));
         assert_eq!(get(&ev, "fd.num").as_deref(), Some("5"));
         assert_eq!(get(&ev, "fd.type").as_deref(), Some("ipv6"));
+    }
+
+    #[test]
+    fn process_ids_times_and_executable() {
+        use crate::watch::event::{ExeInode, ProcStart};
+        let mut ctx = Context::new(ProcRoot::new("/proc"), MetaReader::default());
+        // Now, so that the parent (read from /proc) started before.
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        let exec = |vpgid: i32, ctime_ns: u64| RawEvent {
+            time_ns: t,
+            ..raw(Kind::Exec {
+                execveat: false,
+                res: 0,
+                ppid: nix::unistd::getppid().as_raw(),
+                exe: b"/bin/true".to_vec(),
+                argv: vec![b"true".to_vec()],
+                argv_truncated: false,
+                tty: Some(0),
+                start: Some(ProcStart {
+                    vpid: Some(7),
+                    vpgid: Some(vpgid),
+                    vsid: Some(7),
+                    start_ns: Some(t - 6_000_000_000),
+                    pidns_start_ns: Some(t - 60_000_000_000),
+                }),
+                exe_inode: Some(ExeInode {
+                    ino: 1234,
+                    ctime_ns: Some(ctime_ns),
+                    mtime_ns: Some(t - 9_000_000_000),
+                }),
+            })
+        };
+        let r = exec(7, t - 8_000_000_000);
+        ctx.prepare(&r);
+        let ev = WatchEvent::new(&r, &ctx, 1);
+        assert_eq!(get(&ev, "proc.vpid").as_deref(), Some("7"));
+        assert_eq!(get(&ev, "proc.vpgid").as_deref(), Some("7"));
+        assert_eq!(get(&ev, "proc.sid").as_deref(), Some("7"));
+        assert_eq!(get(&ev, "proc.is_vpgid_leader").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "proc.is_sid_leader").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "proc.duration").as_deref(), Some("6000000000"));
+        assert_eq!(
+            get(&ev, "proc.pid.ts"),
+            Some((t - 6_000_000_000).to_string())
+        );
+        assert_eq!(get(&ev, "proc.exe_ino").as_deref(), Some("1234"));
+        assert_eq!(
+            get(&ev, "proc.exe_ino.ctime"),
+            Some((t - 8_000_000_000).to_string())
+        );
+        assert_eq!(
+            get(&ev, "proc.exe_ino.mtime"),
+            Some((t - 9_000_000_000).to_string())
+        );
+        // Changed 2 s before the process started, 52 s after its namespace did.
+        assert_eq!(
+            get(&ev, "proc.exe_ino.ctime_duration_proc_start").as_deref(),
+            Some("2000000000")
+        );
+        assert_eq!(
+            get(&ev, "proc.exe_ino.ctime_duration_pidns_start").as_deref(),
+            Some("52000000000")
+        );
+        assert_eq!(
+            get(&ev, "proc.pidns_init_start_ts"),
+            Some((t - 60_000_000_000).to_string())
+        );
+        // The parent, read from /proc, started before this test.
+        let pd: i64 = get(&ev, "proc.ppid.duration").unwrap().parse().unwrap();
+        assert!(pd > 0, "{pd}");
+        // A member of another's group; an executable changed after the start.
+        let r = exec(5, t - 1_000_000_000);
+        ctx.prepare(&r);
+        let ev = WatchEvent::new(&r, &ctx, 2);
+        assert_eq!(get(&ev, "proc.is_vpgid_leader").as_deref(), Some("false"));
+        assert_eq!(get(&ev, "proc.exe_ino.ctime_duration_proc_start"), None);
+    }
+
+    #[test]
+    fn container_mounts_by_number_and_glob() {
+        use crate::watch::container::ContainerMount;
+        let m = |source: &str, dest: &str, rw| ContainerMount {
+            dest: dest.into(),
+            source: source.into(),
+            mode: String::new(),
+            rw,
+            propagation: "rprivate".into(),
+        };
+        let mounts = [
+            m("/var/lib/x/hosts", "/etc/hosts", true),
+            m("/proc", "/host/proc", false),
+        ];
+        assert_eq!(
+            find_mount(&mounts, "/proc*", false).map(|m| m.dest.as_str()),
+            Some("/host/proc")
+        );
+        assert_eq!(
+            find_mount(&mounts, "/host/*", true).map(|m| m.source.as_str()),
+            Some("/proc")
+        );
+        assert_eq!(
+            find_mount(&mounts, "0", false).map(|m| m.dest.as_str()),
+            Some("/etc/hosts")
+        );
+        assert!(find_mount(&mounts, "/var/run/docker.sock", false).is_none());
+        assert_eq!(mounts[1].text(), "/proc:/host/proc::false:rprivate");
     }
 
     #[test]
