@@ -646,8 +646,21 @@ pub mod podman {
         /// # Panics
         /// podman fails (call [`unavailable`] first).
         pub fn run(name: &str, argv: &[&str]) -> Container {
+            Container::run_with(name, &[], argv)
+        }
+
+        /// `podman run -d --name NAME OPTIONS... IMAGE ARGV...`.
+        ///
+        /// # Panics
+        /// podman fails (call [`unavailable`] first).
+        pub fn run_with(name: &str, options: &[&str], argv: &[&str]) -> Container {
             let _ = super::run(podman(&["rm", "-f", name]));
-            let out = super::run(podman(&["run", "-d", "--name", name, IMAGE]).args(argv));
+            let out = super::run(
+                podman(&["run", "-d", "--name", name])
+                    .args(options)
+                    .arg(IMAGE)
+                    .args(argv),
+            );
             assert!(out.status.success(), "podman run: {}", super::text(&out).1);
             let out = super::run(podman(&["inspect", "-f", "{{.State.Pid}} {{.Id}}", name]));
             let s = super::text(&out).0;

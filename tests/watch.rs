@@ -635,3 +635,146 @@ fn syslog_gets_each_alert_as_a_datagram() {
     // -o was given too (Watch always passes it): the file has the alert as well.
     w.wait_for("syslog test", &t);
 }
+
+/// Falco's rules files, from ../shared.
+fn falco_file(name: &str) -> String {
+    format!("{}/../shared/data/falco/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn falcos_trusted_after_startup_rule_waits_out_a_new_process() {
+    require_root!();
+    let w = Watch::start(&["-r", &falco_file("falco_rules.yaml")]);
+    let dir = tempfile::tempdir().unwrap();
+    // A program named nginx (a server_procs name) opening /etc/shadow itself.
+    let nginx = alias(dir.path(), "nginx", "/bin/sh");
+    let rule = "Read sensitive file trusted after startup";
+    // Read at once: the process is new (proc.duration <= 5 s), the rule stays quiet.
+    let young = tag("young");
+    let out = run(Command::new(&nginx).args(["-c", &format!("exec 3</etc/shadow; : {young}")]));
+    assert!(out.status.success(), "{:?}", text(&out));
+    // Read after 5.5 s: the same rule fires.
+    let old = tag("old");
+    let out =
+        run(Command::new(&nginx).args(["-c", &format!("sleep 5.5; exec 3</etc/shadow; : {old}")]));
+    assert!(out.status.success(), "{:?}", text(&out));
+    let a = w.wait_for(rule, &old);
+    let f = &a[0]["output_fields"];
+    assert_eq!(f["fd.name"], "/etc/shadow");
+    assert_eq!(f["proc.name"], "nginx");
+    assert!(w.matching(rule, &young).is_empty(), "{:?}", w.alerts());
+}
+
+#[test]
+fn falcos_drop_and_execute_rule_names_the_executables_inode_times() {
+    require_root!();
+    if let Some(why) = podman::unavailable() {
+        util::skipped(why);
+        return;
+    }
+    let w = Watch::start(&["-r", &falco_file("falco_rules.yaml")]);
+    let rule = "Drop and execute new binary in container";
+    let c = podman::Container::run(&tag("drop"), &["/bin/sleep", "600"]);
+    // The image's own busybox: not in the upper layer.
+    let t1 = tag("image-bin");
+    let out = c.exec(&["/bin/busybox", "echo", &t1]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    // A copy written now, then run.
+    let t2 = tag("dropped");
+    let before = util::now_ns();
+    let script = format!(
+        "/bin/busybox mkdir /tmp/{t2} && /bin/busybox cp /bin/busybox /tmp/{t2}/echo && /tmp/{t2}/echo hi; true"
+    );
+    let out = c.exec(&["/bin/sh", "-c", &script]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let a = w.wait_for(rule, &t2);
+    let f = &a[0]["output_fields"];
+    assert_eq!(f["proc.exepath"], format!("/tmp/{t2}/echo"));
+    let n = |k: &str| {
+        f[k].as_u64()
+            .unwrap_or_else(|| panic!("{k} is not a number: {f}"))
+    };
+    let ctime = n("proc.exe_ino.ctime");
+    assert!(
+        ctime >= before - 1_000_000_000 && ctime <= util::now_ns(),
+        "ctime {ctime}, copied after {before}"
+    );
+    assert_eq!(n("proc.exe_ino.mtime"), ctime, "cp wrote it once");
+    // The copy was changed, then a process (the shell's child) started to run it: a
+    // positive gap, under the time this test took.
+    let gap = n("proc.exe_ino.ctime_duration_proc_start");
+    assert!(gap > 0 && gap < util::now_ns() - before, "{gap}");
+    assert!(w.matching(rule, &t1).is_empty(), "{:?}", w.alerts());
+}
+
+#[test]
+fn falcos_interactive_recon_rule_fires_on_a_typed_command_not_a_scripted_one() {
+    require_root!();
+    let w = Watch::start(&[
+        "-r",
+        &falco_file("falco_rules.yaml"),
+        "-r",
+        &falco_file("falco-sandbox_rules.yaml"),
+    ]);
+    let rule = "Basic Interactive Reconnaissance";
+    // On a terminal, run by a script: `id` is in the shell's process group.
+    let scripted = tag("scripted");
+    let out = run(Command::new("script").env("SHELL", "/bin/sh").args([
+        "-qec",
+        &format!("id {scripted}; true"),
+        "/dev/null",
+    ]));
+    // id ran (and named the unknown user, on the terminal).
+    let ran = |out: &std::process::Output, t: &str| {
+        let (o, e) = text(out);
+        assert!(o.contains(t) && e.is_empty(), "{:?}", text(out));
+    };
+    ran(&out, &scripted);
+    // Typed (the shell's own process runs it): it leads its group.
+    let typed = tag("typed");
+    let out = run(Command::new("script").env("SHELL", "/bin/sh").args([
+        "-qec",
+        &format!("exec id {typed}"),
+        "/dev/null",
+    ]));
+    ran(&out, &typed);
+    let a = w.wait_for(rule, &typed);
+    let f = &a[0]["output_fields"];
+    assert_eq!(f["proc.name"], "id");
+    assert_ne!(f["proc.tty"], 0);
+    assert!(w.matching(rule, &scripted).is_empty(), "{:?}", w.alerts());
+}
+
+#[test]
+fn falcos_sensitive_mount_rule_lists_the_containers_mounts() {
+    require_root!();
+    if let Some(why) = podman::unavailable() {
+        util::skipped(why);
+        return;
+    }
+    let w = Watch::start(&[
+        "-r",
+        &falco_file("falco_rules.yaml"),
+        "-r",
+        &falco_file("falco-sandbox_rules.yaml"),
+    ]);
+    let rule = "Launch Sensitive Mount Container";
+    let plain = tag("plain");
+    let _p = podman::Container::run(&plain, &["/bin/sh", "-c", &format!("sleep 600; : {plain}")]);
+    let mounted = tag("mounted");
+    let _m = podman::Container::run_with(
+        &mounted,
+        &["-v", "/proc:/host/proc:ro"],
+        &["/bin/sh", "-c", &format!("sleep 600; : {mounted}")],
+    );
+    let a = w.wait_for(rule, &mounted);
+    let f = &a[0]["output_fields"];
+    let mounts = f["container.mounts"].as_str().expect("container.mounts");
+    assert!(
+        mounts
+            .split(' ')
+            .any(|m| m.starts_with("/proc:/host/proc::false:")),
+        "{mounts}"
+    );
+    assert!(w.matching(rule, &plain).is_empty(), "{:?}", w.alerts());
+}
