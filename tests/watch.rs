@@ -568,7 +568,7 @@ fn falcos_own_terminal_shell_rule_fires_on_podman_exec_it() {
     );
     let w = Watch::start(&["-r", falco]);
     assert!(
-        w.stderr_text().contains("23 rules loaded"),
+        w.stderr_text().contains("24 rules loaded"),
         "{}",
         w.stderr_text()
     );
@@ -777,4 +777,89 @@ fn falcos_sensitive_mount_rule_lists_the_containers_mounts() {
         "{mounts}"
     );
     assert!(w.matching(rule, &plain).is_empty(), "{:?}", w.alerts());
+}
+
+/// A connect from a short Python program to `addr`, tagged with `t` in its arguments.
+fn connect_to(addr: &str, port: u16, t: &str) {
+    let code = format!(
+        "import socket\ns = socket.socket()\ns.settimeout(0.5)\ntry:\n    s.connect(('{addr}', {port}))\nexcept OSError:\n    pass\n"
+    );
+    let out = run(Command::new("python3").args(["-c", &code, t]));
+    assert!(out.status.success(), "{:?}", text(&out));
+}
+
+#[test]
+fn fd_sip_name_is_the_rules_host_name_of_the_address() {
+    require_root!();
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("names.yaml");
+    std::fs::write(
+        &rules,
+        r#"
+- rule: Connect to localhost by name
+  desc: fd.sip.name with = and in
+  condition: evt.type=connect and fd.sip.name=localhost and fd.sip.name in (localhost, ksec-no-such-host.invalid) and proc.cmdline contains ksecw-
+  output: named (name=%fd.sip.name cmd=%proc.cmdline)
+  priority: WARNING
+- rule: Connect elsewhere
+  desc: fd.sip.name with !=
+  condition: evt.type=connect and fd.typechar=4 and fd.sip.name != localhost and proc.cmdline contains ksecw-
+  output: other (name=%fd.sip.name sip=%fd.sip cmd=%proc.cmdline)
+  priority: WARNING
+"#,
+    )
+    .unwrap();
+    let w = Watch::start(&["-r", rules.to_str().unwrap()]);
+    // Both names were answered before the watch said it was ready.
+    assert!(
+        !w.stderr_text().contains("still resolving"),
+        "{}",
+        w.stderr_text()
+    );
+    let near = tag("near");
+    connect_to("127.0.0.1", 9, &near);
+    let far = tag("far");
+    connect_to("192.0.2.1", 9, &far);
+    let a = w.wait_for("Connect to localhost by name", &near);
+    assert_eq!(a[0]["output_fields"]["fd.sip.name"], "localhost");
+    let b = w.wait_for("Connect elsewhere", &far);
+    assert_eq!(b[0]["output_fields"]["fd.sip.name"], "");
+    assert_eq!(b[0]["output_fields"]["fd.sip"], "192.0.2.1");
+    assert!(w.matching("Connect elsewhere", &near).is_empty());
+    assert!(w.matching("Connect to localhost by name", &far).is_empty());
+}
+
+#[test]
+fn falcos_k8s_api_server_rule_fires_on_a_container_connecting_to_the_named_server() {
+    require_root!();
+    if let Some(why) = podman::unavailable() {
+        util::skipped(why);
+        return;
+    }
+    // Falco's rule, with the API server's name made one this node resolves (/etc/hosts).
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("falco_rules.local.yaml");
+    std::fs::write(
+        &local,
+        "- macro: k8s_api_server\n  condition: (fd.sip.name=\"localhost\")\n  override:\n    condition: replace\n",
+    )
+    .unwrap();
+    let w = Watch::start(&[
+        "-r",
+        &falco_file("falco_rules.yaml"),
+        "-r",
+        local.to_str().unwrap(),
+    ]);
+    let rule = "Contact K8S API Server From Container";
+    let c = podman::Container::run(&tag("apiserver"), &["/bin/sleep", "600"]);
+    // Another server first (the look-alike), then the named one.
+    // nc fails (nothing listens, or no route): only its connect matters.
+    c.exec(&["/bin/busybox", "nc", "-w", "1", "192.0.2.1", "6443"]);
+    c.exec(&["/bin/busybox", "nc", "-w", "1", "127.0.0.1", "6443"]);
+    let a = w.wait_for(rule, "127.0.0.1:6443");
+    let f = &a[0]["output_fields"];
+    assert_eq!(f["fd.rport"], 6443);
+    assert_eq!(f["proc.name"], "busybox");
+    assert_eq!(f["proc.cmdline"], "busybox nc -w 1 127.0.0.1 6443");
+    assert!(w.matching(rule, "192.0.2.1").is_empty(), "{:?}", w.alerts());
 }

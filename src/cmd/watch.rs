@@ -233,6 +233,22 @@ fn report_load(inputs: &[RulesInput], loaded: Loaded) -> anyhow::Result<(Ruleset
     }
 }
 
+/// Resolves the host names the rules compare fd.*ip.name with; at the start, waits up to 2 s
+/// for their first answers and names those still waiting.
+fn host_names(ctx: &mut Context, set: &crate::rules::Ruleset, wait: bool) {
+    use crate::watch::dns::NAME_FIELDS;
+    ctx.host_names.set_names(set.literals_for(NAME_FIELDS));
+    if wait {
+        let waiting = ctx.host_names.wait_resolved(Duration::from_secs(2));
+        if !waiting.is_empty() {
+            eprintln!(
+                "ksec watch: still resolving {} (no address has these names until they resolve)",
+                waiting.join(", ")
+            );
+        }
+    }
+}
+
 /// Runs `ksec watch`.
 ///
 /// # Errors
@@ -313,6 +329,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<Exit> {
         }
     };
     let filtered = filter(&mut source, &set);
+    host_names(&mut ctx, &set, true);
     eprintln!(
         "ksec watch: {} rules loaded from {} ({} skipped: fields this source lacks); events from {}{filtered}",
         set.rules().len(),
@@ -349,6 +366,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<Exit> {
                     );
                     set = new;
                     filter(&mut source, &set);
+                    host_names(&mut ctx, &set, false);
                 }
                 Err(e) => eprintln!("ksec watch: SIGHUP: {e:#}; the previous rules stay active"),
             }

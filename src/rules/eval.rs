@@ -266,6 +266,34 @@ impl Expr {
             Expr::Check(c) => c.eval(ev),
         }
     }
+
+    /// Calls `f` with every check of the condition.
+    pub fn for_each_check(&self, f: &mut dyn FnMut(&Check)) {
+        match self {
+            Expr::And(v) | Expr::Or(v) => v.iter().for_each(|e| e.for_each_check(f)),
+            Expr::Not(e) => e.for_each_check(f),
+            Expr::Check(c) => f(c),
+        }
+    }
+}
+
+impl Check {
+    /// The strings the check compares its field with (`= "x"`, `in (x, y)`); none for other
+    /// right sides.
+    pub fn literal_strings(&self) -> Vec<&str> {
+        fn lit(l: &Lit) -> Option<&str> {
+            match l {
+                Lit::Str(s) => Some(s.as_str()),
+                _ => None,
+            }
+        }
+        match &self.rhs {
+            Rhs::One(l) => lit(l).into_iter().collect(),
+            Rhs::Many(v) => v.iter().filter_map(lit).collect(),
+            Rhs::Set(s) => s.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl Check {

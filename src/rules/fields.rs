@@ -243,6 +243,10 @@ fields! {
     "fd.sport", Uint, None, "The server's port.";
     "fd.lport", Uint, None, "The local port.";
     "fd.rport", Uint, None, "The remote port.";
+    "fd.sip.name", Str, None, "The host name the rules compare fd.sip.name with whose addresses hold the server's (resolved on the side; empty for none).";
+    "fd.cip.name", Str, None, "As fd.sip.name, for the client's address.";
+    "fd.lip.name", Str, None, "As fd.sip.name, for the local address.";
+    "fd.rip.name", Str, None, "As fd.sip.name, for the remote address.";
     "fd.dip", Ip, None, "The destination address (the server's; as fd.sip).";
     "fd.dport", Uint, None, "The destination port (the server's; as fd.sport).";
     "fd.net", Net, None, "Either end's address, compared with networks (fd.net = 10.0.0.0/8).";

@@ -253,6 +253,22 @@ impl Ruleset {
         &self.rules
     }
 
+    /// Every string a rule compares one of `fields` with (the host names of `fd.sip.name =
+    /// "x"`), sorted.
+    pub fn literals_for(&self, fields: &[&str]) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for r in &self.rules {
+            r.cond.for_each_check(&mut |c| {
+                if let eval::Lhs::Field(f) = &c.lhs {
+                    if fields.contains(&f.info.name) {
+                        out.extend(c.literal_strings().into_iter().map(str::to_string));
+                    }
+                }
+            });
+        }
+        out
+    }
+
     /// The rules matching `ev`, in definition order.
     pub fn matching<'a>(&'a self, ev: &'a dyn Event) -> impl Iterator<Item = &'a Rule> + 'a {
         let idx = self.by_type.get(ev.evt_type()).unwrap_or(&self.any);

@@ -433,3 +433,30 @@ fn a_later_file_shows_the_earlier_files_line() {
     let snip = &json["falco_load_results"][1]["warnings"][0]["context"]["snippet"];
     assert_eq!(snip, "- rule: r\n  ^\n", "{json}");
 }
+
+#[test]
+fn strings_compared_with_named_fields() {
+    let y = format!(
+        "{}{}{}",
+        rule(
+            "a",
+            "evt.type=connect and fd.sip.name=\"kubernetes.default.svc.cluster.local\""
+        ),
+        rule(
+            "b",
+            "evt.type=connect and not fd.cip.name in (a.example, b.example) and proc.name=x"
+        ),
+        rule("c", "evt.type=connect and fd.sip.name exists")
+    );
+    let rs = ruleset(&y);
+    let got = rs.literals_for(&["fd.sip.name", "fd.cip.name"]);
+    assert_eq!(
+        got.into_iter().collect::<Vec<_>>(),
+        [
+            "a.example",
+            "b.example",
+            "kubernetes.default.svc.cluster.local"
+        ]
+    );
+    assert!(rs.literals_for(&["fd.lip.name"]).is_empty());
+}

@@ -122,6 +122,8 @@ pub struct Context {
     hostname: String,
     /// CLOCK_REALTIME - CLOCK_BOOTTIME, for /proc's start times.
     boot_to_real: i64,
+    /// The host names the rules name addresses by (fd.sip.name).
+    pub host_names: super::dns::HostNames,
 }
 
 /// Where the processes of one mount namespace run.
@@ -174,6 +176,7 @@ impl Context {
             by_mntns: HashMap::new(),
             mntns_misses: HashMap::new(),
             boot_to_real: crate::sys::time::boot_to_real(),
+            host_names: super::dns::HostNames::new(),
         }
     }
 

@@ -775,6 +775,10 @@ pub const UNAVAILABLE: &[Unavailable] = &[
     ("fd.sip", NO_NET),
     ("fd.lip", NO_NET),
     ("fd.rip", NO_NET),
+    ("fd.cip.name", NO_NET),
+    ("fd.sip.name", NO_NET),
+    ("fd.lip.name", NO_NET),
+    ("fd.rip.name", NO_NET),
     ("fd.port", NO_NET),
     ("fd.cport", NO_NET),
     ("fd.sport", NO_NET),
@@ -806,6 +810,10 @@ pub const PARTIAL: &[Unavailable] = &[
     ("evt.failed", "failed calls make no proc connector or fanotify event: only successes are seen"),
     ("evt.is_open_read", "reads are reported when the file is closed (FAN_CLOSE_NOWRITE)"),
     ("evt.arg.request", "ptrace: only PTRACE_ATTACH (also for PTRACE_SEIZE) and PTRACE_DETACH"),
+    ("proc.vpgid", "read from /proc/PID/status at the exec event: unknown for a process that exits first"),
+    ("proc.is_vpgid_leader", "read from /proc/PID/status at the exec event: unknown for a process that exits first"),
+    ("proc.exe_ino.ctime", "the executable is stat'ed through /proc/PID/exe at the exec event: unknown for a process that exits first"),
+    ("proc.duration", "a process's start is its fork event's time, or /proc/PID/stat's (10 ms ticks)"),
 ];
 
 #[cfg(test)]

@@ -581,6 +581,17 @@ impl<'a> Event for WatchEvent<'a> {
 }
 
 impl<'a> WatchEvent<'a> {
+    /// The rules' host names whose addresses hold `ip`: one name, every one if several, or
+    /// empty (so that `fd.sip.name != "x"` holds, as in Falco).
+    fn host_name(&self, ip: IpAddr) -> Option<Value<'static>> {
+        let mut names = self.ctx.host_names.names_of(ip);
+        Some(match names.len() {
+            0 => Value::Str("".into()),
+            1 => Value::Str(names.remove(0).into()),
+            _ => Value::List(names.into_iter().map(|n| Value::Str(n.into())).collect()),
+        })
+    }
+
     fn fd_field(&self, name: &str) -> Option<Value<'_>> {
         let k = &self.raw.kind;
         let is_dir =
@@ -636,6 +647,10 @@ impl<'a> WatchEvent<'a> {
             "fd.sip" | "fd.snet" | "fd.dip" => ip(self.ends()?.1),
             "fd.lip" | "fd.lnet" => ip(self.local_remote()?.0),
             "fd.rip" | "fd.rnet" => ip(self.local_remote()?.1),
+            "fd.cip.name" => self.host_name(ip_of(self.ends()?.0)?),
+            "fd.sip.name" => self.host_name(ip_of(self.ends()?.1)?),
+            "fd.lip.name" => self.host_name(ip_of(self.local_remote()?.0)?),
+            "fd.rip.name" => self.host_name(ip_of(self.local_remote()?.1)?),
             "fd.cport" => port(self.ends()?.0),
             "fd.sport" | "fd.dport" => port(self.ends()?.1),
             "fd.lport" => port(self.local_remote()?.0),

@@ -4,6 +4,7 @@
 
 pub mod container;
 pub mod context;
+pub mod dns;
 pub mod ebpf;
 pub mod event;
 pub mod fallback;
