@@ -863,3 +863,84 @@ fn falcos_k8s_api_server_rule_fires_on_a_container_connecting_to_the_named_serve
     assert_eq!(f["proc.cmdline"], "busybox nc -w 1 127.0.0.1 6443");
     assert!(w.matching(rule, "192.0.2.1").is_empty(), "{:?}", w.alerts());
 }
+
+#[test]
+fn a_real_syslog_daemon_files_each_alert_under_ksec_with_its_priority() {
+    require_root!();
+    let Some(rsyslogd) = util::which("rsyslogd").or_else(|| {
+        let p = PathBuf::from("/usr/sbin/rsyslogd");
+        p.exists().then_some(p)
+    }) else {
+        util::skipped("rsyslogd is not installed (Debian: rsyslog)");
+        return;
+    };
+    // rsyslogd of its own, on a socket and a file of the test's, writing facility.severity,
+    // program[pid] and the message (what `tail -f /var/log/syslog | grep ksec` shows).
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("log");
+    let messages = dir.path().join("messages");
+    let conf = dir.path().join("rsyslog.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "module(load=\"imuxsock\" SysSock.Use=\"off\")\n\
+             input(type=\"imuxsock\" Socket=\"{}\")\n\
+             template(name=\"t\" type=\"string\" string=\"%syslogfacility-text%.%syslogseverity-text% %programname%[%procid%]: %msg%\\n\")\n\
+             *.* action(type=\"omfile\" file=\"{}\" template=\"t\")\n",
+            sock.display(),
+            messages.display()
+        ),
+    )
+    .unwrap();
+    let mut daemon = Reaped::spawn(
+        Command::new(&rsyslogd)
+            .arg("-n")
+            .arg("-f")
+            .arg(&conf)
+            .arg("-i")
+            .arg(dir.path().join("pid"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !sock.exists() {
+        assert!(daemon.try_wait().is_none(), "rsyslogd ended");
+        assert!(Instant::now() < deadline, "rsyslogd made no socket");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let rules = dir.path().join("rules.yaml");
+    let t = tag("rsyslog");
+    std::fs::write(
+        &rules,
+        format!(
+            "- rule: rsyslog test\n  desc: d\n  condition: evt.type = execve and proc.args contains {t}\n  output: \"seen %proc.cmdline\"\n  priority: WARNING\n"
+        ),
+    )
+    .unwrap();
+    let w = Watch::start(&[
+        "-r",
+        rules.to_str().unwrap(),
+        "--syslog",
+        "--syslog-socket",
+        sock.to_str().unwrap(),
+    ]);
+    run(Command::new("/bin/true").arg(&t));
+    let prefix = format!("user.warning ksec[{}]: ", w.pid());
+    let line = loop {
+        let text = std::fs::read_to_string(&messages).unwrap_or_default();
+        if let Some(l) = text.lines().find(|l| l.contains(&t)) {
+            break l.to_string();
+        }
+        assert!(
+            Instant::now() < deadline + Duration::from_secs(20),
+            "no alert in rsyslog's file: {text:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(line.starts_with(&prefix), "{line}");
+    // rsyslog keeps the message whole: the alert's JSON.
+    let j: Json = serde_json::from_str(line[prefix.len()..].trim_start()).unwrap();
+    assert_eq!(j["rule"], "rsyslog test");
+    assert_eq!(j["priority"], "Warning");
+    daemon.kill();
+}
