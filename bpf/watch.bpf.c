@@ -101,9 +101,39 @@ struct inode {
 	u32 i_ctime_nsec;
 } __attribute__((preserve_access_index));
 
+struct qstr {
+	const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+} __attribute__((preserve_access_index));
+
+struct vfsmount {
+	struct dentry *mnt_root;
+} __attribute__((preserve_access_index));
+
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+} __attribute__((preserve_access_index));
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct fs_struct {
+	struct path root;
+	struct path pwd;
+} __attribute__((preserve_access_index));
+
 struct file {
 	void *private_data;
 	struct inode *f_inode;
+	struct path f_path;
 } __attribute__((preserve_access_index));
 
 struct fdtable {
@@ -140,6 +170,7 @@ struct task_struct {
 	struct files_struct *files;
 	struct pid *thread_pid;
 	u64 start_boottime;
+	struct fs_struct *fs;
 } __attribute__((preserve_access_index));
 
 struct pid_namespace {
@@ -225,6 +256,12 @@ struct pt_regs {
 #define ARGS_MAX 4096
 #define PATH_MAX 4096
 #define SOCKADDR_MAX 128
+// A path walked up its dentries: at most DPATH_MAX bytes of names and DPATH_DEPTH steps; the
+// buffer has NAME_ROOM more so that a name read at any offset below DPATH_MAX fits.
+#define DPATH_MAX 1024
+#define DPATH_DEPTH 40
+#define NAME_ROOM 256
+#define DPATH_ROOM (DPATH_MAX + NAME_ROOM)
 
 // Set by the loader (rodata).
 volatile const u32 self_tgid = 0; // ksec itself, never watched
@@ -272,6 +309,16 @@ struct exec_rec {
 	u64 exe_ino;
 	s64 exe_ctime_ns;
 	s64 exe_mtime_ns;
+	// The working directory and the executable, seen from the task's root, as their names
+	// from the leaf up, each NUL-terminated (ksec reverses them); `*_cut`: the walk stopped
+	// before the root (too deep or too long).
+	u16 cwd_len;
+	u16 exepath_len;
+	u8 cwd_cut;
+	u8 exepath_cut;
+	u8 pad3[2];
+	char cwd[DPATH_ROOM];
+	char exepath[DPATH_ROOM];
 	char exe[EXE_MAX];
 	char args[ARGS_MAX]; // NUL-separated, as on the stack
 };
@@ -684,6 +731,127 @@ static __always_inline void send_conn(struct inflight *f, long ret)
 	send(r, sizeof(*r));
 }
 
+// A walk up a path's dentries (bpf_loop's state). The field offsets are CO-RE relocated in
+// the calling program and passed in: the loop's callback reads with plain offsets.
+struct walk {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *m;
+	struct dentry *root_d;
+	struct vfsmount *root_mnt;
+	char *out;
+	u32 off;
+	u8 cut;
+	u8 pad[3];
+	u64 o_parent; // dentry.d_parent
+	u64 o_name; // dentry.d_name.name
+	u64 o_mnt_root; // vfsmount.mnt_root
+	u64 o_mnt_parent; // mount.mnt_parent
+	u64 o_mountpoint; // mount.mnt_mountpoint
+	u64 o_mnt; // mount.mnt
+};
+
+static __always_inline void *read_ptr(const void *base, u64 off)
+{
+	void *p = NULL;
+	bpf_probe_read_kernel(&p, sizeof(p), (const char *)base + off);
+	return p;
+}
+
+// One step of walk_path: a name, or a mount crossed. Returns 1 to stop.
+static long walk_step(u32 i, struct walk *w)
+{
+	struct dentry *d = w->d;
+	if (!d)
+		return 1;
+	if (d == w->root_d && w->vm == w->root_mnt) {
+		w->cut = 0;
+		return 1;
+	}
+	if (d == read_ptr(w->vm, w->o_mnt_root)) {
+		// The top of a mount: go on from where it is mounted.
+		struct mount *parent = read_ptr(w->m, w->o_mnt_parent);
+		if (!parent || parent == w->m) {
+			w->cut = 0; // the top of the whole tree
+			return 1;
+		}
+		w->d = read_ptr(w->m, w->o_mountpoint);
+		w->m = parent;
+		w->vm = (struct vfsmount *)((char *)parent + w->o_mnt);
+		return 0;
+	}
+	struct dentry *up = read_ptr(d, w->o_parent);
+	if (up == d) {
+		w->cut = 0;
+		return 1;
+	}
+	u32 off = w->off;
+	if (off >= DPATH_MAX)
+		return 1;
+	const unsigned char *name = read_ptr(d, w->o_name);
+	char *out = w->out;
+	if (!out)
+		return 1;
+	long n = bpf_probe_read_kernel_str(out + (off & (DPATH_MAX - 1)), NAME_ROOM, name);
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	w->d = up;
+	return 0;
+}
+
+// The names of the path (`d`, `vm`) up to the root (`root_d`, `root_mnt`) or the top of the
+// mount tree, leaf first, each NUL-terminated, into `out` (DPATH_ROOM bytes): what d_path
+// gives, reversed, without its " (deleted)". Returns the bytes written; `*cut` is set when the
+// walk stopped before the root. A bpf_loop, so the verifier checks one step, not every path
+// through DPATH_DEPTH of them.
+static __always_inline u32 walk_path(struct dentry *d, struct vfsmount *vm, struct dentry *root_d,
+				     struct vfsmount *root_mnt, char *out, u8 *cut)
+{
+	u64 o_mnt = bpf_core_field_offset(struct mount, mnt);
+	struct walk w = {
+		.d = d,
+		.vm = vm,
+		.m = (struct mount *)((char *)vm - o_mnt),
+		.root_d = root_d,
+		.root_mnt = root_mnt,
+		.out = out,
+		.off = 0,
+		.cut = 1,
+		.o_parent = bpf_core_field_offset(struct dentry, d_parent),
+		.o_name = bpf_core_field_offset(struct dentry, d_name) +
+			  bpf_core_field_offset(struct qstr, name),
+		.o_mnt_root = bpf_core_field_offset(struct vfsmount, mnt_root),
+		.o_mnt_parent = bpf_core_field_offset(struct mount, mnt_parent),
+		.o_mountpoint = bpf_core_field_offset(struct mount, mnt_mountpoint),
+		.o_mnt = o_mnt,
+	};
+	bpf_loop(DPATH_DEPTH, walk_step, &w, 0);
+	*cut = w.cut;
+	return w.off > DPATH_MAX ? DPATH_MAX : w.off;
+}
+
+// The task's working directory and the binprm's file, from the task's root.
+static __always_inline void exec_paths(struct task_struct *t, struct linux_binprm *bprm,
+				       struct exec_rec *r)
+{
+	r->cwd_len = 0;
+	r->exepath_len = 0;
+	r->cwd_cut = 1;
+	r->exepath_cut = 1;
+	struct fs_struct *fs = BPF_CORE_READ(t, fs);
+	if (!fs)
+		return;
+	struct path root = BPF_CORE_READ(fs, root);
+	struct path pwd = BPF_CORE_READ(fs, pwd);
+	r->cwd_len = walk_path(pwd.dentry, pwd.mnt, root.dentry, root.mnt, r->cwd, &r->cwd_cut);
+	if (bprm) {
+		struct path exe = BPF_CORE_READ(bprm, file, f_path);
+		r->exepath_len = walk_path(exe.dentry, exe.mnt, root.dentry, root.mnt, r->exepath,
+					   &r->exepath_cut);
+	}
+}
+
 // The number of `p` in the pid namespace at `level` (0: not visible there), as pid_nr_ns.
 static __always_inline u32 nr_at(struct pid *p, u32 level)
 {
@@ -781,6 +949,11 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		r->truncated = 0;
 		r->args_len = 0;
 		task_ids(t, r);
+		// No paths: the walk would make this program too long, and a failed exec ran nothing.
+		r->cwd_len = 0;
+		r->exepath_len = 0;
+		r->cwd_cut = 1;
+		r->exepath_cut = 1;
 		r->exe_ino = 0;
 		r->exe_ctime_ns = 0;
 		r->exe_mtime_ns = 0;
@@ -853,6 +1026,7 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	}
 	task_ids(t, r);
 	exe_inode(bprm, r);
+	exec_paths(t, bprm, r);
 	const char *name = BPF_CORE_READ(bprm, filename);
 	long n = bpf_probe_read_kernel_str(r->exe, EXE_MAX, name);
 	r->exe_len = n > 0 ? n - 1 : 0;

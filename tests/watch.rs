@@ -690,6 +690,8 @@ fn falcos_drop_and_execute_rule_names_the_executables_inode_times() {
     let a = w.wait_for(rule, &t2);
     let f = &a[0]["output_fields"];
     assert_eq!(f["proc.exepath"], format!("/tmp/{t2}/echo"));
+    // Read in the kernel at the exec, though the process is gone before its event is read.
+    assert_eq!(f["proc.cwd"], "/");
     let n = |k: &str| {
         f[k].as_u64()
             .unwrap_or_else(|| panic!("{k} is not a number: {f}"))

@@ -129,6 +129,22 @@ fn exec_of_200_arguments_and_a_non_utf8_one_is_complete_though_it_exits_at_once(
         Kind::Exec {
             start: Some(start),
             exe_inode: *exe_inode,
+            // Walked up the dentries in the kernel: this test's directory, the file /bin/true
+            // resolves to.
+            cwd: Some(
+                std::env::current_dir()
+                    .unwrap()
+                    .as_os_str()
+                    .as_bytes()
+                    .to_vec()
+            ),
+            exepath: Some(
+                std::fs::canonicalize("/bin/true")
+                    .unwrap()
+                    .as_os_str()
+                    .as_bytes()
+                    .to_vec()
+            ),
             execveat: false,
             res: 0,
             ppid: std::process::id() as i32,

@@ -18,6 +18,10 @@ pub const EXE_MAX: usize = 512;
 pub const ARGS_MAX: usize = 4096;
 pub const PATH_MAX: usize = 4096;
 pub const SOCKADDR_MAX: usize = 128;
+/// A path walked up its dentries in the kernel: names up to DPATH_MAX bytes, in a buffer with
+/// room for one more name.
+pub const DPATH_MAX: usize = 1024;
+pub const DPATH_ROOM: usize = DPATH_MAX + 256;
 
 /// The open filter's key size: bpf/watch.bpf.c's PREFIX_MAX (the path bytes of `struct
 /// path_key`, after its 32-bit prefix length).
@@ -71,6 +75,15 @@ pub struct ExecFixed {
     pub exe_ino: u64,
     pub exe_ctime_ns: i64,
     pub exe_mtime_ns: i64,
+    /// The working directory and the executable from the task's root: names from the leaf
+    /// up, each NUL-terminated; `*_cut`: the walk stopped before the root.
+    pub cwd_len: u16,
+    pub exepath_len: u16,
+    pub cwd_cut: u8,
+    pub exepath_cut: u8,
+    pub pad3: [u8; 2],
+    pub cwd: [u8; DPATH_ROOM],
+    pub exepath: [u8; DPATH_ROOM],
     pub exe: [u8; EXE_MAX],
 }
 
@@ -157,7 +170,7 @@ pub struct WatchLost {
 }
 
 const _: () = assert!(std::mem::size_of::<Hdr>() == 64);
-const _: () = assert!(std::mem::size_of::<ExecFixed>() == 144 + EXE_MAX);
+const _: () = assert!(std::mem::size_of::<ExecFixed>() == 152 + 2 * DPATH_ROOM + EXE_MAX);
 const _: () = assert!(std::mem::size_of::<ForkRec>() == 88);
 const _: () = assert!(std::mem::size_of::<OpenFixed>() == 96);
 const _: () = assert!(std::mem::size_of::<ConnRec>() == 88 + 2 * SOCKADDR_MAX);

@@ -243,10 +243,14 @@ impl Context {
                 tty,
                 start,
                 exe_inode,
+                cwd,
+                exepath,
                 ..
             } => {
                 let mut info = ProcInfo {
                     exe_inode: *exe_inode,
+                    cwd: cwd.as_deref().map(lossy),
+                    exepath: exepath.as_deref().map(lossy),
                     ..ProcInfo::default()
                 };
                 if let Some(st) = start {
@@ -462,7 +466,9 @@ impl Context {
         if info.exe_inode.is_none() {
             info.exe_inode = exe_inode(&self.proc_root.pid_path(pid, "exe"));
         }
-        info.cwd = self.readlink(pid, "cwd");
+        if info.cwd.is_none() {
+            info.cwd = self.readlink(pid, "cwd");
+        }
         info.root = root_id(&self.proc_root.pid_path(pid, "root"));
         info.root_pid = pid;
         info.exe_from_memfd = info
@@ -752,6 +758,8 @@ mod tests {
                 tty: Some(0),
                 start: None,
                 exe_inode: None,
+                cwd: None,
+                exepath: None,
             },
         }
     }

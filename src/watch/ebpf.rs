@@ -366,6 +366,28 @@ fn boot_ns_to_real(ns: u64, boot_to_real: i64) -> Option<u64> {
     u64::try_from(i64::try_from(ns).ok()?.checked_add(boot_to_real)?).ok()
 }
 
+/// A path the kernel walked up its dentries (names leaf first, NUL-terminated) as a path from
+/// the root; None when the walk did not reach the root or read nothing.
+fn walked(buf: &[u8], len: u16, cut: u8) -> Option<Vec<u8>> {
+    let len = usize::from(len).min(rec::DPATH_MAX).min(buf.len());
+    if cut != 0 {
+        return None;
+    }
+    let names: Vec<&[u8]> = buf[..len]
+        .split(|&b| b == 0)
+        .filter(|n| !n.is_empty())
+        .collect();
+    let mut out = Vec::with_capacity(len + 1);
+    for n in names.iter().rev() {
+        out.push(b'/');
+        out.extend_from_slice(n);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    Some(out)
+}
+
 /// An exec record's ids and start times.
 fn proc_start(r: &rec::ExecFixed, boot_to_real: i64) -> ProcStart {
     let id = |v: u32| (v != 0).then_some(v as i32);
@@ -397,6 +419,10 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
                 argv_truncated: r.truncated != 0,
                 tty: (r.res == 0).then_some(r.tty),
                 start: Some(proc_start(&r, boot_to_real)),
+                cwd: walked(&r.cwd, r.cwd_len, r.cwd_cut),
+                exepath: (r.res == 0)
+                    .then(|| walked(&r.exepath, r.exepath_len, r.exepath_cut))
+                    .flatten(),
                 exe_inode: (r.exe_ino != 0).then(|| ExeInode {
                     ino: r.exe_ino,
                     ctime_ns: u64::try_from(r.exe_ctime_ns).ok().filter(|&t| t > 0),

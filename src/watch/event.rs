@@ -110,6 +110,10 @@ pub enum Kind {
         start: Option<ProcStart>,
         /// The executable's inode, when the source read it in the kernel.
         exe_inode: Option<ExeInode>,
+        /// The working directory and the executable's path as the task sees them (from its
+        /// root), when the source read them in the kernel (the executable: on success).
+        cwd: Option<Vec<u8>>,
+        exepath: Option<Vec<u8>>,
     },
     /// A fork, vfork or clone made a task.
     Fork {

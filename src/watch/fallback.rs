@@ -558,6 +558,8 @@ impl FallbackSource {
             tty: None,
             start: None,
             exe_inode: None,
+            cwd: None,
+            exepath: None,
         };
         (kind, stat.map(|s| s.comm).filter(|c| !c.is_empty()))
     }

@@ -867,6 +867,8 @@ mod tests {
                     ctime_ns: Some(ctime_ns),
                     mtime_ns: Some(t - 9_000_000_000),
                 }),
+                cwd: Some(b"/srv/app".to_vec()),
+                exepath: Some(b"/usr/bin/true".to_vec()),
             })
         };
         let r = exec(7, t - 8_000_000_000);
