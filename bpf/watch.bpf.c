@@ -341,7 +341,10 @@ struct open_rec {
 	u32 mode;
 	u32 nr;
 	u16 path_len;
-	u16 pad;
+	// A relative path's base (the working directory, or dirfd's directory) from the task's
+	// root, walked in the kernel: its names leaf first after the path's NUL, this many bytes
+	// plus one (0: no base, the path is absolute or the walk did not reach the root).
+	u16 base_len;
 	char path[PATH_MAX];
 };
 
@@ -589,8 +592,108 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-// The socket behind the current task's `fd`, or 0.
-static __always_inline struct sock *sock_of(long fd)
+// A walk up a path's dentries (bpf_loop's state). The field offsets are CO-RE relocated in
+// the calling program and passed in: the loop's callback reads with plain offsets.
+struct walk {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *m;
+	struct dentry *root_d;
+	struct vfsmount *root_mnt;
+	char *out;
+	u32 off;
+	u8 cut;
+	u8 pad[3];
+	u64 o_parent; // dentry.d_parent
+	u64 o_name; // dentry.d_name.name
+	u64 o_mnt_root; // vfsmount.mnt_root
+	u64 o_mnt_parent; // mount.mnt_parent
+	u64 o_mountpoint; // mount.mnt_mountpoint
+	u64 o_mnt; // mount.mnt
+};
+
+static __always_inline void *read_ptr(const void *base, u64 off)
+{
+	void *p = NULL;
+	bpf_probe_read_kernel(&p, sizeof(p), (const char *)base + off);
+	return p;
+}
+
+// One step of walk_path: a name, or a mount crossed. Returns 1 to stop.
+static long walk_step(u32 i, struct walk *w)
+{
+	struct dentry *d = w->d;
+	if (!d)
+		return 1;
+	if (d == w->root_d && w->vm == w->root_mnt) {
+		w->cut = 0;
+		return 1;
+	}
+	if (d == read_ptr(w->vm, w->o_mnt_root)) {
+		// The top of a mount: go on from where it is mounted.
+		struct mount *parent = read_ptr(w->m, w->o_mnt_parent);
+		if (!parent || parent == w->m) {
+			w->cut = 0; // the top of the whole tree
+			return 1;
+		}
+		w->d = read_ptr(w->m, w->o_mountpoint);
+		w->m = parent;
+		w->vm = (struct vfsmount *)((char *)parent + w->o_mnt);
+		return 0;
+	}
+	struct dentry *up = read_ptr(d, w->o_parent);
+	if (up == d) {
+		w->cut = 0;
+		return 1;
+	}
+	u32 off = w->off;
+	if (off >= DPATH_MAX)
+		return 1;
+	const unsigned char *name = read_ptr(d, w->o_name);
+	char *out = w->out;
+	if (!out)
+		return 1;
+	long n = bpf_probe_read_kernel_str(out + (off & (DPATH_MAX - 1)), NAME_ROOM, name);
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	w->d = up;
+	return 0;
+}
+
+// The names of the path (`d`, `vm`) up to the root (`root_d`, `root_mnt`) or the top of the
+// mount tree, leaf first, each NUL-terminated, into `out` (DPATH_ROOM bytes): what d_path
+// gives, reversed, without its " (deleted)". Returns the bytes written; `*cut` is set when the
+// walk stopped before the root. A bpf_loop, so the verifier checks one step, not every path
+// through DPATH_DEPTH of them.
+static __always_inline u32 walk_path(struct dentry *d, struct vfsmount *vm, struct dentry *root_d,
+				     struct vfsmount *root_mnt, char *out, u8 *cut)
+{
+	u64 o_mnt = bpf_core_field_offset(struct mount, mnt);
+	struct walk w = {
+		.d = d,
+		.vm = vm,
+		.m = (struct mount *)((char *)vm - o_mnt),
+		.root_d = root_d,
+		.root_mnt = root_mnt,
+		.out = out,
+		.off = 0,
+		.cut = 1,
+		.o_parent = bpf_core_field_offset(struct dentry, d_parent),
+		.o_name = bpf_core_field_offset(struct dentry, d_name) +
+			  bpf_core_field_offset(struct qstr, name),
+		.o_mnt_root = bpf_core_field_offset(struct vfsmount, mnt_root),
+		.o_mnt_parent = bpf_core_field_offset(struct mount, mnt_parent),
+		.o_mountpoint = bpf_core_field_offset(struct mount, mnt_mountpoint),
+		.o_mnt = o_mnt,
+	};
+	bpf_loop(DPATH_DEPTH, walk_step, &w, 0);
+	*cut = w.cut;
+	return w.off > DPATH_MAX ? DPATH_MAX : w.off;
+}
+
+// The file behind the current task's `fd`, or 0.
+static __always_inline struct file *file_of(long fd)
 {
 	if (fd < 0)
 		return 0;
@@ -601,6 +704,13 @@ static __always_inline struct sock *sock_of(long fd)
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *f = 0;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+// The socket behind the current task's `fd`, or 0.
+static __always_inline struct sock *sock_of(long fd)
+{
+	struct file *f = file_of(fd);
 	if (!f)
 		return 0;
 	struct socket *s = BPF_CORE_READ(f, private_data);
@@ -700,7 +810,35 @@ static __always_inline void send_open(struct inflight *f, long ret)
 		n = 1;
 	n -= 1; // without the NUL
 	r->path_len = n;
-	send(r, offsetof(struct open_rec, path) + (n & (PATH_MAX - 1)));
+	r->base_len = 0;
+	u32 used = n & (PATH_MAX - 1);
+	if (n > 0 && r->path[0] != '/') {
+		// Relative: where it starts from, now (a process gone or moved by the time ksec reads
+		// this would give the wrong directory from /proc).
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		struct fs_struct *fs = BPF_CORE_READ(t, fs);
+		struct path base = {};
+		if (r->dirfd == AT_FDCWD) {
+			if (fs)
+				base = BPF_CORE_READ(fs, pwd);
+		} else {
+			struct file *dir = file_of(r->dirfd);
+			if (dir)
+				base = BPF_CORE_READ(dir, f_path);
+		}
+		if (fs && base.dentry) {
+			struct path root = BPF_CORE_READ(fs, root);
+			u8 cut = 1;
+			u32 at = (used + 1) & (PATH_MAX - 1);
+			u32 len = walk_path(base.dentry, base.mnt, root.dentry, root.mnt, r->path + at,
+					    &cut);
+			if (!cut) {
+				r->base_len = len + 1;
+				used = at + (len & (DPATH_MAX - 1));
+			}
+		}
+	}
+	send(r, offsetof(struct open_rec, path) + (used & (2 * PATH_MAX - 1)));
 }
 
 static __always_inline void send_conn(struct inflight *f, long ret)
@@ -729,106 +867,6 @@ static __always_inline void send_conn(struct inflight *f, long ret)
 		}
 	}
 	send(r, sizeof(*r));
-}
-
-// A walk up a path's dentries (bpf_loop's state). The field offsets are CO-RE relocated in
-// the calling program and passed in: the loop's callback reads with plain offsets.
-struct walk {
-	struct dentry *d;
-	struct vfsmount *vm;
-	struct mount *m;
-	struct dentry *root_d;
-	struct vfsmount *root_mnt;
-	char *out;
-	u32 off;
-	u8 cut;
-	u8 pad[3];
-	u64 o_parent; // dentry.d_parent
-	u64 o_name; // dentry.d_name.name
-	u64 o_mnt_root; // vfsmount.mnt_root
-	u64 o_mnt_parent; // mount.mnt_parent
-	u64 o_mountpoint; // mount.mnt_mountpoint
-	u64 o_mnt; // mount.mnt
-};
-
-static __always_inline void *read_ptr(const void *base, u64 off)
-{
-	void *p = NULL;
-	bpf_probe_read_kernel(&p, sizeof(p), (const char *)base + off);
-	return p;
-}
-
-// One step of walk_path: a name, or a mount crossed. Returns 1 to stop.
-static long walk_step(u32 i, struct walk *w)
-{
-	struct dentry *d = w->d;
-	if (!d)
-		return 1;
-	if (d == w->root_d && w->vm == w->root_mnt) {
-		w->cut = 0;
-		return 1;
-	}
-	if (d == read_ptr(w->vm, w->o_mnt_root)) {
-		// The top of a mount: go on from where it is mounted.
-		struct mount *parent = read_ptr(w->m, w->o_mnt_parent);
-		if (!parent || parent == w->m) {
-			w->cut = 0; // the top of the whole tree
-			return 1;
-		}
-		w->d = read_ptr(w->m, w->o_mountpoint);
-		w->m = parent;
-		w->vm = (struct vfsmount *)((char *)parent + w->o_mnt);
-		return 0;
-	}
-	struct dentry *up = read_ptr(d, w->o_parent);
-	if (up == d) {
-		w->cut = 0;
-		return 1;
-	}
-	u32 off = w->off;
-	if (off >= DPATH_MAX)
-		return 1;
-	const unsigned char *name = read_ptr(d, w->o_name);
-	char *out = w->out;
-	if (!out)
-		return 1;
-	long n = bpf_probe_read_kernel_str(out + (off & (DPATH_MAX - 1)), NAME_ROOM, name);
-	if (n <= 0)
-		return 1;
-	w->off = off + n;
-	w->d = up;
-	return 0;
-}
-
-// The names of the path (`d`, `vm`) up to the root (`root_d`, `root_mnt`) or the top of the
-// mount tree, leaf first, each NUL-terminated, into `out` (DPATH_ROOM bytes): what d_path
-// gives, reversed, without its " (deleted)". Returns the bytes written; `*cut` is set when the
-// walk stopped before the root. A bpf_loop, so the verifier checks one step, not every path
-// through DPATH_DEPTH of them.
-static __always_inline u32 walk_path(struct dentry *d, struct vfsmount *vm, struct dentry *root_d,
-				     struct vfsmount *root_mnt, char *out, u8 *cut)
-{
-	u64 o_mnt = bpf_core_field_offset(struct mount, mnt);
-	struct walk w = {
-		.d = d,
-		.vm = vm,
-		.m = (struct mount *)((char *)vm - o_mnt),
-		.root_d = root_d,
-		.root_mnt = root_mnt,
-		.out = out,
-		.off = 0,
-		.cut = 1,
-		.o_parent = bpf_core_field_offset(struct dentry, d_parent),
-		.o_name = bpf_core_field_offset(struct dentry, d_name) +
-			  bpf_core_field_offset(struct qstr, name),
-		.o_mnt_root = bpf_core_field_offset(struct vfsmount, mnt_root),
-		.o_mnt_parent = bpf_core_field_offset(struct mount, mnt_parent),
-		.o_mountpoint = bpf_core_field_offset(struct mount, mnt_mountpoint),
-		.o_mnt = o_mnt,
-	};
-	bpf_loop(DPATH_DEPTH, walk_step, &w, 0);
-	*cut = w.cut;
-	return w.off > DPATH_MAX ? DPATH_MAX : w.off;
 }
 
 // The task's working directory and the binprm's file, from the task's root.

@@ -798,3 +798,49 @@ fn connect_and_accept_over_ipv6_loopback() {
         ]
     );
 }
+
+#[test]
+fn relative_opens_carry_the_directory_they_started_from() {
+    require!(available(), "needs root and BTF for the eBPF source");
+    let mut src = start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::create_dir(base.join("sub")).unwrap();
+    std::fs::create_dir(base.join("other")).unwrap();
+    // Relative to the working directory (with a `..`), relative to a dirfd, and a failed
+    // one; the process is gone before the events are read.
+    let code = "import os, sys\n\
+        os.chdir(sys.argv[1])\n\
+        os.close(os.open('sub/../rel-a', os.O_CREAT | os.O_WRONLY, 0o600))\n\
+        d = os.open('other', os.O_RDONLY | os.O_DIRECTORY)\n\
+        os.close(os.open('rel-b', os.O_CREAT | os.O_WRONLY, 0o600, dir_fd=d))\n\
+        try:\n    os.open('rel-missing', os.O_RDONLY)\nexcept OSError:\n    pass\n";
+    let out = Command::new("python3")
+        .args(["-c", code])
+        .arg(&base)
+        .output()
+        .expect("run python3");
+    assert!(out.status.success(), "{out:?}");
+    let names: [&[u8]; 3] = [b"sub/../rel-a", b"rel-b", b"rel-missing"];
+    let events = collect(
+        &mut src,
+        |e| matches!(&e.kind, Kind::Open { path, .. } if names.contains(&path.as_slice())),
+        |ev| ev.len() >= 3,
+    );
+    let got: Vec<(Vec<u8>, Option<Vec<u8>>)> = events
+        .iter()
+        .map(|e| match &e.kind {
+            Kind::Open { path, resolved, .. } => (path.clone(), resolved.clone()),
+            k => panic!("{k:?}"),
+        })
+        .collect();
+    let abs = |rel: &str| Some(base.join(rel).as_os_str().as_bytes().to_vec());
+    assert_eq!(
+        got,
+        vec![
+            (names[0].to_vec(), abs("rel-a")),
+            (names[1].to_vec(), abs("other/rel-b")),
+            (names[2].to_vec(), abs("rel-missing")),
+        ]
+    );
+}

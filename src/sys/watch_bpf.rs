@@ -112,7 +112,9 @@ pub struct OpenFixed {
     /// The syscall number.
     pub nr: u32,
     pub path_len: u16,
-    pub pad: u16,
+    /// A relative path's base, walked in the kernel: its names (leaf first) follow the path's
+    /// NUL; their length plus one (0: none).
+    pub base_len: u16,
 }
 
 /// connect, accept, accept4: addresses as `struct sockaddr` bytes (length 0: unknown).

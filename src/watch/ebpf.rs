@@ -450,11 +450,21 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
                 libc::SYS_openat2 => OpenCall::Openat2,
                 _ => OpenCall::Openat,
             };
+            let path = b[fixed..end].to_vec();
+            // A relative path made absolute with the base the kernel walked at the call.
+            let resolved = usize::from(r.base_len).checked_sub(1).and_then(|len| {
+                let from = (end + 1).min(b.len());
+                let to = (from + len).min(b.len());
+                let base = walked(&b[from..to], len as u16, 0)?;
+                let base = String::from_utf8_lossy(&base);
+                let abs = super::context::absolute(&base, &String::from_utf8_lossy(&path));
+                Some(abs.into_bytes())
+            });
             Kind::Open {
                 call,
                 dirfd: r.dirfd,
-                path: b[fixed..end].to_vec(),
-                resolved: None,
+                path,
+                resolved,
                 flags: Some(r.flags),
                 write: None,
                 mode: r.mode,
