@@ -66,7 +66,8 @@ pub struct ExecFixed {
     pub vpid: u32,
     pub vpgid: u32,
     pub vsid: u32,
-    pub pad2: u32,
+    /// The session id in the host's pid namespace.
+    pub sid: u32,
     /// When the process and its pid namespace's init started (CLOCK_BOOTTIME ns; 0: unknown).
     pub start_ns: u64,
     pub pidns_start_ns: u64,

@@ -257,6 +257,7 @@ impl Context {
                     info.vpid = st.vpid;
                     info.vpgid = st.vpgid;
                     info.vsid = st.vsid;
+                    info.sid = st.sid.unwrap_or(0);
                     info.start_ns = st.start_ns;
                     info.pidns_start_ns = st.pidns_start_ns;
                 }

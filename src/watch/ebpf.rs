@@ -395,6 +395,7 @@ fn proc_start(r: &rec::ExecFixed, boot_to_real: i64) -> ProcStart {
         vpid: id(r.vpid),
         vpgid: id(r.vpgid),
         vsid: id(r.vsid),
+        sid: id(r.sid),
         start_ns: boot_ns_to_real(r.start_ns, boot_to_real),
         pidns_start_ns: boot_ns_to_real(r.pidns_start_ns, boot_to_real),
     }

@@ -859,6 +859,7 @@ mod tests {
                     vpid: Some(7),
                     vpgid: Some(vpgid),
                     vsid: Some(7),
+                    sid: None,
                     start_ns: Some(t - 6_000_000_000),
                     pidns_start_ns: Some(t - 60_000_000_000),
                 }),
