@@ -162,7 +162,7 @@ impl Lit {
             Value::Uint(n) => Lit::Num(i128::from(*n)),
             Value::Bool(b) => Lit::Bool(*b),
             Value::Ip(ip) => Lit::Net(*ip, if ip.is_ipv4() { 32 } else { 128 }),
-            Value::List(_) => Lit::Str(v.to_string()),
+            Value::List(_) | Value::Bytes(_) => Lit::Str(v.to_string()),
         }
     }
 }
@@ -354,11 +354,14 @@ fn cmp(op: Op, v: &Value<'_>, rhs: &Rhs) -> bool {
                 _ => a >= b,
             }
         }
-        (Op::BContains, Rhs::Bytes(b)) => {
-            let s = as_str(v);
-            memchr::memmem::find(s.as_bytes(), b).is_some()
-        }
-        (Op::BStartsWith, Rhs::Bytes(b)) => as_str(v).as_bytes().starts_with(b),
+        (Op::BContains, Rhs::Bytes(b)) => match v {
+            Value::Bytes(d) => memchr::memmem::find(d, b).is_some(),
+            v => memchr::memmem::find(as_str(v).as_bytes(), b).is_some(),
+        },
+        (Op::BStartsWith, Rhs::Bytes(b)) => match v {
+            Value::Bytes(d) => d.starts_with(b),
+            v => as_str(v).as_bytes().starts_with(b),
+        },
         (Op::Contains | Op::BContains, Rhs::One(l)) => as_str(v).contains(lit_str(l).as_ref()),
         (Op::IContains, Rhs::One(l)) => as_str(v)
             .to_lowercase()

@@ -425,7 +425,10 @@ fn a_later_file_shows_the_earlier_files_line() {
     let l = load(&inputs, &opts);
     let text = render_validate(&l, &inputs);
     let b = &text[text.find("b.yaml: ").unwrap()..];
-    assert!(b.contains("    rule 'r': (a.yaml:1:3)\n------\n- rule: r\n  ^\n"), "{text}");
+    assert!(
+        b.contains("    rule 'r': (a.yaml:1:3)\n------\n- rule: r\n  ^\n"),
+        "{text}"
+    );
     let json = render_validate_json(&l, &inputs);
     let snip = &json["falco_load_results"][1]["warnings"][0]["context"]["snippet"];
     assert_eq!(snip, "- rule: r\n  ^\n", "{json}");

@@ -4,6 +4,14 @@
 //! record per exec, fork, open, connect, accept, ptrace, set*id call and process exit through a
 //! ring buffer; [`EbpfSource`] turns the records into [`RawEvent`]s.
 //!
+//! sendto, sendmsg, recvfrom and recvmsg (on AF_INET and AF_INET6 sockets) are read only as
+//! far as the loaded rules need them ([`net_needs`], applied by
+//! [`EbpfSource::apply_net_filter`]): not at all when no rule names them; only the calls that
+//! change the fd's name (Falco's `fd.name_changed`, decided in the kernel from the last address
+//! of each unconnected socket) when every rule naming the call requires that, which is how
+//! Falco's `outbound` / `inbound` macros use them; every successful call otherwise; with the
+//! data's first 80 bytes (evt.buffer) when a rule reads it. Failed calls are not sent.
+//!
 //! What the kernel gives is read in the kernel: a new program's argv from its new mm (complete
 //! even when it exits at once, up to [`ARGS_MAX`] bytes), paths and socket addresses from the
 //! caller's memory at the call's exit, socket addresses from the socket itself. Times are the
@@ -25,7 +33,9 @@ use aya::maps::{Array, MapData, PerCpuArray, RingBuf};
 use aya::programs::RawTracePoint;
 use aya::EbpfLoader;
 
-use super::event::{Addr, Creds, Kind, Lost, OpenCall, RawEvent, Source, Unavailable};
+use super::event::{
+    net_needs, Addr, Creds, Kind, Lost, NetCall, NetNeed, OpenCall, RawEvent, Source, Unavailable,
+};
 use crate::rules::prefilter::OpenNeed;
 pub use crate::sys::watch_bpf::ARGS_MAX;
 use crate::sys::watch_bpf::{self as rec, record};
@@ -198,6 +208,22 @@ impl EbpfSource {
         Ok(true)
     }
 
+    /// Has the kernel send of sendto, sendmsg, recvfrom and recvmsg (in [`NetCall::ALL`]
+    /// order) what `need` says.
+    ///
+    /// # Errors
+    /// The map net_filter of bpf/watch.bpf.o is missing or the kernel refuses the update.
+    pub fn apply_net_filter(&mut self, need: &[NetNeed; 4]) -> anyhow::Result<()> {
+        let map = self
+            .bpf
+            .map_mut("net_filter")
+            .context("bpf/watch.bpf.o has no map net_filter")?;
+        let mut a: Array<&mut MapData, u32> =
+            Array::try_from(map).context("map net_filter of bpf/watch.bpf.o")?;
+        a.set(0, net_filter_word(need), 0)
+            .context("set the eBPF datagram filter")
+    }
+
     fn set_filter(&mut self, mode: u32) -> anyhow::Result<()> {
         let map = self
             .bpf
@@ -246,6 +272,12 @@ impl Source for EbpfSource {
         Ok(true)
     }
 
+    fn set_net_filter(&mut self, rules: &[crate::rules::Rule]) -> anyhow::Result<String> {
+        let need = net_needs(rules);
+        self.apply_net_filter(&need)?;
+        Ok(net_filter_text(&need))
+    }
+
     fn poll(&mut self, out: &mut Vec<RawEvent>, timeout: Duration) -> anyhow::Result<()> {
         if self.drain(out) > 0 {
             return Ok(());
@@ -276,6 +308,44 @@ impl Source for EbpfSource {
     /// empty).
     fn unavailable(&self) -> &'static [Unavailable] {
         &[]
+    }
+}
+
+/// bpf/watch.bpf.c's net_filter word for `need`: 4 bits per call.
+pub fn net_filter_word(need: &[NetNeed; 4]) -> u32 {
+    need.iter().enumerate().fold(0, |w, (i, n)| {
+        let bits = match n {
+            NetNeed::None => 0,
+            NetNeed::NameChanged => rec::NET_NAME,
+            NetNeed::All => rec::NET_ALL,
+            NetNeed::Data => rec::NET_ALL | rec::NET_DATA,
+        };
+        w | bits << (4 * i)
+    })
+}
+
+/// What the start line says of `need` (empty when no rule names these calls).
+pub fn net_filter_text(need: &[NetNeed; 4]) -> String {
+    let mut parts = Vec::new();
+    for (what, n) in [
+        ("name changes", NetNeed::NameChanged),
+        ("every call", NetNeed::All),
+        ("every call with data", NetNeed::Data),
+    ] {
+        let calls: Vec<&str> = NetCall::ALL
+            .iter()
+            .zip(need)
+            .filter(|(_, m)| **m == n)
+            .map(|(c, _)| c.name())
+            .collect();
+        if !calls.is_empty() {
+            parts.push(format!("{} {what}", calls.join("/")));
+        }
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" (datagrams read: {})", parts.join(", "))
     }
 }
 
@@ -353,6 +423,19 @@ pub fn sockaddr(b: &[u8]) -> Option<Addr> {
         }
         _ => Some(Addr::Other(family)),
     }
+}
+
+/// A net record as sent (up to its data's end) padded to the full struct; empty when shorter
+/// than the part before `data`.
+fn pad_net(b: &[u8]) -> Vec<u8> {
+    let full = std::mem::size_of::<rec::NetRec>();
+    let fixed = full - rec::NET_DATA_MAX;
+    if b.len() < fixed {
+        return Vec::new();
+    }
+    let mut v = b[..b.len().min(full)].to_vec();
+    v.resize(full, 0);
+    v
 }
 
 fn setid_call(nr: u32) -> (&'static str, usize) {
@@ -434,6 +517,31 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
                     local,
                     remote,
                 }
+            }
+        }
+        rec::K_NET => {
+            let r: rec::NetRec = record(&pad_net(b))?;
+            let addr = |a: &[u8], n: u16| sockaddr(&a[..usize::from(n).min(rec::INET_ADDR_MAX)]);
+            let call = match i64::from(r.nr) {
+                libc::SYS_sendto => NetCall::Sendto,
+                libc::SYS_sendmsg => NetCall::Sendmsg,
+                libc::SYS_recvfrom => NetCall::Recvfrom,
+                _ => NetCall::Recvmsg,
+            };
+            let data_len = usize::from(r.data_len).min(rec::NET_DATA_MAX);
+            Kind::Net {
+                call,
+                fd: r.fd,
+                res: r.res,
+                size: r.size,
+                local: addr(&r.local, r.local_len),
+                remote: addr(&r.remote, r.remote_len),
+                connected: r.flags & rec::NF_CONNECTED != 0,
+                sock_type: r.sock_type,
+                protocol: r.protocol,
+                name_changed: r.flags & rec::NF_NAME_CHANGED != 0,
+                server: r.flags & rec::NF_SERVER != 0,
+                data: (r.flags & rec::NF_DATA != 0).then(|| r.data[..data_len].to_vec()),
             }
         }
         rec::K_PTRACE => {

@@ -165,6 +165,10 @@ impl<'a> WatchEvent<'a> {
             }
             Kind::Connect { local, remote, .. } => Some(tuple(local.as_ref(), remote.as_ref())),
             Kind::Accept { local, remote, .. } => Some(tuple(remote.as_ref(), local.as_ref())),
+            Kind::Net { .. } => {
+                let (client, server) = self.ends()?;
+                Some(tuple(client, server))
+            }
             _ => None,
         }
     }
@@ -175,6 +179,18 @@ impl<'a> WatchEvent<'a> {
         match &self.raw.kind {
             Kind::Connect { local, remote, .. } => Some((local.as_ref(), remote.as_ref())),
             Kind::Accept { local, remote, .. } => Some((remote.as_ref(), local.as_ref())),
+            Kind::Net {
+                local,
+                remote,
+                server: false,
+                ..
+            } => Some((local.as_ref(), remote.as_ref())),
+            Kind::Net {
+                local,
+                remote,
+                server: true,
+                ..
+            } => Some((remote.as_ref(), local.as_ref())),
             _ => None,
         }
     }
@@ -182,9 +198,9 @@ impl<'a> WatchEvent<'a> {
     /// (local, remote) of a connection event.
     fn local_remote(&self) -> Option<(Option<&'a Addr>, Option<&'a Addr>)> {
         match &self.raw.kind {
-            Kind::Connect { local, remote, .. } | Kind::Accept { local, remote, .. } => {
-                Some((local.as_ref(), remote.as_ref()))
-            }
+            Kind::Connect { local, remote, .. }
+            | Kind::Accept { local, remote, .. }
+            | Kind::Net { local, remote, .. } => Some((local.as_ref(), remote.as_ref())),
             _ => None,
         }
     }
@@ -195,6 +211,7 @@ impl<'a> WatchEvent<'a> {
             | Kind::Open { res, .. }
             | Kind::Connect { res, .. }
             | Kind::Accept { res, .. }
+            | Kind::Net { res, .. }
             | Kind::Ptrace { res, .. }
             | Kind::SetId { res, .. } => Some(*res),
             Kind::Fork { child_tid, .. } => Some(i64::from(*child_tid)),
@@ -259,6 +276,7 @@ impl<'a> WatchEvent<'a> {
                 .fd_name
                 .as_deref()
                 .map(|t| Value::Str(t.to_string().into())),
+            (Kind::Net { .. }, _) => self.net_arg(name),
             (Kind::Ptrace { request, .. }, "request") if raw => num(*request),
             (Kind::Ptrace { request, .. }, "request") => s(ptrace_request(*request)),
             (Kind::Ptrace { target, .. }, "pid") => num(i64::from(*target)),
@@ -289,6 +307,7 @@ impl<'a> WatchEvent<'a> {
             Kind::Exec { .. } => &["res", "exe", "args"],
             Kind::Connect { .. } => &["res", "tuple", "fd"],
             Kind::Accept { .. } => &["fd", "tuple"],
+            Kind::Net { .. } => &["res", "data", "fd", "size", "tuple"],
             Kind::Ptrace { .. } => &["res", "request", "pid"],
             Kind::SetId { .. } => &[
                 "res", "uid", "gid", "ruid", "euid", "suid", "rgid", "egid", "sgid",
@@ -309,6 +328,17 @@ impl<'a> WatchEvent<'a> {
 
     fn creds(&self) -> Option<super::event::Creds> {
         self.raw.creds.or(self.proc?.creds)
+    }
+}
+
+/// Falco's fd.l4proto of a socket of `sock_type` (SOCK_*) and `protocol` (IPPROTO_*).
+fn l4proto(sock_type: u16, protocol: u16) -> &'static str {
+    match (i32::from(sock_type), i32::from(protocol)) {
+        (libc::SOCK_STREAM, _) => "tcp",
+        (libc::SOCK_DGRAM, libc::IPPROTO_ICMP | libc::IPPROTO_ICMPV6) => "icmp",
+        (libc::SOCK_DGRAM, _) => "udp",
+        (libc::SOCK_RAW, _) => "raw",
+        _ => "unknown",
     }
 }
 
@@ -493,6 +523,13 @@ impl<'a> Event for WatchEvent<'a> {
             "k8s.pod.name" => str_of(self.container()?.pod_name.as_deref()),
             "k8s.ns.name" => str_of(self.container()?.namespace.as_deref()),
             "k8s.pod.label" => str_of(self.container()?.labels.get(key()?).map(String::as_str)),
+            "evt.buffer" => self.net_arg("data"),
+            name @ ("fd.num" | "fd.connected" | "fd.l4proto" | "fd.name_changed"
+            | "fd.is_server")
+                if matches!(raw.kind, Kind::Net { .. }) =>
+            {
+                self.net_fd_field(name)
+            }
             name if name.starts_with("fd.") => self.fd_field(name),
             _ => None,
         }
@@ -500,6 +537,49 @@ impl<'a> Event for WatchEvent<'a> {
 }
 
 impl<'a> WatchEvent<'a> {
+    /// evt.arg.* of sendto, sendmsg, recvfrom, recvmsg (Falco's exit arguments: res, data, fd,
+    /// size, tuple).
+    fn net_arg(&self, name: &str) -> Option<Value<'a>> {
+        let Kind::Net { fd, size, data, .. } = &self.raw.kind else {
+            return None;
+        };
+        match name {
+            "fd" => Some(Value::Int(i64::from(*fd))),
+            "size" => Some(Value::Uint(*size)),
+            "data" => data.as_deref().map(|d| Value::Bytes(Cow::Borrowed(d))),
+            "tuple" | "addr" => self
+                .fd_name
+                .as_deref()
+                .map(|t| Value::Str(t.to_string().into())),
+            _ => None,
+        }
+    }
+
+    /// The fd.* fields a datagram or receive call answers itself (the addresses and fd.name
+    /// come from [`WatchEvent::ends`] and [`WatchEvent::local_remote`]).
+    fn net_fd_field(&self, name: &str) -> Option<Value<'_>> {
+        let Kind::Net {
+            fd,
+            connected,
+            sock_type,
+            protocol,
+            name_changed,
+            server,
+            ..
+        } = &self.raw.kind
+        else {
+            return None;
+        };
+        match name {
+            "fd.num" => Some(Value::Int(i64::from(*fd))),
+            "fd.connected" => Some(Value::Bool(*connected)),
+            "fd.name_changed" => Some(Value::Bool(*name_changed)),
+            "fd.is_server" => Some(Value::Bool(*server)),
+            "fd.l4proto" => s(l4proto(*sock_type, *protocol)),
+            _ => None,
+        }
+    }
+
     fn fd_field(&self, name: &str) -> Option<Value<'_>> {
         let k = &self.raw.kind;
         let is_dir =
