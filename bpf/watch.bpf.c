@@ -552,7 +552,8 @@ static __always_inline u32 net_mode(long nr)
 	u32 *w = bpf_map_lookup_elem(&net_filter, &zero);
 	if (!w)
 		return 0;
-	return (*w >> ((nr - NR_sendto) * 4)) & 0xf;
+	u32 shift = nr == NR_sendto ? 0 : nr == NR_sendmsg ? 4 : nr == NR_recvfrom ? 8 : 12;
+	return (*w >> shift) & 0xf;
 }
 
 // struct user_msghdr's first fields.
