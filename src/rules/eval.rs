@@ -608,6 +608,24 @@ mod tests {
     }
 
     #[test]
+    fn bytes_compare_as_bytes_with_bcontains_and_as_text_otherwise() {
+        let v = Value::Bytes(std::borrow::Cow::Borrowed(
+            b"\xca\xfe\xba\xbe\x00\x00\x004 ok",
+        ));
+        let hex = |h: &[u8]| Rhs::Bytes(h.to_vec());
+        assert!(cmp(Op::BContains, &v, &hex(b"\xfe\xba")));
+        assert!(cmp(Op::BStartsWith, &v, &hex(b"\xca\xfe\xba\xbe")));
+        assert!(!cmp(Op::BStartsWith, &v, &hex(b"\xfe")));
+        // The bytes themselves, not their text form (each byte shown as `.`).
+        assert!(!cmp(Op::BContains, &v, &hex(b"....")));
+        assert!(!cmp(Op::BContains, &v, &hex(b"\xca\xfe\xba\xbf")));
+        assert_eq!(v.to_string(), ".......4 ok");
+        assert!(cmp(Op::Contains, &v, &Rhs::One(Lit::Str("4 ok".into()))));
+        let look_alike = Value::Str("cafebabe".into());
+        assert!(!cmp(Op::BContains, &look_alike, &hex(b"\xca\xfe\xba\xbe")));
+    }
+
+    #[test]
     fn nets_and_prefixes() {
         let Lit::Net(n, p) = parse_net("10.0.0.0/8").unwrap() else {
             panic!()

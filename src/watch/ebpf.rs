@@ -623,6 +623,126 @@ mod tests {
         assert_eq!(sockaddr(&[16, 0]), Some(Addr::Other(16)));
     }
 
+    /// A net record as the kernel sends it: up to the end of `data_len` bytes of data.
+    fn net_bytes(nr: i64, flags: u8, remote: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut b = vec![0u8; std::mem::size_of::<rec::Hdr>()];
+        b[0..8].copy_from_slice(&5_000_000_000u64.to_ne_bytes()); // time_ns
+        b[8..12].copy_from_slice(&41u32.to_ne_bytes()); // tid
+        b[12..16].copy_from_slice(&40u32.to_ne_bytes()); // pid
+        b[16..20].copy_from_slice(&rec::K_NET.to_ne_bytes());
+        b[36..40].copy_from_slice(&u32::MAX.to_ne_bytes()); // loginuid
+        b[40..46].copy_from_slice(b"dig\0\0\0");
+        b.extend_from_slice(&(data.len() as i64 + 3).to_ne_bytes()); // res
+        b.extend_from_slice(&512u64.to_ne_bytes()); // size
+        b.extend_from_slice(&7i32.to_ne_bytes()); // fd
+        b.extend_from_slice(&(nr as u32).to_ne_bytes());
+        b.extend_from_slice(&16u16.to_ne_bytes()); // local_len
+        b.extend_from_slice(&(remote.len() as u16).to_ne_bytes());
+        b.extend_from_slice(&(data.len() as u16).to_ne_bytes());
+        b.extend_from_slice(&(libc::SOCK_DGRAM as u16).to_ne_bytes());
+        b.extend_from_slice(&(libc::IPPROTO_UDP as u16).to_ne_bytes());
+        b.push(flags);
+        b.extend_from_slice(&[0; 5]);
+        let mut local = [0u8; rec::INET_ADDR_MAX];
+        local[..2].copy_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
+        local[2..4].copy_from_slice(&40000u16.to_be_bytes());
+        local[4..8].copy_from_slice(&[10, 0, 0, 5]);
+        b.extend_from_slice(&local);
+        let mut r = [0u8; rec::INET_ADDR_MAX];
+        r[..remote.len()].copy_from_slice(remote);
+        b.extend_from_slice(&r);
+        b.extend_from_slice(data);
+        b
+    }
+
+    #[test]
+    fn net_records_parse_from_the_bytes_the_kernel_sends() {
+        let mut v4 = vec![0u8; 16];
+        v4[..2].copy_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
+        v4[2..4].copy_from_slice(&53u16.to_be_bytes());
+        v4[4..8].copy_from_slice(&[10, 0, 0, 53]);
+        let b = net_bytes(libc::SYS_sendto, rec::NF_NAME_CHANGED, &v4, &[]);
+        assert_eq!(
+            b.len(),
+            std::mem::size_of::<rec::NetRec>() - rec::NET_DATA_MAX
+        );
+        let ev = parse(&b, 1_000).expect("a sendto record");
+        assert_eq!((ev.tid, ev.pid, ev.time_ns), (41, 40, 5_000_001_000));
+        assert_eq!(ev.comm.as_deref(), Some(&b"dig"[..]));
+        assert_eq!(
+            ev.kind,
+            Kind::Net {
+                call: NetCall::Sendto,
+                fd: 7,
+                res: 3,
+                size: 512,
+                local: Some(Addr::Inet("10.0.0.5:40000".parse().unwrap())),
+                remote: Some(Addr::Inet("10.0.0.53:53".parse().unwrap())),
+                connected: false,
+                sock_type: libc::SOCK_DGRAM as u16,
+                protocol: libc::IPPROTO_UDP as u16,
+                name_changed: true,
+                server: false,
+                data: None,
+            }
+        );
+        // recvmsg with data: the record ends where the data does.
+        let b = net_bytes(
+            libc::SYS_recvmsg,
+            rec::NF_CONNECTED | rec::NF_SERVER | rec::NF_DATA,
+            &v4,
+            b"\xca\xfe\xba\xbe",
+        );
+        let Some(RawEvent {
+            kind:
+                Kind::Net {
+                    call,
+                    res,
+                    connected,
+                    name_changed,
+                    server,
+                    data,
+                    ..
+                },
+            ..
+        }) = parse(&b, 0)
+        else {
+            panic!("a recvmsg record");
+        };
+        assert_eq!(call, NetCall::Recvmsg);
+        assert_eq!(res, 7);
+        assert_eq!((connected, name_changed, server), (true, false, true));
+        assert_eq!(data.as_deref(), Some(&b"\xca\xfe\xba\xbe"[..]));
+        // Data asked for but none read (a zero-length datagram): Some(empty), not None.
+        let b = net_bytes(libc::SYS_recvfrom, rec::NF_DATA, &[], &[]);
+        let ev = parse(&b, 0).expect("a recvfrom record");
+        assert!(matches!(
+            ev.kind,
+            Kind::Net { call: NetCall::Recvfrom, remote: None, data: Some(ref d), .. } if d.is_empty()
+        ));
+        // Cut inside the fixed part: refused.
+        assert_eq!(parse(&b[..b.len() - 1], 0), None);
+    }
+
+    #[test]
+    fn net_filter_words_and_their_text() {
+        use NetNeed::*;
+        assert_eq!(net_filter_word(&[None; 4]), 0);
+        assert_eq!(net_filter_text(&[None; 4]), "");
+        let need = [NameChanged, NameChanged, Data, All];
+        assert_eq!(
+            net_filter_word(&need),
+            rec::NET_NAME
+                | rec::NET_NAME << 4
+                | (rec::NET_ALL | rec::NET_DATA) << 8
+                | rec::NET_ALL << 12
+        );
+        assert_eq!(
+            net_filter_text(&need),
+            " (datagrams read: sendto/sendmsg name changes, recvmsg every call, recvfrom every call with data)"
+        );
+    }
+
     #[test]
     fn short_records_are_refused() {
         assert_eq!(parse(&[0u8; 10], 0), None);

@@ -405,3 +405,77 @@ fn names_data(e: &crate::rules::eval::Expr) -> bool {
         Expr::Check(c) => lhs(&c.lhs) || matches!(&c.rhs, Rhs::Other(l) if lhs(l)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{load, LoadOptions, RulesInput};
+
+    fn needs(yaml: &str) -> [NetNeed; 4] {
+        let l = load(
+            &[RulesInput {
+                name: "t.yaml".into(),
+                content: yaml.into(),
+            }],
+            &LoadOptions::default(),
+        );
+        let set = l.ruleset.unwrap_or_else(|| panic!("{:?}", l.diagnostics));
+        net_needs(set.rules())
+    }
+
+    fn rule(name: &str, cond: &str) -> String {
+        format!("- rule: {name}\n  desc: d\n  condition: {cond}\n  output: o\n  priority: INFO\n")
+    }
+
+    #[test]
+    fn falcos_outbound_and_inbound_macros_need_only_name_changes() {
+        // As in falco_rules.yaml.
+        let macros = "- macro: outbound\n  condition: >\n    (((evt.type = connect and evt.dir=<) or\n      (evt.type in (sendto,sendmsg) and evt.dir=< and\n       fd.l4proto != tcp and fd.connected=false and fd.name_changed=true)) and\n     (fd.typechar = 4 or fd.typechar = 6) and\n     (fd.ip != \"0.0.0.0\" and fd.net != \"127.0.0.0/8\") and\n     (evt.rawres >= 0 or evt.res = EINPROGRESS))\n\
+            - macro: inbound\n  condition: >\n    (((evt.type in (accept,accept4,listen) and evt.dir=<) or\n      (evt.type in (recvfrom,recvmsg) and evt.dir=< and\n       fd.l4proto != tcp and fd.connected=false and fd.name_changed=true)) and\n     (fd.typechar = 4 or fd.typechar = 6) and\n     (fd.ip != \"0.0.0.0\" and fd.net != \"127.0.0.0/8\") and\n     (evt.rawres >= 0 or evt.res = EINPROGRESS))\n";
+        use NetNeed::*;
+        let out = format!("{macros}{}", rule("o", "outbound and proc.name = curl"));
+        assert_eq!(needs(&out), [NameChanged, NameChanged, None, None]);
+        let inb = format!("{macros}{}", rule("i", "inbound and not proc.name = sshd"));
+        assert_eq!(needs(&inb), [None, None, NameChanged, NameChanged]);
+        // A rule that also matches unchanged names needs every call; one reading the data,
+        // the data; a rule not restricted to event types does not count.
+        let yaml = format!(
+            "{macros}{}{}{}{}",
+            rule("o", "outbound"),
+            rule("every sendmsg", "evt.type = sendmsg and fd.sport = 53"),
+            rule(
+                "java",
+                "evt.type = recvfrom and evt.buffer bcontains cafebabe"
+            ),
+            rule("any", "proc.name = nc"),
+        );
+        assert_eq!(needs(&yaml), [NameChanged, All, Data, None]);
+        // Negations: `not fd.name_changed = false` requires a change; `!= true` does not.
+        assert_eq!(
+            needs(&rule(
+                "n",
+                "evt.type = sendto and not fd.name_changed = false"
+            )),
+            [NameChanged, None, None, None]
+        );
+        assert_eq!(
+            needs(&rule("n", "evt.type = sendto and fd.name_changed != true")),
+            [All, None, None, None]
+        );
+        // The change required only of another event type.
+        assert_eq!(
+            needs(&rule(
+                "n",
+                "(evt.type = sendto and fd.name_changed = true) or evt.type = recvmsg"
+            )),
+            [NameChanged, None, None, All]
+        );
+        assert_eq!(
+            needs(&rule(
+                "n",
+                "evt.type in (sendto, recvmsg) and evt.arg.data contains x"
+            )),
+            [Data, None, None, Data]
+        );
+    }
+}

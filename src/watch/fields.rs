@@ -821,6 +821,88 @@ mod tests {
     }
 
     #[test]
+    fn datagram_and_receive_fields() {
+        use crate::watch::event::NetCall;
+        let mut ctx = Context::new(ProcRoot::new("/proc"), MetaReader::default());
+        let r = raw(Kind::Net {
+            call: NetCall::Sendto,
+            fd: 4,
+            res: 3,
+            size: 3,
+            local: Some(Addr::Inet("0.0.0.0:40000".parse().unwrap())),
+            remote: Some(Addr::Inet("169.254.169.254:80".parse().unwrap())),
+            connected: false,
+            sock_type: libc::SOCK_DGRAM as u16,
+            protocol: libc::IPPROTO_UDP as u16,
+            name_changed: true,
+            server: false,
+            data: None,
+        });
+        ctx.prepare(&r);
+        let ev = WatchEvent::new(&r, &ctx, 1);
+        assert_eq!(get(&ev, "evt.type").as_deref(), Some("sendto"));
+        assert_eq!(
+            get(&ev, "fd.name").as_deref(),
+            Some("0.0.0.0:40000->169.254.169.254:80")
+        );
+        assert_eq!(get(&ev, "fd.sip").as_deref(), Some("169.254.169.254"));
+        assert_eq!(get(&ev, "fd.rip").as_deref(), Some("169.254.169.254"));
+        assert_eq!(get(&ev, "fd.cip").as_deref(), Some("0.0.0.0"));
+        assert_eq!(get(&ev, "fd.sport").as_deref(), Some("80"));
+        assert_eq!(get(&ev, "fd.lport").as_deref(), Some("40000"));
+        assert_eq!(get(&ev, "fd.l4proto").as_deref(), Some("udp"));
+        assert_eq!(get(&ev, "fd.connected").as_deref(), Some("false"));
+        assert_eq!(get(&ev, "fd.name_changed").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("4"));
+        assert_eq!(get(&ev, "fd.type").as_deref(), Some("ipv4"));
+        assert_eq!(get(&ev, "fd.num").as_deref(), Some("4"));
+        assert_eq!(get(&ev, "fd.is_server").as_deref(), Some("false"));
+        assert_eq!(get(&ev, "evt.buffer"), None);
+        assert_eq!(get(&ev, "evt.rawres").as_deref(), Some("3"));
+        assert_eq!(
+            get(&ev, "evt.args").as_deref(),
+            Some("res=3 fd=4 size=3 tuple=0.0.0.0:40000->169.254.169.254:80")
+        );
+        // A TCP receive on the server end, with its data.
+        let r = raw(Kind::Net {
+            call: NetCall::Recvmsg,
+            fd: 5,
+            res: 6,
+            size: 4096,
+            local: Some(Addr::Inet("[::1]:8080".parse().unwrap())),
+            remote: Some(Addr::Inet("[::1]:50000".parse().unwrap())),
+            connected: true,
+            sock_type: libc::SOCK_STREAM as u16,
+            protocol: libc::IPPROTO_TCP as u16,
+            name_changed: false,
+            server: true,
+            data: Some(b"\xca\xfe\xba\xbeok".to_vec()),
+        });
+        let ev = WatchEvent::new(&r, &ctx, 2);
+        assert_eq!(get(&ev, "fd.name").as_deref(), Some("::1:50000->::1:8080"));
+        assert_eq!(get(&ev, "fd.cport").as_deref(), Some("50000"));
+        assert_eq!(get(&ev, "fd.sport").as_deref(), Some("8080"));
+        assert_eq!(get(&ev, "fd.l4proto").as_deref(), Some("tcp"));
+        assert_eq!(get(&ev, "fd.connected").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "fd.name_changed").as_deref(), Some("false"));
+        assert_eq!(get(&ev, "fd.is_server").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "fd.type").as_deref(), Some("ipv6"));
+        assert_eq!(get(&ev, "evt.buffer").as_deref(), Some("....ok"));
+        assert_eq!(get(&ev, "evt.arg.data").as_deref(), Some("....ok"));
+        assert_eq!(get(&ev, "evt.arg.size").as_deref(), Some("4096"));
+        let buf = field("evt.buffer", FieldArg::None);
+        assert_eq!(
+            ev.get(&buf),
+            Some(Value::Bytes(Cow::Borrowed(&b"\xca\xfe\xba\xbeok"[..])))
+        );
+        assert_eq!(l4proto(libc::SOCK_RAW as u16, 1), "raw");
+        assert_eq!(
+            l4proto(libc::SOCK_DGRAM as u16, libc::IPPROTO_ICMP as u16),
+            "icmp"
+        );
+    }
+
+    #[test]
     fn ptrace_setid_and_caps() {
         let mut ctx = Context::new(ProcRoot::new("/proc"), MetaReader::default());
         let r = raw(Kind::Ptrace {
