@@ -565,8 +565,116 @@ struct msghdr_head {
 	u64 iovlen;
 };
 
+struct file___net {
+	void *private_data;
+	struct inode___net *f_inode;
+} __attribute__((preserve_access_index));
+
+struct inode___net {
+	unsigned long i_ino;
+} __attribute__((preserve_access_index));
+
+struct sock_common___net {
+	volatile unsigned char skc_state;
+} __attribute__((preserve_access_index));
+
+struct sock___net {
+	struct sock_common___net __sk_common;
+	u16 sk_protocol;
+	u16 sk_type;
+} __attribute__((preserve_access_index));
+
+struct iovec_head {
+	u64 base;
+	u64 len;
+};
+
+#define SOCK_STREAM 1
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+#define TCP_LISTEN 10
+#define IOV_SUM_MAX 8
+
+// The file behind the current task's `fd`, or 0.
+static __always_inline struct file___net *file_of(long fd)
+{
+	if (fd < 0)
+		return 0;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file___net *f = 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+// Reads an AF_INET / AF_INET6 sockaddr of `len` bytes into `p`: 0 when it is not one.
+static __always_inline int peer_of(const u8 *a, u16 len, struct peer *p)
+{
+	u16 family = *(const u16 *)a;
+	p->family = family;
+	p->port = *(const u16 *)(a + 2);
+	if (family == AF_INET && len >= 8) {
+		p->v4 = *(const u32 *)(a + 4);
+		return 1;
+	}
+	if (family == AF_INET6 && len >= 24) {
+		__builtin_memcpy(p->v6, a + 8, 16);
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int same_peer(const struct peer *a, const struct peer *b)
+{
+	const u64 *x = (const u64 *)a->v6;
+	const u64 *y = (const u64 *)b->v6;
+	return a->ino == b->ino && a->family == b->family && a->port == b->port &&
+	       a->v4 == b->v4 && x[0] == y[0] && x[1] == y[1];
+}
+
+// Whether a send to `uaddr` (`ulen` bytes) on `fd` certainly changes no fd's name: the socket
+// is not AF_INET / AF_INET6, is connected, or `peers` holds that address as its last one.
+static __always_inline int same_name(long fd, u64 uaddr, long ulen)
+{
+	u8 a[32] = {}; // room for the masked length
+	if (ulen > INET_ADDR_MAX)
+		ulen = INET_ADDR_MAX;
+	if (ulen < 8 || bpf_probe_read_user(a, ulen & 31, (void *)uaddr))
+		return 0;
+	struct peer p = {};
+	if (!peer_of(a, ulen, &p))
+		return 0;
+	struct file___net *file = file_of(fd);
+	if (!file)
+		return 1;
+	struct socket *so = BPF_CORE_READ(file, private_data);
+	struct sock *sk = so ? BPF_CORE_READ(so, sk) : 0;
+	if (!sk)
+		return 1;
+	u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 1;
+	struct sock___net *skn = (struct sock___net *)sk;
+	if (BPF_CORE_READ(skn, sk_type) == SOCK_STREAM ||
+	    BPF_CORE_READ(skn, __sk_common.skc_state) == TCP_ESTABLISHED)
+		return 1;
+	u64 key = (u64)sk;
+	struct peer *last = bpf_map_lookup_elem(&peers, &key);
+	if (!last)
+		return 0;
+	p.ino = BPF_CORE_READ(file, f_inode, i_ino);
+	p.server = last->server;
+	return same_peer(last, &p);
+}
+
 // Whether a call just entered may make a record: without NET_ALL or NET_DATA, only one that
-// names an address can change the fd's name.
+// names an address can change the fd's name, and a send (whose address is known now) only
+// when the address is not the socket's last one. A send that may change it is followed to its
+// exit, where `peers` is updated if it succeeded.
 static __always_inline int net_enter(long nr, struct inflight *f)
 {
 	u32 m = net_mode(nr);
@@ -574,11 +682,15 @@ static __always_inline int net_enter(long nr, struct inflight *f)
 		return 0;
 	if (m & (NET_ALL | NET_DATA))
 		return 1;
-	if (nr == NR_sendto || nr == NR_recvfrom)
+	if (nr == NR_recvfrom)
 		return f->a[4] != 0;
-	u64 name = 0;
-	bpf_probe_read_user(&name, sizeof(name), (void *)f->a[1]);
-	return name != 0;
+	if (nr == NR_sendto)
+		return f->a[4] && !same_name((s32)f->a[0], f->a[4], (s32)f->a[5]);
+	struct msghdr_head mh = {};
+	bpf_probe_read_user(&mh, sizeof(mh), (void *)f->a[1]);
+	if (!mh.name)
+		return 0;
+	return nr == NR_recvmsg || !same_name((s32)f->a[0], mh.name, mh.namelen);
 }
 
 SEC("raw_tracepoint/sys_enter")
@@ -758,77 +870,6 @@ static __always_inline void send_conn(struct inflight *f, long ret)
 	send(r, sizeof(*r));
 }
 
-struct file___net {
-	void *private_data;
-	struct inode___net *f_inode;
-} __attribute__((preserve_access_index));
-
-struct inode___net {
-	unsigned long i_ino;
-} __attribute__((preserve_access_index));
-
-struct sock_common___net {
-	volatile unsigned char skc_state;
-} __attribute__((preserve_access_index));
-
-struct sock___net {
-	struct sock_common___net __sk_common;
-	u16 sk_protocol;
-	u16 sk_type;
-} __attribute__((preserve_access_index));
-
-struct iovec_head {
-	u64 base;
-	u64 len;
-};
-
-#define SOCK_STREAM 1
-#define TCP_ESTABLISHED 1
-#define TCP_SYN_SENT 2
-#define TCP_CLOSE 7
-#define TCP_LISTEN 10
-#define IOV_SUM_MAX 8
-
-// The file behind the current task's `fd`, or 0.
-static __always_inline struct file___net *file_of(long fd)
-{
-	if (fd < 0)
-		return 0;
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file___net *f = 0;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
-}
-
-// Reads an AF_INET / AF_INET6 sockaddr of `len` bytes into `p`: 0 when it is not one.
-static __always_inline int peer_of(const u8 *a, u16 len, struct peer *p)
-{
-	u16 family = *(const u16 *)a;
-	p->family = family;
-	p->port = *(const u16 *)(a + 2);
-	if (family == AF_INET && len >= 8) {
-		p->v4 = *(const u32 *)(a + 4);
-		return 1;
-	}
-	if (family == AF_INET6 && len >= 24) {
-		__builtin_memcpy(p->v6, a + 8, 16);
-		return 1;
-	}
-	return 0;
-}
-
-static __always_inline int same_peer(const struct peer *a, const struct peer *b)
-{
-	const u64 *x = (const u64 *)a->v6;
-	const u64 *y = (const u64 *)b->v6;
-	return a->ino == b->ino && a->family == b->family && a->port == b->port &&
-	       a->v4 == b->v4 && x[0] == y[0] && x[1] == y[1];
-}
-
 static __always_inline void send_net(struct inflight *f, long ret)
 {
 	if (ret < 0)
@@ -965,6 +1006,9 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	long nr = BPF_CORE_READ(regs, orig_ax);
 	if (!watched(nr))
+		return 0;
+	// The rules want none of these: nothing was kept at entry (an array is cheaper to ask).
+	if (nr >= NR_sendto && nr <= NR_recvmsg && !net_mode(nr))
 		return 0;
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct inflight *f = bpf_map_lookup_elem(&inflight, &tid);

@@ -309,6 +309,19 @@ impl Source for EbpfSource {
     fn unavailable(&self) -> &'static [Unavailable] {
         &[]
     }
+
+    fn partial(&self) -> &'static [Unavailable] {
+        &[
+            (
+                "evt.buffer",
+                "the first 80 bytes (Falco's default snaplen); of sendmsg and recvmsg, of the first iovec; read only when a rule names it",
+            ),
+            (
+                "fd.is_server",
+                "sendto, sendmsg, recvfrom, recvmsg on a connected socket: the end with the lower port is taken for the server (and so for fd.name, fd.cip, fd.sip)",
+            ),
+        ]
+    }
 }
 
 /// bpf/watch.bpf.c's net_filter word for `need`: 4 bits per call.
