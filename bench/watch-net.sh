@@ -16,7 +16,7 @@
 #   ksec-all      a rule on every sendto (no fd.name_changed): every datagram is sent
 # The rules are evaluated on each event but never fire (proc.pid < 0), so what is measured is
 # the events' handling, not writing alerts. For each: the storm's wall time, and the events
-# ksec read in all (node-wide, from its summary line) and lost.
+# ksec read in all (node-wide, from its summary line, 3 s after the storm) and lost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-7}
@@ -45,7 +45,7 @@ start_ksec() {
     for _ in $(seq 600); do grep -q 'rules loaded' "$err" 2>/dev/null && return; sleep 0.05; done
     echo "ksec watch did not start: $(cat "$err")" >&2; exit 1
 }
-stop_ksec() { sleep 0.5; kill -INT "$KPID" 2>/dev/null || true; wait "$KPID" || true; }
+stop_ksec() { sleep 3; kill -INT "$KPID" 2>/dev/null || true; wait "$KPID" || true; }
 
 run_storm() { # mode -> wall seconds
     local t0 t1

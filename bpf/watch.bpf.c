@@ -515,7 +515,9 @@ static __always_inline void fill_hdr(struct hdr *h, u32 kind)
  * - NET_DATA: with the first NET_DATA_MAX bytes of data (evt.buffer; read at exit from the
  *   user buffer, for sendmsg and recvmsg the first iovec), for every successful call on such a
  *   socket.
- * 0: the call is not followed at all. Failed calls are never sent. */
+ * 0: the call is not followed at all. Failed calls are never sent. `peers` learns only from
+ * the calls followed: a socket that receives with recvfrom, not followed, and then with
+ * recvmsg, followed for name changes, has its first recvmsg reported as a change. */
 #define NET_NAME 1
 #define NET_ALL 2
 #define NET_DATA 4
@@ -899,12 +901,12 @@ static __always_inline void send_net(struct inflight *f, long ret)
 	int recv = nr == NR_recvfrom || nr == NR_recvmsg;
 
 	// The address the call passed or got, and where the data is.
-	u64 uaddr = 0, buf = 0, size = 0;
+	u64 uaddr = 0, buf = 0, buflen = 0, size = 0;
 	long ulen = 0;
 	if (nr == NR_sendto || nr == NR_recvfrom) {
 		uaddr = f->a[4];
 		buf = f->a[1];
-		size = f->a[2];
+		size = buflen = f->a[2];
 		if (nr == NR_sendto) {
 			ulen = (s32)f->a[5];
 		} else if (uaddr && f->a[5]) {
@@ -924,8 +926,10 @@ static __always_inline void send_net(struct inflight *f, long ret)
 			struct iovec_head v = {};
 			if (bpf_probe_read_user(&v, sizeof(v), (void *)(mh.iov + i * sizeof(v))))
 				break;
-			if (i == 0)
+			if (i == 0) {
 				buf = v.base;
+				buflen = v.len;
+			}
 			size += v.len;
 		}
 	}
@@ -989,8 +993,8 @@ static __always_inline void send_net(struct inflight *f, long ret)
 	r->data_len = 0;
 	if (m & NET_DATA) {
 		u64 n = (u64)ret;
-		if (n > size)
-			n = size;
+		if (n > buflen)
+			n = buflen;
 		if (n > NET_DATA_MAX)
 			n = NET_DATA_MAX;
 		r->flags |= NF_DATA;

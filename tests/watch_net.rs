@@ -427,3 +427,112 @@ fn the_fallback_source_skips_rules_on_datagrams_saying_why() {
     );
     assert!(seen.contains("0 rules loaded"), "{seen}");
 }
+
+/// The eBPF source itself on IPv6 datagrams: the exact events, with sendmsg's and recvmsg's
+/// data (the first iovec, of what the call moved) where the filter asks for data, and no
+/// recvfrom at all where it asks for none.
+#[test]
+fn ipv6_datagrams_with_the_data_of_sendmsg_and_recvmsg_from_the_source() {
+    use ksec::watch::ebpf::{EbpfSource, EbpfWatchConfig};
+    use ksec::watch::event::{Addr, Kind, NetCall, NetNeed, RawEvent, Source};
+    require_ebpf!();
+    let mut src = EbpfSource::start(&EbpfWatchConfig::default()).expect("start the eBPF source");
+    // In NetCall::ALL order: sendto, sendmsg, recvfrom, recvmsg.
+    src.apply_net_filter(&[
+        NetNeed::NameChanged,
+        NetNeed::Data,
+        NetNeed::None,
+        NetNeed::Data,
+    ])
+    .expect("set the datagram filter");
+    let code = "import socket, os\n\
+        r = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); r.bind(('::1', 0))\n\
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(('::1', 0))\n\
+        s.sendto(b'v6', r.getsockname()); s.sendto(b'v6', r.getsockname())\n\
+        s.sendmsg([b'\\xca\\xfe', b'tail'], [], 0, r.getsockname())\n\
+        r.recvfrom(100); r.recvfrom(100); r.recvmsg(100)\n\
+        print(r.fileno(), r.getsockname()[1], s.fileno(), s.getsockname()[1])\n";
+    let child = Command::new(python3())
+        .args(["-c", code])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn python3");
+    let pid = child.id() as i32;
+    let out = child.wait_with_output().expect("wait python3");
+    assert!(out.status.success(), "{out:?}");
+    let n: Vec<i64> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(|s| s.parse().expect("a number"))
+        .collect();
+    let (rfd, rport, sfd, sport) = (n[0] as i32, n[1] as u16, n[2] as i32, n[3] as u16);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut events: Vec<RawEvent> = Vec::new();
+    while !events.iter().any(|e| matches!(e.kind, Kind::Exit { .. })) {
+        assert!(
+            Instant::now() < deadline,
+            "no exit within 10 s: {events:#?}"
+        );
+        let mut batch = Vec::new();
+        src.poll(&mut batch, Duration::from_millis(100))
+            .expect("poll the eBPF source");
+        events.extend(batch.into_iter().filter(|e| e.pid == pid));
+    }
+    let v6 = |p: u16| Some(Addr::Inet(format!("[::1]:{p}").parse().expect("addr")));
+    let net: Vec<Kind> = events
+        .into_iter()
+        .filter(|e| matches!(e.kind, Kind::Net { .. }))
+        .map(|e| e.kind)
+        .collect();
+    let dgram = libc::SOCK_DGRAM as u16;
+    let udp = libc::IPPROTO_UDP as u16;
+    assert_eq!(
+        net,
+        vec![
+            // The first sendto changes the name; the second does not and is not sent.
+            Kind::Net {
+                call: NetCall::Sendto,
+                fd: sfd,
+                res: 2,
+                size: 2,
+                local: v6(sport),
+                remote: v6(rport),
+                connected: false,
+                sock_type: dgram,
+                protocol: udp,
+                name_changed: true,
+                server: false,
+                data: None,
+            },
+            // Every sendmsg, with the first iovec's bytes; the same peer: no change.
+            Kind::Net {
+                call: NetCall::Sendmsg,
+                fd: sfd,
+                res: 6,
+                size: 6,
+                local: v6(sport),
+                remote: v6(rport),
+                connected: false,
+                sock_type: dgram,
+                protocol: udp,
+                name_changed: false,
+                server: false,
+                data: Some(b"\xca\xfe".to_vec()),
+            },
+            // recvfrom is not followed, so r's first peer is the one recvmsg saw.
+            Kind::Net {
+                call: NetCall::Recvmsg,
+                fd: rfd,
+                res: 6,
+                size: 100,
+                local: v6(rport),
+                remote: v6(sport),
+                connected: false,
+                sock_type: dgram,
+                protocol: udp,
+                name_changed: true,
+                server: true,
+                data: Some(b"\xca\xfetail".to_vec()),
+            },
+        ]
+    );
+}

@@ -170,7 +170,10 @@ pub enum Kind {
         /// The address the call passed or got, or the connected socket's peer.
         remote: Option<Addr>,
         /// The socket is connected (a stream socket past its handshake, a connect()ed
-        /// datagram socket).
+        /// datagram socket), as the kernel says. libsinsp marks an inet socket connected
+        /// after any successful send or receive, which would leave its own outbound and
+        /// inbound macros' datagram branch (`fd.connected=false`) unmatched; this follows the
+        /// macros' intent instead.
         connected: bool,
         /// SOCK_STREAM, SOCK_DGRAM, SOCK_RAW... and the IPPROTO_* protocol.
         sock_type: u16,
