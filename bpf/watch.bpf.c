@@ -548,6 +548,22 @@ struct {
 	__type(value, struct peer);
 } peers SEC(".maps");
 
+// Which end a connected socket is, by socket: the server for one accept returned, the client
+// for one that connect was called on (kept only while some rule names the calls above). A
+// socket older than ksec is not in it: the end with the lower port is taken for the server.
+struct role {
+	u64 ino;
+	u8 server;
+	u8 pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u64);
+	__type(value, struct role);
+} roles SEC(".maps");
+
 static __always_inline u32 net_mode(long nr)
 {
 	u32 zero = 0;
@@ -636,6 +652,35 @@ static __always_inline int same_peer(const struct peer *a, const struct peer *b)
 	const u64 *y = (const u64 *)b->v6;
 	return a->ino == b->ino && a->family == b->family && a->port == b->port &&
 	       a->v4 == b->v4 && x[0] == y[0] && x[1] == y[1];
+}
+
+// The socket behind `fd` (and its file), or 0.
+static __always_inline struct sock *sock_file(long fd, struct file___net **file)
+{
+	*file = file_of(fd);
+	if (!*file)
+		return 0;
+	struct socket *so = BPF_CORE_READ(*file, private_data);
+	return so ? BPF_CORE_READ(so, sk) : 0;
+}
+
+// Notes which end of a connection the task is (accept: the server), if a rule names sendto,
+// sendmsg, recvfrom or recvmsg.
+static __always_inline void remember_role(long fd, int server)
+{
+	u32 zero = 0;
+	u32 *w = bpf_map_lookup_elem(&net_filter, &zero);
+	if (!w || !*w)
+		return;
+	struct file___net *file;
+	struct sock *sk = sock_file(fd, &file);
+	if (!sk)
+		return;
+	u64 key = (u64)sk;
+	struct role v = {};
+	v.ino = BPF_CORE_READ(file, f_inode, i_ino);
+	v.server = server;
+	bpf_map_update_elem(&roles, &key, &v, BPF_ANY);
 }
 
 // Whether a send to `uaddr` (`ulen` bytes) on `fd` certainly changes no fd's name: the socket
@@ -857,9 +902,12 @@ static __always_inline void send_conn(struct inflight *f, long ret)
 	r->remote_len = 0;
 	if (f->nr == NR_connect) {
 		r->remote_len = user_addr(f->a[1], (long)(s32)f->a[2], r->remote);
-		if (ret == 0 || ret == -EINPROGRESS)
+		if (ret == 0 || ret == -EINPROGRESS) {
 			r->local_len = sock_addr(sock_of(r->fd), 0, r->local);
+			remember_role(r->fd, 0);
+		}
 	} else if (ret >= 0) {
+		remember_role(ret, 1);
 		struct sock *sk = sock_of(ret);
 		r->local_len = sock_addr(sk, 0, r->local);
 		r->remote_len = sock_addr(sk, 1, r->remote);
@@ -953,8 +1001,13 @@ static __always_inline void send_net(struct inflight *f, long ret)
 		r->remote_len = sock_addr(sk, 1, r->remote);
 	if (connected) {
 		r->flags |= NF_CONNECTED;
-		// Which end is the server is not known here: the one with the lower port.
-		if (r->remote_len && peer_of(r->remote, r->remote_len, &p)) {
+		u64 key = (u64)sk;
+		struct role *ro = bpf_map_lookup_elem(&roles, &key);
+		if (ro && ro->ino == BPF_CORE_READ(file, f_inode, i_ino)) {
+			if (ro->server)
+				r->flags |= NF_SERVER;
+		} else if (r->remote_len && peer_of(r->remote, r->remote_len, &p)) {
+			// Not seen connecting or accepted: the end with the lower port is the server.
 			u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 			if (__builtin_bswap16(p.port) < lport)
 				r->flags &= ~NF_SERVER;

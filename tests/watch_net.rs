@@ -281,24 +281,34 @@ fn evt_buffer_bcontains_matches_the_bytes_a_tcp_client_received() {
         &rule(
             "class file magic",
             &format!("evt.type=recvfrom and evt.buffer bcontains cafebabe and proc.name={me}"),
-            "%evt.buffer l4=%fd.l4proto connected=%fd.connected type=%fd.type res=%evt.rawres",
+            "%evt.buffer %fd.name server=%fd.is_server l4=%fd.l4proto connected=%fd.connected type=%fd.type res=%evt.rawres",
         ),
     );
+    // The listening port and the clients' are all ephemeral (either may be the lower): which
+    // end is the server comes from the connect and the accept the kernel saw.
     let words = python(
         &python3(),
         &me,
         "l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(4)\n\
          def get(data):\n\
          \x20   c = socket.create_connection(l.getsockname()); s, _ = l.accept()\n\
-         \x20   s.sendall(data); s.close(); got = c.recvfrom(100)[0]; c.close(); return len(got)\n\
+         \x20   s.sendall(data); s.close(); got = c.recvfrom(100)[0]; p = c.getsockname()[1]\n\
+         \x20   c.close(); return len(got), p\n\
          get(b'cafebabe as text'); get(b'\\xca\\xfe\\xba\\xbf one byte off')\n\
-         print(get(b'\\xca\\xfe\\xba\\xbe\\x00\\x00\\x004 class'))\n",
+         n, cport = get(b'\\xca\\xfe\\xba\\xbe\\x00\\x00\\x004 class')\n\
+         c = socket.create_connection(l.getsockname()); s, _ = l.accept(); c2 = c.getsockname()[1]\n\
+         c.sendall(b'\\xca\\xfe\\xba\\xbe up'); c.close(); s.recvfrom(100)\n\
+         print(n, cport, l.getsockname()[1], c2)\n",
     );
-    assert_eq!(words, vec!["14"]);
-    let got = w.outputs_until("class file magic", "class");
+    let [n, cport, lport, c2] = [0, 1, 2, 3].map(|i| words[i].clone());
+    assert_eq!(n, "14");
+    let got = w.outputs_until("class file magic", " up ");
     assert_eq!(
         got,
-        vec![".......4 class l4=tcp connected=true type=ipv4 res=14".to_string()]
+        vec![
+            format!(".......4 class 127.0.0.1:{cport}->127.0.0.1:{lport} server=false l4=tcp connected=true type=ipv4 res=14"),
+            format!(".... up 127.0.0.1:{c2}->127.0.0.1:{lport} server=true l4=tcp connected=true type=ipv4 res=7"),
+        ]
     );
 }
 

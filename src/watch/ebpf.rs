@@ -318,7 +318,7 @@ impl Source for EbpfSource {
             ),
             (
                 "fd.is_server",
-                "sendto, sendmsg, recvfrom, recvmsg on a connected socket: the end with the lower port is taken for the server (and so for fd.name, fd.cip, fd.sip)",
+                "sendto, sendmsg, recvfrom, recvmsg on a connected socket that ksec did not see connect or accept (older than ksec): the end with the lower port is taken for the server (and so for fd.name, fd.cip, fd.sip)",
             ),
         ]
     }
