@@ -546,3 +546,64 @@ fn ipv6_datagrams_with_the_data_of_sendmsg_and_recvmsg_from_the_source() {
         ]
     );
 }
+
+/// Datagram records the ring has no room for are counted as lost like every other record:
+/// 2,000 datagrams alternating between two peers (each a name change) into a 4 KiB ring.
+#[test]
+fn a_tiny_ring_counts_the_datagrams_it_drops() {
+    use ksec::watch::ebpf::{EbpfSource, EbpfWatchConfig};
+    use ksec::watch::event::{Kind, NetNeed, Source};
+    require_ebpf!();
+    let mut src = EbpfSource::start(&EbpfWatchConfig {
+        ring_bytes: 4096,
+        ..EbpfWatchConfig::default()
+    })
+    .expect("start the eBPF source");
+    src.apply_net_filter(&[
+        NetNeed::NameChanged,
+        NetNeed::None,
+        NetNeed::None,
+        NetNeed::None,
+    ])
+    .expect("set the datagram filter");
+    let child = Command::new(python3())
+        .args([
+            "-c",
+            "import socket\n\
+             a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(('127.0.0.2', 0))\n\
+             b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(('127.0.0.3', 0))\n\
+             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+             for i in range(1000):\n\
+             \x20   s.sendto(b'x', a.getsockname()); s.sendto(b'y', b.getsockname())\n",
+        ])
+        .spawn()
+        .expect("spawn python3");
+    let pid = child.id() as i32;
+    let out = child.wait_with_output().expect("wait python3");
+    assert!(out.status.success(), "{out:?}");
+    let mut events = Vec::new();
+    src.poll(&mut events, Duration::from_millis(10))
+        .expect("poll");
+    let sent = events
+        .iter()
+        .filter(|e| {
+            e.pid == pid
+                && matches!(
+                    e.kind,
+                    Kind::Net {
+                        name_changed: true,
+                        ..
+                    }
+                )
+        })
+        .count() as u64;
+    let lost = src.lost();
+    assert!(lost.ring_full > 0, "nothing counted lost: {lost:?}");
+    assert!(
+        sent + lost.ring_full >= 2000,
+        "{sent} datagrams seen and {} lost of 2000",
+        lost.ring_full
+    );
+    assert!(sent < 2000, "a 4 KiB ring held {sent} records of 2000");
+    assert_eq!(lost.in_flight, 0);
+}
