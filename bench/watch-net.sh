@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/watch-net.sh - what `ksec watch` (eBPF) adds to a UDP send storm: SENDS (default 200,000)
 # sendto of 16 bytes from one unconnected socket, to one address (`one`) or alternating between
-# two (`alt`, every datagram changes the socket's peer), against the storm with no watcher.
+# two (`alt`, every datagram changes the socket's peer), against the storm with no watcher; and
+# (`tcprecv`) SENDS 16-byte writes on a loopback TCP connection each read with recvfrom.
 #
 # Run from the repository root:   sudo bench/watch-net.sh
 #
@@ -14,6 +15,9 @@
 #                 fd.connected=false and fd.name_changed=true): the kernel sends only the
 #                 datagrams that change the peer (one record for `one`, every one for `alt`)
 #   ksec-all      a rule on every sendto (no fd.name_changed): every datagram is sent
+#   ksec-java     (tcprecv only) Falco's "Java Process Class File Download" condition: every
+#                 recvfrom on an inet socket is sent with its first 80 bytes (evt.buffer), as
+#                 the kernel cannot tell a java process (proc.exe) or the bytes' meaning
 # The rules are evaluated on each event but never fire (proc.pid < 0), so what is measured is
 # the events' handling, not writing alerts. For each: the storm's wall time, and the events
 # ksec read in all (node-wide, from its summary line, 3 s after the storm) and lost.
@@ -33,6 +37,7 @@ rules() { # variant -> a rules file
     ksec-exec) cond="evt.type in (execve, execveat) and proc.pid < 0" ;;
     ksec-name) cond="evt.type in (sendto, sendmsg) and fd.l4proto != tcp and fd.connected=false and fd.name_changed=true and (fd.typechar = 4 or fd.typechar = 6) and proc.pid < 0" ;;
     ksec-all) cond="evt.type = sendto and fd.sport > 0 and proc.pid < 0" ;;
+    ksec-java) cond="evt.type=recvfrom and fd.type in (ipv4, ipv6) and proc.exe endswith java and evt.buffer bcontains cafebabe and proc.pid < 0" ;;
     esac
     printf -- '- rule: bench %s\n  desc: never fires\n  condition: %s\n  output: "%%fd.name"\n  priority: NOTICE\n' "$1" "$cond" > "$f"
     echo "$f"
@@ -58,8 +63,10 @@ run_storm() { # mode -> wall seconds
 results=$OUT/results.txt
 : > "$results"
 for round in $(seq "$RUNS"); do
-    for mode in one alt; do
-        for variant in untraced ksec-exec ksec-name ksec-all; do
+    for mode in ${STORMS:-one alt tcprecv}; do
+        variants="untraced ksec-exec ksec-name ksec-all"
+        [[ $mode == tcprecv ]] && variants="untraced ksec-exec ksec-java"
+        for variant in $variants; do
             events=- lost=-
             if [[ $variant == untraced ]]; then
                 wall=$(run_storm $mode)
@@ -87,10 +94,14 @@ for line in open(sys.argv[1]):
     walls[(mode, var, r)] = float(wall)
 print("(added_%: the median wall time against the untraced median; ratio: the median of each")
 print(" round's wall time over the same round's untraced storm)")
-for mode in ("one", "alt"):
+for mode in ("one", "alt", "tcprecv"):
+    if (mode, "untraced") not in rows:
+        continue
     base = statistics.median(w for w, *_ in rows[(mode, "untraced")])
-    for var in ("untraced", "ksec-exec", "ksec-name", "ksec-all"):
-        rs = rows[(mode, var)]
+    for var in ("untraced", "ksec-exec", "ksec-name", "ksec-all", "ksec-java"):
+        rs = rows.get((mode, var))
+        if not rs:
+            continue
         wall = statistics.median(w for w, *_ in rs)
         ratio = statistics.median(w / walls[(mode, "untraced", x[-1])] for w, *x in rs)
         med = lambda i: statistics.median(int(x[i]) for x in rs) if rs[0][i] != "-" else "-"
