@@ -85,11 +85,6 @@ impl NetCall {
             NetCall::Recvmsg => "recvmsg",
         }
     }
-
-    /// Whether it receives (the remote end sent the data).
-    pub fn receives(self) -> bool {
-        matches!(self, NetCall::Recvfrom | NetCall::Recvmsg)
-    }
 }
 
 /// A socket address as a call passed or returned it.
