@@ -27,3 +27,4 @@ mod trace_latency;
 mod watch;
 mod watch_ebpf;
 mod watch_fallback;
+mod watch_net;

@@ -568,7 +568,7 @@ fn falcos_own_terminal_shell_rule_fires_on_podman_exec_it() {
     );
     let w = Watch::start(&["-r", falco]);
     assert!(
-        w.stderr_text().contains("24 rules loaded"),
+        w.stderr_text().contains("25 rules loaded"),
         "{}",
         w.stderr_text()
     );

@@ -305,7 +305,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<Exit> {
     );
     let filter = |source: &mut Box<dyn Source>, set: &crate::rules::Ruleset| {
         let need = open_need(set.rules());
-        match source.set_open_filter(&need) {
+        let opens: String = match source.set_open_filter(&need) {
             Ok(true) => match need.lookup_table() {
                 Some(t) if t.is_empty() => " (no open is read: no rule is about opens)".into(),
                 Some(t) => format!(" (opens filtered in the kernel: {} path prefixes)", t.len()),
@@ -326,7 +326,12 @@ pub fn run(args: WatchArgs) -> anyhow::Result<Exit> {
                 eprintln!("ksec watch: {e:#}; every open is read");
                 String::new()
             }
-        }
+        };
+        let net = source.set_net_filter(set.rules()).unwrap_or_else(|e| {
+            eprintln!("ksec watch: {e:#}; no sendto, sendmsg, recvfrom or recvmsg is read");
+            String::new()
+        });
+        opens + &net
     };
     let filtered = filter(&mut source, &set);
     host_names(&mut ctx, &set, true);

@@ -162,7 +162,7 @@ impl Lit {
             Value::Uint(n) => Lit::Num(i128::from(*n)),
             Value::Bool(b) => Lit::Bool(*b),
             Value::Ip(ip) => Lit::Net(*ip, if ip.is_ipv4() { 32 } else { 128 }),
-            Value::List(_) => Lit::Str(v.to_string()),
+            Value::List(_) | Value::Bytes(_) => Lit::Str(v.to_string()),
         }
     }
 }
@@ -382,11 +382,14 @@ fn cmp(op: Op, v: &Value<'_>, rhs: &Rhs) -> bool {
                 _ => a >= b,
             }
         }
-        (Op::BContains, Rhs::Bytes(b)) => {
-            let s = as_str(v);
-            memchr::memmem::find(s.as_bytes(), b).is_some()
-        }
-        (Op::BStartsWith, Rhs::Bytes(b)) => as_str(v).as_bytes().starts_with(b),
+        (Op::BContains, Rhs::Bytes(b)) => match v {
+            Value::Bytes(d) => memchr::memmem::find(d, b).is_some(),
+            v => memchr::memmem::find(as_str(v).as_bytes(), b).is_some(),
+        },
+        (Op::BStartsWith, Rhs::Bytes(b)) => match v {
+            Value::Bytes(d) => d.starts_with(b),
+            v => as_str(v).as_bytes().starts_with(b),
+        },
         (Op::Contains | Op::BContains, Rhs::One(l)) => as_str(v).contains(lit_str(l).as_ref()),
         (Op::IContains, Rhs::One(l)) => as_str(v)
             .to_lowercase()
@@ -630,6 +633,24 @@ mod tests {
         assert!(!glob(b"/proc/*/environ", b"/proc/1/maps"));
         assert!(glob(b"a?c[0-9]", b"abc7"));
         assert!(!glob(b"a[!0-9]", b"a7"));
+    }
+
+    #[test]
+    fn bytes_compare_as_bytes_with_bcontains_and_as_text_otherwise() {
+        let v = Value::Bytes(std::borrow::Cow::Borrowed(
+            b"\xca\xfe\xba\xbe\x00\x00\x004 ok",
+        ));
+        let hex = |h: &[u8]| Rhs::Bytes(h.to_vec());
+        assert!(cmp(Op::BContains, &v, &hex(b"\xfe\xba")));
+        assert!(cmp(Op::BStartsWith, &v, &hex(b"\xca\xfe\xba\xbe")));
+        assert!(!cmp(Op::BStartsWith, &v, &hex(b"\xfe")));
+        // The bytes themselves, not their text form (each byte shown as `.`).
+        assert!(!cmp(Op::BContains, &v, &hex(b"....")));
+        assert!(!cmp(Op::BContains, &v, &hex(b"\xca\xfe\xba\xbf")));
+        assert_eq!(v.to_string(), ".......4 ok");
+        assert!(cmp(Op::Contains, &v, &Rhs::One(Lit::Str("4 ok".into()))));
+        let look_alike = Value::Str("cafebabe".into());
+        assert!(!cmp(Op::BContains, &look_alike, &hex(b"\xca\xfe\xba\xbe")));
     }
 
     #[test]

@@ -81,6 +81,9 @@ pub enum Value<'a> {
     Uint(u64),
     Bool(bool),
     Ip(IpAddr),
+    /// Bytes that need not be text (evt.buffer): `bcontains`/`bstartswith` compare them as they
+    /// are, the other operators as text with each byte that is not printable ASCII as `.`.
+    Bytes(Cow<'a, [u8]>),
     /// A field with several values (`proc.aname` without an index: every ancestor's name);
     /// a comparison holds when it holds for one of them.
     List(Vec<Value<'a>>),
@@ -95,6 +98,19 @@ impl std::fmt::Display for Value<'_> {
             Value::Uint(n) => write!(f, "{n}"),
             Value::Bool(b) => f.write_str(if *b { "true" } else { "false" }),
             Value::Ip(ip) => write!(f, "{ip}"),
+            Value::Bytes(b) => {
+                let text: String = b
+                    .iter()
+                    .map(|&c| {
+                        if c == b' ' || c.is_ascii_graphic() {
+                            char::from(c)
+                        } else {
+                            '.'
+                        }
+                    })
+                    .collect();
+                f.write_str(&text)
+            }
             Value::List(items) => {
                 for (i, v) in items.iter().enumerate() {
                     if i > 0 {
@@ -152,6 +168,7 @@ fields! {
     "evt.arg", Str, DotKey, "An argument of the call by name (evt.arg.flags, evt.arg.path, evt.arg.request...).";
     "evt.rawarg", Str, DotKey, "An argument of the call by name, unformatted (numbers as numbers).";
     "evt.args", Str, None, "Every argument as Falco prints them (name=value ...).";
+    "evt.buffer", Str, None, "The data of a send or receive call (sendto, sendmsg, recvfrom, recvmsg), its first 80 bytes; bcontains / bstartswith take hex (evt.buffer bcontains cafebabe). Printed with `.` for bytes that are not printable.";
     "evt.hostname", Str, None, "The node's host name.";
     "evt.source", Str, None, "The event source (syscall).";
     // proc.*
@@ -254,9 +271,10 @@ fields! {
     "fd.snet", Net, None, "The server's address, compared with networks.";
     "fd.lnet", Net, None, "The local address, compared with networks.";
     "fd.rnet", Net, None, "The remote address, compared with networks.";
-    "fd.l4proto", Str, None, "tcp, udp, icmp or raw.";
+    "fd.l4proto", Str, None, "tcp, udp, icmp or raw (of sendto, sendmsg, recvfrom and recvmsg events).";
     "fd.sockfamily", Str, None, "ip or unix.";
     "fd.connected", Bool, None, "The socket is connected.";
+    "fd.name_changed", Bool, None, "The event changed the fd's name: a datagram sent to or received from an address other than the socket's last one (its first address counts).";
     "fd.is_server", Bool, None, "The process is the server end of the connection.";
 }
 

@@ -221,6 +221,11 @@ impl Rule {
         self.format.fields(ev)
     }
 
+    /// The compiled condition, for what a source can tell from it (which calls to read).
+    pub fn condition(&self) -> &Expr {
+        &self.cond
+    }
+
     /// The `evt.type` values the rule can match; `None` when it is not restricted to a set.
     pub fn evt_types(&self) -> Option<Vec<&str>> {
         match &self.types {

@@ -12,6 +12,7 @@ pub const K_ACCEPT: u32 = 5;
 pub const K_PTRACE: u32 = 6;
 pub const K_SETID: u32 = 7;
 pub const K_EXIT: u32 = 8;
+pub const K_NET: u32 = 9;
 
 /// Room for the exe name and argv in an exec record, and for a path in an open record.
 pub const EXE_MAX: usize = 512;
@@ -162,6 +163,49 @@ pub struct ExitRec {
     pub pad: u32,
 }
 
+/// sendto, sendmsg, recvfrom, recvmsg on an AF_INET or AF_INET6 socket; `data_len` bytes of
+/// data follow in `data` (sent only up to them).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct NetRec {
+    pub h: Hdr,
+    pub res: i64,
+    /// The bytes the call asked for (sendmsg, recvmsg: of the first 8 iovecs).
+    pub size: u64,
+    pub fd: i32,
+    /// The syscall number.
+    pub nr: u32,
+    pub local_len: u16,
+    pub remote_len: u16,
+    pub data_len: u16,
+    /// SOCK_STREAM, SOCK_DGRAM, SOCK_RAW...
+    pub sock_type: u16,
+    /// IPPROTO_*.
+    pub protocol: u16,
+    /// [`NF_CONNECTED`], [`NF_NAME_CHANGED`], [`NF_SERVER`], [`NF_DATA`].
+    pub flags: u8,
+    pub pad: [u8; 5],
+    pub local: [u8; INET_ADDR_MAX],
+    pub remote: [u8; INET_ADDR_MAX],
+    pub data: [u8; NET_DATA_MAX],
+}
+
+/// [`NetRec`]'s room for a socket address (`struct sockaddr_in6`) and for data (Falco's
+/// default snaplen).
+pub const INET_ADDR_MAX: usize = 28;
+pub const NET_DATA_MAX: usize = 80;
+/// [`NetRec::flags`]: the socket is connected; the call changed the fd's name; the task is the
+/// server end (the remote address is the client); `data` holds the call's first bytes.
+pub const NF_CONNECTED: u8 = 1;
+pub const NF_NAME_CHANGED: u8 = 2;
+pub const NF_SERVER: u8 = 4;
+pub const NF_DATA: u8 = 8;
+/// bpf/watch.bpf.c's `net_filter` bits, 4 per call (sendto, sendmsg, recvfrom, recvmsg from
+/// the lowest): the calls that change the fd's name, every call, and with data.
+pub const NET_NAME: u32 = 1;
+pub const NET_ALL: u32 = 2;
+pub const NET_DATA: u32 = 4;
+
 /// Value of the `lost` map, per CPU.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -181,6 +225,7 @@ const _: () = assert!(std::mem::size_of::<PtraceRec>() == 88);
 const _: () = assert!(std::mem::size_of::<SetidRec>() == 88);
 const _: () = assert!(std::mem::size_of::<ExitRec>() == 72);
 const _: () = assert!(std::mem::size_of::<WatchLost>() == 16);
+const _: () = assert!(std::mem::size_of::<NetRec>() == 104 + 2 * INET_ADDR_MAX + NET_DATA_MAX);
 
 /// The record types [`record`] reads: plain integers and byte arrays without padding.
 pub trait Record: aya::Pod {}
@@ -194,6 +239,7 @@ macro_rules! records {
     )*};
 }
 records!(Hdr, ExecFixed, ForkRec, OpenFixed, ConnRec, PtraceRec, SetidRec, ExitRec, WatchLost);
+records!(NetRec);
 
 /// The record of type `T` at the start of `bytes`, or None when `bytes` is shorter.
 pub fn record<T: Record>(bytes: &[u8]) -> Option<T> {

@@ -4,6 +4,14 @@
 //! record per exec, fork, open, connect, accept, ptrace, set*id call and process exit through a
 //! ring buffer; [`EbpfSource`] turns the records into [`RawEvent`]s.
 //!
+//! sendto, sendmsg, recvfrom and recvmsg (on AF_INET and AF_INET6 sockets) are read only as
+//! far as the loaded rules need them ([`net_needs`], applied by
+//! [`EbpfSource::apply_net_filter`]): not at all when no rule names them; only the calls that
+//! change the fd's name (Falco's `fd.name_changed`, decided in the kernel from the last address
+//! of each unconnected socket) when every rule naming the call requires that, which is how
+//! Falco's `outbound` / `inbound` macros use them; every successful call otherwise; with the
+//! data's first 80 bytes (evt.buffer) when a rule reads it. Failed calls are not sent.
+//!
 //! What the kernel gives is read in the kernel: a new program's argv from its new mm (complete
 //! even when it exits at once, up to [`ARGS_MAX`] bytes), paths and socket addresses from the
 //! caller's memory at the call's exit, socket addresses from the socket itself. Times are the
@@ -26,7 +34,8 @@ use aya::programs::RawTracePoint;
 use aya::EbpfLoader;
 
 use super::event::{
-    Addr, Creds, ExeInode, Kind, Lost, OpenCall, ProcStart, RawEvent, Source, Unavailable,
+    net_needs, Addr, Creds, ExeInode, Kind, Lost, NetCall, NetNeed, OpenCall, ProcStart, RawEvent,
+    Source, Unavailable,
 };
 use crate::rules::prefilter::OpenNeed;
 pub use crate::sys::watch_bpf::ARGS_MAX;
@@ -200,6 +209,22 @@ impl EbpfSource {
         Ok(true)
     }
 
+    /// Has the kernel send of sendto, sendmsg, recvfrom and recvmsg (in [`NetCall::ALL`]
+    /// order) what `need` says.
+    ///
+    /// # Errors
+    /// The map net_filter of bpf/watch.bpf.o is missing or the kernel refuses the update.
+    pub fn apply_net_filter(&mut self, need: &[NetNeed; 4]) -> anyhow::Result<()> {
+        let map = self
+            .bpf
+            .map_mut("net_filter")
+            .context("bpf/watch.bpf.o has no map net_filter")?;
+        let mut a: Array<&mut MapData, u32> =
+            Array::try_from(map).context("map net_filter of bpf/watch.bpf.o")?;
+        a.set(0, net_filter_word(need), 0)
+            .context("set the eBPF datagram filter")
+    }
+
     fn set_filter(&mut self, mode: u32) -> anyhow::Result<()> {
         let map = self
             .bpf
@@ -248,6 +273,12 @@ impl Source for EbpfSource {
         Ok(true)
     }
 
+    fn set_net_filter(&mut self, rules: &[crate::rules::Rule]) -> anyhow::Result<String> {
+        let need = net_needs(rules);
+        self.apply_net_filter(&need)?;
+        Ok(net_filter_text(&need))
+    }
+
     fn poll(&mut self, out: &mut Vec<RawEvent>, timeout: Duration) -> anyhow::Result<()> {
         if self.drain(out) > 0 {
             return Ok(());
@@ -278,6 +309,57 @@ impl Source for EbpfSource {
     /// empty).
     fn unavailable(&self) -> &'static [Unavailable] {
         &[]
+    }
+
+    fn partial(&self) -> &'static [Unavailable] {
+        &[
+            (
+                "evt.buffer",
+                "the first 80 bytes (Falco's default snaplen); of sendmsg and recvmsg, of the first iovec; read only when a rule names it",
+            ),
+            (
+                "fd.is_server",
+                "sendto, sendmsg, recvfrom, recvmsg on a connected socket that ksec did not see connect or accept (older than ksec): the end with the lower port is taken for the server (and so for fd.name, fd.cip, fd.sip)",
+            ),
+        ]
+    }
+}
+
+/// bpf/watch.bpf.c's net_filter word for `need`: 4 bits per call.
+pub fn net_filter_word(need: &[NetNeed; 4]) -> u32 {
+    need.iter().enumerate().fold(0, |w, (i, n)| {
+        let bits = match n {
+            NetNeed::None => 0,
+            NetNeed::NameChanged => rec::NET_NAME,
+            NetNeed::All => rec::NET_ALL,
+            NetNeed::Data => rec::NET_ALL | rec::NET_DATA,
+        };
+        w | bits << (4 * i)
+    })
+}
+
+/// What the start line says of `need` (empty when no rule names these calls).
+pub fn net_filter_text(need: &[NetNeed; 4]) -> String {
+    let mut parts = Vec::new();
+    for (what, n) in [
+        ("name changes", NetNeed::NameChanged),
+        ("every call", NetNeed::All),
+        ("every call with data", NetNeed::Data),
+    ] {
+        let calls: Vec<&str> = NetCall::ALL
+            .iter()
+            .zip(need)
+            .filter(|(_, m)| **m == n)
+            .map(|(c, _)| c.name())
+            .collect();
+        if !calls.is_empty() {
+            parts.push(format!("{} {what}", calls.join("/")));
+        }
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" (datagrams read: {})", parts.join(", "))
     }
 }
 
@@ -345,6 +427,19 @@ pub fn sockaddr(b: &[u8]) -> Option<Addr> {
         }
         _ => Some(Addr::Other(family)),
     }
+}
+
+/// A net record as sent (up to its data's end) padded to the full struct; empty when shorter
+/// than the part before `data`.
+fn pad_net(b: &[u8]) -> Vec<u8> {
+    let full = std::mem::size_of::<rec::NetRec>();
+    let fixed = full - rec::NET_DATA_MAX;
+    if b.len() < fixed {
+        return Vec::new();
+    }
+    let mut v = b[..b.len().min(full)].to_vec();
+    v.resize(full, 0);
+    v
 }
 
 fn setid_call(nr: u32) -> (&'static str, usize) {
@@ -493,6 +588,31 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
                 }
             }
         }
+        rec::K_NET => {
+            let r: rec::NetRec = record(&pad_net(b))?;
+            let addr = |a: &[u8], n: u16| sockaddr(&a[..usize::from(n).min(rec::INET_ADDR_MAX)]);
+            let call = match i64::from(r.nr) {
+                libc::SYS_sendto => NetCall::Sendto,
+                libc::SYS_sendmsg => NetCall::Sendmsg,
+                libc::SYS_recvfrom => NetCall::Recvfrom,
+                _ => NetCall::Recvmsg,
+            };
+            let data_len = usize::from(r.data_len).min(rec::NET_DATA_MAX);
+            Kind::Net {
+                call,
+                fd: r.fd,
+                res: r.res,
+                size: r.size,
+                local: addr(&r.local, r.local_len),
+                remote: addr(&r.remote, r.remote_len),
+                connected: r.flags & rec::NF_CONNECTED != 0,
+                sock_type: r.sock_type,
+                protocol: r.protocol,
+                name_changed: r.flags & rec::NF_NAME_CHANGED != 0,
+                server: r.flags & rec::NF_SERVER != 0,
+                data: (r.flags & rec::NF_DATA != 0).then(|| r.data[..data_len].to_vec()),
+            }
+        }
         rec::K_PTRACE => {
             let r: rec::PtraceRec = record(b)?;
             Kind::Ptrace {
@@ -570,6 +690,126 @@ mod tests {
         assert_eq!(sockaddr(&abs), Some(Addr::Unix(b"\0name".to_vec())));
         assert_eq!(sockaddr(&[]), None);
         assert_eq!(sockaddr(&[16, 0]), Some(Addr::Other(16)));
+    }
+
+    /// A net record as the kernel sends it: up to the end of `data_len` bytes of data.
+    fn net_bytes(nr: i64, flags: u8, remote: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut b = vec![0u8; std::mem::size_of::<rec::Hdr>()];
+        b[0..8].copy_from_slice(&5_000_000_000u64.to_ne_bytes()); // time_ns
+        b[8..12].copy_from_slice(&41u32.to_ne_bytes()); // tid
+        b[12..16].copy_from_slice(&40u32.to_ne_bytes()); // pid
+        b[16..20].copy_from_slice(&rec::K_NET.to_ne_bytes());
+        b[36..40].copy_from_slice(&u32::MAX.to_ne_bytes()); // loginuid
+        b[40..46].copy_from_slice(b"dig\0\0\0");
+        b.extend_from_slice(&(data.len() as i64 + 3).to_ne_bytes()); // res
+        b.extend_from_slice(&512u64.to_ne_bytes()); // size
+        b.extend_from_slice(&7i32.to_ne_bytes()); // fd
+        b.extend_from_slice(&(nr as u32).to_ne_bytes());
+        b.extend_from_slice(&16u16.to_ne_bytes()); // local_len
+        b.extend_from_slice(&(remote.len() as u16).to_ne_bytes());
+        b.extend_from_slice(&(data.len() as u16).to_ne_bytes());
+        b.extend_from_slice(&(libc::SOCK_DGRAM as u16).to_ne_bytes());
+        b.extend_from_slice(&(libc::IPPROTO_UDP as u16).to_ne_bytes());
+        b.push(flags);
+        b.extend_from_slice(&[0; 5]);
+        let mut local = [0u8; rec::INET_ADDR_MAX];
+        local[..2].copy_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
+        local[2..4].copy_from_slice(&40000u16.to_be_bytes());
+        local[4..8].copy_from_slice(&[10, 0, 0, 5]);
+        b.extend_from_slice(&local);
+        let mut r = [0u8; rec::INET_ADDR_MAX];
+        r[..remote.len()].copy_from_slice(remote);
+        b.extend_from_slice(&r);
+        b.extend_from_slice(data);
+        b
+    }
+
+    #[test]
+    fn net_records_parse_from_the_bytes_the_kernel_sends() {
+        let mut v4 = vec![0u8; 16];
+        v4[..2].copy_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
+        v4[2..4].copy_from_slice(&53u16.to_be_bytes());
+        v4[4..8].copy_from_slice(&[10, 0, 0, 53]);
+        let b = net_bytes(libc::SYS_sendto, rec::NF_NAME_CHANGED, &v4, &[]);
+        assert_eq!(
+            b.len(),
+            std::mem::size_of::<rec::NetRec>() - rec::NET_DATA_MAX
+        );
+        let ev = parse(&b, 1_000).expect("a sendto record");
+        assert_eq!((ev.tid, ev.pid, ev.time_ns), (41, 40, 5_000_001_000));
+        assert_eq!(ev.comm.as_deref(), Some(&b"dig"[..]));
+        assert_eq!(
+            ev.kind,
+            Kind::Net {
+                call: NetCall::Sendto,
+                fd: 7,
+                res: 3,
+                size: 512,
+                local: Some(Addr::Inet("10.0.0.5:40000".parse().unwrap())),
+                remote: Some(Addr::Inet("10.0.0.53:53".parse().unwrap())),
+                connected: false,
+                sock_type: libc::SOCK_DGRAM as u16,
+                protocol: libc::IPPROTO_UDP as u16,
+                name_changed: true,
+                server: false,
+                data: None,
+            }
+        );
+        // recvmsg with data: the record ends where the data does.
+        let b = net_bytes(
+            libc::SYS_recvmsg,
+            rec::NF_CONNECTED | rec::NF_SERVER | rec::NF_DATA,
+            &v4,
+            b"\xca\xfe\xba\xbe",
+        );
+        let Some(RawEvent {
+            kind:
+                Kind::Net {
+                    call,
+                    res,
+                    connected,
+                    name_changed,
+                    server,
+                    data,
+                    ..
+                },
+            ..
+        }) = parse(&b, 0)
+        else {
+            panic!("a recvmsg record");
+        };
+        assert_eq!(call, NetCall::Recvmsg);
+        assert_eq!(res, 7);
+        assert_eq!((connected, name_changed, server), (true, false, true));
+        assert_eq!(data.as_deref(), Some(&b"\xca\xfe\xba\xbe"[..]));
+        // Data asked for but none read (a zero-length datagram): Some(empty), not None.
+        let b = net_bytes(libc::SYS_recvfrom, rec::NF_DATA, &[], &[]);
+        let ev = parse(&b, 0).expect("a recvfrom record");
+        assert!(matches!(
+            ev.kind,
+            Kind::Net { call: NetCall::Recvfrom, remote: None, data: Some(ref d), .. } if d.is_empty()
+        ));
+        // Cut inside the fixed part: refused.
+        assert_eq!(parse(&b[..b.len() - 1], 0), None);
+    }
+
+    #[test]
+    fn net_filter_words_and_their_text() {
+        use NetNeed::*;
+        assert_eq!(net_filter_word(&[None; 4]), 0);
+        assert_eq!(net_filter_text(&[None; 4]), "");
+        let need = [NameChanged, NameChanged, Data, All];
+        assert_eq!(
+            net_filter_word(&need),
+            rec::NET_NAME
+                | rec::NET_NAME << 4
+                | (rec::NET_ALL | rec::NET_DATA) << 8
+                | rec::NET_ALL << 12
+        );
+        assert_eq!(
+            net_filter_text(&need),
+            " (datagrams read: sendto/sendmsg name changes, recvmsg every call, recvfrom every call with data)"
+        );
     }
 
     #[test]

@@ -81,6 +81,35 @@ impl OpenCall {
     }
 }
 
+/// Which datagram or receive call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetCall {
+    Sendto,
+    Sendmsg,
+    Recvfrom,
+    Recvmsg,
+}
+
+impl NetCall {
+    /// Every call, in bpf/watch.bpf.c's `net_filter` order.
+    pub const ALL: [NetCall; 4] = [
+        NetCall::Sendto,
+        NetCall::Sendmsg,
+        NetCall::Recvfrom,
+        NetCall::Recvmsg,
+    ];
+
+    /// The syscall's name (Falco's evt.type).
+    pub fn name(self) -> &'static str {
+        match self {
+            NetCall::Sendto => "sendto",
+            NetCall::Sendmsg => "sendmsg",
+            NetCall::Recvfrom => "recvfrom",
+            NetCall::Recvmsg => "recvmsg",
+        }
+    }
+}
+
 /// A socket address as a call passed or returned it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Addr {
@@ -159,6 +188,34 @@ pub enum Kind {
         local: Option<Addr>,
         remote: Option<Addr>,
     },
+    /// A sendto, sendmsg, recvfrom or recvmsg returned on an AF_INET or AF_INET6 socket.
+    Net {
+        call: NetCall,
+        fd: i32,
+        /// The bytes sent or received, or the negative errno.
+        res: i64,
+        /// The bytes the call asked for (sendmsg, recvmsg: the iovecs' lengths).
+        size: u64,
+        local: Option<Addr>,
+        /// The address the call passed or got, or the connected socket's peer.
+        remote: Option<Addr>,
+        /// The socket is connected (a stream socket past its handshake, a connect()ed
+        /// datagram socket), as the kernel says. libsinsp marks an inet socket connected
+        /// after any successful send or receive, which would leave its own outbound and
+        /// inbound macros' datagram branch (`fd.connected=false`) unmatched; this follows the
+        /// macros' intent instead.
+        connected: bool,
+        /// SOCK_STREAM, SOCK_DGRAM, SOCK_RAW... and the IPPROTO_* protocol.
+        sock_type: u16,
+        protocol: u16,
+        /// The call changed the fd's name (Falco's fd.name_changed): an unconnected socket's
+        /// first address, or one other than the last it sent to or received from.
+        name_changed: bool,
+        /// The task is the server end: the remote address is the client.
+        server: bool,
+        /// The data's first bytes (up to Falco's snaplen, 80), when the source read them.
+        data: Option<Vec<u8>>,
+    },
     /// A ptrace call returned.
     Ptrace { request: i64, target: i32, res: i64 },
     /// setuid, setgid, setreuid, setresuid, setregid, setresgid returned: the ids passed
@@ -185,6 +242,7 @@ impl Kind {
             Kind::Connect { .. } => "connect",
             Kind::Accept { accept4: false, .. } => "accept",
             Kind::Accept { accept4: true, .. } => "accept4",
+            Kind::Net { call, .. } => call.name(),
             Kind::Ptrace { .. } => "ptrace",
             Kind::SetId { call, .. } => call,
             Kind::Exit { .. } => "procexit",
@@ -242,5 +300,215 @@ pub trait Source {
     /// The source could not apply the filter (it then sends every open).
     fn set_open_filter(&mut self, _need: &OpenNeed) -> anyhow::Result<bool> {
         Ok(false)
+    }
+    /// Has the source send only the datagram and receive calls `rules` can match (see
+    /// [`NetNeed`]). Returns what it now reads, for `ksec watch`'s start line (empty: nothing
+    /// to say).
+    ///
+    /// # Errors
+    /// The source could not apply it.
+    fn set_net_filter(&mut self, _rules: &[crate::rules::Rule]) -> anyhow::Result<String> {
+        Ok(String::new())
+    }
+}
+
+/// How much of one datagram or receive call (a [`NetCall`]) a ruleset needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
+pub enum NetNeed {
+    /// No rule can match the call.
+    #[default]
+    None,
+    /// Every rule that can match it requires `fd.name_changed = true` (Falco's outbound and
+    /// inbound macros): only calls that change the fd's name.
+    NameChanged,
+    /// Every call on an AF_INET or AF_INET6 socket.
+    All,
+    /// Every call, with its data (a rule names evt.buffer or evt.arg.data).
+    Data,
+}
+
+/// What `rules` need of each [`NetCall`] (in [`NetCall::ALL`] order). Only rules whose
+/// condition restricts evt.type to a set naming the call count: a rule that does not restrict
+/// evt.type is not about these calls (as before they were read at all), so it does not make
+/// the kernel send every datagram and read of the node.
+pub fn net_needs(rules: &[crate::rules::Rule]) -> [NetNeed; 4] {
+    let mut need = [NetNeed::None; 4];
+    for r in rules {
+        let Some(types) = r.evt_types() else {
+            continue;
+        };
+        let cond = r.condition();
+        let data = names_data(cond);
+        for (i, call) in NetCall::ALL.iter().enumerate() {
+            if !types.contains(&call.name()) {
+                continue;
+            }
+            let n = if data {
+                NetNeed::Data
+            } else if unchanged_may_match(cond, call.name()) != Tri::False {
+                NetNeed::All
+            } else {
+                NetNeed::NameChanged
+            };
+            need[i] = need[i].max(n);
+        }
+    }
+    need
+}
+
+/// Kleene's three-valued logic, for what a condition says of an event known only in part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tri {
+    False,
+    Unknown,
+    True,
+}
+
+/// Whether `e` can hold for an event of type `evt_type` with fd.name_changed false: False when
+/// it cannot (the condition requires a name change for that type).
+fn unchanged_may_match(e: &crate::rules::eval::Expr, evt_type: &str) -> Tri {
+    use crate::rules::eval::{Expr, Lhs, Lit, Op, Rhs};
+    match e {
+        Expr::And(v) => v.iter().fold(Tri::True, |acc, c| {
+            match (acc, unchanged_may_match(c, evt_type)) {
+                (Tri::False, _) | (_, Tri::False) => Tri::False,
+                (Tri::True, Tri::True) => Tri::True,
+                _ => Tri::Unknown,
+            }
+        }),
+        Expr::Or(v) => v.iter().fold(Tri::False, |acc, c| {
+            match (acc, unchanged_may_match(c, evt_type)) {
+                (Tri::True, _) | (_, Tri::True) => Tri::True,
+                (Tri::False, Tri::False) => Tri::False,
+                _ => Tri::Unknown,
+            }
+        }),
+        Expr::Not(inner) => match unchanged_may_match(inner, evt_type) {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        },
+        Expr::Check(c) => {
+            let bool_of = |t: bool| if t { Tri::True } else { Tri::False };
+            match (&c.lhs, c.op, &c.rhs) {
+                (Lhs::EvtType, op, rhs) => {
+                    let named = match rhs {
+                        Rhs::One(Lit::Str(s)) => s == evt_type,
+                        Rhs::Many(v) => v.iter().any(|l| matches!(l, Lit::Str(s) if s == evt_type)),
+                        Rhs::Set(s) => s.contains(evt_type),
+                        _ => return Tri::Unknown,
+                    };
+                    match op {
+                        Op::Eq | Op::In | Op::Intersects => bool_of(named),
+                        Op::Ne => bool_of(!named),
+                        _ => Tri::Unknown,
+                    }
+                }
+                (Lhs::Field(f), op, Rhs::One(Lit::Bool(b))) if f.info.name == "fd.name_changed" => {
+                    match op {
+                        Op::Eq | Op::In => bool_of(!b),
+                        Op::Ne => bool_of(*b),
+                        _ => Tri::Unknown,
+                    }
+                }
+                _ => Tri::Unknown,
+            }
+        }
+    }
+}
+
+/// Whether `e` reads a call's data (evt.buffer, evt.arg.data).
+fn names_data(e: &crate::rules::eval::Expr) -> bool {
+    use crate::rules::eval::{Expr, Lhs, Rhs};
+    use crate::rules::fields::FieldArg;
+    fn lhs(l: &Lhs) -> bool {
+        match l {
+            Lhs::EvtType => false,
+            Lhs::Field(f) => {
+                f.info.name == "evt.buffer"
+                    || (matches!(f.info.name, "evt.arg" | "evt.rawarg")
+                        && f.arg == FieldArg::Key("data".into()))
+            }
+            Lhs::Transform(_, inner) => lhs(inner),
+        }
+    }
+    match e {
+        Expr::And(v) | Expr::Or(v) => v.iter().any(names_data),
+        Expr::Not(inner) => names_data(inner),
+        Expr::Check(c) => lhs(&c.lhs) || matches!(&c.rhs, Rhs::Other(l) if lhs(l)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{load, LoadOptions, RulesInput};
+
+    fn needs(yaml: &str) -> [NetNeed; 4] {
+        let l = load(
+            &[RulesInput {
+                name: "t.yaml".into(),
+                content: yaml.into(),
+            }],
+            &LoadOptions::default(),
+        );
+        let set = l.ruleset.unwrap_or_else(|| panic!("{:?}", l.diagnostics));
+        net_needs(set.rules())
+    }
+
+    fn rule(name: &str, cond: &str) -> String {
+        format!("- rule: {name}\n  desc: d\n  condition: {cond}\n  output: o\n  priority: INFO\n")
+    }
+
+    #[test]
+    fn falcos_outbound_and_inbound_macros_need_only_name_changes() {
+        // As in falco_rules.yaml.
+        let macros = "- macro: outbound\n  condition: >\n    (((evt.type = connect and evt.dir=<) or\n      (evt.type in (sendto,sendmsg) and evt.dir=< and\n       fd.l4proto != tcp and fd.connected=false and fd.name_changed=true)) and\n     (fd.typechar = 4 or fd.typechar = 6) and\n     (fd.ip != \"0.0.0.0\" and fd.net != \"127.0.0.0/8\") and\n     (evt.rawres >= 0 or evt.res = EINPROGRESS))\n\
+            - macro: inbound\n  condition: >\n    (((evt.type in (accept,accept4,listen) and evt.dir=<) or\n      (evt.type in (recvfrom,recvmsg) and evt.dir=< and\n       fd.l4proto != tcp and fd.connected=false and fd.name_changed=true)) and\n     (fd.typechar = 4 or fd.typechar = 6) and\n     (fd.ip != \"0.0.0.0\" and fd.net != \"127.0.0.0/8\") and\n     (evt.rawres >= 0 or evt.res = EINPROGRESS))\n";
+        use NetNeed::*;
+        let out = format!("{macros}{}", rule("o", "outbound and proc.name = curl"));
+        assert_eq!(needs(&out), [NameChanged, NameChanged, None, None]);
+        let inb = format!("{macros}{}", rule("i", "inbound and not proc.name = sshd"));
+        assert_eq!(needs(&inb), [None, None, NameChanged, NameChanged]);
+        // A rule that also matches unchanged names needs every call; one reading the data,
+        // the data; a rule not restricted to event types does not count.
+        let yaml = format!(
+            "{macros}{}{}{}{}",
+            rule("o", "outbound"),
+            rule("every sendmsg", "evt.type = sendmsg and fd.sport = 53"),
+            rule(
+                "java",
+                "evt.type = recvfrom and evt.buffer bcontains cafebabe"
+            ),
+            rule("any", "proc.name = nc"),
+        );
+        assert_eq!(needs(&yaml), [NameChanged, All, Data, None]);
+        // Negations: `not fd.name_changed = false` requires a change; `!= true` does not.
+        assert_eq!(
+            needs(&rule(
+                "n",
+                "evt.type = sendto and not fd.name_changed = false"
+            )),
+            [NameChanged, None, None, None]
+        );
+        assert_eq!(
+            needs(&rule("n", "evt.type = sendto and fd.name_changed != true")),
+            [All, None, None, None]
+        );
+        // The change required only of another event type.
+        assert_eq!(
+            needs(&rule(
+                "n",
+                "(evt.type = sendto and fd.name_changed = true) or evt.type = recvmsg"
+            )),
+            [NameChanged, None, None, All]
+        );
+        assert_eq!(
+            needs(&rule(
+                "n",
+                "evt.type in (sendto, recvmsg) and evt.arg.data contains x"
+            )),
+            [Data, None, None, Data]
+        );
     }
 }

@@ -751,6 +751,8 @@ impl Source for FallbackSource {
 }
 
 const NO_NET: &str = "no connect or accept events without eBPF";
+const NO_DATAGRAMS: &str =
+    "no sendto, sendmsg, recvfrom or recvmsg events without eBPF (the proc connector and fanotify do not see them)";
 
 /// What the proc connector and fanotify cannot tell.
 pub const UNAVAILABLE: &[Unavailable] = &[
@@ -796,6 +798,10 @@ pub const UNAVAILABLE: &[Unavailable] = &[
     ("fd.sockfamily", NO_NET),
     ("fd.connected", NO_NET),
     ("fd.is_server", NO_NET),
+    ("fd.l4proto", NO_NET),
+    ("fd.name_changed", NO_DATAGRAMS),
+    ("evt.buffer", NO_DATAGRAMS),
+    ("evt.arg.data", NO_DATAGRAMS),
 ];
 
 /// What the fallback fills only in part.

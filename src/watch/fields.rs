@@ -165,6 +165,10 @@ impl<'a> WatchEvent<'a> {
             }
             Kind::Connect { local, remote, .. } => Some(tuple(local.as_ref(), remote.as_ref())),
             Kind::Accept { local, remote, .. } => Some(tuple(remote.as_ref(), local.as_ref())),
+            Kind::Net { .. } => {
+                let (client, server) = self.ends()?;
+                Some(tuple(client, server))
+            }
             _ => None,
         }
     }
@@ -175,6 +179,18 @@ impl<'a> WatchEvent<'a> {
         match &self.raw.kind {
             Kind::Connect { local, remote, .. } => Some((local.as_ref(), remote.as_ref())),
             Kind::Accept { local, remote, .. } => Some((remote.as_ref(), local.as_ref())),
+            Kind::Net {
+                local,
+                remote,
+                server: false,
+                ..
+            } => Some((local.as_ref(), remote.as_ref())),
+            Kind::Net {
+                local,
+                remote,
+                server: true,
+                ..
+            } => Some((remote.as_ref(), local.as_ref())),
             _ => None,
         }
     }
@@ -182,9 +198,9 @@ impl<'a> WatchEvent<'a> {
     /// (local, remote) of a connection event.
     fn local_remote(&self) -> Option<(Option<&'a Addr>, Option<&'a Addr>)> {
         match &self.raw.kind {
-            Kind::Connect { local, remote, .. } | Kind::Accept { local, remote, .. } => {
-                Some((local.as_ref(), remote.as_ref()))
-            }
+            Kind::Connect { local, remote, .. }
+            | Kind::Accept { local, remote, .. }
+            | Kind::Net { local, remote, .. } => Some((local.as_ref(), remote.as_ref())),
             _ => None,
         }
     }
@@ -195,6 +211,7 @@ impl<'a> WatchEvent<'a> {
             | Kind::Open { res, .. }
             | Kind::Connect { res, .. }
             | Kind::Accept { res, .. }
+            | Kind::Net { res, .. }
             | Kind::Ptrace { res, .. }
             | Kind::SetId { res, .. } => Some(*res),
             Kind::Fork { child_tid, .. } => Some(i64::from(*child_tid)),
@@ -259,6 +276,7 @@ impl<'a> WatchEvent<'a> {
                 .fd_name
                 .as_deref()
                 .map(|t| Value::Str(t.to_string().into())),
+            (Kind::Net { .. }, _) => self.net_arg(name),
             (Kind::Ptrace { request, .. }, "request") if raw => num(*request),
             (Kind::Ptrace { request, .. }, "request") => s(ptrace_request(*request)),
             (Kind::Ptrace { target, .. }, "pid") => num(i64::from(*target)),
@@ -289,6 +307,7 @@ impl<'a> WatchEvent<'a> {
             Kind::Exec { .. } => &["res", "exe", "args"],
             Kind::Connect { .. } => &["res", "tuple", "fd"],
             Kind::Accept { .. } => &["fd", "tuple"],
+            Kind::Net { .. } => &["res", "data", "fd", "size", "tuple"],
             Kind::Ptrace { .. } => &["res", "request", "pid"],
             Kind::SetId { .. } => &[
                 "res", "uid", "gid", "ruid", "euid", "suid", "rgid", "egid", "sgid",
@@ -332,6 +351,17 @@ fn find_mount<'m>(
 /// Nanoseconds from `start` to `now` (Falco's proc.duration).
 fn since(now: u64, start: u64) -> Option<Value<'static>> {
     Some(Value::Int(i64::try_from(now.checked_sub(start)?).ok()?))
+}
+
+/// Falco's fd.l4proto of a socket of `sock_type` (SOCK_*) and `protocol` (IPPROTO_*).
+fn l4proto(sock_type: u16, protocol: u16) -> &'static str {
+    match (i32::from(sock_type), i32::from(protocol)) {
+        (libc::SOCK_STREAM, _) => "tcp",
+        (libc::SOCK_DGRAM, libc::IPPROTO_ICMP | libc::IPPROTO_ICMPV6) => "icmp",
+        (libc::SOCK_DGRAM, _) => "udp",
+        (libc::SOCK_RAW, _) => "raw",
+        _ => "unknown",
+    }
 }
 
 /// Falco's `client->server` tuple.
@@ -574,6 +604,13 @@ impl<'a> Event for WatchEvent<'a> {
             "k8s.pod.name" => str_of(self.container()?.pod_name.as_deref()),
             "k8s.ns.name" => str_of(self.container()?.namespace.as_deref()),
             "k8s.pod.label" => str_of(self.container()?.labels.get(key()?).map(String::as_str)),
+            "evt.buffer" => self.net_arg("data"),
+            name @ ("fd.num" | "fd.connected" | "fd.l4proto" | "fd.name_changed"
+            | "fd.is_server")
+                if matches!(raw.kind, Kind::Net { .. }) =>
+            {
+                self.net_fd_field(name)
+            }
             name if name.starts_with("fd.") => self.fd_field(name),
             _ => None,
         }
@@ -590,6 +627,49 @@ impl<'a> WatchEvent<'a> {
             1 => Value::Str(names.remove(0).into()),
             _ => Value::List(names.into_iter().map(|n| Value::Str(n.into())).collect()),
         })
+    }
+
+    /// evt.arg.* of sendto, sendmsg, recvfrom, recvmsg (Falco's exit arguments: res, data, fd,
+    /// size, tuple).
+    fn net_arg(&self, name: &str) -> Option<Value<'a>> {
+        let Kind::Net { fd, size, data, .. } = &self.raw.kind else {
+            return None;
+        };
+        match name {
+            "fd" => Some(Value::Int(i64::from(*fd))),
+            "size" => Some(Value::Uint(*size)),
+            "data" => data.as_deref().map(|d| Value::Bytes(Cow::Borrowed(d))),
+            "tuple" | "addr" => self
+                .fd_name
+                .as_deref()
+                .map(|t| Value::Str(t.to_string().into())),
+            _ => None,
+        }
+    }
+
+    /// The fd.* fields a datagram or receive call answers itself (the addresses and fd.name
+    /// come from [`WatchEvent::ends`] and [`WatchEvent::local_remote`]).
+    fn net_fd_field(&self, name: &str) -> Option<Value<'_>> {
+        let Kind::Net {
+            fd,
+            connected,
+            sock_type,
+            protocol,
+            name_changed,
+            server,
+            ..
+        } = &self.raw.kind
+        else {
+            return None;
+        };
+        match name {
+            "fd.num" => Some(Value::Int(i64::from(*fd))),
+            "fd.connected" => Some(Value::Bool(*connected)),
+            "fd.name_changed" => Some(Value::Bool(*name_changed)),
+            "fd.is_server" => Some(Value::Bool(*server)),
+            "fd.l4proto" => s(l4proto(*sock_type, *protocol)),
+            _ => None,
+        }
     }
 
     fn fd_field(&self, name: &str) -> Option<Value<'_>> {
@@ -946,6 +1026,88 @@ mod tests {
         );
         assert!(find_mount(&mounts, "/var/run/docker.sock", false).is_none());
         assert_eq!(mounts[1].text(), "/proc:/host/proc::false:rprivate");
+    }
+
+    #[test]
+    fn datagram_and_receive_fields() {
+        use crate::watch::event::NetCall;
+        let mut ctx = Context::new(ProcRoot::new("/proc"), MetaReader::default());
+        let r = raw(Kind::Net {
+            call: NetCall::Sendto,
+            fd: 4,
+            res: 3,
+            size: 3,
+            local: Some(Addr::Inet("0.0.0.0:40000".parse().unwrap())),
+            remote: Some(Addr::Inet("169.254.169.254:80".parse().unwrap())),
+            connected: false,
+            sock_type: libc::SOCK_DGRAM as u16,
+            protocol: libc::IPPROTO_UDP as u16,
+            name_changed: true,
+            server: false,
+            data: None,
+        });
+        ctx.prepare(&r);
+        let ev = WatchEvent::new(&r, &ctx, 1);
+        assert_eq!(get(&ev, "evt.type").as_deref(), Some("sendto"));
+        assert_eq!(
+            get(&ev, "fd.name").as_deref(),
+            Some("0.0.0.0:40000->169.254.169.254:80")
+        );
+        assert_eq!(get(&ev, "fd.sip").as_deref(), Some("169.254.169.254"));
+        assert_eq!(get(&ev, "fd.rip").as_deref(), Some("169.254.169.254"));
+        assert_eq!(get(&ev, "fd.cip").as_deref(), Some("0.0.0.0"));
+        assert_eq!(get(&ev, "fd.sport").as_deref(), Some("80"));
+        assert_eq!(get(&ev, "fd.lport").as_deref(), Some("40000"));
+        assert_eq!(get(&ev, "fd.l4proto").as_deref(), Some("udp"));
+        assert_eq!(get(&ev, "fd.connected").as_deref(), Some("false"));
+        assert_eq!(get(&ev, "fd.name_changed").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("4"));
+        assert_eq!(get(&ev, "fd.type").as_deref(), Some("ipv4"));
+        assert_eq!(get(&ev, "fd.num").as_deref(), Some("4"));
+        assert_eq!(get(&ev, "fd.is_server").as_deref(), Some("false"));
+        assert_eq!(get(&ev, "evt.buffer"), None);
+        assert_eq!(get(&ev, "evt.rawres").as_deref(), Some("3"));
+        assert_eq!(
+            get(&ev, "evt.args").as_deref(),
+            Some("res=3 fd=4 size=3 tuple=0.0.0.0:40000->169.254.169.254:80")
+        );
+        // A TCP receive on the server end, with its data.
+        let r = raw(Kind::Net {
+            call: NetCall::Recvmsg,
+            fd: 5,
+            res: 6,
+            size: 4096,
+            local: Some(Addr::Inet("[::1]:8080".parse().unwrap())),
+            remote: Some(Addr::Inet("[::1]:50000".parse().unwrap())),
+            connected: true,
+            sock_type: libc::SOCK_STREAM as u16,
+            protocol: libc::IPPROTO_TCP as u16,
+            name_changed: false,
+            server: true,
+            data: Some(b"\xca\xfe\xba\xbeok".to_vec()),
+        });
+        let ev = WatchEvent::new(&r, &ctx, 2);
+        assert_eq!(get(&ev, "fd.name").as_deref(), Some("::1:50000->::1:8080"));
+        assert_eq!(get(&ev, "fd.cport").as_deref(), Some("50000"));
+        assert_eq!(get(&ev, "fd.sport").as_deref(), Some("8080"));
+        assert_eq!(get(&ev, "fd.l4proto").as_deref(), Some("tcp"));
+        assert_eq!(get(&ev, "fd.connected").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "fd.name_changed").as_deref(), Some("false"));
+        assert_eq!(get(&ev, "fd.is_server").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "fd.type").as_deref(), Some("ipv6"));
+        assert_eq!(get(&ev, "evt.buffer").as_deref(), Some("....ok"));
+        assert_eq!(get(&ev, "evt.arg.data").as_deref(), Some("....ok"));
+        assert_eq!(get(&ev, "evt.arg.size").as_deref(), Some("4096"));
+        let buf = field("evt.buffer", FieldArg::None);
+        assert_eq!(
+            ev.get(&buf),
+            Some(Value::Bytes(Cow::Borrowed(&b"\xca\xfe\xba\xbeok"[..])))
+        );
+        assert_eq!(l4proto(libc::SOCK_RAW as u16, 1), "raw");
+        assert_eq!(
+            l4proto(libc::SOCK_DGRAM as u16, libc::IPPROTO_ICMP as u16),
+            "icmp"
+        );
     }
 
     #[test]
