@@ -592,20 +592,15 @@ fn falcos_own_terminal_shell_rule_fires_on_podman_exec_it() {
     assert!(w.matching("Terminal shell in container", &t2).is_empty());
 }
 
-#[test]
-fn syslog_gets_each_alert_as_a_datagram() {
-    require_root!();
-    let dir = tempfile::tempdir().unwrap();
-    let sock_path = dir.path().join("log");
-    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let rules = dir.path().join("rules.yaml");
+/// `ksec watch --syslog --syslog-socket SOCK` with one rule, `name` at `priority`, on an exec
+/// whose arguments hold a fresh tag; runs `/bin/true TAG` and returns the watch and the tag.
+fn syslog_watch(dir: &Path, name: &str, priority: &str, sock: &Path) -> (Watch, String) {
+    let rules = dir.join("rules.yaml");
     let t = tag("syslog");
     std::fs::write(
         &rules,
         format!(
-            "- rule: syslog test\n  desc: d\n  condition: evt.type = execve and proc.args contains {t}\n  output: \"seen %proc.cmdline\"\n  priority: ERROR\n"
+            "- rule: {name}\n  desc: d\n  condition: evt.type = execve and proc.args contains {t}\n  output: \"seen %proc.cmdline\"\n  priority: {priority}\n"
         ),
     )
     .unwrap();
@@ -614,9 +609,21 @@ fn syslog_gets_each_alert_as_a_datagram() {
         rules.to_str().unwrap(),
         "--syslog",
         "--syslog-socket",
-        sock_path.to_str().unwrap(),
+        sock.to_str().unwrap(),
     ]);
     run(Command::new("/bin/true").arg(&t));
+    (w, t)
+}
+
+#[test]
+fn syslog_gets_each_alert_as_a_datagram() {
+    require_root!();
+    let dir = tempfile::tempdir().unwrap();
+    let sock_path = dir.path().join("log");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let (w, t) = syslog_watch(dir.path(), "syslog test", "ERROR", &sock_path);
     let mut buf = vec![0u8; 65536];
     let n = sock.recv(&mut buf).expect("a syslog datagram within 20 s");
     let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
@@ -910,23 +917,7 @@ fn a_real_syslog_daemon_files_each_alert_under_ksec_with_its_priority() {
         assert!(Instant::now() < deadline, "rsyslogd made no socket");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let rules = dir.path().join("rules.yaml");
-    let t = tag("rsyslog");
-    std::fs::write(
-        &rules,
-        format!(
-            "- rule: rsyslog test\n  desc: d\n  condition: evt.type = execve and proc.args contains {t}\n  output: \"seen %proc.cmdline\"\n  priority: WARNING\n"
-        ),
-    )
-    .unwrap();
-    let w = Watch::start(&[
-        "-r",
-        rules.to_str().unwrap(),
-        "--syslog",
-        "--syslog-socket",
-        sock.to_str().unwrap(),
-    ]);
-    run(Command::new("/bin/true").arg(&t));
+    let (w, t) = syslog_watch(dir.path(), "rsyslog test", "WARNING", &sock);
     let prefix = format!("user.warning ksec[{}]: ", w.pid());
     let line = loop {
         let text = std::fs::read_to_string(&messages).unwrap_or_default();
