@@ -43,7 +43,7 @@ fn tag(what: &str) -> String {
 }
 
 /// A running `ksec watch --json -o FILE`, stopped with SIGINT when dropped.
-struct Watch {
+pub(crate) struct Watch {
     proc: Option<Reaped>,
     alerts: PathBuf,
     stderr: PathBuf,
@@ -51,7 +51,7 @@ struct Watch {
 }
 
 impl Watch {
-    fn start(args: &[&str]) -> Watch {
+    pub(crate) fn start(args: &[&str]) -> Watch {
         let dir = tempfile::tempdir().unwrap();
         let alerts = dir.path().join("alerts.jsonl");
         let stderr = dir.path().join("stderr.txt");
@@ -83,11 +83,11 @@ impl Watch {
         w
     }
 
-    fn stderr_text(&self) -> String {
+    pub(crate) fn stderr_text(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
-    fn alerts(&self) -> Vec<Json> {
+    pub(crate) fn alerts(&self) -> Vec<Json> {
         std::fs::read_to_string(&self.alerts)
             .unwrap_or_default()
             .lines()

@@ -13,9 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value as Json;
-
-use crate::util::{self, ksec, run, text, Reaped};
+use crate::util::{self, ksec, run, text};
 
 fn available() -> Option<String> {
     if !util::is_root() {
@@ -48,12 +46,11 @@ fn comm(what: char) -> String {
     format!("wn{what}{}{}", std::process::id() % 100_000, ns % 10_000)
 }
 
-/// A running `ksec watch --source SOURCE --json -o FILE -r RULES`, killed when dropped.
+/// `ksec watch --source SOURCE -r RULES` through tests/watch.rs's harness (`--json -o FILE`,
+/// ready line, killed when dropped).
 struct Watch {
-    proc: Option<Reaped>,
-    alerts: PathBuf,
-    stderr: PathBuf,
-    _dir: tempfile::TempDir,
+    w: crate::watch::Watch,
+    _rules: tempfile::TempDir,
 }
 
 impl Watch {
@@ -64,52 +61,29 @@ impl Watch {
 
     fn start_from(source: &str, before: &[&str], rules: &str) -> Watch {
         let dir = tempfile::tempdir().unwrap();
-        let alerts = dir.path().join("alerts.jsonl");
-        let stderr = dir.path().join("stderr.txt");
         let file = dir.path().join("rules.yaml");
         std::fs::write(&file, rules).unwrap();
-        let mut cmd = ksec(&["watch", "--source", source, "--json", "-o"]);
-        cmd.arg(&alerts);
+        let file = file.to_str().unwrap().to_string();
+        let mut args = vec!["--source", source];
         for f in before {
-            cmd.args(["-r", f]);
+            args.extend(["-r", f]);
         }
-        cmd.arg("-r")
-            .arg(&file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&stderr).unwrap());
-        let proc = Reaped::spawn(&mut cmd);
-        let mut w = Watch {
-            proc: Some(proc),
-            alerts,
-            stderr,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !w.stderr_text().contains("rules loaded") {
-            if let Some(status) = w.proc.as_mut().unwrap().try_wait() {
-                panic!("ksec watch ended ({status}): {}", w.stderr_text());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "ksec watch did not say it was ready: {}",
-                w.stderr_text()
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        args.extend(["-r", &file]);
+        Watch {
+            w: crate::watch::Watch::start(&args),
+            _rules: dir,
         }
-        w
     }
 
     fn stderr_text(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        self.w.stderr_text()
     }
 
     /// The outputs of the alerts of `rule` (WARNING rules without their time and priority).
     fn outputs(&self, rule: &str) -> Vec<String> {
-        std::fs::read_to_string(&self.alerts)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str::<Json>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        self.w
+            .alerts()
+            .into_iter()
             .filter(|a| a["rule"] == rule)
             .map(|a| {
                 // Without the time and priority in front (`HH:MM:SS.ns: Warning `).
@@ -135,14 +109,6 @@ impl Watch {
                 self.stderr_text()
             );
             std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        if let Some(mut p) = self.proc.take() {
-            p.kill();
         }
     }
 }
