@@ -327,6 +327,23 @@ fn drain(rx: &Receiver<Vec<u8>>, deadline: Instant) -> (Vec<u8>, bool) {
 }
 
 /// True when this process is root (tests needing ptrace of others, cgroups, mounts).
+/// Runs `python -c code`, which must succeed; returns its pid and the numbers it printed.
+pub fn python_numbers(python: impl AsRef<std::ffi::OsStr>, code: &str) -> (i32, Vec<i64>) {
+    let child = Command::new(python)
+        .args(["-c", code])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn python3");
+    let pid = child.id() as i32;
+    let out = child.wait_with_output().expect("wait python3");
+    assert!(out.status.success(), "{out:?}");
+    let n = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(|s| s.parse().expect("a number"))
+        .collect();
+    (pid, n)
+}
+
 /// Now, in ns since the epoch (to compare with event times).
 pub fn now_ns() -> u64 {
     std::time::SystemTime::now()

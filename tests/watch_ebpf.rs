@@ -753,18 +753,7 @@ fn connect_and_accept_over_ipv6_loopback() {
         c = socket.socket(socket.AF_INET6); c.connect(('::1', l.getsockname()[1]))\n\
         s, peer = l.accept()\n\
         print(l.getsockname()[1], peer[1], l.fileno(), c.fileno(), s.fileno())\n";
-    let child = Command::new("python3")
-        .args(["-c", script])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn python3");
-    let pid = child.id() as i32;
-    let out = child.wait_with_output().expect("wait python3");
-    assert!(out.status.success(), "{out:?}");
-    let n: Vec<i64> = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(|s| s.parse().expect("a number"))
-        .collect();
+    let (pid, n) = util::python_numbers("python3", script);
     let (port, cport, lfd, cfd, afd) = (n[0] as u16, n[1] as u16, n[2], n[3], n[4]);
     let events = collect(&mut src, |e| e.pid == pid, |ev| exit_of(ev, pid).is_some());
     let v6 = |p: u16| Some(Addr::Inet(format!("[::1]:{p}").parse().expect("addr")));

@@ -10,7 +10,7 @@
 //! checked only after a later positive alert (a sentinel) has been seen.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::util::{self, ksec, run, text};
@@ -428,18 +428,7 @@ fn ipv6_datagrams_with_the_data_of_sendmsg_and_recvmsg_from_the_source() {
         s.sendmsg([b'\\xca\\xfe', b'tail'], [], 0, r.getsockname())\n\
         r.recvfrom(100); r.recvfrom(100); r.recvmsg(100)\n\
         print(r.fileno(), r.getsockname()[1], s.fileno(), s.getsockname()[1])\n";
-    let child = Command::new(python3())
-        .args(["-c", code])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn python3");
-    let pid = child.id() as i32;
-    let out = child.wait_with_output().expect("wait python3");
-    assert!(out.status.success(), "{out:?}");
-    let n: Vec<i64> = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(|s| s.parse().expect("a number"))
-        .collect();
+    let (pid, n) = util::python_numbers(python3(), code);
     let (rfd, rport, sfd, sport) = (n[0] as i32, n[1] as u16, n[2] as i32, n[3] as u16);
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut events: Vec<RawEvent> = Vec::new();
