@@ -63,7 +63,8 @@ pub struct ExecFixed {
     pub execveat: u8,
     pub truncated: u8,
     pub pad: [u8; 2],
-    /// The process's ids in its own pid namespace (0: not visible there).
+    /// The process's ids in its own pid namespace (0: not visible there, or, for the group
+    /// and session, the kernel's own session 0 of a process that never called setsid).
     pub vpid: u32,
     pub vpgid: u32,
     pub vsid: u32,

@@ -485,12 +485,14 @@ fn walked(buf: &[u8], len: u16, cut: u8) -> Option<Vec<u8>> {
 
 /// An exec record's ids and start times.
 fn proc_start(r: &rec::ExecFixed, boot_to_real: i64) -> ProcStart {
-    let id = |v: u32| (v != 0).then_some(v as i32);
+    // A pid of 0 is one not visible in the process's namespace: never the process itself, but
+    // a group or session may well be 0 (a process that never called setsid, as under a
+    // kernel-started service manager), as /proc says too.
     ProcStart {
-        vpid: id(r.vpid),
-        vpgid: id(r.vpgid),
-        vsid: id(r.vsid),
-        sid: id(r.sid),
+        vpid: (r.vpid != 0).then_some(r.vpid as i32),
+        vpgid: Some(r.vpgid as i32),
+        vsid: Some(r.vsid as i32),
+        sid: Some(r.sid as i32),
         start_ns: boot_ns_to_real(r.start_ns, boot_to_real),
         pidns_start_ns: boot_ns_to_real(r.pidns_start_ns, boot_to_real),
     }
@@ -650,6 +652,20 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_and_group_0_are_ids_but_pid_0_is_unknown() {
+        let zeros = vec![0u8; std::mem::size_of::<rec::ExecFixed>()];
+        let mut r: rec::ExecFixed = record(&zeros).unwrap();
+        r.vpid = 42;
+        let s = proc_start(&r, 0);
+        assert_eq!(
+            (s.vpid, s.vpgid, s.vsid, s.sid),
+            (Some(42), Some(0), Some(0), Some(0))
+        );
+        r.vpid = 0;
+        assert_eq!(proc_start(&r, 0).vpid, None);
+    }
 
     #[test]
     fn args_split_on_nul_keeping_empty_ones() {
