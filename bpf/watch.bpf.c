@@ -363,7 +363,8 @@ struct conn_rec {
 	u32 nr;
 	u16 local_len;
 	u16 remote_len;
-	u32 pad;
+	u16 sock_type; // SOCK_STREAM, SOCK_DGRAM... (0: the socket was not read)
+	u16 protocol; // IPPROTO_*
 	u8 local[SOCKADDR_MAX];
 	u8 remote[SOCKADDR_MAX];
 };
@@ -1099,6 +1100,16 @@ static __always_inline void send_open(struct inflight *f, long ret)
 	send(r, offsetof(struct open_rec, path) + (used & (2 * PATH_MAX - 1)));
 }
 
+// The socket's type and protocol (Falco's fd.l4proto).
+static __always_inline void sock_kind(struct sock *sk, struct conn_rec *r)
+{
+	if (!sk)
+		return;
+	struct sock___net *skn = (struct sock___net *)sk;
+	r->sock_type = BPF_CORE_READ(skn, sk_type);
+	r->protocol = BPF_CORE_READ(skn, sk_protocol);
+}
+
 static __always_inline void send_conn(struct inflight *f, long ret)
 {
 	struct conn_rec *r = scratch_buf();
@@ -1110,15 +1121,20 @@ static __always_inline void send_conn(struct inflight *f, long ret)
 	r->fd = (s32)f->a[0];
 	r->local_len = 0;
 	r->remote_len = 0;
+	r->sock_type = 0;
+	r->protocol = 0;
 	if (f->nr == NR_connect) {
 		r->remote_len = user_addr(f->a[1], (long)(s32)f->a[2], r->remote);
+		struct sock *sk = sock_of(r->fd);
+		sock_kind(sk, r);
 		if (ret == 0 || ret == -EINPROGRESS) {
-			r->local_len = sock_addr(sock_of(r->fd), 0, r->local);
+			r->local_len = sock_addr(sk, 0, r->local);
 			remember_role(r->fd, 0);
 		}
 	} else if (ret >= 0) {
 		remember_role(ret, 1);
 		struct sock *sk = sock_of(ret);
+		sock_kind(sk, r);
 		r->local_len = sock_addr(sk, 0, r->local);
 		r->remote_len = sock_addr(sk, 1, r->remote);
 		if (!r->remote_len && f->a[1] && f->a[2]) {

@@ -937,3 +937,35 @@ fn a_real_syslog_daemon_files_each_alert_under_ksec_with_its_priority() {
     assert_eq!(j["priority"], "Warning");
     daemon.kill();
 }
+
+#[test]
+fn falcos_unexpected_udp_traffic_rule_knows_a_udp_connect_from_a_tcp_one() {
+    require_root!();
+    let w = Watch::start(&[
+        "-r",
+        &falco_file("falco_rules.yaml"),
+        "-r",
+        &falco_file("falco-incubating_rules.yaml"),
+    ]);
+    let rule = "Unexpected UDP Traffic";
+    // A connect of each kind, to a port no list expects (4444) and to DNS's (53). A UDP
+    // connect sends nothing; the TCP one fails at once or times out: only the call matters.
+    let run_py = |kind: &str, port: u16, t: &str| {
+        let code = format!(
+            "import socket\ns = socket.socket(socket.AF_INET, socket.{kind})\ns.settimeout(0.5)\ntry:\n    s.connect(('192.0.2.1', {port}))\nexcept OSError:\n    pass\n"
+        );
+        let out = run(Command::new("python3").args(["-c", &code, t]));
+        assert!(out.status.success(), "{:?}", text(&out));
+    };
+    let (udp, dns, tcp) = (tag("udp"), tag("dns"), tag("tcp"));
+    run_py("SOCK_DGRAM", 53, &dns);
+    run_py("SOCK_STREAM", 4444, &tcp);
+    run_py("SOCK_DGRAM", 4444, &udp);
+    let a = w.wait_for(rule, &udp);
+    let out = a[0]["output"].as_str().unwrap();
+    assert!(out.contains("fd_proto=udp"), "{out}");
+    assert!(out.contains("rport=4444"), "{out}");
+    assert!(out.contains("evt_type=connect"), "{out}");
+    assert!(w.matching(rule, &dns).is_empty(), "{:?}", w.alerts());
+    assert!(w.matching(rule, &tcp).is_empty(), "{:?}", w.alerts());
+}

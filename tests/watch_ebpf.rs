@@ -407,6 +407,8 @@ fn connect_and_accept_on_loopback_with_both_ends() {
             res: 0,
             local: inet(cport),
             remote: inet(port),
+            sock_type: libc::SOCK_STREAM as u16,
+            protocol: libc::IPPROTO_TCP as u16,
         }
     );
     let accept = conns
@@ -421,6 +423,8 @@ fn connect_and_accept_on_loopback_with_both_ends() {
             res: i64::from(afd),
             local: inet(port),
             remote: inet(cport),
+            sock_type: libc::SOCK_STREAM as u16,
+            protocol: libc::IPPROTO_TCP as u16,
         }
     );
     let unix = conns
@@ -434,6 +438,8 @@ fn connect_and_accept_on_loopback_with_both_ends() {
             res: -i64::from(uerr),
             local: None,
             remote: Some(Addr::Unix(sock.into_bytes())),
+            sock_type: libc::SOCK_STREAM as u16,
+            protocol: 0,
         }
     );
 }
@@ -752,9 +758,12 @@ fn connect_and_accept_over_ipv6_loopback() {
         l = socket.socket(socket.AF_INET6); l.bind(('::1', 0)); l.listen(1)\n\
         c = socket.socket(socket.AF_INET6); c.connect(('::1', l.getsockname()[1]))\n\
         s, peer = l.accept()\n\
-        print(l.getsockname()[1], peer[1], l.fileno(), c.fileno(), s.fileno())\n";
+        u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u.connect(('::1', 9))\n\
+        print(l.getsockname()[1], peer[1], l.fileno(), c.fileno(), s.fileno(),\n\
+              u.fileno(), u.getsockname()[1])\n";
     let (pid, n) = util::python_numbers("python3", script);
     let (port, cport, lfd, cfd, afd) = (n[0] as u16, n[1] as u16, n[2], n[3], n[4]);
+    let (ufd, uport) = (n[5], n[6] as u16);
     let events = collect(&mut src, |e| e.pid == pid, |ev| exit_of(ev, pid).is_some());
     let v6 = |p: u16| Some(Addr::Inet(format!("[::1]:{p}").parse().expect("addr")));
     let conns: Vec<Kind> = events
@@ -776,6 +785,8 @@ fn connect_and_accept_over_ipv6_loopback() {
                 res: 0,
                 local: v6(cport),
                 remote: v6(port),
+                sock_type: libc::SOCK_STREAM as u16,
+                protocol: libc::IPPROTO_TCP as u16,
             },
             // Python accepts with accept4 (SOCK_CLOEXEC).
             Kind::Accept {
@@ -784,6 +795,17 @@ fn connect_and_accept_over_ipv6_loopback() {
                 res: afd,
                 local: v6(port),
                 remote: v6(cport),
+                sock_type: libc::SOCK_STREAM as u16,
+                protocol: libc::IPPROTO_TCP as u16,
+            },
+            // A UDP connect: Falco's fd.l4proto=udp.
+            Kind::Connect {
+                fd: ufd as i32,
+                res: 0,
+                local: v6(uport),
+                remote: v6(9),
+                sock_type: libc::SOCK_DGRAM as u16,
+                protocol: libc::IPPROTO_UDP as u16,
             },
         ]
     );

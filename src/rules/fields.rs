@@ -271,7 +271,7 @@ fields! {
     "fd.snet", Net, None, "The server's address, compared with networks.";
     "fd.lnet", Net, None, "The local address, compared with networks.";
     "fd.rnet", Net, None, "The remote address, compared with networks.";
-    "fd.l4proto", Str, None, "tcp, udp, icmp or raw (of sendto, sendmsg, recvfrom and recvmsg events).";
+    "fd.l4proto", Str, None, "tcp, udp, icmp or raw: the protocol of an IP socket (connect, accept, sendto, sendmsg, recvfrom, recvmsg).";
     "fd.sockfamily", Str, None, "ip or unix.";
     "fd.connected", Bool, None, "The socket is connected.";
     "fd.name_changed", Bool, None, "The event changed the fd's name: a datagram sent to or received from an address other than the socket's last one (its first address counts).";

@@ -130,7 +130,9 @@ pub struct ConnRec {
     pub nr: u32,
     pub local_len: u16,
     pub remote_len: u16,
-    pub pad: u32,
+    /// SOCK_* and IPPROTO_* of the socket (0: not read).
+    pub sock_type: u16,
+    pub protocol: u16,
     pub local: [u8; SOCKADDR_MAX],
     pub remote: [u8; SOCKADDR_MAX],
 }

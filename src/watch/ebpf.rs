@@ -579,6 +579,8 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
                     res: r.res,
                     local,
                     remote,
+                    sock_type: r.sock_type,
+                    protocol: r.protocol,
                 }
             } else {
                 Kind::Accept {
@@ -587,6 +589,8 @@ pub fn parse(b: &[u8], boot_to_real: i64) -> Option<RawEvent> {
                     res: r.res,
                     local,
                     remote,
+                    sock_type: r.sock_type,
+                    protocol: r.protocol,
                 }
             }
         }

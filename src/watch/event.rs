@@ -179,6 +179,9 @@ pub enum Kind {
         res: i64,
         local: Option<Addr>,
         remote: Option<Addr>,
+        /// SOCK_STREAM, SOCK_DGRAM... and the IPPROTO_* protocol of the socket (0: unknown).
+        sock_type: u16,
+        protocol: u16,
     },
     /// An accept or accept4 returned a connection (`res`, the new fd).
     Accept {
@@ -187,6 +190,9 @@ pub enum Kind {
         res: i64,
         local: Option<Addr>,
         remote: Option<Addr>,
+        /// Of the new socket, as for Connect.
+        sock_type: u16,
+        protocol: u16,
     },
     /// A sendto, sendmsg, recvfrom or recvmsg returned on an AF_INET or AF_INET6 socket.
     Net {

@@ -747,6 +747,22 @@ impl<'a> WatchEvent<'a> {
                 Kind::Accept { .. } => Some(Value::Bool(true)),
                 _ => None,
             },
+            // An IP socket's protocol; none for unix sockets, as in Falco.
+            "fd.l4proto" => match k {
+                Kind::Connect {
+                    sock_type,
+                    protocol,
+                    ..
+                }
+                | Kind::Accept {
+                    sock_type,
+                    protocol,
+                    ..
+                } if *sock_type != 0 && family.is_some_and(|f| f.2 == "ip") => {
+                    s(l4proto(*sock_type, *protocol))
+                }
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -886,6 +902,8 @@ mod tests {
             res: 0,
             local: Some(Addr::Inet("127.0.0.1:43826".parse().unwrap())),
             remote: Some(Addr::Inet("127.0.0.1:2379".parse().unwrap())),
+            sock_type: libc::SOCK_STREAM as u16,
+            protocol: libc::IPPROTO_TCP as u16,
         });
         ctx.prepare(&c);
         let ev = WatchEvent::new(&c, &ctx, 2);
@@ -900,12 +918,37 @@ mod tests {
         assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("4"));
         assert_eq!(get(&ev, "fd.port").as_deref(), Some("43826 2379"));
         assert_eq!(get(&ev, "fd.is_server").as_deref(), Some("false"));
+        assert_eq!(get(&ev, "fd.l4proto").as_deref(), Some("tcp"));
+        let udp = raw(Kind::Connect {
+            fd: 4,
+            res: 0,
+            local: Some(Addr::Inet("10.0.0.2:5353".parse().unwrap())),
+            remote: Some(Addr::Inet("10.0.0.1:53".parse().unwrap())),
+            sock_type: libc::SOCK_DGRAM as u16,
+            protocol: libc::IPPROTO_UDP as u16,
+        });
+        ctx.prepare(&udp);
+        let ev = WatchEvent::new(&udp, &ctx, 2);
+        assert_eq!(get(&ev, "fd.l4proto").as_deref(), Some("udp"));
+        let unix = raw(Kind::Connect {
+            fd: 4,
+            res: 0,
+            local: None,
+            remote: Some(Addr::Unix(b"/run/x.sock".to_vec())),
+            sock_type: libc::SOCK_STREAM as u16,
+            protocol: 0,
+        });
+        ctx.prepare(&unix);
+        let ev = WatchEvent::new(&unix, &ctx, 2);
+        assert_eq!(get(&ev, "fd.l4proto"), None, "not an IP socket");
         let a = raw(Kind::Accept {
             accept4: true,
             fd: 3,
             res: 5,
             local: Some(Addr::Inet("[::1]:2379".parse().unwrap())),
             remote: Some(Addr::Inet("[::1]:5000".parse().unwrap())),
+            sock_type: libc::SOCK_STREAM as u16,
+            protocol: libc::IPPROTO_TCP as u16,
         });
         ctx.prepare(&a);
         let ev = WatchEvent::new(&a, &ctx, 3);
