@@ -23,6 +23,7 @@
 # ksec read in all (node-wide, from its summary line, 3 s after the storm) and lost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib/watch.sh
 RUNS=${RUNS:-7}
 SENDS=${SENDS:-200000}
 OUT=bench/out/watch-net
@@ -47,10 +48,9 @@ start_ksec() {
     local err=$OUT/ksec.err
     "$KSEC" watch --source ebpf -r "$(rules "$1")" --json -o "$OUT/alerts.jsonl" 2>"$err" &
     KPID=$!
-    for _ in $(seq 600); do grep -q 'rules loaded' "$err" 2>/dev/null && return; sleep 0.05; done
-    echo "ksec watch did not start: $(cat "$err")" >&2; exit 1
+    wait_ready "$KPID" "$err"
 }
-stop_ksec() { sleep 3; kill -INT "$KPID" 2>/dev/null || true; wait "$KPID" || true; }
+stop_ksec() { stop_watch "$KPID" 3; }
 
 run_storm() { # mode -> wall seconds
     local t0 t1
@@ -83,27 +83,5 @@ for round in $(seq "$RUNS"); do
 done
 
 echo
-echo "median of $RUNS rounds: storm variant wall_s added_% ratio events_read lost"
-python3 - "$results" <<'PY'
-import statistics, sys, collections
-rows = collections.defaultdict(list)
-walls = {}
-for line in open(sys.argv[1]):
-    r, mode, var, wall, events, lost = line.split()
-    rows[(mode, var)].append((float(wall), events, lost, r))
-    walls[(mode, var, r)] = float(wall)
-print("(added_%: the median wall time against the untraced median; ratio: the median of each")
-print(" round's wall time over the same round's untraced storm)")
-for mode in ("one", "alt", "tcprecv"):
-    if (mode, "untraced") not in rows:
-        continue
-    base = statistics.median(w for w, *_ in rows[(mode, "untraced")])
-    for var in ("untraced", "ksec-exec", "ksec-name", "ksec-all", "ksec-java"):
-        rs = rows.get((mode, var))
-        if not rs:
-            continue
-        wall = statistics.median(w for w, *_ in rs)
-        ratio = statistics.median(w / walls[(mode, "untraced", x[-1])] for w, *x in rs)
-        med = lambda i: statistics.median(int(x[i]) for x in rs) if rs[0][i] != "-" else "-"
-        print(f"{mode:4} {var:10} {wall:7.3f} {100*(wall/base-1):+7.1f}% x{ratio:5.2f} {med(1)!s:>9} {med(2)!s:>6}")
-PY
+echo "median of $RUNS rounds:"
+python3 bench/lib/rounds.py "$results" events_read lost

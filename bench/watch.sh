@@ -21,6 +21,7 @@
 # open" picks the storms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib/watch.sh
 RUNS=${RUNS:-5}
 EXECS=${EXECS:-20000}
 OPENS=${OPENS:-1000000}
@@ -73,10 +74,9 @@ start_ksec() {
     "$KSEC" watch --source "$src" "${rules[@]}" --json -o "$alerts" \
         --program "python3 $OUT/delay.py $delays" 2>"$err" &
     KPID=$!
-    for _ in $(seq 600); do grep -q 'rules loaded' "$err" 2>/dev/null && return; sleep 0.05; done
-    echo "ksec watch did not start: $(cat "$err")" >&2; exit 1
+    wait_ready "$KPID" "$err"
 }
-stop_ksec() { sleep 1; kill -INT "$KPID" 2>/dev/null || true; wait "$KPID" || true; }
+stop_ksec() { stop_watch "$KPID" 1; }
 
 run_storm() { # storm -> wall seconds
     local t0 t1
@@ -153,25 +153,5 @@ for round in $(seq "$RUNS"); do
 done
 
 echo
-echo "median of $RUNS rounds: storm variant wall_s added_% ratio seen/total delay_p50_us delay_p99_us"
-python3 - "$results" <<'PY'
-import statistics, sys, collections
-rows = collections.defaultdict(list)
-walls = {}
-for line in open(sys.argv[1]):
-    r, storm, var, wall, seen, want, d50, d99 = line.split()
-    rows[(storm, var)].append((float(wall), seen, int(want), d50, d99, r))
-    walls[(storm, var, r)] = float(wall)
-print("(added_%: the median wall time against the untraced median; ratio: the median of each")
-print(" round's wall time over the same round's untraced storm)")
-for storm in sorted({s for s, _ in rows}):
-    base = statistics.median(w for w, *_ in rows[(storm, "untraced")])
-    for var in dict.fromkeys(v for s, v in rows if s == storm):
-        rs = rows[(storm, var)]
-        wall = statistics.median(w for w, *_ in rs)
-        ratio = statistics.median(w / walls[(storm, "untraced", x[-1])] for w, *x in rs)
-        seen = [int(s) for _, s, *_ in rs if s != "-"]
-        share = f"{statistics.median(seen)}/{rs[0][1+1]}" if seen else "-"
-        d = lambda i: statistics.median(int(x[i]) for x in rs) if rs[0][i] != "-" else "-"
-        print(f"{storm:5} {var:17} {wall:8.3f} {100*(wall/base-1):+7.1f}% x{ratio:5.2f} {share:>16} {d(3)!s:>8} {d(4)!s:>8}")
-PY
+echo "median of $RUNS rounds (seen: of total events; delays in us):"
+python3 bench/lib/rounds.py "$results" seen total delay_p50_us delay_p99_us
