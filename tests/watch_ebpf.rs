@@ -25,7 +25,7 @@ fn start() -> EbpfSource {
 
 /// Polls `src` until `done` holds for the events `keep` selects, for at most
 /// 10 s; returns those events.
-fn collect(
+pub(crate) fn collect(
     src: &mut EbpfSource,
     keep: impl Fn(&RawEvent) -> bool,
     done: impl Fn(&[RawEvent]) -> bool,

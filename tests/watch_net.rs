@@ -410,7 +410,7 @@ fn the_fallback_source_skips_rules_on_datagrams_saying_why() {
 #[test]
 fn ipv6_datagrams_with_the_data_of_sendmsg_and_recvmsg_from_the_source() {
     use ksec::watch::ebpf::{EbpfSource, EbpfWatchConfig};
-    use ksec::watch::event::{Addr, Kind, NetCall, NetNeed, RawEvent, Source};
+    use ksec::watch::event::{Addr, Kind, NetCall, NetNeed};
     require_ebpf!();
     let mut src = EbpfSource::start(&EbpfWatchConfig::default()).expect("start the eBPF source");
     // In NetCall::ALL order: sendto, sendmsg, recvfrom, recvmsg.
@@ -430,18 +430,11 @@ fn ipv6_datagrams_with_the_data_of_sendmsg_and_recvmsg_from_the_source() {
         print(r.fileno(), r.getsockname()[1], s.fileno(), s.getsockname()[1])\n";
     let (pid, n) = util::python_numbers(python3(), code);
     let (rfd, rport, sfd, sport) = (n[0] as i32, n[1] as u16, n[2] as i32, n[3] as u16);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut events: Vec<RawEvent> = Vec::new();
-    while !events.iter().any(|e| matches!(e.kind, Kind::Exit { .. })) {
-        assert!(
-            Instant::now() < deadline,
-            "no exit within 10 s: {events:#?}"
-        );
-        let mut batch = Vec::new();
-        src.poll(&mut batch, Duration::from_millis(100))
-            .expect("poll the eBPF source");
-        events.extend(batch.into_iter().filter(|e| e.pid == pid));
-    }
+    let events = crate::watch_ebpf::collect(
+        &mut src,
+        |e| e.pid == pid,
+        |ev| ev.iter().any(|e| matches!(e.kind, Kind::Exit { .. })),
+    );
     let v6 = |p: u16| Some(Addr::Inet(format!("[::1]:{p}").parse().expect("addr")));
     let net: Vec<Kind> = events
         .into_iter()
