@@ -25,17 +25,20 @@ fn trace(backend: &str, flags: &[&str], prog: &Path) -> String {
 }
 
 /// Asserts that the 50th, 90th and 99th percentiles (seconds) are those of 190 sleeps of 1 ms
-/// and 10 of 10 ms: at least the sleep (sleeps overshoot, never undershoot) and in its decade.
-/// p50 within 30% of 1 ms; p90 (the 180th call) and p99 (the 198th) sit in the tails of the 1 ms
-/// and 10 ms sleeps, which a busy machine (other work on the tracer's CPU delays each wakeup)
-/// stretches: measured at a load of 4 on 2 CPUs, p90 up to 2.3 ms and p99 up to 12.8 ms, so
-/// p90 below 5 ms (far from the 10 ms sleeps) and p99 within 50% of 10 ms.
-#[track_caller]
+/// and 10 of 10 ms: at least the sleep (sleeps overshoot, never undershoot) and on the right
+/// side of the gap between the two sleeps. How far a sleep overshoots is the machine's (other
+/// work on the tracer's CPU delays each wakeup: at a load of 4 on 2 CPUs p50 has been 1.34 ms,
+/// p90 2.3 ms and p99 12.8 ms), so the bounds are the gap, not a tolerance: p50 and p90 (the
+/// 100th and 180th calls) are 1 ms sleeps, well below 10 ms; p99 (the 198th) is a 10 ms one.
 fn assert_sleep_percentiles(p50: f64, p90: f64, p99: f64, what: &str) {
-    assert!((1.0 * MS..=1.3 * MS).contains(&p50), "p50 {p50} s: {what}");
-    assert!((1.0 * MS..5.0 * MS).contains(&p90), "p90 {p90} s: {what}");
+    assert!((1.0 * MS..3.0 * MS).contains(&p50), "p50 {p50} s: {what}");
+    assert!((1.0 * MS..6.0 * MS).contains(&p90), "p90 {p90} s: {what}");
     assert!(
-        (10.0 * MS..=15.0 * MS).contains(&p99),
+        p50 <= p90 && p90 <= p99,
+        "p50 {p50} p90 {p90} p99 {p99}: {what}"
+    );
+    assert!(
+        (10.0 * MS..=30.0 * MS).contains(&p99),
         "p99 {p99} s: {what}"
     );
 }
@@ -129,9 +132,10 @@ fn latency_checks(backend: &str) {
     assert!(count_in(512, 4095) >= 180, "{s}");
     assert!(count_in(8192, u64::MAX) >= 10, "{s}");
     assert_eq!(count_in(0, u64::MAX), 200, "{s}");
-    // The fullest row, with the 40 stars, is one of about 1 ms.
+    // The fullest row, with the 40 stars, is one of the 1 ms sleeps (1-2 ms, or 2-4 ms on a busy
+    // machine).
     let fullest = rows.iter().max_by_key(|r| r.2).unwrap();
-    assert!(matches!(fullest.0, 512 | 1024), "{s}");
+    assert!(matches!(fullest.0, 512 | 1024 | 2048), "{s}");
     assert!(
         s.contains(&format!(
             "{:>10} -> {:<10} : {:<8} |{}|\n",
