@@ -79,8 +79,8 @@ fn latency_checks(backend: &str) {
     // sleep, p99 a 10 ms one.
     let t = row("total");
     let total: Vec<f64> = t[2..5].iter().map(|c| c.parse().unwrap()).collect();
-    assert!((1.0 * MS..=1.3 * MS).contains(&total[0]), "{s}");
-    assert!((10.0 * MS..=15.0 * MS).contains(&total[2]), "{s}");
+    assert!((1.0 * MS..3.0 * MS).contains(&total[0]), "{s}");
+    assert!((10.0 * MS..=30.0 * MS).contains(&total[2]), "{s}");
 
     // --histogram: after the table, in the same -o file; the 1 ms sleeps in the microsecond
     // rows of about 1 ms (most in 1024 -> 2047, a call of 1.00-1.02 ms in 512 -> 1023; at least
