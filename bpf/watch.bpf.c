@@ -309,6 +309,8 @@ struct exec_rec {
 	u32 vpgid;
 	u32 vsid;
 	u32 sid; // the session id in the host's (the initial) pid namespace
+	u32 pgid; // the process group id there
+	u32 pad2;
 	u64 start_ns;
 	u64 pidns_start_ns;
 	// The executable's inode: number, and its ctime and mtime in ns since the epoch (0:
@@ -1187,6 +1189,7 @@ static __always_inline void task_ids(struct task_struct *t, struct exec_rec *r)
 	r->vpgid = nr_at(BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]), level);
 	r->vsid = nr_at(BPF_CORE_READ(t, signal, pids[PIDTYPE_SID]), level);
 	r->sid = nr_at(BPF_CORE_READ(t, signal, pids[PIDTYPE_SID]), 0);
+	r->pgid = nr_at(BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]), 0);
 	r->start_ns = BPF_CORE_READ(t, start_boottime);
 	r->pidns_start_ns = 0;
 	if (tp) {

@@ -969,3 +969,67 @@ fn falcos_unexpected_udp_traffic_rule_knows_a_udp_connect_from_a_tcp_one() {
     assert!(w.matching(rule, &dns).is_empty(), "{:?}", w.alerts());
     assert!(w.matching(rule, &tcp).is_empty(), "{:?}", w.alerts());
 }
+
+#[test]
+fn fields_of_arguments_groups_login_shell_and_home_on_a_real_exec() {
+    require_root!();
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("more.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: Exec with three args\n  desc: the fields\n  condition: evt.type=execve and proc.name=true and proc.cmdnargs=3 and proc.args contains ksecw- and thread.ismain=true and proc.is_pgid_leader=false\n  output: \"shell=%proc.loginshellid exeline=%proc.exeline len=%proc.cmdlenargs home=%user.homedir pgleader=%proc.pgid.name parent=%proc.acmdline[1] day=%evt.datetime.s\"\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let w = Watch::start(&["-r", rules.to_str().unwrap()]);
+    let t = tag("args");
+    let out = run(Command::new("/bin/sh").args(["-c", &format!("/bin/true a bb {t}; :")]));
+    assert!(out.status.success());
+    let a = w.wait_for("Exec with three args", &t);
+    let o = a[0]["output"].as_str().unwrap();
+    // The oldest of /bin/true's ancestors named *sh: the test's own, or the sh started here.
+    let mut shell = None;
+    let mut pid = std::process::id() as i32;
+    while pid > 1 {
+        let Ok(comm) = std::fs::read_to_string(format!("/proc/{pid}/comm")) else {
+            break;
+        };
+        if comm.trim().ends_with("sh") {
+            shell = Some(pid);
+        }
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        pid = stat[stat.rfind(')').unwrap() + 2..]
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+    }
+    if let Some(s) = shell {
+        assert!(o.contains(&format!("shell={s} ")), "{o}");
+    } else {
+        assert!(!o.contains("shell=<NA>"), "{o}");
+    }
+    assert!(o.contains(&format!("exeline=/bin/true a bb {t} ")), "{o}");
+    assert!(o.contains(&format!("len={} ", 1 + 2 + t.len())), "{o}");
+    let home = std::fs::read_to_string("/etc/passwd").unwrap();
+    let home = home
+        .lines()
+        .find(|l| l.split(':').nth(2) == Some("0"))
+        .unwrap()
+        .split(':')
+        .nth(5)
+        .unwrap()
+        .to_string();
+    assert!(o.contains(&format!("home={home} ")), "{o}");
+    assert!(
+        o.contains(&format!("parent=sh -c /bin/true a bb {t}; : ")),
+        "{o}"
+    );
+    assert!(!o.contains("pgleader=<NA>"), "{o}");
+    assert!(
+        regex::Regex::new(r"day=\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+            .unwrap()
+            .is_match(o),
+        "{o}"
+    );
+}

@@ -105,6 +105,7 @@ fn exec_of_200_arguments_and_a_non_utf8_one_is_complete_though_it_exits_at_once(
         Some(nix::unistd::getsid(None).unwrap().as_raw())
     );
     assert_eq!(start.sid, start.vsid, "the host's namespace is this test's");
+    assert_eq!(start.pgid, start.vpgid);
     let started = start.start_ns.expect("start time");
     assert!(
         started + 50_000_000 >= before && started <= exec.time_ns,

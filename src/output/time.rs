@@ -5,7 +5,7 @@
 
 use std::time::SystemTime;
 
-/// A UTC calendar date and time of day.
+/// A calendar date and time of day (UTC, or local from sys::time::local_civil).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Civil {
     pub year: i64,

@@ -158,12 +158,18 @@ fields! {
     "evt.time", Str, None, "The event's time as Falco prints it (HH:MM:SS.nnnnnnnnn, local time).";
     "evt.time.iso8601", Str, None, "The event's time, ISO 8601 in UTC with nanoseconds.";
     "evt.rawtime", Uint, None, "The event's time in nanoseconds since the epoch.";
+    "evt.rawtime.s", Uint, None, "The event's time: whole seconds since the epoch.";
+    "evt.rawtime.ns", Uint, None, "The event's time: the nanoseconds after evt.rawtime.s.";
+    "evt.time.s", Str, None, "The event's time, HH:MM:SS in local time.";
+    "evt.datetime", Str, None, "The event's date and time, YYYY-MM-DD HH:MM:SS.nnnnnnnnn in local time.";
+    "evt.datetime.s", Str, None, "The event's date and time, YYYY-MM-DD HH:MM:SS in local time.";
     "evt.num", Uint, None, "The event's sequence number in this run.";
     "evt.res", Str, None, "The call's result: SUCCESS, or the errno name (ENOENT).";
     "evt.rawres", Int, None, "The call's return value as a number (negative errno on failure).";
     "evt.failed", Bool, None, "Whether the call failed.";
     "evt.is_open_read", Bool, None, "An open with O_RDONLY or O_RDWR.";
     "evt.is_open_write", Bool, None, "An open with O_WRONLY or O_RDWR.";
+    "evt.is_open_create", Bool, None, "An open with O_CREAT.";
     "evt.is_open_exec", Bool, None, "An open with O_CREAT and an executable mode, or of an executable.";
     "evt.arg", Str, DotKey, "An argument of the call by name (evt.arg.flags, evt.arg.path, evt.arg.request...).";
     "evt.rawarg", Str, DotKey, "An argument of the call by name, unformatted (numbers as numbers).";
@@ -189,6 +195,23 @@ fields! {
     "proc.apid", Int, OptionalIndex, "An ancestor's pid, as proc.aname.";
     "proc.aexe", Str, OptionalIndex, "An ancestor's argv[0], as proc.aname.";
     "proc.aexepath", Str, OptionalIndex, "An ancestor's executable path, as proc.aname.";
+    "proc.acmdline", Str, OptionalIndex, "An ancestor's command line, as proc.aname.";
+    "proc.aargs", Str, OptionalIndex, "An ancestor's arguments, as proc.aname.";
+    "proc.cmdnargs", Uint, None, "The number of arguments (after argv[0]).";
+    "proc.cmdlenargs", Uint, None, "The arguments' total length in characters (after argv[0], without separators).";
+    "proc.exeline", Str, None, "argv[0] and the arguments: `proc.exe arg1 arg2`.";
+    "proc.pvpid", Int, None, "The parent's process id in its own pid namespace.";
+    "proc.pgid", Int, None, "The process group id (host namespace).";
+    "proc.is_pgid_leader", Bool, None, "The process leads its process group (proc.pgid = proc.pid).";
+    "proc.pgid.name", Str, None, "The process group leader's name.";
+    "proc.pgid.exe", Str, None, "The process group leader's argv[0].";
+    "proc.pgid.exepath", Str, None, "The process group leader's executable path.";
+    "proc.vpgid.name", Str, None, "The process group leader's name (as proc.pgid.name).";
+    "proc.vpgid.exe", Str, None, "The process group leader's argv[0].";
+    "proc.vpgid.exepath", Str, None, "The process group leader's executable path.";
+    "proc.sid.exe", Str, None, "The session leader's argv[0].";
+    "proc.sid.exepath", Str, None, "The session leader's executable path.";
+    "proc.loginshellid", Int, None, "The pid of the oldest of the process and its ancestors whose name ends in `sh` (the login shell).";
     "proc.tty", Int, None, "The controlling terminal (0 for none).";
     "proc.cwd", Str, None, "The working directory.";
     "proc.env", Str, Key, "An environment variable by name (proc.env[HOME]); without one the whole environment.";
@@ -212,6 +235,9 @@ fields! {
     "proc.is_container_healthcheck", Bool, None, "The process is the container runtime's health check.";
     "proc.is_container_liveness_probe", Bool, None, "The process is a Kubernetes liveness probe.";
     "proc.is_container_readiness_probe", Bool, None, "The process is a Kubernetes readiness probe.";
+    "thread.tid", Int, None, "The thread id (host namespace).";
+    "thread.vtid", Int, None, "The thread id in its own pid namespace (known for the main thread).";
+    "thread.ismain", Bool, None, "The event's thread is the process's main thread.";
     "thread.cap_effective", Str, None, "The thread's effective capabilities (CAP_X CAP_Y).";
     "thread.cap_permitted", Str, None, "The thread's permitted capabilities.";
     // user.*, group.*
@@ -219,6 +245,8 @@ fields! {
     "user.name", Str, None, "The user name, from the process's own /etc/passwd (the container's inside one).";
     "user.loginuid", Int, None, "The audit login uid (-1 when unset).";
     "user.loginname", Str, None, "The login uid's user name.";
+    "user.homedir", Str, None, "The user's home directory, from the process's own /etc/passwd.";
+    "user.shell", Str, None, "The user's login shell, from the process's own /etc/passwd.";
     "group.gid", Uint, None, "The effective group id.";
     "group.name", Str, None, "The group name.";
     // container.*, k8s.*

@@ -4,6 +4,13 @@
 /// The local time of day of `secs` since the epoch: (hours, minutes, seconds); the UTC time of
 /// day when the C library cannot convert it.
 pub fn local_hms(secs: i64) -> (u32, u32, u32) {
+    let c = local_civil(secs);
+    (c.hour, c.minute, c.second)
+}
+
+/// The local date and time of `secs` since the epoch; UTC's when the C library cannot convert
+/// it.
+pub fn local_civil(secs: i64) -> crate::output::time::Civil {
     let t: libc::time_t = secs;
     // SAFETY: `tm` is plain old data (integers and a pointer libc sets); all-zero is valid.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
@@ -11,10 +18,16 @@ pub fn local_hms(secs: i64) -> (u32, u32, u32) {
     // localtime_r is the reentrant form and keeps no pointer to them.
     let r = unsafe { libc::localtime_r(&t, &mut tm) };
     if r.is_null() {
-        let d = secs.rem_euclid(86_400) as u32;
-        return (d / 3600, d / 60 % 60, d % 60);
+        return crate::output::time::Civil::from_epoch(secs);
     }
-    (tm.tm_hour as u32, tm.tm_min as u32, tm.tm_sec as u32)
+    crate::output::time::Civil {
+        year: i64::from(tm.tm_year) + 1900,
+        month: (tm.tm_mon + 1) as u32,
+        day: tm.tm_mday as u32,
+        hour: tm.tm_hour as u32,
+        minute: tm.tm_min as u32,
+        second: tm.tm_sec as u32,
+    }
 }
 
 /// CLOCK_REALTIME - CLOCK_BOOTTIME now, in ns (boottime read on both sides of the real time):

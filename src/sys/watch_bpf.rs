@@ -68,8 +68,10 @@ pub struct ExecFixed {
     pub vpid: u32,
     pub vpgid: u32,
     pub vsid: u32,
-    /// The session id in the host's pid namespace.
+    /// The session and process group ids in the host's pid namespace.
     pub sid: u32,
+    pub pgid: u32,
+    pub pad2: u32,
     /// When the process and its pid namespace's init started (CLOCK_BOOTTIME ns; 0: unknown).
     pub start_ns: u64,
     pub pidns_start_ns: u64,
@@ -220,7 +222,7 @@ pub struct WatchLost {
 }
 
 const _: () = assert!(std::mem::size_of::<Hdr>() == 64);
-const _: () = assert!(std::mem::size_of::<ExecFixed>() == 152 + 2 * DPATH_ROOM + EXE_MAX);
+const _: () = assert!(std::mem::size_of::<ExecFixed>() == 160 + 2 * DPATH_ROOM + EXE_MAX);
 const _: () = assert!(std::mem::size_of::<ForkRec>() == 88);
 const _: () = assert!(std::mem::size_of::<OpenFixed>() == 96);
 const _: () = assert!(std::mem::size_of::<ConnRec>() == 88 + 2 * SOCKADDR_MAX);

@@ -98,8 +98,17 @@ impl ProcInfo {
     }
 }
 
-/// Names by id, read from one root's /etc/passwd or /etc/group.
-type Names = HashMap<u32, String>;
+/// One line of /etc/passwd or /etc/group: the name and, in /etc/passwd, the home directory and
+/// login shell.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entry {
+    pub name: String,
+    pub home: String,
+    pub shell: String,
+}
+
+/// Entries by id, read from one root's /etc/passwd or /etc/group.
+type Names = HashMap<u32, Entry>;
 
 /// The node's processes and containers as far as ksec knows them.
 #[derive(Debug)]
@@ -143,16 +152,22 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Parses /etc/passwd or /etc/group: `name:x:id:...` lines.
+/// Parses /etc/passwd (`name:x:uid:gid:gecos:home:shell`) or /etc/group (`name:x:gid:...`)
+/// lines; the first entry of an id wins.
 pub fn parse_names(text: &[u8]) -> Names {
     let mut names = Names::new();
     for line in text.split(|&b| b == b'\n') {
-        let mut f = line.splitn(4, |&b| b == b':');
-        let (Some(name), Some(_), Some(id)) = (f.next(), f.next(), f.next()) else {
+        let f: Vec<&[u8]> = line.splitn(7, |&b| b == b':').collect();
+        let (Some(name), Some(id)) = (f.first(), f.get(2)) else {
             continue;
         };
         if let Some(id) = std::str::from_utf8(id).ok().and_then(|s| s.parse().ok()) {
-            names.entry(id).or_insert_with(|| lossy(name));
+            let field = |i: usize| f.get(i).map(|v| lossy(v)).unwrap_or_default();
+            names.entry(id).or_insert_with(|| Entry {
+                name: lossy(name),
+                home: field(5),
+                shell: field(6),
+            });
         }
     }
     names
@@ -222,12 +237,20 @@ impl Context {
 
     /// The user name of `uid` as `pid`'s root sees it.
     pub fn user_name(&self, info: &ProcInfo, uid: u32) -> Option<&str> {
-        self.users.get(&info.root?)?.get(&uid).map(String::as_str)
+        self.user(info, uid).map(|u| u.name.as_str())
+    }
+
+    /// The /etc/passwd entry of `uid` as `pid`'s root sees it.
+    pub fn user(&self, info: &ProcInfo, uid: u32) -> Option<&Entry> {
+        self.users.get(&info.root?)?.get(&uid)
     }
 
     /// The group name of `gid` as `pid`'s root sees it.
     pub fn group_name(&self, info: &ProcInfo, gid: u32) -> Option<&str> {
-        self.groups.get(&info.root?)?.get(&gid).map(String::as_str)
+        self.groups
+            .get(&info.root?)?
+            .get(&gid)
+            .map(|g| g.name.as_str())
     }
 
     /// Updates the table for an event and reads what evaluating it needs (the process, its
@@ -258,6 +281,7 @@ impl Context {
                     info.vpgid = st.vpgid;
                     info.vsid = st.vsid;
                     info.sid = st.sid.unwrap_or(0);
+                    info.pgid = st.pgid.unwrap_or(0);
                     info.start_ns = st.start_ns;
                     info.pidns_start_ns = st.pidns_start_ns;
                 }
@@ -709,12 +733,22 @@ mod tests {
         let n =
             parse_names(b"root:x:0:0:root:/root:/bin/sh\nbad\nbin:x:1:1::/:\nroot2:x:0:0::/:\n");
         assert_eq!(
-            n.get(&0).map(String::as_str),
-            Some("root"),
+            n.get(&0),
+            Some(&Entry {
+                name: "root".into(),
+                home: "/root".into(),
+                shell: "/bin/sh".into()
+            }),
             "the first wins"
         );
-        assert_eq!(n.get(&1).map(String::as_str), Some("bin"));
+        assert_eq!(
+            n.get(&1)
+                .map(|e| (e.name.as_str(), e.home.as_str(), e.shell.as_str())),
+            Some(("bin", "/", ""))
+        );
         assert_eq!(n.len(), 2);
+        let g = parse_names(b"wheel:x:10:alice,bob\n");
+        assert_eq!(g.get(&10).map(|e| e.name.as_str()), Some("wheel"));
     }
 
     #[test]

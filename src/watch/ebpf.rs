@@ -493,6 +493,7 @@ fn proc_start(r: &rec::ExecFixed, boot_to_real: i64) -> ProcStart {
         vpgid: Some(r.vpgid as i32),
         vsid: Some(r.vsid as i32),
         sid: Some(r.sid as i32),
+        pgid: Some(r.pgid as i32),
         start_ns: boot_ns_to_real(r.start_ns, boot_to_real),
         pidns_start_ns: boot_ns_to_real(r.pidns_start_ns, boot_to_real),
     }

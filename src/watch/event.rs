@@ -46,6 +46,8 @@ pub struct ProcStart {
     pub vsid: Option<i32>,
     /// The session id in the host's pid namespace (its leader's pid there).
     pub sid: Option<i32>,
+    /// The process group id in the host's pid namespace.
+    pub pgid: Option<i32>,
     /// When the process started (its clone), in ns since the epoch.
     pub start_ns: Option<u64>,
     /// When its pid namespace's init started, in ns since the epoch.

@@ -820,6 +820,10 @@ pub const PARTIAL: &[Unavailable] = &[
     ("evt.arg.request", "ptrace: only PTRACE_ATTACH (also for PTRACE_SEIZE) and PTRACE_DETACH"),
     ("proc.vpgid", "read from /proc/PID/status at the exec event: unknown for a process that exits first"),
     ("proc.is_vpgid_leader", "read from /proc/PID/status at the exec event: unknown for a process that exits first"),
+    ("proc.pgid", "read from /proc/PID/stat at the exec event: unknown for a process that exits first"),
+    ("proc.is_pgid_leader", "read from /proc/PID/stat at the exec event: unknown for a process that exits first"),
+    ("proc.cmdnargs", "argv is read from /proc/PID/cmdline at the exec event: empty for a process that exits first"),
+    ("proc.exeline", "argv is read from /proc/PID/cmdline at the exec event: empty for a process that exits first"),
     ("proc.exe_ino.ctime", "the executable is stat'ed through /proc/PID/exe at the exec event: unknown for a process that exits first"),
     ("proc.duration", "a process's start is its fork event's time, or /proc/PID/stat's (10 ms ticks)"),
 ];

@@ -227,6 +227,15 @@ impl<'a> WatchEvent<'a> {
         }
     }
 
+    /// The process whose pid is `id` (a group or session leader): the process itself or an
+    /// ancestor, else whatever the context knows.
+    fn leader(&self, id: i32) -> Option<&'a ProcInfo> {
+        std::iter::once(self.proc?)
+            .chain(self.ancestors.iter().copied())
+            .find(|a| a.pid == id)
+            .or_else(|| self.ctx.get(id))
+    }
+
     /// `proc.aname`-like fields: one level, or every ancestor (parent first).
     fn ancestry<'b>(
         &'b self,
@@ -380,6 +389,30 @@ pub fn local_time(ns: u64) -> String {
     format!("{h:02}:{m:02}:{sec:02}.{:09}", ns % 1_000_000_000)
 }
 
+/// Falco's evt.datetime: `YYYY-MM-DD HH:MM:SS.nnnnnnnnn` in local time; without the
+/// nanoseconds for evt.datetime.s.
+pub fn local_datetime(ns: u64, with_ns: bool) -> String {
+    let c = crate::sys::time::local_civil((ns / 1_000_000_000) as i64);
+    let day = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    );
+    if with_ns {
+        format!("{day}.{:09}", ns % 1_000_000_000)
+    } else {
+        day
+    }
+}
+
+/// The pid of the oldest process of `chain` (the process, then its ancestors) whose name ends
+/// in `sh` (Falco's proc.loginshellid: sh, bash, zsh... and ssh).
+fn login_shell(chain: impl Iterator<Item = (i32, bool)>) -> Option<i64> {
+    chain
+        .filter(|&(_, shell)| shell)
+        .last()
+        .map(|(pid, _)| i64::from(pid))
+}
+
 /// ISO 8601 in UTC with nanoseconds (`2026-12-02T17:05:26.162004627Z`), Falco's JSON time.
 pub fn iso_time(ns: u64) -> String {
     use std::time::{Duration, UNIX_EPOCH};
@@ -413,6 +446,15 @@ impl<'a> Event for WatchEvent<'a> {
             "evt.time" => s(local_time(raw.time_ns)),
             "evt.time.iso8601" => s(iso_time(raw.time_ns)),
             "evt.rawtime" => Some(Value::Uint(raw.time_ns)),
+            "evt.rawtime.s" => Some(Value::Uint(raw.time_ns / 1_000_000_000)),
+            "evt.rawtime.ns" => Some(Value::Uint(raw.time_ns % 1_000_000_000)),
+            "evt.time.s" => s(local_time(raw.time_ns)[..8].to_string()),
+            "evt.datetime" => s(local_datetime(raw.time_ns, true)),
+            "evt.datetime.s" => s(local_datetime(raw.time_ns, false)),
+            "evt.is_open_create" => {
+                let (flags, ..) = self.open_flags()?;
+                Some(Value::Bool(flags? & libc::O_CREAT as u64 != 0))
+            }
             "evt.num" => Some(Value::Uint(self.num)),
             "evt.res" => self.res().map(|r| Value::Str(res_text(r).into())),
             "evt.rawres" => self.res().map(Value::Int),
@@ -461,6 +503,42 @@ impl<'a> Event for WatchEvent<'a> {
             "proc.apid" => self.ancestry(arg, |a| Some(Value::Int(i64::from(a.pid)))),
             "proc.aexe" => self.ancestry(arg, |a| str_of(a.exe())),
             "proc.aexepath" => self.ancestry(arg, |a| str_of(a.exepath.as_deref())),
+            "proc.acmdline" => self.ancestry(arg, |a| s(a.cmdline())),
+            "proc.aargs" => self.ancestry(arg, |a| s(a.args())),
+            "proc.cmdnargs" => Some(Value::Uint(p?.argv.len().saturating_sub(1) as u64)),
+            "proc.cmdlenargs" => Some(Value::Uint(
+                p?.argv.iter().skip(1).map(|a| a.len() as u64).sum(),
+            )),
+            "proc.exeline" => {
+                let p = p?;
+                s(format!("{} {}", p.exe().unwrap_or_default(), p.args()))
+            }
+            "proc.pvpid" => self.level(1)?.vpid.map(|v| Value::Int(i64::from(v))),
+            "proc.pgid" => Some(Value::Int(i64::from(p?.pgid))),
+            "proc.is_pgid_leader" => Some(Value::Bool(p?.pgid == raw.pid)),
+            "proc.pgid.name" | "proc.vpgid.name" => {
+                str_of(self.leader(p?.pgid).map(|l| l.comm.as_str()))
+            }
+            "proc.pgid.exe" | "proc.vpgid.exe" => str_of(self.leader(p?.pgid)?.exe()),
+            "proc.pgid.exepath" | "proc.vpgid.exepath" => {
+                str_of(self.leader(p?.pgid)?.exepath.as_deref())
+            }
+            "proc.sid.exe" => str_of(self.leader(p?.sid)?.exe()),
+            "proc.sid.exepath" => str_of(self.leader(p?.sid)?.exepath.as_deref()),
+            "proc.loginshellid" => login_shell(
+                std::iter::once(p?)
+                    .chain(self.ancestors.iter().copied())
+                    .map(|a| (a.pid, a.comm.ends_with("sh"))),
+            )
+            .map(Value::Int),
+            "thread.tid" => Some(Value::Int(i64::from(raw.tid))),
+            "thread.ismain" => Some(Value::Bool(raw.tid == raw.pid)),
+            "thread.vtid" => {
+                if raw.tid != raw.pid {
+                    return None;
+                }
+                p?.vpid.map(|v| Value::Int(i64::from(v)))
+            }
             "proc.tty" => p.map(|p| Value::Int(i64::from(p.tty))),
             "proc.cwd" => {
                 let cwd = self.readlink("cwd").or_else(|| p?.cwd.clone())?;
@@ -538,6 +616,15 @@ impl<'a> Event for WatchEvent<'a> {
                     i64::from(c.loginuid)
                 })
             }),
+            "user.homedir" | "user.shell" => {
+                let c = self.creds()?;
+                let u = self.ctx.user(p?, c.euid)?;
+                s(if field.info.name == "user.homedir" {
+                    u.home.as_str()
+                } else {
+                    u.shell.as_str()
+                })
+            }
             "user.loginname" => {
                 let c = self.creds().filter(|c| c.loginuid != u32::MAX)?;
                 str_of(self.ctx.user_name(p?, c.loginuid))
@@ -983,6 +1070,7 @@ mod tests {
                     vpgid: Some(vpgid),
                     vsid: Some(7),
                     sid: None,
+                    pgid: None,
                     start_ns: Some(t - 6_000_000_000),
                     pidns_start_ns: Some(t - 60_000_000_000),
                 }),
@@ -1039,6 +1127,101 @@ mod tests {
         let ev = WatchEvent::new(&r, &ctx, 2);
         assert_eq!(get(&ev, "proc.is_vpgid_leader").as_deref(), Some("false"));
         assert_eq!(get(&ev, "proc.exe_ino.ctime_duration_proc_start"), None);
+    }
+
+    #[test]
+    fn arguments_groups_threads_times_and_the_users_home() {
+        let mut ctx = Context::new(ProcRoot::new("/proc"), MetaReader::default());
+        let r = raw(Kind::Exec {
+            execveat: false,
+            res: 0,
+            ppid: nix::unistd::getppid().as_raw(),
+            exe: b"/bin/sh".to_vec(),
+            argv: vec![b"/bin/sh".to_vec(), b"-c".to_vec(), b"id -u".to_vec()],
+            argv_truncated: false,
+            tty: Some(0),
+            start: None,
+            exe_inode: None,
+            cwd: None,
+            exepath: None,
+        });
+        ctx.prepare(&r);
+        let ev = WatchEvent::new(&r, &ctx, 1);
+        assert_eq!(get(&ev, "proc.cmdnargs").as_deref(), Some("2"));
+        assert_eq!(get(&ev, "proc.cmdlenargs").as_deref(), Some("7"));
+        assert_eq!(
+            get(&ev, "proc.exeline").as_deref(),
+            Some("/bin/sh -c id -u")
+        );
+        assert_eq!(get(&ev, "proc.acmdline[0]"), get(&ev, "proc.cmdline"));
+        assert_eq!(get(&ev, "proc.acmdline[1]"), get(&ev, "proc.pcmdline"));
+        assert_eq!(get(&ev, "proc.aargs[0]").as_deref(), Some("-c id -u"));
+        let pgid = nix::unistd::getpgrp().as_raw();
+        assert_eq!(get(&ev, "proc.pgid"), Some(pgid.to_string()));
+        assert_eq!(
+            get(&ev, "proc.is_pgid_leader"),
+            Some((pgid == me()).to_string())
+        );
+        // The group leader is a live process /proc names.
+        let leader = std::fs::read_to_string(format!("/proc/{pgid}/comm")).unwrap();
+        assert_eq!(get(&ev, "proc.pgid.name").as_deref(), Some(leader.trim()));
+        assert_eq!(get(&ev, "proc.vpgid.name"), get(&ev, "proc.pgid.name"));
+        assert_eq!(get(&ev, "thread.tid"), Some(me().to_string()));
+        assert_eq!(get(&ev, "thread.ismain").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "thread.vtid"), get(&ev, "proc.vpid"));
+        // root's entry of /etc/passwd.
+        let root = std::fs::read_to_string("/etc/passwd").unwrap();
+        let root: Vec<&str> = root
+            .lines()
+            .find(|l| l.split(':').nth(2) == Some("0"))
+            .unwrap()
+            .split(':')
+            .collect();
+        assert_eq!(get(&ev, "user.homedir").as_deref(), Some(root[5]));
+        assert_eq!(get(&ev, "user.shell").as_deref(), Some(root[6]));
+        // 1_796_231_126.162004627 s since the epoch.
+        assert_eq!(get(&ev, "evt.rawtime.s").as_deref(), Some("1796231126"));
+        assert_eq!(get(&ev, "evt.rawtime.ns").as_deref(), Some("162004627"));
+        let time = get(&ev, "evt.time").unwrap();
+        assert_eq!(get(&ev, "evt.time.s").as_deref(), Some(&time[..8]));
+        let dt = get(&ev, "evt.datetime").unwrap();
+        assert!(
+            regex::Regex::new(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.162004627$")
+                .unwrap()
+                .is_match(&dt),
+            "{dt}"
+        );
+        assert!(dt.ends_with(&time), "{dt} {time}");
+        assert_eq!(get(&ev, "evt.datetime.s").as_deref(), Some(&dt[..19]));
+        assert_eq!(get(&ev, "evt.is_open_create"), None, "not an open");
+        let o = raw(Kind::Open {
+            call: OpenCall::Openat,
+            dirfd: AT_FDCWD,
+            path: b"/tmp/new".to_vec(),
+            resolved: None,
+            flags: Some((libc::O_CREAT | libc::O_WRONLY) as u64),
+            write: None,
+            mode: 0o600,
+            res: 3,
+        });
+        ctx.prepare(&o);
+        let ev = WatchEvent::new(&o, &ctx, 2);
+        assert_eq!(get(&ev, "evt.is_open_create").as_deref(), Some("true"));
+        // Another thread of the process.
+        let t = RawEvent {
+            tid: me() + 1_000_000,
+            ..o.clone()
+        };
+        let ev = WatchEvent::new(&t, &ctx, 3);
+        assert_eq!(get(&ev, "thread.ismain").as_deref(), Some("false"));
+        assert_eq!(get(&ev, "thread.vtid"), None);
+    }
+
+    #[test]
+    fn the_login_shell_is_the_oldest_ancestor_named_sh() {
+        let chain = [(9, false), (8, true), (5, false), (3, true), (1, false)];
+        assert_eq!(login_shell(chain.into_iter()), Some(3));
+        assert_eq!(login_shell([(9, false), (1, false)].into_iter()), None);
     }
 
     #[test]
