@@ -1033,3 +1033,46 @@ fn fields_of_arguments_groups_login_shell_and_home_on_a_real_exec() {
         "{o}"
     );
 }
+
+#[test]
+fn a_shell_whose_stdin_is_a_tcp_socket_is_told_from_one_reading_a_pipe() {
+    require_root!();
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("revshell.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: Shell reading a socket\n  desc: proc.stdin.type at exec\n  condition: evt.type=execve and proc.name=sh and proc.cmdline contains ksecw- and proc.stdin.type in (ipv4, ipv6)\n  output: \"stdin=%proc.stdin.name type=%proc.stdin.type out=%proc.stdout.type threads=%proc.nthreads rss=%proc.vmrss fds=%proc.fdopencount limit=%proc.fdlimit cmd=%proc.cmdline\"\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let w = Watch::start(&["-r", rules.to_str().unwrap()]);
+    let shell = |stdin: Stdio, t: &str| {
+        Command::new("/bin/sh")
+            .args(["-c", &format!("sleep 2; : {t}")])
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let c = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let name = format!("{}->{}", c.local_addr().unwrap(), c.peer_addr().unwrap());
+    let (sock, piped) = (tag("socket"), tag("pipe"));
+    let mut a = shell(Stdio::from(std::os::fd::OwnedFd::from(c)), &sock);
+    let mut b = shell(Stdio::piped(), &piped);
+    let alerts = w.wait_for("Shell reading a socket", &sock);
+    let _ = (a.wait(), b.wait());
+    let o = alerts[0]["output"].as_str().unwrap();
+    assert!(
+        o.contains(&format!("stdin={name} type=ipv4 out=pipe ")),
+        "{o}"
+    );
+    assert!(o.contains("threads=1 "), "{o}");
+    for n in ["rss=", "fds=", "limit="] {
+        assert!(!o.contains(&format!("{n}<NA>")), "{o}");
+    }
+    assert!(
+        w.matching("Shell reading a socket", &piped).is_empty(),
+        "{:?}",
+        w.alerts()
+    );
+}

@@ -35,6 +35,13 @@ pub struct Status {
     pub no_new_privs: Option<bool>,
     /// `Seccomp:` mode (0 disabled, 1 strict, 2 filter).
     pub seccomp: Option<u8>,
+    /// The inheritable capability set (`CapInh:`).
+    pub cap_inh: Option<u64>,
+    /// `Threads:`, and the memory figures in KiB (`VmSize:`, `VmRSS:`, `VmSwap:`).
+    pub threads: Option<u32>,
+    pub vm_size_kb: Option<u64>,
+    pub vm_rss_kb: Option<u64>,
+    pub vm_swap_kb: Option<u64>,
 }
 
 impl Status {
@@ -72,6 +79,12 @@ fn four_ids(value: &[u8]) -> Option<[u32; 4]> {
     ids.try_into().ok()
 }
 
+/// `VmRSS:\t  1234 kB`: the number of KiB.
+fn kib(value: &[u8]) -> Option<u64> {
+    let v = std::str::from_utf8(value).ok()?.trim();
+    v.strip_suffix("kB").unwrap_or(v).trim().parse().ok()
+}
+
 fn hex(value: &[u8]) -> Option<u64> {
     u64::from_str_radix(std::str::from_utf8(value).ok()?.trim(), 16).ok()
 }
@@ -99,6 +112,11 @@ pub fn parse_status(bytes: &[u8]) -> Status {
             b"Gid" => s.gids = four_ids(value),
             b"CapEff" => s.cap_eff = hex(value),
             b"CapPrm" => s.cap_prm = hex(value),
+            b"CapInh" => s.cap_inh = hex(value),
+            b"Threads" => s.threads = number(value).and_then(|n| u32::try_from(n).ok()),
+            b"VmSize" => s.vm_size_kb = kib(value),
+            b"VmRSS" => s.vm_rss_kb = kib(value),
+            b"VmSwap" => s.vm_swap_kb = kib(value),
             b"Groups" => {
                 s.groups = std::str::from_utf8(value).ok().and_then(|v| {
                     v.split_ascii_whitespace()
@@ -147,6 +165,21 @@ mod tests {
         let s = parse_status(b"CapPrm:\t00000000a80425fb\nCapEff:\t000001ffffffffff\n");
         assert_eq!(s.cap_prm, Some(0xa80425fb));
         assert_eq!(s.cap_eff, Some(0x1ff_ffff_ffff));
+    }
+
+    #[test]
+    fn threads_memory_and_inheritable_caps() {
+        let s = parse_status(
+            b"CapInh:\t0000000000000400\nThreads:\t3\nVmSize:\t   10520 kB\nVmRSS:\t    2048 kB\nVmSwap:\t       0 kB\n",
+        );
+        assert_eq!(s.cap_inh, Some(0x400));
+        assert_eq!(s.threads, Some(3));
+        assert_eq!(
+            (s.vm_size_kb, s.vm_rss_kb, s.vm_swap_kb),
+            (Some(10520), Some(2048), Some(0))
+        );
+        // A kernel thread has no Vm lines.
+        assert_eq!(parse_status(b"Threads:\t1\n").vm_rss_kb, None);
     }
 
     const SLEEPING: &[u8] = b"Name:\tcat\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\n\

@@ -211,6 +211,19 @@ fields! {
     "proc.vpgid.exepath", Str, None, "The process group leader's executable path.";
     "proc.sid.exe", Str, None, "The session leader's argv[0].";
     "proc.sid.exepath", Str, None, "The session leader's executable path.";
+    "proc.nthreads", Uint, None, "The process's threads, read from /proc when the event is evaluated.";
+    "proc.vmsize", Uint, None, "The process's virtual memory in KiB (VmSize), read from /proc when the event is evaluated.";
+    "proc.vmrss", Uint, None, "The process's resident memory in KiB (VmRSS), read from /proc when the event is evaluated.";
+    "proc.vmswap", Uint, None, "The process's swapped memory in KiB (VmSwap), read from /proc when the event is evaluated.";
+    "proc.fdopencount", Uint, None, "The process's open fds, read from /proc when the event is evaluated.";
+    "proc.fdlimit", Int, None, "The process's soft limit of open files (none when unlimited).";
+    "proc.fdusage", Uint, None, "Open fds as a whole percentage of the limit.";
+    "proc.stdin.type", Str, None, "What fd 0 is, as fd.type (file, pipe, ipv4, ipv6, unix...): a shell reading a TCP socket is a reverse shell. Read from /proc when the event is evaluated.";
+    "proc.stdout.type", Str, None, "What fd 1 is, as proc.stdin.type.";
+    "proc.stderr.type", Str, None, "What fd 2 is, as proc.stdin.type.";
+    "proc.stdin.name", Str, None, "Fd 0's name, as fd.name (a path, ip:port->ip:port, pipe:[N]).";
+    "proc.stdout.name", Str, None, "Fd 1's name, as proc.stdin.name.";
+    "proc.stderr.name", Str, None, "Fd 2's name, as proc.stdin.name.";
     "proc.loginshellid", Int, None, "The pid of the oldest of the process and its ancestors whose name ends in `sh` (the login shell).";
     "proc.tty", Int, None, "The controlling terminal (0 for none).";
     "proc.cwd", Str, None, "The working directory.";
@@ -240,6 +253,7 @@ fields! {
     "thread.ismain", Bool, None, "The event's thread is the process's main thread.";
     "thread.cap_effective", Str, None, "The thread's effective capabilities (CAP_X CAP_Y).";
     "thread.cap_permitted", Str, None, "The thread's permitted capabilities.";
+    "thread.cap_inheritable", Str, None, "The thread's inheritable capabilities, read from /proc when the event is evaluated.";
     // user.*, group.*
     "user.uid", Uint, None, "The effective user id.";
     "user.name", Str, None, "The user name, from the process's own /etc/passwd (the container's inside one).";

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 use super::context::{absolute, Context, ProcInfo};
 use super::event::{Addr, Kind, RawEvent};
+use super::live::{std_fds, Live, StdFd};
 use crate::rules::fields::{Event, Field, FieldArg, Value};
 use crate::trace::decode::file::open_flag_names;
 
@@ -24,6 +25,9 @@ pub struct WatchEvent<'a> {
     ancestors: Vec<&'a ProcInfo>,
     /// fd.name: the absolute path, or the connection.
     fd_name: Option<String>,
+    /// Read from /proc the first time a field needs them ([`super::live`]).
+    live: std::cell::OnceCell<Live>,
+    std_fds: std::cell::OnceCell<[Option<StdFd>; 3]>,
 }
 
 fn s<'a>(v: impl Into<Cow<'a, str>>) -> Option<Value<'a>> {
@@ -126,9 +130,25 @@ impl<'a> WatchEvent<'a> {
             proc,
             ancestors,
             fd_name: None,
+            live: std::cell::OnceCell::new(),
+            std_fds: std::cell::OnceCell::new(),
         };
         ev.fd_name = ev.resolve_fd_name();
         ev
+    }
+
+    /// The process's figures, read from /proc once per event.
+    fn live(&self) -> &Live {
+        self.live
+            .get_or_init(|| Live::read(self.ctx.proc_root(), self.raw.pid))
+    }
+
+    /// Fd 0, 1 or 2 of the process, read from /proc once per event.
+    fn std_fd(&self, fd: usize) -> Option<&StdFd> {
+        self.std_fds
+            .get_or_init(|| std_fds(self.ctx.proc_root(), self.raw.pid))
+            .get(fd)?
+            .as_ref()
     }
 
     fn readlink(&self, rel: &str) -> Option<String> {
@@ -404,6 +424,17 @@ pub fn local_datetime(ns: u64, with_ns: bool) -> String {
     }
 }
 
+/// 0, 1 or 2 for a proc.stdin.*, proc.stdout.* or proc.stderr.* field.
+fn std_index(name: &str) -> usize {
+    if name.starts_with("proc.stdin") {
+        0
+    } else if name.starts_with("proc.stdout") {
+        1
+    } else {
+        2
+    }
+}
+
 /// The pid of the oldest process of `chain` (the process, then its ancestors) whose name ends
 /// in `sh` (Falco's proc.loginshellid: sh, bash, zsh... and ssh).
 fn login_shell(chain: impl Iterator<Item = (i32, bool)>) -> Option<i64> {
@@ -531,6 +562,30 @@ impl<'a> Event for WatchEvent<'a> {
                     .map(|a| (a.pid, a.comm.ends_with("sh"))),
             )
             .map(Value::Int),
+            "proc.nthreads" => self
+                .live()
+                .status
+                .as_ref()?
+                .threads
+                .map(|n| Value::Uint(n.into())),
+            "proc.vmsize" => self.live().status.as_ref()?.vm_size_kb.map(Value::Uint),
+            "proc.vmrss" => self.live().status.as_ref()?.vm_rss_kb.map(Value::Uint),
+            "proc.vmswap" => self.live().status.as_ref()?.vm_swap_kb.map(Value::Uint),
+            "proc.fdopencount" => self.live().fd_count.map(Value::Uint),
+            "proc.fdlimit" => self.live().fd_limit.map(|l| Value::Int(l as i64)),
+            "proc.fdusage" => self.live().fd_usage().map(Value::Uint),
+            "thread.cap_inheritable" => self
+                .live()
+                .status
+                .as_ref()?
+                .cap_inh
+                .map(|c| Value::Str(cap_names(c).into())),
+            name @ ("proc.stdin.type" | "proc.stdout.type" | "proc.stderr.type") => {
+                s(self.std_fd(std_index(name))?.ty)
+            }
+            name @ ("proc.stdin.name" | "proc.stdout.name" | "proc.stderr.name") => {
+                s(self.std_fd(std_index(name))?.name.as_str())
+            }
             "thread.tid" => Some(Value::Int(i64::from(raw.tid))),
             "thread.ismain" => Some(Value::Bool(raw.tid == raw.pid)),
             "thread.vtid" => {

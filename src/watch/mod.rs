@@ -9,4 +9,5 @@ pub mod ebpf;
 pub mod event;
 pub mod fallback;
 pub mod fields;
+pub mod live;
 pub mod output;
