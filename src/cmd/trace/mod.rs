@@ -338,6 +338,9 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         seccomp,
         &render.filter,
         interval,
+        lines
+            .as_ref()
+            .is_some_and(|l| l.decode.fds != FdDecode::None),
     )?;
     let count = CountOpts {
         overhead_ns: render.overhead_ns,
@@ -445,6 +448,7 @@ fn pick_backend(
     seccomp: Option<ptrace::SeccompProgram>,
     filter: &filter::Filter,
     interval: Option<Duration>,
+    fd_names: bool,
 ) -> Result<Box<dyn backend::Backend>, ExitError> {
     let fail = |msg: String| ExitError::new(Exit::TraceError, msg);
     let per_call = !args.summary;
@@ -517,18 +521,11 @@ fn pick_backend(
                 verbose: args.verbose,
                 ring_bytes,
                 notices: args.quiet == 0,
+                fd_names,
             }),
         };
         match ebpf::Ebpf::load(scope, cfg) {
             Ok(b) => {
-                if per_call && args.decode_fds > 0 && args.quiet == 0 {
-                    // Lines are made after the calls: /proc may no longer show the fd.
-                    eprintln!(
-                        "ksec trace: with the eBPF backend, -y names each fd as /proc shows it \
-                         when the line is printed: an fd closed by then, or of a process that \
-                         has ended, prints as its number (--backend ptrace names every one)"
-                    );
-                }
                 return Ok(Box::new(b));
             }
             Err(e) => {
