@@ -132,6 +132,8 @@ pub fn spec(name: &str, nr: u64) -> u32 {
         }
     }
     match name {
+        // F_DUPFD and F_DUPFD_CLOEXEC return an fd (the probe's command is neither).
+        "fcntl" => bits |= RET,
         "pipe" | "pipe2" => bits |= PAIR0,
         "socketpair" => bits |= PAIR3,
         _ => {}
