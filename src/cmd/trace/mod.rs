@@ -338,9 +338,6 @@ pub fn run(args: TraceArgs) -> anyhow::Result<Exit> {
         seccomp,
         &render.filter,
         interval,
-        lines
-            .as_ref()
-            .is_some_and(|l| l.decode.fds != FdDecode::None),
     )?;
     let count = CountOpts {
         overhead_ns: render.overhead_ns,
@@ -448,7 +445,6 @@ fn pick_backend(
     seccomp: Option<ptrace::SeccompProgram>,
     filter: &filter::Filter,
     interval: Option<Duration>,
-    fd_names: bool,
 ) -> Result<Box<dyn backend::Backend>, ExitError> {
     let fail = |msg: String| ExitError::new(Exit::TraceError, msg);
     let per_call = !args.summary;
@@ -457,8 +453,8 @@ fn pick_backend(
         (true, _) => Some("--seccomp-bpf"),
         (_, CpuPlacement::Same) => Some("--cpu-placement=same"),
         _ if per_call && string_limit > ebpf::capture::STRING_LIMIT_MAX => Some("-s above 8190"),
-        // -y names fds from /proc: exact only while the task is stopped at the call (eBPF's
-        // lines come after the fact, see trace::ebpf::lines). `--backend ebpf` still may.
+        // -y under eBPF names most fds in the kernel at the call, a few from /proc after the
+        // fact (trace::ebpf::fdname): ptrace, exact for all, unless `--backend ebpf`.
         _ if per_call
             && args.decode_fds > 0
             && args.backend == BackendChoice::Auto
@@ -502,6 +498,10 @@ fn pick_backend(
     };
     let block_fatal = args.output.is_some() && matches!(target, Target::Spawn { .. });
     if want_ebpf {
+        // -y, -yy, -e decode-fds=: the kernel names the calls' fds (trace::ebpf::fdname).
+        let fd_names = per_call
+            && (args.decode_fds > 0
+                || filter::output_quals(&args.expr).is_ok_and(|q| q.decode_fds.is_some()));
         let scope = match (args.all, container_ns) {
             (true, _) => ebpf::Scope::All,
             (false, Some(ns)) => ebpf::Scope::MountNs(ns),

@@ -385,7 +385,10 @@ mod tests {
         let b = record(FDK_PATH, 7, libc::S_IFDIR, FDN_CUT, b"c\0b\0");
         assert_eq!(hint(3, &b).seen.unwrap().path, path(b".../b/c", false));
         let b = record(FDK_PATH, 2, libc::S_IFDIR, 0, b"");
-        assert_eq!(hint(-100, &b).seen.unwrap().path, path(b"/", false));
+        assert_eq!(
+            hint(-100i64 as u64, &b).seen.unwrap().path,
+            path(b"/", false)
+        );
     }
 
     #[test]
