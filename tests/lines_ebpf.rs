@@ -234,23 +234,21 @@ fn options_the_records_cannot_serve_are_refused() {
     assert!(text(&out).1.contains("--ring-size 3000"), "{out:?}");
 }
 
-/// The lines of fixtures/tracees/fdreuse.c under `-yy` (the fd-naming calls only), with the
-/// pipe's and socket's numbers as N.
+/// The lines of fixtures/tracees/fdreuse.c under `-yy` (the fd-naming calls only), traced by
+/// ksec's `backend` or by strace (`"strace"`), with the pipe's and socket's numbers as N.
 fn fdreuse_lines(backend: &str, dir: &Path) -> Vec<String> {
     let prog = tracee("fdreuse");
     let d = dir.display().to_string();
+    let filter = "trace=openat,read,close,unlink,pipe2,write,socket,bind,listen";
+    let mut cmd = match backend {
+        "strace" => std::process::Command::new("strace"),
+        _ => ksec(&["trace", "--backend", backend]),
+    };
     let out = util::run(
-        ksec(&[
-            "trace",
-            "--backend",
-            backend,
-            "-yy",
-            "-e",
-            "trace=openat,read,close,unlink,pipe2,write,socket,bind,listen",
-        ])
-        .arg(&prog)
-        .arg(&d)
-        .current_dir(dir),
+        cmd.args(["-yy", "-e", filter])
+            .arg(&prog)
+            .arg(&d)
+            .current_dir(dir),
     );
     assert!(out.status.success(), "{}", text(&out).1);
     let subs = [
@@ -304,4 +302,11 @@ fn fds_are_named_as_they_were_at_each_call_after_the_process_ended() {
     // As the ptrace backend names them, with the task stopped at each call.
     std::fs::write(dir.join("second"), "2").unwrap();
     assert_eq!(fdreuse_lines("ptrace", dir), want);
+    // And as strace names them.
+    if util::which("strace").is_some() {
+        std::fs::write(dir.join("second"), "2").unwrap();
+        assert_eq!(fdreuse_lines("strace", dir), want);
+    } else {
+        util::skipped_in_part("fdreuse under strace: strace is not installed");
+    }
 }
