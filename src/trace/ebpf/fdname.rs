@@ -14,7 +14,8 @@
 //! What the kernel record does not carry is asked of /proc when the line is printed (exact
 //! while the task lives and keeps the fd, bare otherwise): fds inside structures (poll's
 //! array, epoll_ctl's event, SCM_RIGHTS), netlink sockets' endpoints, files of pseudo file
-//! systems other than pipes, sockets and anon inodes (pidfds, namespaces). Paths are walked up
+//! systems other than pipes, sockets and anon inodes (pidfds, namespaces), and every fd of an
+//! ia32 (int 0x80) call (`fdspecs` has rows for native numbers only). Paths are walked up
 //! at most 64 dentries and 2048 bytes (strace prints up to PATH_MAX); a longer one prints
 //! its last components after `...`, which strace never prints.
 #![forbid(unsafe_code)]

@@ -4,7 +4,9 @@
 //! personality, with a latency histogram; children are followed in the kernel from
 //! `sched_process_fork`. Tracees never stop. When tracing ends (or a live summary is due) the
 //! rows are read and handed to the [`Sink`] as [`TaskCounts`]: nothing is lost to a full buffer,
-//! and what a full map could not hold is reported.
+//! and what a full map could not hold is reported. Without -c the programs write per-call
+//! records instead ([`lines`]: the memory each decoder prints, [`capture`]; with -y the fds each
+//! call prints, named in the kernel, [`fdname`]).
 //!
 //! Loading needs root (or CAP_BPF + CAP_PERFMON) and BTF (/sys/kernel/btf/vmlinux) for the few
 //! task fields read (the compat-syscall flag, pids, pending SIGKILL, the mount namespace); raw
