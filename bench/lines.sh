@@ -20,6 +20,9 @@
 #   ksec-ebpf       ksec trace --backend ebpf -f -o FILE (the kernel records each call; nothing
 #                   stops; a line count below strace's means records were lost)
 #   ksec-ebpf-json  the same with --json
+#   strace-y        strace -f -y -o FILE (fds named: /proc/PID/fd read at each fd argument)
+#   ksec-ebpf-y     ksec trace --backend ebpf -f -y -o FILE (fds named in the kernel, a dentry
+#                   walk per fd argument); not in the default CONFIGS: compare with strace-y
 # Each round runs every configuration once (interleaved); RUNS rounds. The tables give medians,
 # the ratio of medians and the median of per-round ratios (same round = same machine load), and
 # the line counts of both tracers' files (they must agree: the same calls were printed).
@@ -91,6 +94,8 @@ for round in $(seq 1 "$RUNS"); do
             ksec-json) run_timed $wl $cfg "$round" "$KSEC" trace -f --json -o "$OUT/lines.out" -- "${cmd[@]}" ;;
             ksec-ebpf) run_timed $wl $cfg "$round" "$KSEC" trace --backend ebpf -f -o "$OUT/lines.out" -- "${cmd[@]}" ;;
             ksec-ebpf-json) run_timed $wl $cfg "$round" "$KSEC" trace --backend ebpf -f --json -o "$OUT/lines.out" -- "${cmd[@]}" ;;
+            strace-y) run_timed $wl $cfg "$round" strace -f -y -o "$OUT/lines.out" "${cmd[@]}" ;;
+            ksec-ebpf-y) run_timed $wl $cfg "$round" "$KSEC" trace --backend ebpf -f -y -o "$OUT/lines.out" -- "${cmd[@]}" ;;
             esac
         done
     done
@@ -109,5 +114,9 @@ for wl in syscalls forkthreads; do
         m=$(med $wl "$cfg")
         say "| $cfg | $m | $(awk -v a="$m" -v b="$base" 'BEGIN { printf "%.3f", a - b }') | $(awk -v a="$m" -v b="$s" 'BEGIN { printf "%.2f", a / b }') | $(printf '%.2f' "$(paired $wl "$cfg" strace)") | $(lines_of $wl "$cfg") |"
     done
+    if [[ " $CONFIGS " == *" strace-y "* && " $CONFIGS " == *" ksec-ebpf-y "* ]]; then
+        say ""
+        say "$wl: ksec-ebpf-y / strace-y $(awk -v a="$(med $wl ksec-ebpf-y)" -v b="$(med $wl strace-y)" 'BEGIN { printf "%.2f", a / b }') (ratio of medians), $(printf '%.2f' "$(paired $wl ksec-ebpf-y strace-y)") (median per round)"
+    fi
 done
 echo "summary: $SUMMARY" >&2

@@ -64,13 +64,56 @@ struct sigpending {
 	sigset_t signal;
 } __attribute__((preserve_access_index));
 
+struct super_block {
+	unsigned long s_magic;
+} __attribute__((preserve_access_index));
+
 struct inode {
 	unsigned short i_mode;
+	unsigned long i_ino;
+	u32 i_rdev;
+	struct super_block *i_sb;
+} __attribute__((preserve_access_index));
+
+struct qstr {
+	const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct hlist_bl_node {
+	struct hlist_bl_node *next, **pprev;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+	struct hlist_bl_node d_hash;
+	struct dentry *d_parent;
+	struct qstr d_name;
+	struct inode *d_inode;
+} __attribute__((preserve_access_index));
+
+struct vfsmount {
+	struct dentry *mnt_root;
+} __attribute__((preserve_access_index));
+
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+} __attribute__((preserve_access_index));
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct fs_struct {
+	struct path root;
+	struct path pwd;
 } __attribute__((preserve_access_index));
 
 struct file {
 	struct inode *f_inode;
 	void *private_data;
+	struct path f_path;
 } __attribute__((preserve_access_index));
 
 struct fdtable {
@@ -82,23 +125,56 @@ struct files_struct {
 	struct fdtable *fdt;
 } __attribute__((preserve_access_index));
 
-struct sock_common {
-	unsigned short skc_family;
+struct in6_addr {
+	u8 addr[16];
+};
+
+struct proto {
+	char name[32];
 } __attribute__((preserve_access_index));
+
+struct sock_common {
+	u32 skc_daddr;
+	u32 skc_rcv_saddr;
+	u16 skc_dport;
+	u16 skc_num;
+	unsigned short skc_family;
+	volatile unsigned char skc_state;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+	struct proto *skc_prot;
+} __attribute__((preserve_access_index));
+
+struct socket;
 
 struct sock {
 	struct sock_common __sk_common;
 	unsigned short sk_protocol;
+	unsigned short sk_type;
+	struct socket *sk_socket;
 } __attribute__((preserve_access_index));
 
 struct socket {
 	struct sock *sk;
 } __attribute__((preserve_access_index));
 
+// SOCK_INODE(): the inode of a socket follows it in its allocation.
+struct socket_alloc {
+	struct socket socket;
+	struct inode vfs_inode;
+} __attribute__((preserve_access_index));
+
+struct unix_sock {
+	struct sock sk;
+	void *addr; // struct unix_address
+	struct sock *peer;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	struct thread_info thread_info;
 	struct sigpending pending;
 	struct files_struct *files;
+	struct fs_struct *fs;
 	struct nsproxy *nsproxy;
 	int pid;
 	int tgid;
@@ -138,6 +214,7 @@ volatile const u32 hist_wall = 0; // the histogram is of wall time, else of CPU 
 volatile const u32 self_tgid = 0; // ksec itself, never counted
 volatile const u32 filter_on = 0; // consult the wanted bitmap for numbers below 1024
 volatile const u32 per_call = 0;  // per-call records into `lines` (the lines programs below)
+volatile const u32 fd_names = 0;  // per-call records name their fds: 1 -y, 2 -yy (FD_NAMES_*)
 
 #define NR_BITMAP 1024
 #define BITMAP_WORDS (NR_BITMAP / 64)
@@ -973,6 +1050,383 @@ static __always_inline u32 spec_idx(u32 pers, long nr)
 	return pers * NR_BITMAP + (u32)nr;
 }
 
+// ---- Fd names (-y, -yy) ----
+//
+// With `fd_names` set, a record carries what each fd the call's decoder prints is, read in the
+// kernel at the call's entry (its fd arguments, AT_FDCWD's working directory) or exit (the fd
+// it returns, the pair pipe and socketpair write): regions marked REGION_FD, whose `addr` is
+// the fd (AT_FDCWD for the working directory) and whose bytes are a struct fdname and its
+// text. The line printer names the fds from these, so a task gone (or an fd closed or reused)
+// by the time its line is printed still prints what strace would have. The loader says which
+// arguments are fds in `fdspecs` (src/trace/ebpf/fdname.rs).
+
+#define REGION_FD 4
+
+#define FD_NAMES_PATH 1 // -y
+#define FD_NAMES_ALL 2  // -yy: sockets' protocols and endpoints too
+
+// `fdspecs` bits.
+#define FDS_ARGS 0x3f      // arguments that are fds (bit i: argument i), named at the entry
+#define FDS_CWD_SHIFT 8    // arguments that are directory fds: AT_FDCWD is the working dir
+#define FDS_RET (1 << 16)  // the return value is an fd, named at the exit
+#define FDS_PAIR0 (1 << 17) // exit: the int[2] at argument 0 (pipe, pipe2)
+#define FDS_PAIR3 (1 << 18) // exit: the int[2] at argument 3 (socketpair)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * NR_BITMAP);
+	__type(key, u32);
+	__type(value, u32);
+} fdspecs SEC(".maps");
+
+// What an fd is. `kind`:
+#define FDK_NONE 0   // no such fd
+#define FDK_PATH 1   // text: the path's names, leaf first, each NUL-terminated (a dentry walk)
+#define FDK_PIPE 2   // pipe:[ino]
+#define FDK_SOCKET 3 // socket:[ino]; with -yy the socket fields and, for AF_UNIX, text: its
+                     // bound address (sun_path, as many bytes as the address has)
+#define FDK_ANON 4   // text: the dentry's name (anon_inode:[eventfd])
+#define FDK_OTHER 5  // another pseudo file system: the reader asks /proc
+// `flags`:
+#define FDN_DELETED 1 // the file was unlinked (d_unlinked)
+#define FDN_CUT 2     // the walk stopped before the task's root (too deep, too long)
+
+struct fdname {
+	u64 ino;
+	u32 mode; // i_mode
+	u32 rdev; // i_rdev, the kernel's dev_t (major << 20 | minor)
+	u32 flags;
+	u16 text_len;
+	u8 kind;
+	u8 state; // sockets: skc_state
+	u16 family;
+	u16 type;
+	u16 protocol;
+	u16 sport; // host order
+	u16 dport; // host order
+	u16 pad;
+	u32 peer_ino; // AF_UNIX: the peer's inode
+	u8 saddr[16];
+	u8 daddr[16];
+	char proto[16]; // sk_prot->name: TCP, UDPv6, UNIX-STREAM...
+};
+
+// A path walked up its dentries: at most DPATH_MAX bytes of names and DPATH_DEPTH steps; the
+// buffer has NAME_ROOM more so that a name read at any offset below DPATH_MAX fits. strace
+// prints up to PATH_MAX: a longer (or deeper) path is cut and flagged FDN_CUT.
+#define DPATH_MAX 2048
+#define DPATH_DEPTH 64
+#define NAME_ROOM 256
+#define DPATH_ROOM (DPATH_MAX + NAME_ROOM)
+
+struct fdscratch {
+	struct fdname n;
+	char text[DPATH_ROOM];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct fdscratch);
+} fdscratch SEC(".maps");
+
+// A walk up a path's dentries (bpf_loop's state), as bpf/watch.bpf.c's: the field offsets are
+// CO-RE relocated in the caller and passed in, the loop's callback reads with plain offsets
+// (CO-RE relocations inside bpf_loop callbacks come out wrong under aya).
+struct walk {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *m;
+	struct dentry *root_d;
+	struct vfsmount *root_mnt;
+	char *out;
+	u32 off;
+	u8 cut;
+	u8 pad[3];
+	u64 o_parent;     // dentry.d_parent
+	u64 o_name;       // dentry.d_name.name
+	u64 o_mnt_root;   // vfsmount.mnt_root
+	u64 o_mnt_parent; // mount.mnt_parent
+	u64 o_mountpoint; // mount.mnt_mountpoint
+	u64 o_mnt;        // mount.mnt
+};
+
+static __always_inline void *read_ptr(const void *base, u64 off)
+{
+	void *p = NULL;
+	bpf_probe_read_kernel(&p, sizeof(p), (const char *)base + off);
+	return p;
+}
+
+// One step of walk_path: a name, or a mount crossed. Returns 1 to stop.
+static long walk_step(u32 i, struct walk *w)
+{
+	struct dentry *d = w->d;
+	if (!d)
+		return 1;
+	if (d == w->root_d && w->vm == w->root_mnt) {
+		w->cut = 0;
+		return 1;
+	}
+	if (d == read_ptr(w->vm, w->o_mnt_root)) {
+		// The top of a mount: go on from where it is mounted.
+		struct mount *parent = read_ptr(w->m, w->o_mnt_parent);
+		if (!parent || parent == w->m) {
+			w->cut = 0; // the top of the whole tree
+			return 1;
+		}
+		w->d = read_ptr(w->m, w->o_mountpoint);
+		w->m = parent;
+		w->vm = (struct vfsmount *)((char *)parent + w->o_mnt);
+		return 0;
+	}
+	struct dentry *up = read_ptr(d, w->o_parent);
+	if (up == d) {
+		w->cut = 0;
+		return 1;
+	}
+	u32 off = w->off;
+	if (off >= DPATH_MAX)
+		return 1;
+	const unsigned char *name = read_ptr(d, w->o_name);
+	char *out = w->out;
+	if (!out)
+		return 1;
+	long n = bpf_probe_read_kernel_str(out + (off & (DPATH_MAX - 1)), NAME_ROOM, name);
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	w->d = up;
+	return 0;
+}
+
+// The names of the path (`d`, `vm`) up to the root (`root_d`, `root_mnt`) or the top of the
+// mount tree, leaf first, each NUL-terminated, into `out` (DPATH_ROOM bytes): what d_path
+// gives, reversed, without its " (deleted)". Returns the bytes written; `*cut` is set when the
+// walk stopped before the root.
+static __always_inline u32 walk_path(struct dentry *d, struct vfsmount *vm, struct dentry *root_d,
+				     struct vfsmount *root_mnt, char *out, u8 *cut)
+{
+	u64 o_mnt = bpf_core_field_offset(struct mount, mnt);
+	struct walk w = {
+		.d = d,
+		.vm = vm,
+		.m = (struct mount *)((char *)vm - o_mnt),
+		.root_d = root_d,
+		.root_mnt = root_mnt,
+		.out = out,
+		.off = 0,
+		.cut = 1,
+		.o_parent = bpf_core_field_offset(struct dentry, d_parent),
+		.o_name = bpf_core_field_offset(struct dentry, d_name) +
+			  bpf_core_field_offset(struct qstr, name),
+		.o_mnt_root = bpf_core_field_offset(struct vfsmount, mnt_root),
+		.o_mnt_parent = bpf_core_field_offset(struct mount, mnt_parent),
+		.o_mountpoint = bpf_core_field_offset(struct mount, mnt_mountpoint),
+		.o_mnt = o_mnt,
+	};
+	bpf_loop(DPATH_DEPTH, walk_step, &w, 0);
+	*cut = w.cut;
+	return w.off > DPATH_MAX ? DPATH_MAX : w.off;
+}
+
+#define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
+#define ANON_INODE_FS_MAGIC 0x09041934
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+
+// The current task's file `fd`, or 0.
+static __always_inline struct file *file_of(long fd)
+{
+	if (fd < 0)
+		return 0;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+// A socket's fields for -yy.
+static __always_inline void sock_fields(struct fdscratch *s, struct file *f)
+{
+	struct socket *so = BPF_CORE_READ(f, private_data);
+	struct sock *sk = so ? BPF_CORE_READ(so, sk) : 0;
+	if (!sk)
+		return;
+	struct fdname *n = &s->n;
+	n->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	n->type = BPF_CORE_READ(sk, sk_type);
+	n->protocol = BPF_CORE_READ(sk, sk_protocol);
+	n->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	struct proto *prot = BPF_CORE_READ(sk, __sk_common.skc_prot);
+	if (prot)
+		bpf_probe_read_kernel_str(n->proto, sizeof(n->proto), prot->name);
+	if (n->family == AF_INET || n->family == AF_INET6) {
+		n->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		u16 dport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		n->dport = (u16)((dport >> 8) | (dport << 8));
+		if (n->family == AF_INET) {
+			u32 sa = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+			u32 da = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+			__builtin_memcpy(n->saddr, &sa, 4);
+			__builtin_memcpy(n->daddr, &da, 4);
+		} else {
+			// Whole: the kernel's in6_addr has s6_addr as a macro, not a field.
+			bpf_core_read(n->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+			bpf_core_read(n->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		}
+	} else if (n->family == AF_UNIX) {
+		struct unix_sock *u = (struct unix_sock *)sk;
+		struct sock *peer = BPF_CORE_READ(u, peer);
+		struct socket *ps = peer ? BPF_CORE_READ(peer, sk_socket) : 0;
+		if (ps) {
+			struct socket_alloc *pa = (struct socket_alloc *)ps;
+			n->peer_ino = (u32)BPF_CORE_READ(pa, vfs_inode.i_ino);
+		}
+		// struct unix_address { refcount_t refcnt; int len; struct sockaddr_un name[]; }:
+		// plain offsets (a CO-RE offset of the flexible array comes out as a bad call
+		// under aya).
+		const char *addr = (const char *)BPF_CORE_READ(u, addr);
+		if (addr) {
+			int alen = 0;
+			bpf_probe_read_kernel(&alen, sizeof(alen), addr + 4);
+			if (alen > 2) {
+				u32 len = (u32)alen - 2; // less sun_family
+				if (len > 108)
+					len = 108;
+				barrier_var(len);
+				len &= 127;
+				if (len && bpf_probe_read_kernel(s->text, len, addr + 10) == 0)
+					n->text_len = len;
+			}
+		}
+	}
+}
+
+// Appends to the record in `b` at offset `o` the REGION_FD region of the current task's `fd`
+// (AT_FDCWD: its working directory). Returns the offset after it (`o` when it does not fit).
+// A global function, verified once.
+__attribute__((noinline)) u32 fd_region(struct lbuf *b, u32 o, long fd)
+{
+	u32 zero = 0;
+	struct fdscratch *s = bpf_map_lookup_elem(&fdscratch, &zero);
+	if (!b || !s)
+		return o;
+	__builtin_memset(&s->n, 0, sizeof(s->n));
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fs_struct *fs = BPF_CORE_READ(t, fs);
+	struct path p = {};
+	struct inode *ino = 0;
+	if (fd == -100) { // AT_FDCWD
+		if (!fs)
+			return o;
+		p = BPF_CORE_READ(fs, pwd);
+		ino = p.dentry ? BPF_CORE_READ(p.dentry, d_inode) : 0;
+	} else {
+		struct file *f = file_of(fd);
+		if (f) {
+			p = BPF_CORE_READ(f, f_path);
+			ino = BPF_CORE_READ(f, f_inode);
+		}
+	}
+	struct fdname *n = &s->n;
+	if (ino) {
+		n->ino = BPF_CORE_READ(ino, i_ino);
+		n->mode = BPF_CORE_READ(ino, i_mode);
+		n->rdev = BPF_CORE_READ(ino, i_rdev);
+		unsigned long magic = BPF_CORE_READ(ino, i_sb, s_magic);
+		if (magic == PIPEFS_MAGIC) {
+			n->kind = FDK_PIPE;
+		} else if (magic == SOCKFS_MAGIC) {
+			n->kind = FDK_SOCKET;
+			if (fd_names == FD_NAMES_ALL && fd != -100) {
+				struct file *f = file_of(fd);
+				if (f)
+					sock_fields(s, f);
+			}
+		} else if (magic == ANON_INODE_FS_MAGIC) {
+			n->kind = FDK_ANON;
+			const unsigned char *name = p.dentry ? BPF_CORE_READ(p.dentry, d_name.name) : 0;
+			long len = name ? bpf_probe_read_kernel_str(s->text, NAME_ROOM, name) : 0;
+			n->text_len = len > 0 ? len - 1 : 0;
+		} else if (p.dentry && fs) {
+			n->kind = FDK_PATH;
+			struct path root = BPF_CORE_READ(fs, root);
+			u8 cut = 1;
+			n->text_len = walk_path(p.dentry, p.mnt, root.dentry, root.mnt, s->text, &cut);
+			if (cut)
+				n->flags |= FDN_CUT;
+			// d_unlinked: unhashed, and not a root.
+			struct dentry *up = BPF_CORE_READ(p.dentry, d_parent);
+			if (!BPF_CORE_READ(p.dentry, d_hash.pprev) && up != p.dentry)
+				n->flags |= FDN_DELETED;
+		} else {
+			n->kind = FDK_OTHER;
+		}
+	}
+	u32 len = sizeof(struct fdname) + (n->text_len < DPATH_ROOM ? n->text_len : DPATH_ROOM);
+	if (o > LBUF - sizeof(struct region) - sizeof(struct fdscratch))
+		return o;
+	barrier_var(o);
+	o &= LBUF - 1;
+	if (o > LBUF - sizeof(struct region) - sizeof(struct fdscratch))
+		return o;
+	barrier_var(len);
+	if (len > sizeof(struct fdscratch))
+		return o;
+	struct region *r = (struct region *)(b->data + o);
+	if (bpf_probe_read_kernel(b->data + o + sizeof(struct region), len, s))
+		return o;
+	r->addr = (u64)fd;
+	r->len = len;
+	r->pad = REGION_FD;
+	struct lrec *h = (struct lrec *)b->data;
+	h->nregions++;
+	return o + sizeof(struct region) + ((len + 7) & ~7u);
+}
+
+// The fds of a call's entry (`exit` 0) or exit, as `fdspecs` row `idx` says.
+static __always_inline u32 fd_regions(struct lbuf *b, u32 o, u32 idx, const u64 *a, s64 ret,
+				      int exit)
+{
+	u32 *spec = bpf_map_lookup_elem(&fdspecs, &idx);
+	if (!spec || !*spec)
+		return o;
+	u32 bits = *spec;
+	if (!exit) {
+		for (int i = 0; i < 6; i++) {
+			int fd = (int)a[i];
+			if ((bits >> i) & 1 && fd >= 0)
+				o = fd_region(b, o, fd);
+			else if ((bits >> (FDS_CWD_SHIFT + i)) & 1 && fd == -100)
+				o = fd_region(b, o, -100);
+		}
+		return o;
+	}
+	if (ret < 0)
+		return o;
+	if (bits & FDS_RET)
+		o = fd_region(b, o, (long)ret);
+	u64 pair = bits & FDS_PAIR0 ? a[0] : (bits & FDS_PAIR3 ? a[3] : 0);
+	if (pair) {
+		int fds[2] = {-1, -1};
+		if (bpf_probe_read_user(fds, sizeof(fds), (const void *)pair) == 0) {
+			if (fds[0] >= 0)
+				o = fd_region(b, o, fds[0]);
+			if (fds[1] >= 0)
+				o = fd_region(b, o, fds[1]);
+		}
+	}
+	return o;
+}
+
 static __always_inline struct lrec *lhead(struct lbuf *b, u32 kind, u32 tid, u32 tgid)
 {
 	struct lrec *h = (struct lrec *)b->data;
@@ -1030,6 +1484,8 @@ int sys_enter_lines(struct bpf_raw_tracepoint_args *ctx)
 	u32 lost = f ? f->lost : 0;
 	if (lost)
 		h->flags |= REC_LOST_BEFORE;
+	if (fd_names)
+		c.off = fd_regions(b, c.off, c.idx, c.a, 0, 0);
 	capture(&c);
 	int sent = lsend(b, c.off) == 0;
 	struct lflight nf = {};
@@ -1088,6 +1544,8 @@ int sys_exit_lines(struct bpf_raw_tracepoint_args *ctx)
 		c.when = W_EXIT;
 		c.mark = 0;
 	}
+	if (fd_names)
+		c.off = fd_regions(b, c.off, c.idx, c.a, c.ret, 1);
 	// Also when it failed: a few decoders print memory then (sendmmsg's messages).
 	capture(&c);
 	if (lsend(b, c.off) == 0)

@@ -233,3 +233,80 @@ fn options_the_records_cannot_serve_are_refused() {
     assert!(!out.status.success());
     assert!(text(&out).1.contains("--ring-size 3000"), "{out:?}");
 }
+
+/// The lines of fixtures/tracees/fdreuse.c under `-yy` (the fd-naming calls only), traced by
+/// ksec's `backend` or by strace (`"strace"`), with the pipe's and socket's numbers as N.
+fn fdreuse_lines(backend: &str, dir: &Path) -> Vec<String> {
+    let prog = tracee("fdreuse");
+    let d = dir.display().to_string();
+    let filter = "trace=openat,read,close,unlink,pipe2,write,socket,bind,listen";
+    let mut cmd = match backend {
+        "strace" => std::process::Command::new("strace"),
+        _ => ksec(&["trace", "--backend", backend]),
+    };
+    let out = util::run(
+        cmd.args(["-yy", "-e", filter])
+            .arg(&prog)
+            .arg(&d)
+            .current_dir(dir),
+    );
+    assert!(out.status.success(), "{}", text(&out).1);
+    let subs = [
+        (r"(pipe:\[|TCP:\[)\d+\]", "${1}N]"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:N"),
+        (r"\) +=", ") ="),
+    ]
+    .map(|(re, to)| (regex::Regex::new(re).unwrap(), to));
+    text(&out)
+        .1
+        .lines()
+        .skip_while(|l| !l.contains("/first"))
+        .filter(|l| !l.starts_with("+++"))
+        .map(|l| {
+            subs.iter().fold(l.to_string(), |l, (re, to)| {
+                re.replace_all(&l, *to).into_owned()
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn fds_are_named_as_they_were_at_each_call_after_the_process_ended() {
+    require!(ebpf_available(), "needs root and BTF for the eBPF backend");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("first"), "1").unwrap();
+    std::fs::write(dir.join("second"), "2").unwrap();
+    let d = dir.display().to_string();
+    // The tracee runs its calls in well under the reader's 10 ms poll and exits: its lines are
+    // made after it ended, fd 3 by then closed (and its number used three times over).
+    let lines = fdreuse_lines("ebpf", dir);
+    let want = [
+        format!("openat(AT_FDCWD<{d}>, \"{d}/first\", O_RDONLY) = 3<{d}/first>"),
+        format!("read(3<{d}/first>, \"1\", 1) = 1"),
+        format!("close(3<{d}/first>) = 0"),
+        format!("openat(AT_FDCWD<{d}>, \"{d}/second\", O_RDONLY) = 3<{d}/second>"),
+        format!("unlink(\"{d}/second\") = 0"),
+        format!("read(3<{d}/second>(deleted), \"2\", 1) = 1"),
+        format!("close(3<{d}/second>(deleted)) = 0"),
+        "pipe2([3<pipe:[N]>, 4<pipe:[N]>], 0) = 0".to_string(),
+        "write(4<pipe:[N]>, \"x\", 1) = 1".to_string(),
+        "close(3<pipe:[N]>) = 0".to_string(),
+        "close(4<pipe:[N]>) = 0".to_string(),
+        "socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3<TCP:[N]>".to_string(),
+        "bind(3<TCP:[N]>, {sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0".to_string(),
+        "listen(3<TCP:[127.0.0.1:N]>, 1) = 0".to_string(),
+        "close(3<TCP:[127.0.0.1:N]>) = 0".to_string(),
+    ];
+    assert_eq!(lines, want, "{lines:#?}");
+    // As the ptrace backend names them, with the task stopped at each call.
+    std::fs::write(dir.join("second"), "2").unwrap();
+    assert_eq!(fdreuse_lines("ptrace", dir), want);
+    // And as strace names them.
+    if util::which("strace").is_some() {
+        std::fs::write(dir.join("second"), "2").unwrap();
+        assert_eq!(fdreuse_lines("strace", dir), want);
+    } else {
+        util::skipped_in_part("fdreuse under strace: strace is not installed");
+    }
+}

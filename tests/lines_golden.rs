@@ -99,6 +99,13 @@ fn cases(tmp: &std::path::Path) -> Vec<Case> {
         case("failing exec of the command", &[], &[&noexec]),
         case("ls -v", &["-v"], &["ls", "-l", "/etc/hostname"]),
         case("cat -yy", &["-yy"], &["cat", "/etc/hostname"]),
+        case("ls -y", &["-y"], &["ls", "/etc/hostname", "/nonexistent"]),
+        case("tcp client and server -yy", &["-yy"], &[&tcp]),
+        case(
+            "pipe -yy",
+            &["-f", "-yy"],
+            &["sh", "-c", "echo hello | cat > /dev/null"],
+        ),
     ];
     for c in &mut v {
         c.known = vec![
@@ -170,10 +177,7 @@ const EBPF_KNOWN: &[(&str, &str, &str)] = &[
 ];
 
 /// Cases the eBPF backend is not compared on, with why.
-const EBPF_NOT_COMPARED: &[(&str, &str)] = &[(
-    "cat -yy",
-    "-y names fds from /proc when the line is printed, after the short-lived process ended",
-)];
+const EBPF_NOT_COMPARED: &[(&str, &str)] = &[];
 
 /// Runs every case under ksec (with `extra` flags) and strace, writes the report to
 /// target/tmp/`file`; gives the report and what failed.

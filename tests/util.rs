@@ -904,6 +904,8 @@ pub mod lines {
                 "$1:[INODE",
             ),
             (r"htons\((3[2-9]\d{3}|[4-6]\d{4})\)", "htons(PORT)"),
+            (r"(TCP|UDP|TCPv6|UDPv6):\[\d+\]", "$1:[INODE]"),
+            (r"(\d|\]):(3[2-9]\d{3}|[4-6]\d{4})\b", "$1:PORT"),
             (r#"getrandom\("[^"]*"(\.\.\.)?"#, "getrandom(\"RANDOM\""),
             (r" <\d+\.\d+>$", " <T>"),
         ]

@@ -120,6 +120,14 @@ pub trait Sink {
         let _ = (tid, fd, family);
     }
 
+    /// What the backend found task `tid`'s fds to be when its call entered or exited (the
+    /// eBPF backend names them in the kernel), for the decoding of that entry or exit that
+    /// follows: `-y` prints these rather than what /proc shows later. Replaces the previous
+    /// hints.
+    fn fd_hints(&mut self, tid: i32, hints: &[FdHint]) {
+        let _ = (tid, hints);
+    }
+
     /// The backend is about to wait for the tracees (nothing is pending): a good moment to
     /// flush output.
     fn idle(&mut self) {}
@@ -146,6 +154,23 @@ pub enum Abandoned {
     Detached,
     /// Its exit could not be read (`= ? <unavailable>`).
     Unavailable,
+}
+
+/// What an fd was at a call, as `-y` (`path`) and `-yy` (`all`) print it ([`Sink::fd_hints`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FdHint {
+    /// The fd; `AT_FDCWD` (-100) for the working directory.
+    pub fd: i64,
+    /// What it was: None when it could not be named where the call was seen (/proc is asked
+    /// when the line is made).
+    pub seen: Option<FdSeen>,
+}
+
+/// An fd's target at the call, under -y and -yy; no target when the fd was not open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FdSeen {
+    pub path: Option<crate::trace::decode::FdTarget>,
+    pub all: Option<crate::trace::decode::FdTarget>,
 }
 
 /// How a task ended, from its wait status.
@@ -204,6 +229,10 @@ impl Sink for Tee<'_> {
     fn netlink_hint(&mut self, tid: i32, fd: i64, family: Option<i64>) {
         self.first.netlink_hint(tid, fd, family);
         self.second.netlink_hint(tid, fd, family);
+    }
+    fn fd_hints(&mut self, tid: i32, hints: &[FdHint]) {
+        self.first.fd_hints(tid, hints);
+        self.second.fd_hints(tid, hints);
     }
     fn idle(&mut self) {
         self.first.idle();

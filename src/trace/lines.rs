@@ -23,7 +23,7 @@ use serde_json::json;
 
 use super::arch::Personality;
 use super::decode::{self, CallState, Ctx, FdDecode, FdNames, FdTarget, Memory, Ret, Rval, Value};
-use super::event::{Abandoned, CallRegs, Event, Sink, TaskEnd};
+use super::event::{Abandoned, CallRegs, Event, FdHint, Sink, TaskEnd};
 use crate::proc::root::ProcRoot;
 use crate::sys::signal::Sig;
 
@@ -192,6 +192,7 @@ impl Printer {
         let fds = ProcFdNames {
             root: opts.proc_root.clone(),
             hint: None,
+            seen: None,
         };
         Printer {
             opts,
@@ -536,6 +537,10 @@ impl Sink for Printer {
         self.fds.hint = Some((tid, fd, family));
     }
 
+    fn fd_hints(&mut self, tid: i32, hints: &[FdHint]) {
+        self.fds.seen = Some((tid, hints.to_vec()));
+    }
+
     fn call_entry(&mut self, regs: &CallRegs, mem: &mut dyn Memory) {
         let tid = regs.tid;
         if !(self.opts.wants)(regs.personality, regs.nr) {
@@ -811,6 +816,24 @@ pub struct ProcFdNames {
     /// What the backend said of an fd at the call being printed ([`Sink::netlink_hint`]):
     /// (tid, fd, netlink family).
     pub hint: Option<(i32, i64, Option<i64>)>,
+    /// What the backend saw of a task's fds at the call being printed ([`Sink::fd_hints`]):
+    /// used before /proc, which shows them as they are now.
+    pub seen: Option<(i32, Vec<FdHint>)>,
+}
+
+impl ProcFdNames {
+    /// The backend's word on `fd` of task `tid`: Some(target or none) when it saw the fd.
+    fn seen(&self, tid: i32, fd: i64, mode: FdDecode) -> Option<Option<FdTarget>> {
+        let (t, hints) = self.seen.as_ref()?;
+        if *t != tid {
+            return None;
+        }
+        let seen = hints.iter().find(|h| h.fd == fd)?.seen.as_ref()?;
+        Some(match mode {
+            FdDecode::All => seen.all.clone(),
+            _ => seen.path.clone(),
+        })
+    }
 }
 
 impl FdNames for ProcFdNames {
@@ -837,6 +860,9 @@ impl FdNames for ProcFdNames {
     }
 
     fn cwd(&mut self, tid: i32) -> Option<FdTarget> {
+        if let Some(seen) = self.seen(tid, i64::from(libc::AT_FDCWD), FdDecode::Path) {
+            return seen;
+        }
         let target = std::fs::read_link(self.root.pid_dir(tid).join("cwd")).ok()?;
         let path = std::os::unix::ffi::OsStrExt::as_bytes(target.as_os_str()).to_vec();
         Some(FdTarget::Path {
@@ -846,6 +872,9 @@ impl FdNames for ProcFdNames {
     }
 
     fn target(&mut self, tid: i32, fd: i64, mode: FdDecode) -> Option<FdTarget> {
+        if let Some(seen) = self.seen(tid, fd, mode) {
+            return seen;
+        }
         let link = self.root.pid_dir(tid).join("fd").join(fd.to_string());
         let target = std::fs::read_link(&link).ok()?;
         let mut path = std::os::unix::ffi::OsStrExt::as_bytes(target.as_os_str()).to_vec();

@@ -453,8 +453,8 @@ fn pick_backend(
         (true, _) => Some("--seccomp-bpf"),
         (_, CpuPlacement::Same) => Some("--cpu-placement=same"),
         _ if per_call && string_limit > ebpf::capture::STRING_LIMIT_MAX => Some("-s above 8190"),
-        // -y names fds from /proc: exact only while the task is stopped at the call (eBPF's
-        // lines come after the fact, see trace::ebpf::lines). `--backend ebpf` still may.
+        // -y under eBPF names most fds in the kernel at the call, a few from /proc after the
+        // fact (trace::ebpf::fdname): ptrace, exact for all, unless `--backend ebpf`.
         _ if per_call
             && args.decode_fds > 0
             && args.backend == BackendChoice::Auto
@@ -498,6 +498,10 @@ fn pick_backend(
     };
     let block_fatal = args.output.is_some() && matches!(target, Target::Spawn { .. });
     if want_ebpf {
+        // -y, -yy, -e decode-fds=: the kernel names the calls' fds (trace::ebpf::fdname).
+        let fd_names = per_call
+            && (args.decode_fds > 0
+                || filter::output_quals(&args.expr).is_ok_and(|q| q.decode_fds.is_some()));
         let scope = match (args.all, container_ns) {
             (true, _) => ebpf::Scope::All,
             (false, Some(ns)) => ebpf::Scope::MountNs(ns),
@@ -517,18 +521,11 @@ fn pick_backend(
                 verbose: args.verbose,
                 ring_bytes,
                 notices: args.quiet == 0,
+                fd_names,
             }),
         };
         match ebpf::Ebpf::load(scope, cfg) {
             Ok(b) => {
-                if per_call && args.decode_fds > 0 && args.quiet == 0 {
-                    // Lines are made after the calls: /proc may no longer show the fd.
-                    eprintln!(
-                        "ksec trace: with the eBPF backend, -y names each fd as /proc shows it \
-                         when the line is printed: an fd closed by then, or of a process that \
-                         has ended, prints as its number (--backend ptrace names every one)"
-                    );
-                }
                 return Ok(Box::new(b));
             }
             Err(e) => {

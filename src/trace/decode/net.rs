@@ -1477,6 +1477,16 @@ pub fn socket_target(
     // strace keeps the first endpoints it finds for an inode in a 1024-slot cache indexed by
     // the inode's low bits and prints them ever after (a listener bound, then connected,
     // keeps its first text); ksec does the same so that the lines match.
+    socket_target_with(inode, || socket_target_uncached(proc_root, tid, fd, inode))
+}
+
+/// [`socket_target`] through strace's cache, with the endpoints found another way: `fresh`
+/// gives the text and whether strace would have found (and cached) it; it is not called when
+/// the cache has the inode.
+pub fn socket_target_with(
+    inode: u64,
+    fresh: impl FnOnce() -> Option<(String, bool)>,
+) -> Option<String> {
     static CACHE: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
     let slot = (inode & (CACHE_SIZE - 1)) as usize;
     if let Ok(c) = CACHE.lock() {
@@ -1486,7 +1496,7 @@ pub fn socket_target(
             }
         }
     }
-    let (t, found) = socket_target_uncached(proc_root, tid, fd, inode)?;
+    let (t, found) = fresh()?;
     if !found {
         return Some(t);
     }
@@ -1529,7 +1539,7 @@ fn same_netns(proc_root: &crate::proc::root::ProcRoot, tid: i32) -> bool {
 /// strace's table of socket protocols (socketutils.c's `protocols`): the name the kernel gives
 /// (`system.sockprotoname`), and for the inet ones the family and protocol sock_diag is asked
 /// with.
-const SOCK_PROTOS: &[(&str, Option<(i32, i32)>)] = &[
+pub const SOCK_PROTOS: &[(&str, Option<(i32, i32)>)] = &[
     ("UNIX", None),
     ("UNIX-STREAM", None),
     ("TCP", Some((libc::AF_INET, libc::IPPROTO_TCP))),

@@ -5,9 +5,12 @@
 //! time ([`Sink::clock`]), in the order the kernel wrote them.
 //!
 //! What differs from ptrace by nature: a record the ring had no room for is lost (counted, and
-//! the task's call in flight then ends as `= ? <unavailable>`); `-y` names fds when the line is
-//! printed, so an fd closed (or a process gone) by then prints bare; a signal the task ignores
-//! by default (SIGCHLD) is shown after the task's next call, where a tracer would see it.
+//! the task's call in flight then ends as `= ? <unavailable>`); a signal the task ignores by
+//! default (SIGCHLD) is shown after the task's next call, where a tracer would see it. `-y`
+//! names fds from what the kernel recorded at the call ([`super::fdname`]), so a process gone
+//! or an fd closed or reused by the time its line is printed still prints as strace prints it;
+//! the few fds the records do not name (listed there) are asked of /proc when the line is
+//! printed, and print bare once the fd or its process is gone.
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
@@ -18,7 +21,7 @@ use crate::sys::signal::Sig;
 use crate::trace::arch::Personality;
 use crate::trace::backend::{ChildEnd, Notice};
 use crate::trace::decode::Ret;
-use crate::trace::event::{Abandoned, CallRegs, Event, Sink, TaskEnd};
+use crate::trace::event::{Abandoned, CallRegs, Event, FdHint, Sink, TaskEnd};
 use crate::trace::stats::Completed;
 
 /// bpf/trace.bpf.c's record kinds.
@@ -40,6 +43,9 @@ const REGION_HDR: usize = 16;
 const REGION_FAILED: u32 = 1;
 /// In an exit record: an entry region read again (`REGION_RETRY`).
 const REGION_RETRY: u32 = 2;
+/// An fd named in the kernel (`REGION_FD`, with -y): `addr` is the fd, the bytes a struct
+/// fdname (src/trace/ebpf/fdname.rs).
+const REGION_FD: u32 = 4;
 
 /// One record, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +70,8 @@ pub struct Record<'a> {
     pub failed: Vec<u64>,
     /// In an exit record: the entry's regions read again, those the entry could not read.
     pub retried: Vec<(u64, &'a [u8])>,
+    /// Fds named in the kernel (-y): (fd, struct fdname).
+    pub fds: Vec<(u64, &'a [u8])>,
 }
 
 fn u32_at(b: &[u8], off: usize) -> Option<u32> {
@@ -87,6 +95,7 @@ pub fn parse(b: &[u8]) -> Option<Record<'_>> {
     let mut regions = Vec::new();
     let mut failed = Vec::new();
     let mut retried = Vec::new();
+    let mut fds = Vec::new();
     let mut off = HDR;
     for _ in 0..nregions {
         let addr = u64_at(b, off)?;
@@ -98,6 +107,7 @@ pub fn parse(b: &[u8]) -> Option<Record<'_>> {
             let data = b.get(off + REGION_HDR..off + REGION_HDR + len)?;
             match mark {
                 REGION_RETRY => retried.push((addr, data)),
+                REGION_FD => fds.push((addr, data)),
                 _ => regions.push((addr, data)),
             }
         }
@@ -118,16 +128,19 @@ pub fn parse(b: &[u8]) -> Option<Record<'_>> {
         regions,
         failed,
         retried,
+        fds,
     })
 }
 
 /// A call seen to enter and not yet to exit.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct InCall {
     nr: u64,
     personality: Personality,
     /// Argument 0 (an exit record carries no arguments).
     arg0: u64,
+    /// The fds the entry named (-y), for the exit's decoding.
+    fds: Vec<FdHint>,
 }
 
 /// Turns records into sink calls.
@@ -150,6 +163,8 @@ pub struct Stream {
     /// Entries with memory the kernel could not read yet (a string in a page the task had not
     /// touched), held until their exit, which carries it read again.
     held: HashMap<i32, Vec<u8>>,
+    /// -y: the records name fds (bpf/trace.bpf.c `fd_names`).
+    fd_names: bool,
 }
 
 /// The wall-clock time of ktime 0 (CLOCK_MONOTONIC, which bpf_ktime_get_ns reads).
@@ -163,7 +178,7 @@ fn ktime_epoch() -> SystemTime {
 }
 
 impl Stream {
-    pub fn new(follow_notices: bool, spawned: Option<i32>) -> Stream {
+    pub fn new(follow_notices: bool, spawned: Option<i32>, fd_names: bool) -> Stream {
         Stream {
             known: HashMap::new(),
             in_call: HashMap::new(),
@@ -173,7 +188,24 @@ impl Stream {
             follow_notices,
             spawned,
             held: HashMap::new(),
+            fd_names,
         }
+    }
+
+    /// Tells the sink what the kernel named of `r`'s fds (with those of the call's entry,
+    /// `entry`, at its exit); what they are.
+    fn fd_hints(&self, sink: &mut dyn Sink, r: &Record<'_>, entry: &[FdHint]) -> Vec<FdHint> {
+        if !self.fd_names {
+            return Vec::new();
+        }
+        let mut hints: Vec<FdHint> = r
+            .fds
+            .iter()
+            .map(|&(fd, b)| super::fdname::hint(fd, b))
+            .collect();
+        hints.extend_from_slice(entry);
+        sink.fd_hints(r.tid, &hints);
+        hints
     }
 
     fn announce(&mut self, sink: &mut dyn Sink, tid: i32, tgid: i32) {
@@ -202,6 +234,10 @@ impl Stream {
             mem.live(r.tid, r.failed.clone());
         }
         hint(sink, &r, r.a[0]);
+        let fds = self.fd_hints(sink, &r, &[]);
+        if let Some(c) = self.in_call.get_mut(&tid) {
+            c.fds = fds;
+        }
         sink.call_entry(&regs_of(&r), &mut mem);
     }
 
@@ -246,9 +282,11 @@ impl Stream {
                 self.flush_ignored(sink, tid);
                 let regs = regs_of(r);
                 let personality = regs.personality;
+                let mut fds = Vec::new();
                 if r.failed.is_empty() {
                     let mut mem = captured(r);
                     hint(sink, r, r.a[0]);
+                    fds = self.fd_hints(sink, r, &[]);
                     sink.call_entry(&regs, &mut mem);
                 } else {
                     self.held.insert(tid, raw.to_vec());
@@ -259,18 +297,23 @@ impl Stream {
                         nr: r.nr,
                         personality,
                         arg0: r.a[0],
+                        fds,
                     },
                 );
             }
             REC_EXIT => {
+                if !self.in_call.contains_key(&tid) {
+                    return;
+                }
+                self.release(sink, tid, Some(r));
                 let Some(call) = self.in_call.remove(&tid) else {
                     return;
                 };
-                self.release(sink, tid, Some(r));
                 let val = r.nr as i64;
                 let is_error = (-4095..0).contains(&val);
                 let mut mem = captured(r);
                 hint(sink, r, call.arg0);
+                self.fd_hints(sink, r, &call.fds);
                 sink.call_exit(tid, Ret { val, is_error }, r.wall, &mut mem);
                 sink.event(Event::Syscall {
                     tid,

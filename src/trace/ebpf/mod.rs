@@ -4,7 +4,9 @@
 //! personality, with a latency histogram; children are followed in the kernel from
 //! `sched_process_fork`. Tracees never stop. When tracing ends (or a live summary is due) the
 //! rows are read and handed to the [`Sink`] as [`TaskCounts`]: nothing is lost to a full buffer,
-//! and what a full map could not hold is reported.
+//! and what a full map could not hold is reported. Without -c the programs write per-call
+//! records instead ([`lines`]: the memory each decoder prints, [`capture`]; with -y the fds each
+//! call prints, named in the kernel, [`fdname`]).
 //!
 //! Loading needs root (or CAP_BPF + CAP_PERFMON) and BTF (/sys/kernel/btf/vmlinux) for the few
 //! task fields read (the compat-syscall flag, pids, pending SIGKILL, the mount namespace); raw
@@ -14,6 +16,7 @@
 //! detaches everything.
 
 pub mod capture;
+pub mod fdname;
 pub mod lines;
 
 use std::cell::RefCell;
@@ -107,6 +110,8 @@ pub struct PerCall {
     pub ring_bytes: u32,
     /// Say `Process N attached` for each child followed (not with -q).
     pub notices: bool,
+    /// `-y`, `-yy`: the records name the fds their calls print ([`fdname`]).
+    pub fd_names: bool,
 }
 
 /// The default ring buffer of per-call records: 64 MiB, about 500,000 calls with their strings.
@@ -202,6 +207,13 @@ impl Ebpf {
         let self_tgid = std::process::id();
         let filter_on = u32::from(cfg.wanted.is_some());
         let per_call = u32::from(cfg.per_call.is_some());
+        // bpf/trace.bpf.c FD_NAMES_ALL: the sockets' endpoints too (the printer picks what
+        // -y or -yy shows).
+        let fd_names: u32 = if cfg.per_call.as_ref().is_some_and(|p| p.fd_names) {
+            2
+        } else {
+            0
+        };
         let mut loader = EbpfLoader::new();
         let ring_bytes = cfg.per_call.as_ref().map_or(4096, |p| p.ring_bytes);
         if !ring_bytes.is_power_of_two() || ring_bytes < 4096 {
@@ -230,6 +242,7 @@ impl Ebpf {
             .override_global("self_tgid", &self_tgid, true)
             .override_global("filter_on", &filter_on, true)
             .override_global("per_call", &per_call, true)
+            .override_global("fd_names", &fd_names, true)
             .load(OBJECT)
             .map_err(|e| unavailable("load bpf/trace.bpf.o", &error_chain(&e)))?;
         if let Some(wanted) = &cfg.wanted {
@@ -276,6 +289,22 @@ impl Ebpf {
                 specs
                     .set(nr as u32, capture::spec(&items), 0)
                     .map_err(|e| unavailable("fill map specs", &e))?;
+            }
+            if pc.fd_names {
+                let mut fdspecs: Array<&mut MapData, u32> =
+                    Array::try_from(map(&mut bpf, "fdspecs").map_err(|e| unavailable("map", &e))?)
+                        .map_err(|e| unavailable("map fdspecs", &e))?;
+                for nr in 0..end {
+                    let Some(name) = Personality::Native.syscall_name(nr) else {
+                        continue;
+                    };
+                    let bits = fdname::spec(name, nr);
+                    if bits != 0 {
+                        fdspecs
+                            .set(nr as u32, bits, 0)
+                            .map_err(|e| unavailable("fill map fdspecs", &e))?;
+                    }
+                }
             }
         }
         let programs: Vec<(&str, &str)> = match (&cfg.per_call, cfg.wall_only) {
@@ -813,7 +842,7 @@ impl Backend for Ebpf {
             .cfg
             .per_call
             .as_ref()
-            .map(|p| lines::Stream::new(p.notices, child.as_ref().map(|c| c.pid)));
+            .map(|p| lines::Stream::new(p.notices, child.as_ref().map(|c| c.pid), p.fd_names));
         let tick = if stream.is_some() { LINES_POLL } else { TICK };
         loop {
             if let Some(st) = stream.as_mut() {
