@@ -3,7 +3,7 @@
 
 use regex::bytes::Regex;
 
-use super::{is_word, Hit, Kind};
+use super::{ascii_regex, is_word, Hit, Kind};
 
 pub struct Aws {
     re: Regex,
@@ -12,8 +12,7 @@ pub struct Aws {
 impl Aws {
     pub fn new() -> Self {
         Self {
-            re: Regex::new(r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}")
-                .expect("valid regex"),
+            re: ascii_regex(r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}"),
         }
     }
 

@@ -6,7 +6,7 @@
 
 use regex::bytes::Regex;
 
-use super::{entropy, Hit, Kind};
+use super::{ascii_regex, entropy, Hit, Kind};
 
 /// Bits per byte a value needs to count as a secret (random base64 has ~6, English words ~2.5-3).
 pub const MIN_ENTROPY: f64 = 3.0;
@@ -18,10 +18,9 @@ pub struct Keyword {
 impl Keyword {
     pub fn new() -> Self {
         Self {
-            re: Regex::new(
+            re: ascii_regex(
                 r#"(?i)(?:password|passwd|pwd|secret|token|api[_-]?key)[a-z0-9_.-]*["']?[ \t]*[:=][ \t]*["']?([[\x21-\x7e]&&[^"'`,;&<>]]{8,256})"#,
-            )
-            .expect("valid regex"),
+            ),
         }
     }
 

@@ -220,6 +220,16 @@ pub fn entropy(bytes: &[u8]) -> f64 {
         .sum()
 }
 
+/// A detector's regex, compiled with Unicode off: classes, `\b` and `(?i)` are ASCII and `.` is
+/// any byte. This keeps every detector on the lazy DFA and its literal prefilters (a Unicode `\b`
+/// sends the search over non-ASCII bytes to the slow PikeVM, ~50x slower on binary data).
+fn ascii_regex(src: &str) -> Regex {
+    regex::bytes::RegexBuilder::new(src)
+        .unicode(false)
+        .build()
+        .expect("valid detector regex")
+}
+
 /// True when `buf[i]` exists and is an ASCII letter, digit or underscore.
 fn is_word(buf: &[u8], i: Option<usize>) -> bool {
     i.and_then(|i| buf.get(i))

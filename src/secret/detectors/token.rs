@@ -5,7 +5,7 @@
 
 use regex::bytes::Regex;
 
-use super::{is_word, Hit, Kind};
+use super::{ascii_regex, is_word, Hit, Kind};
 
 pub struct Token {
     re: Regex,
@@ -14,13 +14,12 @@ pub struct Token {
 impl Token {
     pub fn new() -> Self {
         Self {
-            re: Regex::new(concat!(
+            re: ascii_regex(concat!(
                 r"(gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})",
                 r"|(glpat-[A-Za-z0-9_-]{20,64})",
                 r"|(xox[baprs]-[A-Za-z0-9-]{10,255})",
                 r"|([sr]k_(?:live|test)_[A-Za-z0-9]{10,255})",
-            ))
-            .expect("valid regex"),
+            )),
         }
     }
 

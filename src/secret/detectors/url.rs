@@ -2,7 +2,7 @@
 
 use regex::bytes::Regex;
 
-use super::{Hit, Kind};
+use super::{ascii_regex, Hit, Kind};
 
 pub struct UrlCredentials {
     re: Regex,
@@ -11,8 +11,7 @@ pub struct UrlCredentials {
 impl UrlCredentials {
     pub fn new() -> Self {
         Self {
-            re: Regex::new(r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,31}://[^/\s:@]{1,256}:([^/\s@]{1,256})@")
-                .expect("valid regex"),
+            re: ascii_regex(r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,31}://[^/\s:@]{1,256}:([^/\s@]{1,256})@"),
         }
     }
 
