@@ -66,10 +66,20 @@ pub fn looks_secret(value: &[u8]) -> bool {
         .iter()
         .any(|w| lower.windows(w.len()).any(|x| x == *w))
         || matches!(&lower[..], b"true" | b"false" | b"null" | b"none")
+        || is_plain_url(&lower)
     {
         return false;
     }
     entropy(value) >= MIN_ENTROPY
+}
+
+/// `scheme://...` with no `user:password@` (an endpoint such as `token_uri`, not a secret; a
+/// password in a URL is the url detector's).
+fn is_plain_url(value: &[u8]) -> bool {
+    let Some(i) = value.windows(3).position(|w| w == b"://") else {
+        return false;
+    };
+    i > 0 && value[..i].iter().all(u8::is_ascii_alphanumeric) && !value.contains(&b'@')
 }
 
 #[cfg(test)]
@@ -119,6 +129,8 @@ mod tests {
             "password_min_length=12",
             "username=administrator", // no keyword
             "SECRET_KEY=YOUR_SECRET_KEY_EXAMPLE",
+            "\"token_uri\": \"https://oauth2.googleapis.com/token\"", // an endpoint
+            "VAULT_TOKEN_URL=https://vault.internal:8200/v1/auth/token",
         ] {
             assert!(
                 kinds(buf.as_bytes()).is_empty(),
