@@ -25,8 +25,10 @@ impl Aws {
     pub fn new() -> Self {
         Self {
             re: ascii_regex(r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}"),
+            // The spellings are listed, not `(?i)`: case-insensitive names would have too many
+            // variants for the regex's literal prefilter, and every byte would go through the DFA.
             secret: ascii_regex(
-                r#"(?i:secret_?access_?key|aws_?secret_?key)["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9/+]{40})"#,
+                r#"(?:(?:secret_access_key|SECRET_ACCESS_KEY|SecretAccessKey|secretAccessKey|aws_secret_key|AWS_SECRET_KEY)["']?[ \t]*[:=][ \t]*["']?)([A-Za-z0-9/+]{40})"#,
             ),
             bare: ascii_regex(r"[A-Za-z0-9/+]{40}"),
         }

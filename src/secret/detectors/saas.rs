@@ -65,8 +65,9 @@ impl Saas {
         let alternation: Vec<String> = FAMILIES.iter().map(|(_, r)| format!("({r})")).collect();
         Self {
             re: ascii_regex(&alternation.join("|")),
+            // Spellings listed, not `(?i)` (which defeats the literal prefilter).
             datadog: ascii_regex(
-                r#"(?i:(?:dd|datadog)[_-]?(?:api|app|application)[_-]?key)["']?[ \t]*[:=][ \t]*["']?([a-f0-9]{40}|[a-f0-9]{32})"#,
+                r#"(?:(?:DD|DATADOG)_(?:API|APP|APPLICATION)_KEY|(?:dd|datadog)_(?:api|app|application)_key|(?:dd|datadog)(?:Api|App|Application)Key)["']?[ \t]*[:=][ \t]*["']?([a-f0-9]{40}|[a-f0-9]{32})"#,
             ),
         }
     }
