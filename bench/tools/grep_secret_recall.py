@@ -257,11 +257,14 @@ def main():
     elif peer_kind == "detect-secrets":
         peer_version = subprocess.run([peer_bin, "--version"], capture_output=True, text=True).stdout.strip()
         t0 = time.monotonic()
-        files = [os.path.join(dump, n) for n in sorted(os.listdir(dump))]
-        r = subprocess.run([peer_bin, "scan", "--all-files"] + files, capture_output=True, text=True, check=True)
+        # Relative names from inside the dump: run from within a git work tree, detect-secrets
+        # leaves out files outside it. It reports line numbers (and hashes), so the line counts.
+        files = sorted(os.listdir(dump))
+        r = subprocess.run([peer_bin, "scan", "--all-files"] + files, capture_output=True, text=True,
+                           check=True, cwd=dump)
         peer_s = time.monotonic() - t0
         for path, items in json.loads(r.stdout)["results"].items():
-            lines = open(path, encoding="latin-1").read().splitlines()
+            lines = open(os.path.join(dump, path), encoding="latin-1").read().splitlines()
             for it in items:
                 theirs.append((lines[it["line_number"] - 1], it["type"]))
 
