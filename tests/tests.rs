@@ -20,6 +20,7 @@ mod live;
 mod proc;
 mod rules_loader;
 mod secret;
+mod secret_families;
 mod trace;
 mod trace_cli;
 mod trace_ebpf;

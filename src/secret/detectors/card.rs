@@ -7,7 +7,7 @@
 
 use regex::bytes::Regex;
 
-use super::{Hit, Kind};
+use super::{ascii_regex, Hit, Kind};
 
 pub struct Card {
     keyword: Regex,
@@ -16,10 +16,9 @@ pub struct Card {
 impl Card {
     pub fn new() -> Self {
         Self {
-            keyword: Regex::new(
+            keyword: ascii_regex(
                 r#"(?i)(?:^|[^a-z])(?:cc|ccn|cc_?num(?:ber)?|pan|card|credit_?card|card_?(?:no|num|number)|credit-card)["']?\s*[:=]\s*["']?$"#,
-            )
-            .expect("valid regex"),
+            ),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use regex::bytes::Regex;
 
-use super::{is_word, Hit, Kind};
+use super::{ascii_regex, is_word, Hit, Kind};
 
 pub struct Jwt {
     re: Regex,
@@ -13,8 +13,7 @@ pub struct Jwt {
 impl Jwt {
     pub fn new() -> Self {
         Self {
-            re: Regex::new(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
-                .expect("valid regex"),
+            re: ascii_regex(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"),
         }
     }
 

@@ -6,7 +6,7 @@
 
 use regex::bytes::Regex;
 
-use super::{entropy, Hit, Kind};
+use super::{ascii_regex, entropy, Hit, Kind};
 
 /// Bits per byte a value needs to count as a secret (random base64 has ~6, English words ~2.5-3).
 pub const MIN_ENTROPY: f64 = 3.0;
@@ -18,10 +18,9 @@ pub struct Keyword {
 impl Keyword {
     pub fn new() -> Self {
         Self {
-            re: Regex::new(
+            re: ascii_regex(
                 r#"(?i)(?:password|passwd|pwd|secret|token|api[_-]?key)[a-z0-9_.-]*["']?[ \t]*[:=][ \t]*["']?([[\x21-\x7e]&&[^"'`,;&<>]]{8,256})"#,
-            )
-            .expect("valid regex"),
+            ),
         }
     }
 
@@ -67,10 +66,20 @@ pub fn looks_secret(value: &[u8]) -> bool {
         .iter()
         .any(|w| lower.windows(w.len()).any(|x| x == *w))
         || matches!(&lower[..], b"true" | b"false" | b"null" | b"none")
+        || is_plain_url(&lower)
     {
         return false;
     }
     entropy(value) >= MIN_ENTROPY
+}
+
+/// `scheme://...` with no `user:password@` (an endpoint such as `token_uri`, not a secret; a
+/// password in a URL is the url detector's).
+fn is_plain_url(value: &[u8]) -> bool {
+    let Some(i) = value.windows(3).position(|w| w == b"://") else {
+        return false;
+    };
+    i > 0 && value[..i].iter().all(u8::is_ascii_alphanumeric) && !value.contains(&b'@')
 }
 
 #[cfg(test)]
@@ -120,6 +129,8 @@ mod tests {
             "password_min_length=12",
             "username=administrator", // no keyword
             "SECRET_KEY=YOUR_SECRET_KEY_EXAMPLE",
+            "\"token_uri\": \"https://oauth2.googleapis.com/token\"", // an endpoint
+            "VAULT_TOKEN_URL=https://vault.internal:8200/v1/auth/token",
         ] {
             assert!(
                 kinds(buf.as_bytes()).is_empty(),

@@ -13,9 +13,12 @@ use serde::Serialize;
 
 mod aws;
 mod card;
+mod cloud;
 mod jwt;
 mod keyword;
+mod kube;
 mod pem;
+mod saas;
 mod token;
 mod url;
 
@@ -29,6 +32,26 @@ pub enum Kind {
     PrivateKey,
     /// An AWS access key id (AKIA..., ASIA...).
     AwsAccessKey,
+    /// An AWS secret access key: 40 base64 bytes after `aws_secret_access_key`/`SecretAccessKey`,
+    /// or near an access key id.
+    AwsSecretKey,
+    /// A Google API key (`AIza` and 35 more).
+    GcpApiKey,
+    /// The private key of a GCP service-account JSON key file.
+    GcpServiceAccountKey,
+    /// The `AccountKey=` of an Azure storage connection string.
+    AzureStorageKey,
+    /// The `SharedAccessKey=` of an Azure Service Bus, Event Hubs or IoT Hub connection string.
+    AzureSharedAccessKey,
+    /// An Azure AD (Entra ID) application client secret (`...8Q~...`).
+    AzureClientSecret,
+    /// A base64 `user:password` in a Docker config's `"auth"` (~/.docker/config.json,
+    /// .dockerconfigjson).
+    DockerAuth,
+    /// A kubeconfig's `client-key-data` (a base64 PEM private key).
+    KubeconfigClientKey,
+    /// A kubeadm bootstrap token (`abcdef.0123456789abcdef`) after `token`.
+    K8sBootstrapToken,
     /// A Kubernetes service-account token (a JWT with kubernetes.io claims).
     K8sServiceAccountToken,
     /// A JSON Web Token.
@@ -41,6 +64,32 @@ pub enum Kind {
     SlackToken,
     /// A Stripe secret or restricted key (sk_live_, sk_test_, rk_live_, rk_test_).
     StripeKey,
+    /// A Slack incoming-webhook or workflow URL (hooks.slack.com/services/...).
+    SlackWebhook,
+    /// An npm access token (npm_).
+    NpmToken,
+    /// A PyPI upload token (pypi-AgEIcHlwaS5vcmc...).
+    PypiToken,
+    /// A SendGrid API key (SG.xxx.yyy).
+    SendgridKey,
+    /// A Twilio API key secret id (SK and 32 hex digits).
+    TwilioKey,
+    /// An OpenAI API key (sk-..., sk-proj-..., with the T3BlbkFJ marker).
+    OpenaiKey,
+    /// An Anthropic API key (sk-ant-api03-...).
+    AnthropicKey,
+    /// A HashiCorp Vault token (hvs., hvb.).
+    VaultToken,
+    /// A Datadog API or application key after a Datadog keyword.
+    DatadogKey,
+    /// A Hugging Face token (hf_).
+    HuggingfaceToken,
+    /// A DigitalOcean token (dop_v1_, doo_v1_, dor_v1_).
+    DigitaloceanToken,
+    /// A Grafana service-account or Cloud token (glsa_, glc_).
+    GrafanaToken,
+    /// An age secret key (AGE-SECRET-KEY-1...).
+    AgeSecretKey,
     /// The password of `scheme://user:password@host`.
     UrlCredentials,
     /// A payment-card number passing the Luhn check, with an issuer's prefix and length.
@@ -56,12 +105,34 @@ impl Kind {
             Kind::Pattern => "pattern",
             Kind::PrivateKey => "private-key",
             Kind::AwsAccessKey => "aws-access-key",
+            Kind::AwsSecretKey => "aws-secret-key",
+            Kind::GcpApiKey => "gcp-api-key",
+            Kind::GcpServiceAccountKey => "gcp-service-account-key",
+            Kind::AzureStorageKey => "azure-storage-key",
+            Kind::AzureSharedAccessKey => "azure-shared-access-key",
+            Kind::AzureClientSecret => "azure-client-secret",
+            Kind::DockerAuth => "docker-auth",
+            Kind::KubeconfigClientKey => "kubeconfig-client-key",
+            Kind::K8sBootstrapToken => "k8s-bootstrap-token",
             Kind::K8sServiceAccountToken => "k8s-service-account-token",
             Kind::Jwt => "jwt",
             Kind::GithubToken => "github-token",
             Kind::GitlabToken => "gitlab-token",
             Kind::SlackToken => "slack-token",
             Kind::StripeKey => "stripe-key",
+            Kind::SlackWebhook => "slack-webhook",
+            Kind::NpmToken => "npm-token",
+            Kind::PypiToken => "pypi-token",
+            Kind::SendgridKey => "sendgrid-key",
+            Kind::TwilioKey => "twilio-key",
+            Kind::OpenaiKey => "openai-key",
+            Kind::AnthropicKey => "anthropic-key",
+            Kind::VaultToken => "vault-token",
+            Kind::DatadogKey => "datadog-key",
+            Kind::HuggingfaceToken => "huggingface-token",
+            Kind::DigitaloceanToken => "digitalocean-token",
+            Kind::GrafanaToken => "grafana-token",
+            Kind::AgeSecretKey => "age-secret-key",
             Kind::UrlCredentials => "url-credentials",
             Kind::CreditCard => "credit-card",
             Kind::KeywordSecret => "keyword-secret",
@@ -72,17 +143,16 @@ impl Kind {
     fn rank(self) -> u8 {
         match self {
             Kind::Pattern => 0,
-            Kind::PrivateKey => 1,
-            Kind::K8sServiceAccountToken => 2,
-            Kind::AwsAccessKey
-            | Kind::GithubToken
-            | Kind::GitlabToken
-            | Kind::SlackToken
-            | Kind::StripeKey => 3,
-            Kind::Jwt => 4,
-            Kind::UrlCredentials => 5,
-            Kind::CreditCard => 6,
-            Kind::KeywordSecret => 7,
+            // A key inside a format that says whose it is, over the bare PEM header.
+            Kind::GcpServiceAccountKey | Kind::KubeconfigClientKey => 1,
+            Kind::PrivateKey => 2,
+            Kind::K8sServiceAccountToken => 3,
+            Kind::Jwt => 5,
+            Kind::UrlCredentials => 6,
+            Kind::CreditCard => 7,
+            Kind::KeywordSecret => 8,
+            // Every other kind is a token or key recognised by its own format.
+            _ => 4,
         }
     }
 }
@@ -98,6 +168,9 @@ pub struct Hit {
 pub struct Detectors {
     pem: pem::Pem,
     aws: aws::Aws,
+    cloud: cloud::Cloud,
+    kube: kube::Kube,
+    saas: saas::Saas,
     jwt: jwt::Jwt,
     card: card::Card,
     keyword: keyword::Keyword,
@@ -117,6 +190,9 @@ impl Detectors {
         Self {
             pem: pem::Pem::new(),
             aws: aws::Aws::new(),
+            cloud: cloud::Cloud::new(),
+            kube: kube::Kube::new(),
+            saas: saas::Saas::new(),
             jwt: jwt::Jwt::new(),
             card: card::Card::new(),
             keyword: keyword::Keyword::new(),
@@ -131,6 +207,9 @@ impl Detectors {
         let mut hits = Vec::new();
         self.pem.find(buf, from, &mut hits);
         self.aws.find(buf, from, &mut hits);
+        self.cloud.find(buf, from, &mut hits);
+        self.kube.find(buf, from, &mut hits);
+        self.saas.find(buf, from, &mut hits);
         self.jwt.find(buf, from, &mut hits);
         self.card.find(buf, from, &mut hits);
         self.keyword.find(buf, from, &mut hits);
@@ -218,6 +297,22 @@ pub fn entropy(bytes: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum()
+}
+
+/// A detector's regex, compiled with Unicode off: classes, `\b` and `(?i)` are ASCII and `.` is
+/// any byte. This keeps every detector on the lazy DFA and its literal prefilters (a Unicode `\b`
+/// sends the search over non-ASCII bytes to the slow PikeVM, ~50x slower on binary data).
+fn ascii_regex(src: &str) -> Regex {
+    regex::bytes::RegexBuilder::new(src)
+        .unicode(false)
+        .build()
+        .expect("valid detector regex")
+}
+
+/// True when `buf[i]` exists and is an ASCII letter, digit or one of `set`.
+fn is_in(buf: &[u8], i: Option<usize>, set: &[u8]) -> bool {
+    i.and_then(|i| buf.get(i))
+        .is_some_and(|b| b.is_ascii_alphanumeric() || set.contains(b))
 }
 
 /// True when `buf[i]` exists and is an ASCII letter, digit or underscore.

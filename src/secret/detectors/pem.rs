@@ -3,7 +3,7 @@
 
 use regex::bytes::Regex;
 
-use super::{Hit, Kind};
+use super::{ascii_regex, Hit, Kind};
 
 pub struct Pem {
     re: Regex,
@@ -12,10 +12,9 @@ pub struct Pem {
 impl Pem {
     pub fn new() -> Self {
         Self {
-            re: Regex::new(
+            re: ascii_regex(
                 r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----",
-            )
-            .expect("valid regex"),
+            ),
         }
     }
 
