@@ -544,7 +544,10 @@ mod tests {
             .collect();
         want.sort_unstable();
         assert_eq!(read, want);
-        assert_eq!(of_child(pipe_and_socket_fds(&root, &[p.clone()])), want);
+        assert_eq!(
+            of_child(pipe_and_socket_fds(&root, std::slice::from_ref(&p))),
+            want
+        );
         // The peers: this process's ends, their modes read from its fdinfo; the child's
         // comm from the row.
         let mut procs = [p];
