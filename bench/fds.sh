@@ -13,7 +13,9 @@
 #   manyfds   one process holding ~NFDS fds (bench/workloads/manyfds.c: files, pipes, TCP on
 #             IPv4 and IPv6, UDP, unix socketpairs and a named listener, eventfds, timerfd,
 #             signalfd, inotify, an epoll): `ksec fds PID`, `lsof -p PID`, `lsof -n -P -p PID`
-#             (no DNS or service names: the fair comparison), `ls -l /proc/PID/fd`;
+#             (no DNS or service names: the fair comparison), `lsof -n -P +E -p PID` (also the
+#             other ends of pipes and unix sockets in every process, as ksec shows them),
+#             `ls -l /proc/PID/fd`;
 #             `ksec fds --json PID` vs `lsof -n -P -F ... -p PID` (machine-readable both)
 #   file      SLEEPERS sleeping processes; HOLDERS of them hold the file F open (stdin), MAPPERS
 #             python3 processes map it: `ksec fds --file F`, `lsof F`, `fuser F`
@@ -27,7 +29,8 @@
 # printed, and the ones that are by design are named as such.
 #
 # Environment: RUNS=11 NFDS=10000 SLEEPERS=300 HOLDERS=5 MAPPERS=3 TREE=2000
-# KSEC=target/release/ksec OUT=bench/out
+# KSEC=target/release/ksec OUT=bench/out KSEC_BEFORE=path (another ksec binary, e.g. an older
+# build, measured next to KSEC in the manyfds case)
 set -euo pipefail
 
 RUNS=${RUNS:-11}
@@ -112,8 +115,10 @@ sleep 0.5
 CASES=()
 add() { CASES+=("$1"$'\t'"$2"$'\t'"$3"); }
 add manyfds "ksec fds PID" "$KSEC fds $MANY"
+[[ -n ${KSEC_BEFORE:-} ]] && add manyfds "KSEC_BEFORE fds PID" "$(realpath "$KSEC_BEFORE") fds $MANY"
 add manyfds "lsof -p PID" "lsof -p $MANY"
 add manyfds "lsof -n -P -p PID" "lsof -n -P -p $MANY"
+add manyfds "lsof -n -P +E -p PID" "lsof -n -P +E -p $MANY"
 add manyfds "ls -l /proc/PID/fd" "ls -l /proc/$MANY/fd"
 add json "ksec fds --json PID" "$KSEC fds --json $MANY"
 add json "lsof -n -P -F PID" "lsof -n -P -F ftinPTsoal -p $MANY"
