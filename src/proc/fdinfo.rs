@@ -62,9 +62,9 @@ pub fn read_fdinfo(root: &ProcRoot, pid: i32, fd: i32) -> FdInfo {
         .unwrap_or_default()
 }
 
-/// The whole of a small /proc file, read until end of file without `std::fs::read`'s fstat and
-/// lseek for a size hint (a /proc file's size is 0 anyway; with 10,000 fds, those calls were a
-/// sixth of `ksec fds`'s system calls).
+/// The whole of a small /proc file, read until end of file without `std::fs::read`'s statx for
+/// a size hint (a /proc file's size is 0 anyway; with 10,000 fds, those calls were a sixth of
+/// `ksec fds`'s system calls).
 ///
 /// # Errors
 /// Opening or reading `path` fails.
