@@ -868,6 +868,18 @@ fn fds_of_ten_thousand_fds_equal_lsofs() {
         util::which("gcc").is_some() && util::which("lsof").is_some(),
         "gcc or lsof is not installed"
     );
+    // manyfds raises its fd limit to 10,064: root may raise the hard limit, others only up to it.
+    let hard: Option<u64> = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|l| {
+            l.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(4).and_then(|n| n.parse().ok()))
+        });
+    require!(
+        util::is_root() || hard.is_some_and(|h| h >= 10_064),
+        "not root, and the hard fd limit is below 10,064"
+    );
     let dir = tempfile::tempdir().unwrap();
     let (p, count) = many_fds(dir.path(), 10_000);
     assert!(count > 10_000, "manyfds holds {count} fds");
