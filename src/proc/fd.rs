@@ -7,6 +7,7 @@
 //! own network namespace).
 
 use std::collections::HashMap;
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
@@ -260,15 +261,23 @@ pub fn read_fds(root: &ProcRoot, pid: i32) -> Result<ProcessFds, ProcError> {
         .map_err(|e| ProcError::from_io(root, pid, &dir, e))?;
     let mut sockets: Option<HashMap<u64, Socket>> = None;
     let mut rows = Vec::with_capacity(fds.len());
+    // The links are read and the fdinfo files opened relative to their directories, opened
+    // once: with 10,000 fds, not 10,000 lookups of /proc/PID each.
+    let fd_dir = std::fs::File::open(&dir).map_err(|e| ProcError::from_io(root, pid, &dir, e))?;
+    let info_dir = std::fs::File::open(root.pid_path(pid, "fdinfo")).ok();
     for fd in fds {
         let link = dir.join(fd.to_string());
-        let target = match std::fs::read_link(&link) {
-            Ok(t) => t.into_os_string().into_vec(),
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
-            Err(e) => return Err(ProcError::from_io(root, pid, &link, e)),
+        let name = fd.to_string();
+        let target = match nix::fcntl::readlinkat(Some(fd_dir.as_raw_fd()), name.as_str()) {
+            Ok(t) => t.into_vec(),
+            Err(nix::errno::Errno::ENOENT) => continue,
+            Err(e) => return Err(ProcError::from_io(root, pid, &link, e.into())),
         };
         let meta = std::fs::metadata(&link).ok();
-        let info = read_fdinfo(root, pid, fd);
+        let info = match &info_dir {
+            Some(d) => super::fdinfo::read_fdinfo_at(d, fd),
+            None => read_fdinfo(root, pid, fd),
+        };
         let (kind, ino) = classify(&target, meta.as_ref());
         let mut target = target;
         let mut deleted = false;
