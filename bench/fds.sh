@@ -213,10 +213,7 @@ def anon(name):  # [eventfd:3] -> eventfd, inotify -> inotify
     m = re.match(r"\[?([a-z_]+)", name)
     return m.group(1) if m else name
 
-def lsof_fd(f):  # lsof -F prints fds >= 10000 as *NNN (the last three digits)
-    return f
-
-def ksec_fd(fd):
+def ksec_fd(fd):  # lsof -F prints fds >= 10000 as *NNN (the last three digits)
     return str(fd) if fd < 10000 else "*%03d" % (fd % 1000)
 
 def ksec_row(r):
