@@ -747,3 +747,344 @@ fn fds_shows_etcds_mapped_and_locked_bbolt_db() {
         util::skipped_in_part("lsof is not installed: etcd's db not compared with lsof");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// many fds, many processes: the same sets as lsof and fuser
+
+/// bench/workloads/manyfds.c built into `dir`, running with ~`n` fds in `dir`/files, and the
+/// number of fds it says it holds.
+fn many_fds(dir: &Path, n: usize) -> (Reaped, usize) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/workloads/manyfds.c");
+    let bin = dir.join("manyfds");
+    let out = run(Command::new("gcc").args(["-O2", "-o"]).arg(&bin).arg(&src));
+    assert!(
+        out.status.success(),
+        "gcc {}: {}",
+        src.display(),
+        text(&out).1
+    );
+    let files = dir.join("files");
+    std::fs::create_dir(&files).unwrap();
+    let mut p = Reaped::spawn(
+        Command::new(&bin)
+            .arg(n.to_string())
+            .arg(&files)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit()),
+    );
+    let line = p.read_line();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(words.first(), Some(&"ready"), "manyfds: {line:?}");
+    assert_eq!(words[1], p.pid_s());
+    (p, words[2].parse().unwrap())
+}
+
+/// The anon_inode kind in a target or an lsof NAME: `[eventfd:3]`, `[eventfd]` -> `eventfd`,
+/// `inotify` -> `inotify`.
+fn anon_kind(name: &str) -> String {
+    name.trim_start_matches('[')
+        .chars()
+        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+        .collect()
+}
+
+/// lsof -F writes an fd of 10000 or more as `*NNN`, its last three digits.
+fn lsof_fd_name(fd: i64) -> String {
+    if fd < 10_000 {
+        fd.to_string()
+    } else {
+        format!("*{:03}", fd % 1000)
+    }
+}
+
+/// One ksec row as lsof's (FD, TYPE, NAME): lsof's TYPE names; pipes by inode; TCP as
+/// `TCP local->remote STATE`, UDP without a state; unix sockets by inode and path.
+fn ksec_as_lsof(r: &Value) -> (String, String, String) {
+    let fd = lsof_fd_name(r["fd"].as_i64().unwrap());
+    let target = r["target"].as_str().unwrap().to_string();
+    let s = &r["socket"];
+    let (ty, name) = match (r["type"].as_str().unwrap(), s["family"].as_str()) {
+        ("file" | "memfd", _) => ("REG".into(), target),
+        ("dir", _) => ("DIR".into(), target),
+        ("pipe", _) => ("FIFO".into(), format!("pipe:{}", r["inode"])),
+        ("fifo", _) => ("FIFO".into(), target),
+        ("device", _) => {
+            let char = r["device"].as_str().unwrap().starts_with("char");
+            ((if char { "CHR" } else { "BLK" }).into(), target)
+        }
+        ("anon_inode", _) => ("a_inode".into(), anon_kind(&target["anon_inode:".len()..])),
+        ("socket", Some("inet")) => {
+            let proto = s["proto"].as_str().unwrap();
+            let state = s["state"].as_str().unwrap();
+            let remote = s["remote"].as_str().unwrap();
+            let mut name = s["local"].as_str().unwrap().to_string();
+            if !(matches!(state, "LISTEN" | "CLOSE") && remote.ends_with(":0")) {
+                name = format!("{name}->{remote}");
+            }
+            let tcp = proto.starts_with("tcp");
+            let family = if proto.ends_with('6') { "IPv6" } else { "IPv4" };
+            let state = if tcp { state } else { "" };
+            let p = if tcp { "TCP" } else { "UDP" };
+            (family.into(), format!("{p} {name} {state}"))
+        }
+        ("socket", Some("unix")) => (
+            "unix".into(),
+            format!("{} {}", r["inode"], s["path"].as_str().unwrap_or("")),
+        ),
+        (other, _) => (other.into(), target),
+    };
+    (fd, ty, name)
+}
+
+/// One lsof -F record as the same triple.
+fn lsof_triple(f: &BTreeMap<char, String>) -> (String, String, String) {
+    let (fd, ty) = (f[&'f'].clone(), f[&'t'].clone());
+    let n = f.get(&'n').cloned().unwrap_or_default();
+    let name = match ty.as_str() {
+        "FIFO" if n == "pipe" => format!("pipe:{}", f[&'i']),
+        "a_inode" => anon_kind(&n),
+        "IPv4" | "IPv6" => {
+            let p = f[&'P'].as_str();
+            let state = if p == "TCP" {
+                f[&'T'].strip_prefix("ST=").unwrap_or("")
+            } else {
+                ""
+            };
+            format!("{p} {n} {state}")
+        }
+        "unix" => {
+            let path = n.rsplit_once(" type=").map_or("", |(p, _)| p);
+            format!("{} {path}", f[&'i'])
+        }
+        _ => n,
+    };
+    (fd, ty, name)
+}
+
+#[test]
+fn fds_of_ten_thousand_fds_equal_lsofs() {
+    require!(
+        util::which("gcc").is_some() && util::which("lsof").is_some(),
+        "gcc or lsof is not installed"
+    );
+    // manyfds raises its fd limit to 10,064: root may raise the hard limit, others only up to it.
+    let hard: Option<u64> = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|l| {
+            l.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(4).and_then(|n| n.parse().ok()))
+        });
+    require!(
+        util::is_root() || hard.is_some_and(|h| h >= 10_064),
+        "not root, and the hard fd limit is below 10,064"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (p, count) = many_fds(dir.path(), 10_000);
+    assert!(count > 10_000, "manyfds holds {count} fds");
+    let pid = p.pid_s();
+    let start = Instant::now();
+    let v = json_ok(&run(ksec(&["fds", "--json", &pid])));
+    let took = start.elapsed();
+    let fds = v[0]["fds"].as_array().unwrap();
+    // What manyfds counted (0, 1, 2 and its own), plus what the test runner left open.
+    assert!(fds.len() >= count, "{} rows for {count} fds", fds.len());
+    let ksec: BTreeSet<(String, String, String)> = fds.iter().map(ksec_as_lsof).collect();
+    assert_eq!(ksec.len(), fds.len(), "one triple per fd");
+    // lsof -F's T field comes several times (ST=, QR=, QS=): keep the ST= one.
+    let files: Vec<BTreeMap<char, String>> = {
+        let out = run(Command::new("lsof").args(["-n", "-P", "-w", "-F", "ftinPT", "-p", &pid]));
+        let mut files: Vec<BTreeMap<char, String>> = Vec::new();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let (tag, rest) = line.split_at(1);
+            match tag {
+                "f" => files.push(BTreeMap::from([('f', rest.to_string())])),
+                "T" if !rest.starts_with("ST=") => {}
+                _ => {
+                    if let Some(m) = files.last_mut() {
+                        m.insert(tag.chars().next().unwrap(), rest.to_string());
+                    }
+                }
+            }
+        }
+        files
+    };
+    // By design: lsof's cwd and rtd rows are not fds (`ksec fds --file` shows them); its txt
+    // and mem rows are ksec's mem rows.
+    let not_fds = ["cwd", "rtd", "txt", "mem", "DEL"];
+    let lsof: BTreeSet<(String, String, String)> = files
+        .iter()
+        .filter(|f| !not_fds.contains(&f[&'f'].as_str()))
+        .map(lsof_triple)
+        .collect();
+    let only_ksec: Vec<_> = ksec.difference(&lsof).take(5).collect();
+    let only_lsof: Vec<_> = lsof.difference(&ksec).take(5).collect();
+    assert!(
+        only_ksec.is_empty() && only_lsof.is_empty(),
+        "ksec {} fds, lsof {}; only ksec: {only_ksec:?}; only lsof: {only_lsof:?}",
+        ksec.len(),
+        lsof.len()
+    );
+    assert!(
+        fds.iter().any(|r| r["fd"].as_i64() >= Some(10_000)),
+        "some fds are 10000 or more (lsof's *NNN)"
+    );
+    let lsof_mem: BTreeSet<&str> = files
+        .iter()
+        .filter(|f| ["txt", "mem"].contains(&f[&'f'].as_str()))
+        .map(|f| f[&'n'].as_str())
+        .collect();
+    let ksec_mem: BTreeSet<&str> = v[0]["mem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(ksec_mem, lsof_mem, "ksec's mem rows are lsof's txt and mem");
+    // By design: lsof names 32 of an epoll fd's watched fds (the first 32 fdinfo lists, in
+    // the kernel's order, then sorted) and `...`; ksec all 100, sorted.
+    let epoll: Vec<i64> = fds
+        .iter()
+        .find(|r| r.get("epoll").is_some())
+        .map(|r| {
+            r["epoll"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_i64().unwrap())
+                .collect()
+        })
+        .expect("an epoll row");
+    assert_eq!(epoll.len(), 100);
+    assert!(epoll.windows(2).all(|w| w[0] < w[1]), "{epoll:?}");
+    let lsof_epoll = files
+        .iter()
+        .find_map(|f| f.get(&'n').filter(|n| n.starts_with("[eventpoll:")))
+        .expect("lsof's eventpoll row");
+    let named: Vec<i64> = lsof_epoll
+        .strip_prefix("[eventpoll:")
+        .and_then(|n| n.strip_suffix("...]"))
+        .unwrap_or_else(|| panic!("lsof cuts the list: {lsof_epoll}"))
+        .split(',')
+        .map(|fd| fd.parse().unwrap())
+        .collect();
+    assert_eq!(named.len(), 32, "{lsof_epoll}");
+    assert!(
+        named.iter().all(|fd| epoll.binary_search(fd).is_ok()),
+        "lsof's {named:?} are among ksec's {epoll:?}"
+    );
+    // 10,000 fds in well under the test's patience (the bench measures it; this catches a
+    // quadratic walk).
+    assert!(took < Duration::from_secs(10), "ksec fds took {took:?}");
+}
+
+#[test]
+fn fds_file_and_dir_pids_equal_lsofs_and_fusers() {
+    require!(
+        ["lsof", "fuser", "python3", "sleep"]
+            .iter()
+            .all(|t| util::which(t).is_some()),
+        "lsof, fuser (psmisc), python3 or sleep is not installed"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("held.bin");
+    std::fs::write(&f, vec![0u8; 65536]).unwrap();
+    let tree = dir.path().join("tree");
+    for d in 0..5 {
+        std::fs::create_dir_all(tree.join(format!("d{d}"))).unwrap();
+        for i in 0..40 {
+            std::fs::write(tree.join(format!("d{d}/f{i}")), b"x").unwrap();
+        }
+    }
+    let sleep = |stdin: Stdio, cwd: &Path| {
+        Reaped::spawn(
+            Command::new("sleep")
+                .arg("600")
+                .current_dir(cwd)
+                .stdin(stdin)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )
+    };
+    let open = |p: &Path| Stdio::from(std::fs::File::open(p).unwrap());
+    let mut procs = Vec::new();
+    let mut want_f = BTreeSet::new();
+    let mut want_d = BTreeSet::new();
+    for i in 0..12 {
+        let s = match i {
+            0..=3 => sleep(open(&f), dir.path()),
+            4..=6 => sleep(
+                open(&tree.join(format!("d{}/f{}", i - 4, i * 3))),
+                dir.path(),
+            ),
+            7 => sleep(Stdio::null(), &tree.join("d2")),
+            _ => sleep(Stdio::null(), dir.path()),
+        };
+        if i <= 3 {
+            want_f.insert(s.pid_s());
+        }
+        if (4..=7).contains(&i) {
+            want_d.insert(s.pid_s());
+        }
+        procs.push(s);
+    }
+    for _ in 0..2 {
+        let mut m = Reaped::spawn(
+            Command::new("python3")
+                .args([
+                    "-c",
+                    "import mmap, sys, time\n\
+                     f = open(sys.argv[1], 'rb')\n\
+                     m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)\n\
+                     f.close()\n\
+                     print('ok', flush=True)\n\
+                     time.sleep(600)",
+                ])
+                .arg(&f)
+                .current_dir(dir.path())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped()),
+        );
+        assert_eq!(m.read_line(), "ok\n");
+        want_f.insert(m.pid_s());
+        procs.push(m);
+    }
+    let f_s = f.to_str().unwrap();
+    let tree_s = tree.to_str().unwrap();
+    let ksec_pids = |args: &[&str]| -> BTreeSet<String> {
+        let v = json_ok(&run(ksec(
+            &[&["fds", "--file"], args, &["--json"]].concat(),
+        )));
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["pid"].to_string())
+            .collect()
+    };
+    let lsof_pids = |args: &[&str]| -> BTreeSet<String> {
+        let out = run(Command::new("lsof")
+            .args(["-n", "-P", "-w", "-F", "p"])
+            .args(args));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix('p').map(str::to_string))
+            .collect()
+    };
+    // fuser prints the pids on stdout (the path and access letters on stderr).
+    let out = run(Command::new("fuser").arg(f_s));
+    let fuser: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let k = ksec_pids(&[f_s]);
+    assert_eq!(k, want_f, "ksec fds --file: the fds and the mappings");
+    assert_eq!(lsof_pids(&[f_s]), k, "lsof F");
+    assert_eq!(fuser, k, "fuser F");
+    let k = ksec_pids(&[tree_s, "--dir"]);
+    assert_eq!(
+        k, want_d,
+        "ksec fds --file --dir: fds below it and a cwd in it"
+    );
+    assert_eq!(lsof_pids(&["+D", tree_s]), k, "lsof +D");
+}

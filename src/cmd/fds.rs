@@ -258,8 +258,10 @@ fn run_file(cfg: &FdsConfig, path: &std::path::Path, recursive: bool) -> anyhow:
     if held.is_empty() && !cfg.json {
         return Ok(Exit::NotFound);
     }
-    let stdout = std::io::stdout();
-    render_holders(&mut stdout.lock(), cfg.json, cfg.width, &held)?;
+    // One write per 64 KiB, not per line (stdout is line-buffered).
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    render_holders(&mut out, cfg.json, cfg.width, &held)?;
+    out.flush()?;
     Ok(if held.is_empty() {
         Exit::NotFound
     } else {
@@ -299,7 +301,11 @@ pub fn run(args: FdsArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Error);
     }
     resolve_peers(&cfg.root, &mut procs);
-    render(&mut stdout.lock(), cfg.json, cfg.width, headers, &procs)?;
+    // One write per 64 KiB, not per line (stdout is line-buffered): 10,000 fds were 10,000
+    // writes.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    render(&mut out, cfg.json, cfg.width, headers, &procs)?;
+    out.flush()?;
     Ok(Exit::skipped_if(failed))
 }
 

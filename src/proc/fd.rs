@@ -7,6 +7,7 @@
 //! own network namespace).
 
 use std::collections::HashMap;
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
@@ -260,15 +261,23 @@ pub fn read_fds(root: &ProcRoot, pid: i32) -> Result<ProcessFds, ProcError> {
         .map_err(|e| ProcError::from_io(root, pid, &dir, e))?;
     let mut sockets: Option<HashMap<u64, Socket>> = None;
     let mut rows = Vec::with_capacity(fds.len());
+    // The links are read and the fdinfo files opened relative to their directories, opened
+    // once: with 10,000 fds, not 10,000 lookups of /proc/PID each.
+    let fd_dir = std::fs::File::open(&dir).map_err(|e| ProcError::from_io(root, pid, &dir, e))?;
+    let info_dir = std::fs::File::open(root.pid_path(pid, "fdinfo")).ok();
     for fd in fds {
         let link = dir.join(fd.to_string());
-        let target = match std::fs::read_link(&link) {
-            Ok(t) => t.into_os_string().into_vec(),
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
-            Err(e) => return Err(ProcError::from_io(root, pid, &link, e)),
+        let name = fd.to_string();
+        let target = match nix::fcntl::readlinkat(Some(fd_dir.as_raw_fd()), name.as_str()) {
+            Ok(t) => t.into_vec(),
+            Err(nix::errno::Errno::ENOENT) => continue,
+            Err(e) => return Err(ProcError::from_io(root, pid, &link, e.into())),
         };
         let meta = std::fs::metadata(&link).ok();
-        let info = read_fdinfo(root, pid, fd);
+        let info = match &info_dir {
+            Some(d) => super::fdinfo::read_fdinfo_at(d, fd),
+            None => read_fdinfo(root, pid, fd),
+        };
         let (kind, ino) = classify(&target, meta.as_ref());
         let mut target = target;
         let mut deleted = false;
@@ -371,11 +380,33 @@ pub fn read_mem(root: &ProcRoot, pid: i32) -> Vec<MemRow> {
     rows
 }
 
-/// Every fd on a pipe or socket of every process under `root`, by inode: `(pid, fd)`.
-/// Processes and fds that cannot be read are skipped (the index is best effort).
-pub fn pipe_and_socket_fds(root: &ProcRoot) -> HashMap<u64, Vec<(i32, i32)>> {
+/// Every fd on a pipe or socket of every process under `root`, by inode: `(pid, fd)`, in
+/// pid and fd order. The processes of `known` are taken from their rows (already read: with
+/// many fds, reading each link again would double the work); the others are read, skipping
+/// those and the fds that cannot be (the index is best effort).
+pub fn pipe_and_socket_fds(root: &ProcRoot, known: &[ProcessFds]) -> HashMap<u64, Vec<(i32, i32)>> {
+    let by_pid: HashMap<i32, &ProcessFds> = known.iter().map(|p| (p.pid, p)).collect();
     let mut index: HashMap<u64, Vec<(i32, i32)>> = HashMap::new();
-    for pid in root.pids().unwrap_or_default() {
+    let mut pids = root.pids().unwrap_or_default();
+    pids.extend(
+        by_pid
+            .keys()
+            .filter(|pid| !pids.contains(pid))
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    pids.sort_unstable();
+    pids.dedup();
+    for pid in pids {
+        if let Some(p) = by_pid.get(&pid) {
+            for r in &p.fds {
+                let t = r.target.as_slice();
+                if let Some(ino) = bracketed(t, b"pipe:").or_else(|| bracketed(t, b"socket:")) {
+                    index.entry(ino).or_default().push((pid, r.fd));
+                }
+            }
+            continue;
+        }
         let dir = root.pid_path(pid, "fd");
         for fd in root.fds(pid).unwrap_or_default() {
             let Ok(t) = std::fs::read_link(dir.join(fd.to_string())) else {
@@ -410,9 +441,14 @@ pub fn resolve_peers(root: &ProcRoot, procs: &mut [ProcessFds]) {
     if !wanted {
         return;
     }
-    let index = pipe_and_socket_fds(root);
+    let index = pipe_and_socket_fds(root, procs);
+    // The modes and names of the fds of `procs`, known already (not read again per peer).
+    let known: HashMap<(i32, i32), Option<String>> = procs
+        .iter()
+        .flat_map(|p| p.fds.iter().map(move |r| ((p.pid, r.fd), r.mode.clone())))
+        .collect();
+    let mut comms: HashMap<i32, Bytes> = procs.iter().map(|p| (p.pid, p.comm.clone())).collect();
     let mut unix_peers: Option<HashMap<u64, u64>> = None;
-    let mut comms: HashMap<i32, Bytes> = HashMap::new();
     for p in procs.iter_mut() {
         let own_ns = p.fds.iter().any(is_unix) && in_own_netns(root, p.pid);
         for r in p.fds.iter_mut() {
@@ -446,9 +482,12 @@ pub fn resolve_peers(root: &ProcRoot, procs: &mut [ProcessFds]) {
                             .unwrap_or_default()
                     })
                     .clone();
-                let mode = read_fdinfo(root, pid, fd)
-                    .flags
-                    .map(|f| access_mode(f).to_string());
+                let mode = match known.get(&(pid, fd)) {
+                    Some(mode) => mode.clone(),
+                    None => read_fdinfo(root, pid, fd)
+                        .flags
+                        .map(|f| access_mode(f).to_string()),
+                };
                 r.peers.push(Holder {
                     pid,
                     comm,
@@ -474,6 +513,62 @@ mod tests {
         for k in FdKind::ALL {
             assert_eq!(serde_json::to_value(k).unwrap(), k.name());
         }
+    }
+
+    #[test]
+    fn the_index_takes_known_processes_from_their_rows() {
+        // A child holding pipes on 0, 1 and 2, whose other ends this process holds.
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        let root = ProcRoot::default();
+        let p = read_fds(&root, pid).unwrap();
+        // (fds the test runner did not open close-on-exec follow: a jobserver pipe...)
+        let kinds: Vec<(i32, FdKind)> = p.fds.iter().map(|r| (r.fd, r.kind)).take(3).collect();
+        assert_eq!(
+            kinds,
+            [(0, FdKind::Pipe), (1, FdKind::Pipe), (2, FdKind::Pipe)]
+        );
+        let of_child = |index: HashMap<u64, Vec<(i32, i32)>>| {
+            let mut v: Vec<(u64, i32)> = index
+                .into_iter()
+                .flat_map(|(ino, fds)| fds.into_iter().map(move |(p, fd)| (ino, p, fd)))
+                .filter(|&(_, p, _)| p == pid)
+                .map(|(ino, _, fd)| (ino, fd))
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        let read = of_child(pipe_and_socket_fds(&root, &[]));
+        let mut want: Vec<(u64, i32)> = p
+            .fds
+            .iter()
+            .filter(|r| matches!(r.kind, FdKind::Pipe | FdKind::Socket))
+            .map(|r| (r.inode.unwrap(), r.fd))
+            .collect();
+        want.sort_unstable();
+        assert_eq!(read, want);
+        assert_eq!(
+            of_child(pipe_and_socket_fds(&root, std::slice::from_ref(&p))),
+            want
+        );
+        // The peers: this process's ends, their modes read from its fdinfo; the child's
+        // comm from the row.
+        let mut procs = [p];
+        resolve_peers(&root, &mut procs);
+        let me = std::process::id() as i32;
+        for (r, mode) in procs[0].fds.iter().zip(["w", "r", "r"]) {
+            let mine: Vec<&Holder> = r.peers.iter().filter(|h| h.pid == me).collect();
+            assert_eq!(mine.len(), 1, "fd {}: {:?}", r.fd, r.peers);
+            assert_eq!(mine[0].mode.as_deref(), Some(mode), "fd {}", r.fd);
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     #[test]
