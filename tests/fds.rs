@@ -884,9 +884,7 @@ fn fds_of_ten_thousand_fds_equal_lsofs() {
     let (p, count) = many_fds(dir.path(), 10_000);
     assert!(count > 10_000, "manyfds holds {count} fds");
     let pid = p.pid_s();
-    let start = Instant::now();
     let v = json_ok(&run(ksec(&["fds", "--json", &pid])));
-    let took = start.elapsed();
     let fds = v[0]["fds"].as_array().unwrap();
     // What manyfds counted (0, 1, 2 and its own), plus what the test runner left open.
     assert!(fds.len() >= count, "{} rows for {count} fds", fds.len());
@@ -974,9 +972,6 @@ fn fds_of_ten_thousand_fds_equal_lsofs() {
         named.iter().all(|fd| epoll.binary_search(fd).is_ok()),
         "lsof's {named:?} are among ksec's {epoll:?}"
     );
-    // 10,000 fds in well under the test's patience (the bench measures it; this catches a
-    // quadratic walk).
-    assert!(took < Duration::from_secs(10), "ksec fds took {took:?}");
 }
 
 #[test]
