@@ -305,13 +305,13 @@ fn errors_name_file_line_and_item() {
 fn missing_fields_skip_the_rule() {
     let y = format!(
         "{}{}",
-        rule("uses_vmrss", "evt.type=open and proc.vmrss > 5"),
+        rule("uses_pfmajor", "evt.type=open and thread.pfmajor > 5"),
         rule("ok", "evt.type=open")
     );
     let l = load_str(&y);
     assert_eq!(
         l.skipped,
-        [("uses_vmrss".to_string(), vec!["proc.vmrss".to_string()])]
+        [("uses_pfmajor".to_string(), vec!["thread.pfmajor".to_string()])]
     );
     assert_eq!(l.ruleset.as_ref().unwrap().rules().len(), 1);
     let opts = LoadOptions {
