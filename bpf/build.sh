@@ -1,8 +1,8 @@
 #!/bin/sh
-# Rebuilds bpf/trace.bpf.o and bpf/watch.bpf.o from their .bpf.c sources with Debian's clang 14
-# (packages clang-14, llvm-14, libbpf-dev, and linux-libc-dev for <linux/bpf.h>). The objects
-# are committed so that `cargo build` needs no clang; CI runs `bpf/build.sh --check` to see that
-# they match their sources.
+# Rebuilds bpf/trace.bpf.o and bpf/watch.bpf.o from their .bpf.c sources (and bpf/walk.h, which
+# both include) with Debian's clang 14 (packages clang-14, llvm-14, libbpf-dev, and
+# linux-libc-dev for <linux/bpf.h>). The objects are committed so that `cargo build` needs no
+# clang; CI runs `bpf/build.sh --check` to see that they match their sources.
 #   bpf/build.sh          rebuild bpf/trace.bpf.o and bpf/watch.bpf.o
 #   bpf/build.sh --check  rebuild into temporary files and fail if one differs from the committed one
 set -eu
