@@ -311,7 +311,10 @@ fn missing_fields_skip_the_rule() {
     let l = load_str(&y);
     assert_eq!(
         l.skipped,
-        [("uses_pfmajor".to_string(), vec!["thread.pfmajor".to_string()])]
+        [(
+            "uses_pfmajor".to_string(),
+            vec!["thread.pfmajor".to_string()]
+        )]
     );
     assert_eq!(l.ruleset.as_ref().unwrap().rules().len(), 1);
     let opts = LoadOptions {
