@@ -247,11 +247,15 @@ impl<'a> WatchEvent<'a> {
         }
     }
 
+    /// The process, then its ancestors (parent first); None when the process is not known.
+    fn lineage(&self) -> Option<impl Iterator<Item = &'a ProcInfo> + '_> {
+        Some(std::iter::once(self.proc?).chain(self.ancestors.iter().copied()))
+    }
+
     /// The process whose pid is `id` (a group or session leader): the process itself or an
     /// ancestor, else whatever the context knows.
     fn leader(&self, id: i32) -> Option<&'a ProcInfo> {
-        std::iter::once(self.proc?)
-            .chain(self.ancestors.iter().copied())
+        self.lineage()?
             .find(|a| a.pid == id)
             .or_else(|| self.ctx.get(id))
     }
@@ -556,12 +560,10 @@ impl<'a> Event for WatchEvent<'a> {
             }
             "proc.sid.exe" => str_of(self.leader(p?.sid)?.exe()),
             "proc.sid.exepath" => str_of(self.leader(p?.sid)?.exepath.as_deref()),
-            "proc.loginshellid" => login_shell(
-                std::iter::once(p?)
-                    .chain(self.ancestors.iter().copied())
-                    .map(|a| (a.pid, a.comm.ends_with("sh"))),
-            )
-            .map(Value::Int),
+            "proc.loginshellid" => {
+                login_shell(self.lineage()?.map(|a| (a.pid, a.comm.ends_with("sh"))))
+                    .map(Value::Int)
+            }
             "proc.nthreads" => self
                 .live()
                 .status
