@@ -67,39 +67,40 @@ pub struct StdFd {
 /// Fds 0, 1 and 2 of `pid` (None for one that is closed or cannot be read). Sockets are
 /// looked up in the process's network namespace's tables.
 pub fn std_fds(root: &ProcRoot, pid: i32) -> [Option<StdFd>; 3] {
-    let links: Vec<Option<(Vec<u8>, Option<std::fs::Metadata>)>> = (0..3)
+    // Each link and its kind, read once: the socket tables are read only if one is a socket.
+    let links: Vec<Option<(String, FdKind, Option<u64>)>> = (0..3)
         .map(|fd| {
             let path = root.pid_path(pid, &format!("fd/{fd}"));
-            let link = std::fs::read_link(&path).ok()?;
-            Some((
-                link.into_os_string().into_encoded_bytes(),
-                std::fs::metadata(&path).ok(),
-            ))
+            let link = std::fs::read_link(&path)
+                .ok()?
+                .into_os_string()
+                .into_encoded_bytes();
+            let (kind, ino) = classify(&link, std::fs::metadata(&path).ok().as_ref());
+            Some((String::from_utf8_lossy(&link).into_owned(), kind, ino))
         })
         .collect();
-    let any_socket = links
+    let sockets = if links
         .iter()
         .flatten()
-        .any(|(l, m)| classify(l, m.as_ref()).0 == FdKind::Socket);
-    let sockets = if any_socket {
+        .any(|(_, kind, _)| *kind == FdKind::Socket)
+    {
         sockets_of(root, pid)
     } else {
         Default::default()
     };
     let mut out: [Option<StdFd>; 3] = [None, None, None];
     for (slot, link) in out.iter_mut().zip(links) {
-        *slot = link.map(|(l, m)| describe(&l, m.as_ref(), &sockets));
+        *slot = link.map(|(text, kind, ino)| describe(text, kind, ino, &sockets));
     }
     out
 }
 
 fn describe(
-    link: &[u8],
-    meta: Option<&std::fs::Metadata>,
+    text: String,
+    kind: FdKind,
+    ino: Option<u64>,
     sockets: &std::collections::HashMap<u64, Socket>,
 ) -> StdFd {
-    let text = String::from_utf8_lossy(link).into_owned();
-    let (kind, ino) = classify(link, meta);
     let ty = match kind {
         FdKind::File | FdKind::Device => "file",
         FdKind::Dir => "directory",
